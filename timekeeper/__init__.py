@@ -1,0 +1,3 @@
+"""timekeeper: the clock of a live hybrid event, and the driver of its stream."""
+
+__version__ = "0.1.0"
