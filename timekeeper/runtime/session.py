@@ -1,0 +1,134 @@
+"""ShowSession: the one owner of the show state while timekeeper runs.
+
+It reads the injected clock, applies automatic transitions at their exact
+instants (a scheduler task sleeps until the engine's next instant instead of
+polling), applies operator actions, and publishes every ShowEvent to its
+subscribers: the dashboard's event log, the OBS director, the as-run log, the
+speaker server, the headless JSON printer. Screens never touch the state; they
+render `status()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from timekeeper.core.clock import Clock
+from timekeeper.core.engine import (
+    Action,
+    Mode,
+    ShowEvent,
+    ShowState,
+    advance,
+    apply,
+    new_show,
+    next_instant,
+)
+from timekeeper.core.programme import Programme
+from timekeeper.core.status import Status, evaluate
+
+Listener = Callable[[list[ShowEvent]], None]
+IDLE_WAKE = 1.0  # real seconds between wake-ups when nothing is scheduled
+
+
+class RunMode(StrEnum):
+    LIVE = "live"  # the real show: OBS switches scenes and starts/stops the stream
+    DRESS = "dress"  # a rehearsal that switches scenes, but never streams or records
+    DRY = "dry"  # nothing that changes OBS is ever sent
+
+
+@dataclass(frozen=True)
+class SpeakerMessage:
+    """A message from the operator to the speaker screens."""
+
+    text: str
+    flash: bool = False
+
+
+class ShowSession:
+    """Show state + clock + subscribers; every change goes through here."""
+
+    def __init__(
+        self,
+        programme: Programme,
+        clock: Clock,
+        run_mode: RunMode = RunMode.DRY,
+        state: ShowState | None = None,
+    ) -> None:
+        self.programme = programme
+        self.clock = clock
+        self.run_mode = run_mode
+        self.state = state if state is not None else new_show(programme, clock.now())
+        self.message: SpeakerMessage | None = None
+        self._listeners: list[Listener] = []
+        self._wake: asyncio.Event | None = None
+
+    @property
+    def rehearsal(self) -> bool:
+        """True unless this is the live show on the real clock."""
+        return self.run_mode is not RunMode.LIVE or self.clock.simulated
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def status(self) -> Status:
+        """The show as it stands now (computed from the clock: it cannot drift)."""
+        return evaluate(self.state, self.clock.now())
+
+    def tick(self) -> list[ShowEvent]:
+        """Apply what is due by now; publish and return the events."""
+        self.state, events = advance(self.state, self.clock.now())
+        self._publish(events)
+        return events
+
+    def act(self, action: Action) -> list[ShowEvent]:
+        """Apply an operator action now (raises TransitionError if it does not apply)."""
+        now = self.clock.now()
+        self.state, events = apply(self.state, action, now)
+        record = ShowEvent("operator", now, cause="operator", action=action)
+        events = [record, *events]
+        self._publish(events)
+        self._poke()
+        return events
+
+    def set_message(self, text: str, flash: bool = False) -> ShowEvent:
+        """Show (or, with empty text, clear) a message on the speaker screens."""
+        self.message = SpeakerMessage(text, flash) if text.strip() else None
+        event = ShowEvent(
+            "message", self.clock.now(), text=text.strip(), cause="flash" if flash else None
+        )
+        self._publish([event])
+        return event
+
+    def publish(self, events: list[ShowEvent]) -> None:
+        """Let other parts (the OBS director) put their events on the same bus."""
+        self._publish(events)
+
+    @property
+    def ended(self) -> bool:
+        return self.state.mode is Mode.ENDED
+
+    async def run(self) -> None:
+        """Tick at every instant the engine says something happens, until the show ends."""
+        self._wake = asyncio.Event()
+        self.tick()
+        while not self.ended:
+            due = next_instant(self.state)
+            wait = IDLE_WAKE if due is None else max(0.0, self.clock.real_seconds_until(due))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=min(wait, IDLE_WAKE))
+            self._wake.clear()
+            self.tick()
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _publish(self, events: list[ShowEvent]) -> None:
+        if not events:
+            return
+        for listener in list(self._listeners):
+            listener(events)
