@@ -39,6 +39,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
 
+    run = sub.add_parser("run", help="run the show: operator dashboard (or --headless)")
+    run.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="rehearsal: never send anything that changes OBS; only show what would be sent",
+    )
+    run.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="start the clock at a pretend time: HH:MM[:SS] on the event date, or ISO 8601",
+    )
+    run.add_argument(
+        "--speed", metavar="FACTOR", type=float, help="run the pretend clock FACTOR times faster"
+    )
+    run.add_argument(
+        "--headless", action="store_true", help="no dashboard: one JSON event per line on stdout"
+    )
+    run.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
+    run.add_argument(
+        "--port",
+        metavar="N",
+        type=int,
+        default=None,
+        help="port of the speaker-screen server (default 8765; 0 turns it off)",
+    )
+    run.add_argument(
+        "--bind",
+        metavar="ADDRESS",
+        default="127.0.0.1",
+        help="address the speaker-screen server listens on (default 127.0.0.1)",
+    )
+    run.add_argument("--log", metavar="PATH", help="as-run log file (default: runs/ beside it)")
+    run.add_argument(
+        "--fresh", action="store_true", help="start a new run instead of resuming the last one"
+    )
+
+    speaker = sub.add_parser("speaker", help="the speaker countdown screen, following a run")
+    speaker.add_argument(
+        "--url",
+        metavar="URL",
+        default="http://127.0.0.1:8765",
+        help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
+    )
+
     schema = sub.add_parser("schema", help="print the JSON Schema of programme.yaml")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
@@ -64,6 +109,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.check import run_check
 
         return run_check(args)
+    if args.command == "run":
+        from timekeeper.commands.run import run_run
+
+        return run_run(args)
+    if args.command == "speaker":
+        from timekeeper.commands.speaker import run_speaker
+
+        return run_speaker(args)
     if args.command == "schema":
         from timekeeper.commands.schema import run_schema
 
