@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
     )
 
+    report = sub.add_parser("report", help="planned versus actual, from an as-run log")
+    report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")
+    report.add_argument(
+        "--format",
+        choices=["markdown", "csv", "json"],
+        default="markdown",
+        help="output format (default markdown)",
+    )
+    report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
     schema = sub.add_parser("schema", help="print the JSON Schema of programme.yaml")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
@@ -117,6 +127,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.speaker import run_speaker
 
         return run_speaker(args)
+    if args.command == "report":
+        from timekeeper.commands.report import run_report
+
+        return run_report(args)
     if args.command == "schema":
         from timekeeper.commands.schema import run_schema
 
