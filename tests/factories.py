@@ -56,7 +56,9 @@ def programme(
             )
         )
         cursor = begin + duration
-    return Programme(event=Event(title=title, date=day, timezone=tz, start=start), slots=tuple(slots))
+    return Programme(
+        event=Event(title=title, date=day, timezone=tz, start=start), slots=tuple(slots)
+    )
 
 
 def webinar() -> Programme:
@@ -73,7 +75,14 @@ def webinar() -> Programme:
     )
 
 
-PANELLISTS = ["Beryl ter Haar", "Tatiana Llaguno Nieves", "Seonok Lee", "Wike Been", "Femke Cnossen", "George Azzopardi"]
+PANELLISTS = [
+    "Beryl ter Haar",
+    "Tatiana Llaguno Nieves",
+    "Seonok Lee",
+    "Wike Been",
+    "Femke Cnossen",
+    "George Azzopardi",
+]
 
 
 def seed() -> Programme:
@@ -81,7 +90,9 @@ def seed() -> Programme:
     return programme(
         [
             slot("introduction", "15:30", 5, scene="Intro"),
-            slot("keynote", "15:35", 35, scene="Keynote", speakers=(Speaker("Antonio A. Casilli"),)),
+            slot(
+                "keynote", "15:35", 35, scene="Keynote", speakers=(Speaker("Antonio A. Casilli"),)
+            ),
             slot(
                 "panel",
                 "16:10",
