@@ -60,7 +60,7 @@ def test_before_doors_counts_down_to_the_first_slot() -> None:
 
 
 def test_every_event_of_the_day_in_order() -> None:
-    state, events = advance(new_show(seed(), at("15:00")), at("18:31"))
+    _state, events = advance(new_show(seed(), at("15:00")), at("18:31"))
     kinds = [(e.kind, e.slot) for e in events if e.kind != "phase"]
     starts = [s for k, s in kinds if k == "slot_started"]
     assert starts == ["introduction", "keynote", "panel", "qa", "reception"]
@@ -236,7 +236,7 @@ def test_manual_start_waits_for_the_operator() -> None:
 def test_back_restores_the_previous_slot_with_its_original_start() -> None:
     state = new_show(seed(), at("15:00"))
     state, _ = apply(state, NEXT, at("15:32"))  # operator moves to the keynote early, by mistake
-    state, events = apply(state, Action(ActionKind.BACK), at("15:32:20"))
+    state, _events = apply(state, Action(ActionKind.BACK), at("15:32:20"))
     status = evaluate(state, at("15:32:20"))
     assert status.live is not None and status.live.slot.id == "introduction"
     assert status.live.actual_start == at("15:30")
@@ -266,7 +266,7 @@ def test_back_twice_and_nothing_to_undo() -> None:
 
 def test_jump_skips_the_slots_in_between() -> None:
     state = new_show(seed(), at("15:00"))
-    state, events = apply(state, Action(ActionKind.JUMP, slot="qa"), at("15:40"))
+    state, _events = apply(state, Action(ActionKind.JUMP, slot="qa"), at("15:40"))
     status = evaluate(state, at("15:40"))
     assert status.live is not None and status.live.slot.id == "qa"
     assert [v.outcome for v in status.slots] == [

@@ -79,7 +79,7 @@ def test_1041_break_starts_workshop_is_hard() -> None:
 
 
 def test_1045_hard_start_cuts_break() -> None:
-    state, status = SEEN["10:45"]
+    _state, status = SEEN["10:45"]
     assert status.live is not None and status.live.slot.id == "workshop"
     brk = status.slots[2]
     assert brk.outcome is Outcome.CUT and brk.actual_end == at("10:45") and brk.length == mins(4)
