@@ -61,7 +61,11 @@ class ShowSession:
         self.programme = programme
         self.clock = clock
         self.run_mode = run_mode
-        self.state = state if state is not None else new_show(programme, clock.now())
+        if state is None:
+            # a show that has not started yet is assumed to run to plan up to now: a run
+            # started (or a rehearsal set) at 16:09:30 finds the keynote live, not a late intro
+            state = new_show(programme, min(clock.now(), programme.start))
+        self.state = state
         self.message: SpeakerMessage | None = None
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
@@ -96,7 +100,7 @@ class ShowSession:
 
     def set_message(self, text: str, flash: bool = False) -> ShowEvent:
         """Show (or, with empty text, clear) a message on the speaker screens."""
-        self.message = SpeakerMessage(text, flash) if text.strip() else None
+        self.message = SpeakerMessage(text.strip(), flash) if text.strip() else None
         event = ShowEvent(
             "message", self.clock.now(), text=text.strip(), cause="flash" if flash else None
         )
