@@ -1,0 +1,13 @@
+"""Everything that talks to OBS Studio, behind a small port.
+
+- `port`: the `ObsPort` protocol and the plain data it returns and emits.
+- `client`: `ObsClient`, the obs-websocket 5 adapter (the only module importing simpleobsws).
+- `controller`: `ObsController`, the self-healing part the app drives with desired
+  state and one-shot actions; `ObsStatus` snapshots; policies as data.
+- `events`: the frozen `ObsEvent`s it reports (JSON-ready).
+- `preflight`: do the programme's scenes, transitions and text sources exist?
+- `timing`: `sleep_until`, hitting a boundary instant precisely.
+- `fake`: an in-process obs-websocket server for tests.
+
+Nothing here is imported by `timekeeper.core`; the engine stays independent of OBS.
+"""

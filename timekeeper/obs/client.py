@@ -1,0 +1,582 @@
+"""The obs-websocket 5 adapter: the only module in timekeeper that imports `simpleobsws`.
+
+It turns simpleobsws's sharp edges (see ../shared/STYLE.md) into the `ObsPort`
+contract:
+
+- a failed request does not raise in simpleobsws: every reply's
+  `requestStatus` is checked and turned into `ObsRequestError(code, comment)`;
+- a wrong password only shows as a close with code 4009 while
+  `wait_until_identified` waits out its whole timeout: we wait on the receive
+  task too, so a rejection is reported within milliseconds;
+- there is no disconnect callback and an in-flight request waits out its whole
+  timeout when OBS dies: every request also waits on the receive task, and a
+  watcher task reports `Disconnected` as soon as that task ends (which also
+  covers the case of an unexpected message killing it while `identified`
+  stays True);
+- obs-websocket does not disable Nagle's algorithm, so a reply that follows an
+  event waits for our delayed ACK (~40 ms): the socket gets TCP_NODELAY and
+  TCP_QUICKACK, the latter re-armed after every receive (Linux resets it);
+- it sets the `websockets` logger to INFO at import: put back to WARNING.
+
+The password is held in a `_Secret` and never appears in an exception, a log
+line or a repr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import simpleobsws
+import websockets.exceptions
+
+from timekeeper.errors import (
+    ObsAuthError,
+    ObsConnectionError,
+    ObsRequestError,
+    ObsTimeoutError,
+)
+from timekeeper.obs.port import (
+    CLOSE_AUTHENTICATION_FAILED,
+    Disconnected,
+    EventHandler,
+    ExitStarted,
+    InputInfo,
+    ObsInfo,
+    OutputStatus,
+    PortEvent,
+    PreviewSceneChanged,
+    ProgramSceneChanged,
+    RecordStateChanged,
+    SceneList,
+    StreamStateChanged,
+    StudioModeChanged,
+    TransitionList,
+    VideoSettings,
+)
+
+# simpleobsws raises the websockets logger to INFO (one line per connection) and
+# logs whole protocol messages at DEBUG: keep both quiet unless something is wrong.
+logging.getLogger("websockets").setLevel(logging.WARNING)
+logging.getLogger("simpleobsws").setLevel(logging.INFO)
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "ws://127.0.0.1:4455"
+
+# obs-websocket EventSubscription bits. Not "All": the Transitions category
+# (SceneTransitionStarted, ...) arrives right before a switch's reply, which is
+# exactly what triggers the Nagle/delayed-ACK stall; we confirm switches with
+# CurrentProgramSceneChanged (Scenes) and need nothing from Transitions.
+SUB_GENERAL = 1 << 0  # ExitStarted
+SUB_SCENES = 1 << 2  # CurrentProgramSceneChanged, CurrentPreviewSceneChanged
+SUB_OUTPUTS = 1 << 6  # StreamStateChanged, RecordStateChanged
+SUB_UI = 1 << 10  # StudioModeStateChanged
+EVENT_SUBSCRIPTIONS = SUB_GENERAL | SUB_SCENES | SUB_OUTPUTS | SUB_UI
+
+
+class _Secret:
+    """A string that does not show itself in reprs, tracebacks' locals or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value or ""
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "<hidden>" if self._value else "<empty>"
+
+    __str__ = __repr__
+
+
+def refused_message(url: str) -> str:
+    """What to tell the operator when nothing listens at `url`."""
+    return (
+        f"nothing answers at {url} — is OBS running with its WebSocket server enabled "
+        "(Tools > WebSocket Server Settings)?"
+    )
+
+
+def missing_password_message(password_env: str | None) -> str:
+    if password_env:
+        return (
+            f"OBS requires a password: set the environment variable {password_env} "
+            "to the WebSocket server password"
+        )
+    return (
+        "OBS requires a password: name an environment variable in the programme's "
+        "obs.password_env and set it to the WebSocket server password"
+    )
+
+
+def wrong_password_message(password_env: str | None) -> str:
+    where = f" (from ${password_env})" if password_env else ""
+    return (
+        f"OBS rejected the password{where}: compare it with "
+        "Tools > WebSocket Server Settings > Show Connect Info"
+    )
+
+
+class ObsClient:
+    """`ObsPort` over obs-websocket 5 via simpleobsws. Reusable: `connect()` again after a drop."""
+
+    def __init__(
+        self,
+        url: str = DEFAULT_URL,
+        password: str | None = None,
+        *,
+        password_env: str | None = None,
+        connect_timeout: float = 5.0,
+        request_timeout: float = 3.0,
+        tcp_quickack: bool = True,
+    ) -> None:
+        self._url = url
+        self._quickack = tcp_quickack  # off only to measure what it saves (bench/)
+        self._password = _Secret(password)
+        self._password_env = password_env
+        self.connect_timeout = connect_timeout
+        self.request_timeout = request_timeout
+        self._ws: Any = None  # simpleobsws.WebSocketClient while connected
+        self._watch: asyncio.Task[None] | None = None
+        self._handlers: list[EventHandler] = []
+        self.info: ObsInfo | None = None
+
+    def __repr__(self) -> str:
+        pw = "set" if self._password else "none"
+        return f"ObsClient(url={self._url!r}, password={pw})"
+
+    # ------------------------------------------------------------------ connection
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def connected(self) -> bool:
+        ws = self._ws
+        return bool(ws is not None and ws.identified and not ws.recv_task.done())
+
+    def subscribe(self, handler: EventHandler) -> Callable[[], None]:
+        self._handlers.append(handler)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._handlers.remove(handler)
+
+        return unsubscribe
+
+    async def connect(self) -> ObsInfo:
+        await self.close()
+        ws = simpleobsws.WebSocketClient(
+            url=self._url,
+            password=self._password.reveal(),
+            # Always a fresh object: simpleobsws's default argument is shared and mutable.
+            identification_parameters=simpleobsws.IdentificationParameters(
+                eventSubscriptions=EVENT_SUBSCRIPTIONS
+            ),
+        )
+        ws.register_event_callback(self._make_event_callback(ws))
+        await self._open(ws)
+        try:
+            await self._identify(ws)
+            self._ws = ws
+            version = await self._call("GetVersion")
+        except BaseException:
+            self._ws = None
+            await _discard(ws)
+            raise
+        self.info = ObsInfo(
+            obs_version=str(version.get("obsVersion", "?")),
+            websocket_version=str(version.get("obsWebSocketVersion", "?")),
+            rpc_version=int(version.get("rpcVersion", 1)),
+        )
+        self._watch = asyncio.create_task(self._watch_connection(ws), name="obs-connection-watch")
+        return self.info
+
+    async def _open(self, ws: Any) -> None:
+        """Open the websocket; map every way it can fail to an ObsError with a reason."""
+        try:
+            await asyncio.wait_for(ws.connect(), self.connect_timeout)
+        except ConnectionRefusedError as exc:
+            raise ObsConnectionError(refused_message(self._url)) from exc
+        except TimeoutError as exc:
+            raise ObsTimeoutError(
+                f"no answer from {self._url} within {self.connect_timeout:g} s "
+                "(network stall, firewall, or OBS frozen?)"
+            ) from exc
+        except websockets.exceptions.InvalidURI as exc:
+            raise ObsConnectionError(
+                f"{self._url!r} is not a websocket URL (expected ws://HOST:PORT)"
+            ) from exc
+        except websockets.exceptions.InvalidHandshake as exc:
+            raise ObsConnectionError(
+                f"something answered at {self._url} but it is not obs-websocket ({exc})"
+            ) from exc
+        except OSError as exc:
+            raise ObsConnectionError(f"cannot reach {self._url}: {exc.strerror or exc}") from exc
+        self._tune_socket(ws)
+
+    async def _identify(self, ws: Any) -> None:
+        """Wait for Identified, or for the server to close on us (4009 = bad password)."""
+        waiter = asyncio.ensure_future(ws.wait_until_identified(self.connect_timeout))
+        try:
+            await asyncio.wait(
+                {waiter, ws.recv_task},
+                timeout=self.connect_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            waiter.cancel()
+        if ws.identified and not ws.recv_task.done():
+            return
+        code, reason = _close_info(ws)
+        hello = ws.hello_message
+        needs_password = isinstance(hello, dict) and "authentication" in hello
+        if code == CLOSE_AUTHENTICATION_FAILED:
+            if needs_password and not self._password:
+                raise ObsAuthError(missing_password_message(self._password_env))
+            raise ObsAuthError(wrong_password_message(self._password_env))
+        if ws.recv_task.done():
+            raise ObsConnectionError(
+                f"OBS at {self._url} closed the connection while identifying (code {code}: "
+                f"{reason or 'no reason'})"
+            )
+        if hello is None:
+            raise ObsTimeoutError(
+                f"{self._url} accepted the connection but sent no obs-websocket Hello within "
+                f"{self.connect_timeout:g} s (is OBS frozen, or is this not obs-websocket?)"
+            )
+        raise ObsTimeoutError(
+            f"OBS at {self._url} did not confirm identification within {self.connect_timeout:g} s"
+        )
+
+    def _tune_socket(self, ws: Any) -> None:
+        """TCP_NODELAY, and TCP_QUICKACK re-armed after each receive (see module docstring)."""
+        conn = ws.ws
+        sock = conn.transport.get_extra_info("socket") if conn is not None else None
+        if sock is None:
+            return
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        quickack = getattr(socket, "TCP_QUICKACK", None)  # Linux only
+        if quickack is None or not self._quickack:
+            return
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+        except OSError:
+            return
+        received = conn.data_received
+
+        def data_received(data: bytes) -> None:
+            received(data)
+            # Linux leaves quick-ACK mode by itself; re-arming also flushes a pending ACK now.
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+
+        # The transport calls protocol.data_received through the instance: wrap it there.
+        setattr(conn, "data_received", data_received)  # noqa: B010
+
+    async def _watch_connection(self, ws: Any) -> None:
+        """Report Disconnected the moment simpleobsws's receive task ends."""
+        await asyncio.wait({ws.recv_task})
+        if ws is not self._ws:
+            return
+        self._ws = None
+        code, reason = _close_info(ws)
+        if not ws.recv_task.cancelled() and ws.recv_task.exception() is not None:
+            exc = ws.recv_task.exception()
+            reason = f"receive task failed ({type(exc).__name__})"
+        # Report first: closing a half-dead socket can take a while.
+        self._emit(Disconnected(code=code, reason=reason or "connection closed"))
+        await _discard(ws)
+
+    async def close(self) -> None:
+        ws, self._ws = self._ws, None
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.cancel()
+        if ws is not None:
+            await _discard(ws)
+            self._emit(Disconnected(code=1000, reason="closed by timekeeper", by_client=True))
+
+    def abort(self) -> None:
+        """Drop the TCP connection abruptly, as a network failure would (tests, 'reconnect now')."""
+        ws = self._ws
+        if ws is not None and ws.ws is not None:
+            ws.ws.transport.abort()
+
+    # ------------------------------------------------------------------ events
+
+    def _emit(self, event: PortEvent) -> None:
+        for handler in list(self._handlers):
+            try:
+                handler(event)
+            except Exception:
+                log.exception("OBS event handler failed on %s", type(event).__name__)
+
+    def _make_event_callback(self, ws: Any) -> Callable[[str, Any, Any], Any]:
+        async def on_event(event_type: str, intent: Any, data: Any) -> None:
+            if ws is not self._ws:
+                return
+            event = _port_event(event_type, data if isinstance(data, dict) else {})
+            if event is not None:
+                self._emit(event)
+
+        return on_event
+
+    # ------------------------------------------------------------------ requests
+
+    def _require(self) -> Any:
+        ws = self._ws
+        if ws is None or not ws.identified or ws.recv_task.done():
+            raise ObsConnectionError(f"not connected to OBS at {self._url}")
+        return ws
+
+    async def _await_call(self, ws: Any, what: str, call: asyncio.Future[Any]) -> Any:
+        """Wait for a simpleobsws call, but give up at once if the connection dies."""
+        try:
+            done, _ = await asyncio.wait(
+                {call, ws.recv_task},
+                timeout=self.request_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            if not call.done():
+                call.cancel()
+        if call in done:
+            try:
+                return call.result()
+            except simpleobsws.NotIdentifiedError as exc:
+                raise ObsConnectionError(f"not connected to OBS at {self._url}") from exc
+            except simpleobsws.MessageTimeout as exc:
+                raise ObsTimeoutError(f"OBS did not answer {what} in time") from exc
+            except websockets.exceptions.ConnectionClosed as exc:
+                raise ObsConnectionError(f"connection to OBS lost during {what}") from exc
+        if ws.recv_task.done():
+            raise ObsConnectionError(f"connection to OBS lost during {what}")
+        raise ObsTimeoutError(f"OBS did not answer {what} within {self.request_timeout:g} s")
+
+    async def _call(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        ws = self._require()
+        request = simpleobsws.Request(request_type, data)
+        call = asyncio.ensure_future(ws.call(request, timeout=self.request_timeout + 1))
+        response = await self._await_call(ws, request_type, call)
+        _check(request_type, response)
+        body = response.responseData
+        return body if isinstance(body, dict) else {}
+
+    async def _batch(
+        self, requests: Sequence[tuple[str, dict[str, Any] | None]], *, halt: bool
+    ) -> list[Any]:
+        """A serial (in-order, realtime) batch in one message; returns the raw responses."""
+        ws = self._require()
+        call = asyncio.ensure_future(
+            ws.call_batch(
+                [simpleobsws.Request(t, d) for t, d in requests],
+                timeout=self.request_timeout + 1,
+                halt_on_failure=halt,
+                execution_type=simpleobsws.RequestBatchExecutionType.SerialRealtime,
+            )
+        )
+        what = "+".join(t for t, _ in requests)
+        return list(await self._await_call(ws, what, call))
+
+    # ------------------------------------------------------------------ the port
+
+    async def get_scene_list(self) -> SceneList:
+        d = await self._call("GetSceneList")
+        scenes = sorted(d.get("scenes") or [], key=lambda s: -int(s.get("sceneIndex", 0)))
+        return SceneList(
+            scenes=tuple(str(s["sceneName"]) for s in scenes),
+            program=str(d.get("currentProgramSceneName") or ""),
+            preview=d.get("currentPreviewSceneName"),
+        )
+
+    async def get_current_program_scene(self) -> str:
+        d = await self._call("GetCurrentProgramScene")
+        return str(d.get("currentProgramSceneName") or d.get("sceneName") or "")
+
+    async def set_current_program_scene(self, scene: str) -> None:
+        await self._call("SetCurrentProgramScene", {"sceneName": scene})
+
+    async def switch(
+        self,
+        scene: str,
+        *,
+        transition: str | None = None,
+        duration_ms: int | None = None,
+        from_preview: bool = False,
+    ) -> tuple[ObsRequestError, ...]:
+        prep: list[tuple[str, dict[str, Any] | None]] = []
+        if transition is not None:
+            prep.append(("SetCurrentSceneTransition", {"transitionName": transition}))
+        if duration_ms is not None:
+            prep.append(("SetCurrentSceneTransitionDuration", {"transitionDuration": duration_ms}))
+        final: tuple[str, dict[str, Any] | None] = (
+            ("TriggerStudioModeTransition", None)
+            if from_preview
+            else ("SetCurrentProgramScene", {"sceneName": scene})
+        )
+        if not prep:
+            await self._call(*final)
+            return ()
+        # haltOnFailure off: a transition that cannot be set must not stop the switch.
+        results = await self._batch([*prep, final], halt=False)
+        if len(results) != len(prep) + 1:
+            raise ObsRequestError(final[0], 0, "incomplete batch reply")
+        last = _error_of(results[-1])
+        if last is not None:
+            raise last
+        return tuple(e for e in map(_error_of, results[:-1]) if e is not None)
+
+    async def get_current_preview_scene(self) -> str:
+        d = await self._call("GetCurrentPreviewScene")
+        return str(d.get("currentPreviewSceneName") or d.get("sceneName") or "")
+
+    async def set_current_preview_scene(self, scene: str) -> None:
+        await self._call("SetCurrentPreviewScene", {"sceneName": scene})
+
+    async def get_studio_mode(self) -> bool:
+        d = await self._call("GetStudioModeEnabled")
+        return bool(d.get("studioModeEnabled"))
+
+    async def set_studio_mode(self, enabled: bool) -> None:
+        await self._call("SetStudioModeEnabled", {"studioModeEnabled": enabled})
+
+    async def trigger_studio_mode_transition(self) -> None:
+        await self._call("TriggerStudioModeTransition")
+
+    async def get_transition_list(self) -> TransitionList:
+        d = await self._call("GetSceneTransitionList")
+        return TransitionList(
+            names=tuple(str(t["transitionName"]) for t in d.get("transitions") or []),
+            current=d.get("currentSceneTransitionName"),
+        )
+
+    async def set_current_scene_transition(self, name: str, duration_ms: int | None = None) -> None:
+        await self._call("SetCurrentSceneTransition", {"transitionName": name})
+        if duration_ms is not None:
+            await self._call(
+                "SetCurrentSceneTransitionDuration", {"transitionDuration": duration_ms}
+            )
+
+    async def get_input_list(self, kind: str | None = None) -> tuple[InputInfo, ...]:
+        d = await self._call("GetInputList", {"inputKind": kind} if kind else None)
+        return tuple(
+            InputInfo(
+                name=str(i["inputName"]),
+                kind=str(i.get("unversionedInputKind") or i.get("inputKind") or ""),
+            )
+            for i in d.get("inputs") or []
+        )
+
+    async def set_text(self, source: str, text: str) -> None:
+        await self._call(
+            "SetInputSettings",
+            {"inputName": source, "inputSettings": {"text": text}, "overlay": True},
+        )
+
+    async def get_video_settings(self) -> VideoSettings:
+        d = await self._call("GetVideoSettings")
+        num, den = float(d.get("fpsNumerator") or 0), float(d.get("fpsDenominator") or 1)
+        return VideoSettings(
+            fps=num / den if den else 0.0,
+            base_width=int(d.get("baseWidth") or 0),
+            base_height=int(d.get("baseHeight") or 0),
+        )
+
+    async def get_stream_status(self) -> OutputStatus:
+        return _output_status(await self._call("GetStreamStatus"))
+
+    async def get_record_status(self) -> OutputStatus:
+        return _output_status(await self._call("GetRecordStatus"))
+
+    async def start_stream(self) -> None:
+        await self._call("StartStream")
+
+    async def stop_stream(self) -> None:
+        await self._call("StopStream")
+
+    async def start_record(self) -> None:
+        await self._call("StartRecord")
+
+    async def stop_record(self) -> None:
+        await self._call("StopRecord")
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+async def _discard(ws: Any) -> None:
+    """Close a simpleobsws client, whatever state it is in; never raises."""
+    try:
+        if ws.recv_task is not None and ws.recv_task.done() and not ws.recv_task.cancelled():
+            ws.recv_task.exception()  # mark retrieved: no "exception never retrieved" warning
+        await asyncio.wait_for(ws.disconnect(), 2.0)
+    except Exception:
+        log.debug("closing the OBS websocket failed", exc_info=True)
+
+
+def _close_info(ws: Any) -> tuple[int | None, str]:
+    conn = ws.ws
+    if conn is None:
+        return None, ""
+    return conn.close_code, str(conn.close_reason or "")
+
+
+def _check(request_type: str, response: Any) -> None:
+    error = _error_of(response, request_type)
+    if error is not None:
+        raise error
+
+
+def _error_of(response: Any, request_type: str | None = None) -> ObsRequestError | None:
+    status = response.requestStatus
+    if status.result:
+        return None
+    return ObsRequestError(
+        request_type or response.requestType, int(status.code or 0), str(status.comment or "")
+    )
+
+
+def _output_status(d: dict[str, Any]) -> OutputStatus:
+    return OutputStatus(
+        active=bool(d.get("outputActive")),
+        reconnecting=bool(d.get("outputReconnecting", False)),
+        timecode=d.get("outputTimecode"),
+    )
+
+
+def _port_event(event_type: str, data: dict[str, Any]) -> PortEvent | None:
+    """obs-websocket event -> PortEvent (None for events the port does not expose)."""
+    if event_type == "CurrentProgramSceneChanged":
+        return ProgramSceneChanged(scene=str(data.get("sceneName", "")))
+    if event_type == "CurrentPreviewSceneChanged":
+        return PreviewSceneChanged(scene=str(data.get("sceneName", "")))
+    if event_type == "StudioModeStateChanged":
+        return StudioModeChanged(enabled=bool(data.get("studioModeEnabled")))
+    if event_type == "StreamStateChanged":
+        return StreamStateChanged(
+            active=bool(data.get("outputActive")), state=str(data.get("outputState", ""))
+        )
+    if event_type == "RecordStateChanged":
+        return RecordStateChanged(
+            active=bool(data.get("outputActive")),
+            state=str(data.get("outputState", "")),
+            path=data.get("outputPath"),
+        )
+    if event_type == "ExitStarted":
+        return ExitStarted()
+    return None
+
+
+__all__ = ["DEFAULT_URL", "EVENT_SUBSCRIPTIONS", "ObsClient"]
