@@ -152,13 +152,13 @@ def test_panel_turns_move_on_by_the_operator_and_count_into_overtime() -> None:
     assert status.next_turn is not None and status.next_turn.turn.speaker == PANELLISTS[0]
     assert status.next_turn.expected_start == at("16:14")
     state, _ = apply(state, NEXT_TURN, at("16:14"))
-    status = evaluate(state, at("16:19:30"))
+    status = evaluate(state, at("16:19:15"))
     assert status.turn is not None and status.turn.turn.speaker == PANELLISTS[0]
     assert status.turn_countdown is not None and status.turn_countdown.remaining == timedelta(
-        seconds=30
+        seconds=45
     )
     assert status.turn_countdown.phase.value == "warning"
-    assert status.countdown is not None and status.countdown.remaining == mins(50.5)
+    assert status.countdown is not None and status.countdown.remaining == mins(50.75)
 
 
 def test_free_time_after_the_last_turn_and_slot_still_ends_on_time() -> None:

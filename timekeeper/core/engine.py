@@ -175,11 +175,9 @@ def slot_deadline(slot: Slot, record: SlotRecord) -> datetime:
 
 
 def turn_thresholds(slot: Slot, turn: Turn) -> tuple[timedelta, timedelta]:
-    """Warning and danger lead times of a turn: 1 min / 15 s, never more than half the turn."""
+    """Warning and danger lead times of a turn: its own, never more than half the turn."""
     half = turn.duration / 2
-    return min(timedelta(minutes=1), slot.warning, half), min(
-        timedelta(seconds=15), slot.danger, half / 2
-    )
+    return min(turn.warning, half), min(turn.danger, half / 2)
 
 
 def phase_at(remaining: timedelta, warning: timedelta, danger: timedelta) -> Phase:

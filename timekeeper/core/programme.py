@@ -47,6 +47,8 @@ class Turn:
     speaker: str
     duration: timedelta
     title: str | None = None
+    warning: timedelta = timedelta(minutes=1)  # the turn's own countdown colours
+    danger: timedelta = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,25 @@
+"""`timekeeper schema [-o FILE]`: the JSON Schema of programme.yaml, for editors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from timekeeper.programme.schema import schema_text
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """Print the schema, or write it to args.output; 2 if the file cannot be written."""
+    text = schema_text()
+    output: str | None = getattr(args, "output", None)
+    if not output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"timekeeper: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {output}", file=sys.stderr)
+    return 0
