@@ -29,9 +29,11 @@ from timekeeper.core.engine import (
 )
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status, evaluate
+from timekeeper.obs.timing import sleep_until
 
 Listener = Callable[[list[ShowEvent]], None]
 IDLE_WAKE = 1.0  # real seconds between wake-ups when nothing is scheduled
+PRECISE_WINDOW = 0.05  # real seconds before a boundary when the scheduler stops napping
 
 
 class RunMode(StrEnum):
@@ -121,10 +123,14 @@ class ShowSession:
         self.tick()
         while not self.ended:
             due = next_instant(self.state)
-            wait = IDLE_WAKE if due is None else max(0.0, self.clock.real_seconds_until(due))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(wait, IDLE_WAKE))
-            self._wake.clear()
+            wait = IDLE_WAKE if due is None else self.clock.real_seconds_until(due)
+            if due is not None and wait <= PRECISE_WINDOW:
+                await sleep_until(self.clock, due)  # the last stretch, to the millisecond
+            else:
+                with contextlib.suppress(TimeoutError):
+                    coarse = min(wait - PRECISE_WINDOW / 2, IDLE_WAKE)
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(coarse, 0.0))
+                self._wake.clear()
             self.tick()
 
     def _poke(self) -> None:

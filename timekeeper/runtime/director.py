@@ -1,0 +1,139 @@
+"""ObsDirector: carries the show's cues out through the ObsController.
+
+The session says *what happened* (a slot started at 16:10:00.000); the pure
+`cues_for` says *what OBS should do* about it; the controller makes OBS do it
+and reports back. The director is the only place those three meet. It also
+keeps the programme's OBS text sources up to date (at most once a second,
+only when the text changes: the controller throttles) and, in studio mode,
+puts the next slot's scene on preview as soon as the previous one goes live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from timekeeper.core.cues import RunAction, SwitchScene, cues_for
+from timekeeper.core.engine import ShowEvent
+from timekeeper.core.programme import Programme
+from timekeeper.core.status import Status
+from timekeeper.obs import events as obs_events
+from timekeeper.obs.controller import ObsController
+from timekeeper.runtime.session import ShowSession
+
+Record = dict[str, object]
+TEXT_INTERVAL = 1.0  # real seconds between text refreshes
+
+
+def obs_record(event: obs_events.ObsEvent) -> Record:
+    """An OBS event as a record of the show's event stream ("event" key like ShowEvent)."""
+    data: Record = dict(event.to_dict())
+    data["event"] = data.pop("kind")
+    return data
+
+
+class ObsDirector:
+    """Subscribes to the session; turns its events into OBS switches, actions and texts."""
+
+    def __init__(self, session: ShowSession, controller: ObsController) -> None:
+        self.session = session
+        self.controller = controller
+        self._texts_task: asyncio.Task[None] | None = None
+        session.subscribe(self.on_show_events)
+
+    def on_show_events(self, events: list[ShowEvent]) -> None:
+        """Carry out the cues of a batch; of several switches (a catch-up) only the last counts."""
+        cues = cues_for(self.session.programme, events)
+        switches = [c for c in cues if isinstance(c, SwitchScene)]
+        last = switches[-1] if switches else None
+        for cue in cues:
+            if isinstance(cue, RunAction):
+                self.controller.run_action(cue.action, cue.key)
+            elif cue is last:
+                self.controller.switch_scene(
+                    cue.scene, boundary_at=cue.boundary_at, key=cue.key, transition=cue.transition
+                )
+        if any(e.kind in ("slot_started", "slot_ended") for e in events):
+            self._preview_next()
+
+    def _preview_next(self) -> None:
+        """Studio mode: the next slot's scene goes on preview well before its boundary."""
+        if not self.session.programme.obs.studio_mode:
+            return
+        nxt = self.session.status().next
+        if nxt is not None and nxt.slot.scene:
+            self.controller.preview_scene(nxt.slot.scene)
+
+    async def start(self) -> None:
+        await self.controller.start()
+        self._texts_task = asyncio.create_task(self._keep_texts(), name="obs-texts")
+
+    async def stop(self) -> None:
+        if self._texts_task is not None:
+            self._texts_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._texts_task
+        await self.controller.stop()
+
+    async def _keep_texts(self) -> None:
+        while True:
+            texts = render_texts(self.session.programme, self.session.status())
+            for source, text in texts.items():
+                self.controller.set_text(source, text)
+            await asyncio.sleep(TEXT_INTERVAL / max(1.0, min(self.session.clock.speed, 10.0)))
+
+
+def render_texts(programme: Programme, status: Status) -> dict[str, str]:
+    """The text of every OBS text source the programme names, for this status.
+
+    `obs.texts` apply all the time (e.g. "Starting in {remaining}" on a holding
+    scene); a live slot's `texts` add to them or override them.
+    """
+    templates = dict(programme.obs.texts)
+    if status.live is not None:
+        templates.update(dict(status.live.slot.texts))
+    if not templates:
+        return {}
+    values = _placeholders(programme, status)
+    return {source: _fill(template, values) for source, template in templates.items()}
+
+
+def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
+    live, nxt = status.live, status.next
+    speaker = ""
+    if status.turn is not None:
+        speaker = status.turn.turn.speaker
+    elif live is not None:
+        speaker = live.slot.speaker_names()
+    if status.countdown is not None:
+        remaining = status.countdown.remaining
+    else:
+        remaining = status.until_next or timedelta(0)
+    next_start = ""
+    if nxt is not None and nxt.expected_start is not None:
+        next_start = programme.local(nxt.expected_start).strftime("%H:%M")
+    return {
+        "title": live.slot.title if live is not None else "",
+        "speaker": speaker,
+        "next_title": nxt.slot.title if nxt is not None else "",
+        "next_start": next_start,
+        "remaining": format_clock(remaining),
+    }
+
+
+def format_clock(delta: timedelta) -> str:
+    """m:ss (h:mm:ss past an hour); a leading + in overtime."""
+    seconds = int(delta.total_seconds())
+    sign = "+" if seconds < 0 else ""
+    seconds = abs(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    out = template
+    for key, value in values.items():
+        out = out.replace("{" + key + "}", value)
+    return out
