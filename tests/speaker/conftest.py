@@ -1,0 +1,42 @@
+"""Fixtures: a real SpeakerServer on a free port, serving the seed show on a ManualClock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from tests.factories import at, seed
+from timekeeper.core.clock import ManualClock
+from timekeeper.runtime.session import ShowSession
+from timekeeper.speaker.server import SpeakerServer
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Ten minutes before the seed show's first slot (15:30, Europe/Amsterdam)."""
+    return ManualClock(at("15:20"))
+
+
+@pytest.fixture
+def session(clock: ManualClock) -> ShowSession:
+    return ShowSession(seed(), clock)
+
+
+@pytest.fixture
+async def server(session: ShowSession) -> AsyncIterator[SpeakerServer]:
+    srv = SpeakerServer(session, port=0, heartbeat=0.2)
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
+    """Poll `predicate` until it is true: waits for network delivery, never for show time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        await asyncio.sleep(0.01)

@@ -1,0 +1,184 @@
+"""The terminal speaker screen: `timekeeper speaker`, full-screen on a confidence monitor.
+
+Data flows one way: a frame timer asks the `Follower` for the `Display` at the
+injected clock's now (computed from timestamps, never by counting ticks) and
+sets it on `SpeakerView`; widgets only render it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.align import Align
+from rich.text import Text
+from textual.app import App, ComposeResult, RenderResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.renderables.digits import Digits as DigitsRenderable
+from textual.widget import Widget
+from textual.widgets import Static
+
+from timekeeper.core.clock import Clock, SystemClock
+from timekeeper.speaker.bigdigits import render_big, scale_for, supported
+from timekeeper.speaker.follower import PING_EVERY, Backoff, Follower
+from timekeeper.speaker.protocol import Display
+
+FPS = 10  # frames per second: enough for a smooth second and a visible blink
+PHASES = ("normal", "warning", "danger", "overtime")
+
+
+class BigTime(Widget):
+    """The countdown, as large as the widget allows: block font, else `Digits`, else text."""
+
+    DEFAULT_CSS = """
+    BigTime { height: 1fr; width: 1fr; }
+    """
+
+    value: reactive[str] = reactive("--:--")
+
+    def render(self) -> RenderResult:
+        width, height = self.size
+        value = self.value
+        scale = scale_for(value, width, height) if supported(value) else None
+        if scale is not None:
+            lines = render_big(value, *scale)
+            pad = " " * max(0, (width - len(lines[0])) // 2)
+            top = max(0, (height - len(lines)) // 2)
+            return Text("\n" * top + "\n".join(pad + line for line in lines), no_wrap=True)
+        if DigitsRenderable.get_width(value) <= width and height >= 3:
+            return Align.center(DigitsRenderable(value, self.rich_style), vertical="middle")
+        return Align.center(Text(value, style="bold"), vertical="middle")
+
+
+class SpeakerView(Vertical):
+    """Everything on the speaker screen; set `state` and it re-renders."""
+
+    DEFAULT_CSS = """
+    SpeakerView { background: black; color: white; }
+    SpeakerView #top { height: 1; color: $text-muted; }
+    SpeakerView #event { width: 1fr; }
+    SpeakerView #rehearsal { width: auto; color: black; background: orange; text-style: bold; }
+    SpeakerView #clock { width: auto; padding-left: 2; text-style: bold; color: white; }
+    SpeakerView #title { height: auto; text-align: center; text-style: bold; color: white; }
+    SpeakerView #speaker {
+        height: auto; border: round $accent; border-title-align: center;
+        text-align: center; text-style: bold; color: white; margin: 0 4;
+    }
+    SpeakerView #label { height: 1; text-align: center; color: $text-muted; }
+    SpeakerView BigTime { color: #2ecc40; }
+    SpeakerView.phase-warning BigTime { color: #ffb000; }
+    SpeakerView.phase-danger BigTime { color: #ff3b30; }
+    SpeakerView.phase-overtime BigTime { color: #ff3b30; }
+    SpeakerView.phase-overtime.blink-off BigTime { color: #5c0f0b; }
+    SpeakerView.phase-warning #label { color: #ffb000; }
+    SpeakerView.phase-danger #label, SpeakerView.phase-overtime #label { color: #ff3b30; }
+    SpeakerView #slotline { height: auto; text-align: center; color: $text-muted; }
+    SpeakerView #next { height: auto; text-align: center; color: white; }
+    SpeakerView #message {
+        height: auto; text-align: center; text-style: bold; padding: 0 1;
+        background: #1f4e8c; color: white; display: none;
+    }
+    SpeakerView.has-message #message { display: block; }
+    SpeakerView.flash.blink-off #message { background: white; color: #1f4e8c; }
+    SpeakerView #status {
+        height: auto; text-align: center; text-style: bold; background: #b00020; color: white;
+        display: none;
+    }
+    SpeakerView.disconnected #status { display: block; }
+    """
+
+    state: reactive[Display | None] = reactive(None)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield Static(id="event")
+            yield Static(id="rehearsal")
+            yield Static(id="clock")
+        yield Static(id="status")
+        yield Static(id="title")
+        speaker = Static(id="speaker")
+        speaker.border_title = "Speaking"
+        yield speaker
+        yield Static(id="label")
+        yield BigTime(id="digits")
+        yield Static(id="slotline")
+        yield Static(id="next")
+        yield Static(id="message")
+
+    def watch_state(self, state: Display | None) -> None:
+        if state is None:
+            return
+        for phase in PHASES:
+            self.set_class(state.phase == phase, f"phase-{phase}")
+        self.set_class(not state.blink_on, "blink-off")
+        self.set_class(bool(state.message), "has-message")
+        self.set_class(state.flash, "flash")
+        self.set_class(state.disconnected, "disconnected")
+        self._text("#event", state.event)
+        self._text("#rehearsal", f" {state.rehearsal} " if state.rehearsal else "")
+        self._text("#clock", state.clock)
+        self._text("#status", state.status)
+        self._text("#title", state.title)
+        self._text("#speaker", state.name or "—")
+        self._text("#label", state.label)
+        self._text("#slotline", state.slot_line)
+        self._text("#next", state.next)
+        self._text("#message", state.message)
+        self.query_one("#rehearsal").display = bool(state.rehearsal)
+        self.query_one("#speaker").display = bool(state.name)
+        self.query_one("#digits", BigTime).value = state.digits
+
+    def _text(self, selector: str, text: str) -> None:
+        """Update a line only when its words change (most frames change only the digits)."""
+        if self._shown.get(selector) != text:
+            self._shown[selector] = text
+            self.query_one(selector, Static).update(Text(text))
+
+
+class SpeakerApp(App[None]):
+    """Follows a running show and shows the speaker its time."""
+
+    TITLE = "timekeeper speaker"
+    BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit")]
+    CSS = "Screen { background: black; }"
+
+    def __init__(
+        self,
+        url: str,
+        clock: Clock | None = None,
+        *,
+        backoff: Backoff | None = None,
+        ping_every: float = PING_EVERY,
+    ) -> None:
+        super().__init__()
+        self.follower = Follower(
+            url,
+            clock or SystemClock(),
+            backoff=backoff,
+            ping_every=ping_every,
+            on_change=self.refresh_display,
+        )
+
+    def compose(self) -> ComposeResult:
+        yield SpeakerView()
+
+    def on_mount(self) -> None:
+        self.run_worker(self.follower.run(), name="follow", exclusive=True, exit_on_error=False)
+        self.set_interval(1 / FPS, self.refresh_display)
+        self.refresh_display()
+
+    @property
+    def shown(self) -> Display | None:
+        """What the screen shows now (for tests and anyone curious)."""
+        return self.query_one(SpeakerView).state
+
+    def refresh_display(self) -> None:
+        """Recompute the screen from the clock and the last state (cheap; equal states skip)."""
+        if not self.is_running:
+            return
+        self.query_one(SpeakerView).state = self.follower.display()

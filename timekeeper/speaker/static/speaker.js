@@ -1,0 +1,271 @@
+// The speaker screen in a browser: a mirror of timekeeper/speaker/protocol.py.
+//
+// The server sends the show as timestamps; this page recomputes the digits every
+// frame from its own clock mapped to the operator's show clock (NTP-style pings:
+// the sample with the shortest round trip wins), so it counts smoothly, agrees
+// with every other screen, and keeps counting when the connection drops.
+// Keep `compute` in step with protocol.compute_display (tests compare the two).
+"use strict";
+(function () {
+  const VERSION = 1;
+  const PING_EVERY = 3000; // ms between clock pings
+  const SILENCE = 10000; // ms without any message before the connection counts as dead
+  const BACKOFF = { first: 500, factor: 2, most: 5000, jitter: 0.2 };
+  const SAMPLES = 8;
+  const FRAME = 100; // ms between frames
+
+  const params = new URLSearchParams(location.search);
+  if (params.get("transparent") === "1" || params.get("bg") === "transparent") {
+    document.documentElement.classList.add("transparent");
+  }
+
+  let snap = null; // last snapshot (raw JSON, instants already parsed to epoch ms)
+  let connected = false;
+  let samples = []; // {local, show, speed, rtt}
+  let provisional = null;
+  const pings = new Map();
+  let counter = 0;
+  let lastHeard = 0;
+
+  const local = () => performance.now();
+
+  // ------------------------------------------------------------ clock
+
+  function sync() {
+    if (samples.length) return samples.reduce((a, b) => (b.rtt < a.rtt ? b : a));
+    return provisional;
+  }
+  function sample(sent, received, showTime, speed) {
+    const rtt = received - sent;
+    if (rtt < 0) return;
+    samples.push({ local: sent + rtt / 2, show: showTime, speed: speed, rtt: rtt });
+    if (samples.length > SAMPLES) samples.shift();
+  }
+  function arrived(showTime, speed, at) {
+    provisional = { local: at, show: showTime, speed: speed, rtt: Infinity };
+  }
+  const showAt = (s, l) => s.show + (l - s.local) * s.speed;
+
+  // ------------------------------------------------------------ display (mirror of Python)
+
+  function formatRemaining(ms) {
+    const whole = Math.round(ms); // whole milliseconds: float noise must not flip a second
+    let total, sign;
+    if (whole >= 0) { total = Math.ceil(whole / 1000); sign = ""; }
+    else { total = Math.floor(-whole / 1000); sign = "+"; }
+    const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    const ss = String(s).padStart(2, "0");
+    return h ? `${sign}${h}:${String(m).padStart(2, "0")}:${ss}` : `${sign}${m}:${ss}`;
+  }
+  function phaseOf(t, now) {
+    if (now > t.deadline) return "overtime";
+    if (now >= t.danger_at) return "danger";
+    if (now >= t.warning_at) return "warning";
+    return "normal";
+  }
+  const formatters = {};
+  function timeOfDay(ms, tz, seconds) {
+    const key = tz + seconds;
+    if (!formatters[key]) {
+      const opts = { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      if (seconds) opts.second = "2-digit";
+      formatters[key] = new Intl.DateTimeFormat("en-GB", opts);
+    }
+    return formatters[key].format(new Date(ms));
+  }
+
+  function compute(s, now, blinkOn, status) {
+    const tz = s.event.timezone;
+    let digits = "--:--", phase = "normal", label = "", name = "", title = "", next = "", slotLine = "";
+    if (s.mode === "live" && s.live) {
+      const shown = s.turn ? s.turn.countdown : s.live.countdown;
+      phase = phaseOf(shown, now);
+      digits = formatRemaining(shown.deadline - now);
+      label = phase === "overtime" ? "Overtime" : "Remaining";
+      title = s.live.title;
+      if (s.turn) {
+        name = s.turn.speaker;
+        const left = formatRemaining(s.live.countdown.deadline - now);
+        slotLine = `${s.live.title}: ${left} ${left[0] === "+" ? "over" : "left"}`;
+      } else {
+        name = s.live.speakers.join(", ");
+      }
+      if (s.next_turn) next = `Next: ${s.next_turn.speaker}`;
+      else if (s.next) {
+        const start = s.next.expected_start ?? s.next.planned_start;
+        next = `Next: ${s.next.title} at ${timeOfDay(start, tz, false)}`;
+      }
+    } else if ((s.mode === "before" || s.mode === "between") && s.next) {
+      const start = s.next.expected_start ?? s.next.planned_start;
+      const until = start - now;
+      digits = formatRemaining(Math.max(until, 0));
+      label = until > 0 ? (s.mode === "before" ? "Starts in" : "Next in") : "Starting";
+      title = s.next.title;
+      name = s.next.speakers.join(", ");
+      next = `At ${timeOfDay(start, tz, false)}`;
+    } else if (s.mode === "ended") {
+      digits = timeOfDay(now, tz, false);
+      label = "The show has ended";
+    }
+    let rehearsal = "";
+    if (s.rehearsal) rehearsal = s.speed === 1 ? "REHEARSAL" : `REHEARSAL ×${s.speed}`;
+    return {
+      digits, phase, label, name, title, next, slot_line: slotLine,
+      clock: timeOfDay(now, tz, true), event: s.event.title, rehearsal,
+      message: s.message ? s.message.text : "", flash: s.message ? s.message.flash : false,
+      disconnected: Boolean(status), status, blink_on: blinkOn,
+    };
+  }
+
+  function current() {
+    const l = local();
+    const blinkOn = (l % 1000) < 500;
+    const s = sync();
+    if (!snap || !s) {
+      return {
+        digits: "--:--", phase: "normal", label: "Waiting for the show", name: "", title: "",
+        next: "", slot_line: "", clock: "", event: "", rehearsal: "", message: "", flash: false,
+        disconnected: true, status: `Connecting to ${location.host} — retrying…`, blink_on: blinkOn,
+      };
+    }
+    return compute(snap, showAt(s, l), blinkOn, connected ? "" : "DISCONNECTED — reconnecting…");
+  }
+
+  // ------------------------------------------------------------ rendering
+
+  const el = {};
+  for (const id of ["event", "rehearsal", "clock", "status", "title", "speaker", "label",
+    "digits", "slotline", "next", "message"]) el[id] = document.getElementById(id);
+  let last = "";
+
+  function render() {
+    const d = current();
+    const key = JSON.stringify(d);
+    if (key === last) return;
+    last = key;
+    const set = (id, text) => { if (el[id].textContent !== text) el[id].textContent = text; };
+    set("event", d.event); set("rehearsal", d.rehearsal); set("clock", d.clock);
+    set("status", d.status); set("title", d.title); set("speaker", d.name);
+    set("label", d.label); set("digits", d.digits); set("slotline", d.slot_line);
+    set("next", d.next); set("message", d.message);
+    document.documentElement.style.setProperty("--chars", String(Math.max(4, d.digits.length)));
+    const b = document.body.classList;
+    for (const p of ["normal", "warning", "danger", "overtime"]) b.toggle(`phase-${p}`, d.phase === p);
+    b.toggle("blink-off", !d.blink_on);
+    b.toggle("has-message", Boolean(d.message));
+    b.toggle("flash", d.flash);
+    b.toggle("disconnected", d.disconnected);
+    document.body.dataset.phase = d.phase;
+  }
+
+  // ------------------------------------------------------------ messages
+
+  const MS_KEYS = ["start", "deadline", "warning_at", "danger_at"];
+  function parseSnapshot(m) {
+    if (m.v !== VERSION || m.type !== "snapshot") throw new Error("not a v1 snapshot");
+    const times = (cd) => {
+      const out = {};
+      for (const k of MS_KEYS) {
+        out[k] = Date.parse(cd[k]);
+        if (Number.isNaN(out[k])) throw new Error(`bad instant ${k}`);
+      }
+      return out;
+    };
+    if (m.live) m.live.countdown = times(m.live.countdown);
+    if (m.turn) m.turn.countdown = times(m.turn.countdown);
+    if (m.next) {
+      m.next.planned_start = Date.parse(m.next.planned_start);
+      m.next.expected_start = m.next.expected_start ? Date.parse(m.next.expected_start) : null;
+    }
+    m.show_time = Date.parse(m.show_time);
+    return m;
+  }
+
+  let fresh = false;
+  function handle(text, at) {
+    let m;
+    try { m = JSON.parse(text); } catch (e) { return; }
+    if (!m || m.v !== VERSION) return;
+    if (fresh && m.show_time) { fresh = false; samples = []; provisional = null; }
+    if (m.type === "snapshot") {
+      try { snap = parseSnapshot(m); } catch (e) { console.warn("speaker: bad snapshot", e); return; }
+      arrived(snap.show_time, snap.speed, at);
+      connected = true;
+    } else if (m.type === "pong" && pings.has(m.t)) {
+      sample(pings.get(m.t), at, Date.parse(m.show_time), m.speed);
+      pings.delete(m.t);
+    } else if (m.type === "time" || m.type === "pong") {
+      arrived(Date.parse(m.show_time), m.speed, at);
+    }
+    render();
+  }
+
+  // ------------------------------------------------------------ connection
+
+  let delay = BACKOFF.first;
+  function nextDelay() {
+    const d = delay * (1 + Math.random() * BACKOFF.jitter);
+    delay = Math.min(delay * BACKOFF.factor, BACKOFF.most);
+    return d;
+  }
+
+  async function fetchState() {
+    // A first picture before the WebSocket is up (and its round trip is a clock sample too).
+    try {
+      const sent = local();
+      const resp = await fetch("/state", { cache: "no-store" });
+      const m = await resp.json();
+      const received = local();
+      if (snap) return;
+      snap = parseSnapshot(m);
+      sample(sent, received, snap.show_time, snap.speed);
+      render();
+    } catch (e) { /* the WebSocket will tell */ }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    let ws;
+    try { ws = new WebSocket(scheme + location.host + "/ws"); } catch (e) { retry(); return; }
+    let pinger = null;
+    const ping = () => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      counter += 1;
+      pings.set(counter, local());
+      for (const k of pings.keys()) if (k <= counter - SAMPLES) pings.delete(k);
+      ws.send(JSON.stringify({ v: VERSION, type: "ping", t: counter }));
+    };
+    ws.onopen = () => {
+      fresh = true; // drop the old clock anchor when the new one arrives, not before
+      pings.clear();
+      delay = BACKOFF.first;
+      lastHeard = local();
+      ping();
+      pinger = setInterval(() => {
+        if (local() - lastHeard > SILENCE) { ws.close(); return; }
+        ping();
+      }, PING_EVERY);
+    };
+    ws.onmessage = (ev) => { lastHeard = local(); handle(ev.data, local()); };
+    ws.onclose = () => {
+      if (pinger) clearInterval(pinger);
+      connected = false;
+      render();
+      retry();
+    };
+  }
+  function retry() { setTimeout(connect, nextDelay()); }
+
+  // Keep a tablet's screen awake while it is the speaker screen (where the browser allows it).
+  async function stayAwake() {
+    try { if (navigator.wakeLock) await navigator.wakeLock.request("screen"); } catch (e) { /* fine */ }
+  }
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) stayAwake(); });
+
+  window.speakerScreen = { current, compute, formatRemaining }; // for tests and curious people
+  render();
+  fetchState();
+  connect();
+  stayAwake();
+  setInterval(render, FRAME);
+})();
