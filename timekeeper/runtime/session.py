@@ -80,6 +80,10 @@ class ShowSession:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def status(self) -> Status:
         """The show as it stands now (computed from the clock: it cannot drift)."""
         return evaluate(self.state, self.clock.now())
