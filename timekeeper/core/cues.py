@@ -40,11 +40,11 @@ def cues_for(programme: Programme, events: list[ShowEvent]) -> list[Cue]:
             cues += [
                 RunAction(a, ev.at, slot.id, f"{slot.id}:on_end:{a.value}") for a in slot.on_end
             ]
-        elif ev.kind == "slot_started":
-            if slot.scene:
-                transition = slot.transition or programme.obs.transition
-                key = f"{slot.id}:scene:{ev.at.isoformat()}"
-                cues.append(SwitchScene(slot.scene, ev.at, slot.id, transition, key))
+        elif ev.kind in ("slot_started", "back") and slot.scene:  # back: the restored slot's
+            transition = slot.transition or programme.obs.transition
+            key = f"{slot.id}:scene:{ev.at.isoformat()}"
+            cues.append(SwitchScene(slot.scene, ev.at, slot.id, transition, key))
+        if ev.kind == "slot_started":
             cues += [
                 RunAction(a, ev.at, slot.id, f"{slot.id}:on_start:{a.value}") for a in slot.on_start
             ]

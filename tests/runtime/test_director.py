@@ -1,0 +1,129 @@
+"""The director drives OBS from the show: the seed programme against the fake obs-websocket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from tests.factories import at
+from timekeeper.core.clock import ManualClock
+from timekeeper.core.engine import Action, ActionKind
+from timekeeper.obs.client import ObsClient
+from timekeeper.obs.controller import ObsController, ObsMode
+from timekeeper.obs.events import ObsEvent
+from timekeeper.obs.fake import FakeObs
+from timekeeper.programme.loader import load_programme
+from timekeeper.runtime.director import ObsDirector, format_clock, render_texts
+from timekeeper.runtime.session import RunMode, ShowSession
+
+SEED = load_programme(Path(__file__).parents[2] / "programme.yaml")
+PASSWORD = "director-test-pw"
+SCENES = ["Holding", "Intro", "Keynote", "Panel", "Q&A", "Reception"]
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
+    """Poll until true (network delivery takes real milliseconds); fail after `timeout`."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeObs]:
+    async with FakeObs(scenes=SCENES, password=PASSWORD) as server:
+        yield server
+
+
+async def _director(
+    fake: FakeObs, mode: ObsMode, start: str = "15:29:50"
+) -> tuple[ShowSession, ManualClock, list[ObsEvent], ObsDirector]:
+    clock = ManualClock(at(start))
+    session = ShowSession(SEED, clock, RunMode.LIVE)
+    seen: list[ObsEvent] = []
+    client = ObsClient(fake.url, PASSWORD, password_env="OBS_PASSWORD")
+    director = ObsDirector(
+        session, ObsController(client, clock=clock, on_event=seen.append, mode=mode)
+    )
+    await director.start()
+    assert await director.controller.wait_connected(3)
+    return session, clock, seen, director
+
+
+def mutating(fake: FakeObs) -> list[tuple[str, object]]:
+    keep = {"SetCurrentProgramScene", "StartStream", "StopStream", "StartRecord", "StopRecord"}
+    return [(name, data.get("sceneName")) for name, data in fake.requests if name in keep]
+
+
+async def test_boundaries_switch_scenes_and_start_the_stream_once(fake: FakeObs) -> None:
+    session, clock, seen, director = await _director(fake, ObsMode.LIVE)
+    try:
+        clock.set(at("15:30"))
+        session.tick()
+        await until(lambda: fake.program == "Intro" and fake.streaming and fake.recording)
+        await until(lambda: any(e.kind == "scene_switch_confirmed" for e in seen))
+        clock.set(at("15:35"))
+        session.tick()
+        await until(lambda: fake.program == "Keynote")
+        session.act(Action(ActionKind.BACK))  # the operator undoes: Intro again, held
+        await until(lambda: fake.program == "Intro")
+        session.act(Action(ActionKind.NEXT))
+        await until(lambda: fake.program == "Keynote")
+        assert mutating(fake) == [
+            ("SetCurrentProgramScene", "Intro"),
+            ("StartStream", None),
+            ("StartRecord", None),
+            ("SetCurrentProgramScene", "Keynote"),
+            ("SetCurrentProgramScene", "Intro"),
+            ("SetCurrentProgramScene", "Keynote"),
+        ], "the intro's start_streaming must not be sent again after back/next"
+    finally:
+        await director.stop()
+
+
+async def test_catch_up_switches_only_to_the_live_scene(fake: FakeObs) -> None:
+    session, clock, seen, director = await _director(fake, ObsMode.LIVE, start="16:20")
+    try:
+        session.tick()
+        await until(lambda: fake.program == "Panel")
+        scenes = [s for name, s in mutating(fake) if name == "SetCurrentProgramScene"]
+        assert scenes == ["Panel"]
+    finally:
+        await director.stop()
+
+
+async def test_dry_run_sends_nothing_that_changes_obs(fake: FakeObs) -> None:
+    session, clock, seen, director = await _director(fake, ObsMode.DRY_RUN)
+    try:
+        for t in ("15:30", "15:35", "16:10", "17:10", "17:30", "18:31"):
+            clock.set(at(t))
+            session.tick()
+        # Q&A is manual in the seed: four switches would have happened by 18:31
+        await until(lambda: len([e for e in seen if e.kind == "scene_switch_skipped"]) >= 4)
+        assert mutating(fake) == []
+        assert fake.program == "Holding" and not fake.streaming
+        would = [e.message for e in seen if e.kind in ("scene_switch_skipped", "action_skipped")]
+        assert any("Keynote" in m for m in would)
+        assert any("stream" in m for m in would)
+    finally:
+        await director.stop()
+
+
+def test_texts_follow_the_live_speaker() -> None:
+    from dataclasses import replace
+
+    prog = replace(
+        SEED,
+        obs=replace(SEED.obs, texts=(("Lower third", "{speaker} — {remaining}"),)),
+    )
+    clock = ManualClock(at("16:14"))
+    session = ShowSession(prog, clock, RunMode.DRY)
+    session.tick()
+    texts = render_texts(prog, session.status())
+    assert texts == {"Lower third": "Michele Molè — 56:00"}  # the slot's countdown
+    assert format_clock(at("17:00") - at("15:29:01")) == "1:30:59"
