@@ -1,0 +1,105 @@
+"""The words and numbers the panels show, computed without a terminal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import AMS, at, seed
+from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply, new_show
+from timekeeper.core.status import Status, evaluate
+from timekeeper.ui import eventtext, views
+from timekeeper.ui import format as fmt
+
+INFO = views.ShowInfo(title="Seed", tz=AMS)
+
+
+def status_at(hhmm: str, *actions: tuple[str, Action]) -> Status:
+    state = new_show(seed(), at("15:00"))
+    for when, action in actions:
+        state, _ = apply(state, action, at(when))
+    return evaluate(state, at(hhmm))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(299.0, "04:59"), (298.2, "04:59"), (0.4, "00:01"), (0.0, "00:00"), (-0.4, "+00:00"),
+     (-35.0, "+00:35"), (3600.0, "1:00:00"), (-3725.0, "+1:02:05")],
+)  # fmt: skip
+def test_countdown_reads_like_a_stage_clock(seconds: float, text: str) -> None:
+    assert fmt.countdown(timedelta(seconds=seconds)) == text
+
+
+def test_lateness_words() -> None:
+    assert fmt.lateness(timedelta(0)) == ("ON TIME", "ontime")
+    assert fmt.lateness(timedelta(minutes=3, seconds=12)) == ("+3:12 LATE", "late")
+    assert fmt.lateness(-timedelta(minutes=1, seconds=5)) == ("−1:05 EARLY", "early")
+
+
+def test_far_away_has_days() -> None:
+    assert fmt.far(timedelta(days=2, hours=3, minutes=15)) == "2 d 03:15:00"
+    assert fmt.far(timedelta(hours=3, minutes=15)) == "3:15:00"
+
+
+def test_header_is_late_when_the_next_slot_is() -> None:
+    status = status_at("16:00", ("15:40", Action(ActionKind.EXTEND, minutes=6)))
+    header = views.header_view(status, INFO)
+    assert (header.status, header.kind) == ("+6:00 LATE", "late")
+    assert header.clock == "16:00:00"
+
+
+def test_header_after_the_show_uses_the_end_delta() -> None:
+    status = status_at("18:40", ("18:00", Action(ActionKind.EXTEND, minutes=2)))
+    assert views.header_view(status, INFO).status == "ENDED +2:00 LATE"
+
+
+def test_pretend_clock_is_labelled() -> None:
+    info = views.ShowInfo("Seed", AMS, rehearsal=True, simulated=True, run_mode="dress", speed=60)
+    assert views.header_view(status_at("16:00"), info).clock == "pretend 16:00:00"
+    banner = views.banner_view(info).text
+    assert banner.startswith("REHEARSAL ×60 — DRESS REHEARSAL")
+    assert "never start" in banner
+
+
+def test_live_show_has_no_banner() -> None:
+    assert views.banner_view(INFO).text == ""
+
+
+def test_between_slots_counts_down_to_the_next() -> None:
+    status = status_at("15:50", ("15:40", Action(ActionKind.EXTEND, minutes=-30)))
+    view = views.live_view(status, INFO)
+    assert view.heading == "BETWEEN SLOTS" and view.title == "Next: Panel"
+    assert view.digits == "20:00" and view.caption[1] == "at 16:10:00"
+    assert "Keynote ended 15:40:00" in view.detail
+
+
+def test_started_early_reads_minus() -> None:
+    status = status_at("15:34", ("15:33", Action(ActionKind.NEXT)))  # the keynote, 2 min early
+    view = views.live_view(status, INFO)
+    assert view.heading == "LIVE 2/5" and view.detail.endswith("(−2:00)")
+
+
+def test_timeline_rows_show_planned_expected_actual() -> None:
+    status = status_at("16:20", ("15:40", Action(ActionKind.EXTEND, minutes=6)))
+    rows = {row.key: row for row in views.timeline_rows(status, INFO)}
+    assert rows["keynote"].cells[:5] == ("Keynote", "15:35", "", "15:35:00", "41m")
+    assert rows["panel"].state == "live" and rows["panel"].cells[6] == "+6:00"
+    assert rows["qa"].cells[2] == "17:16:00" and rows["qa"].state == "next"
+
+
+def test_event_lines_read_as_sentences() -> None:
+    prog = seed()
+    started = ShowEvent("slot_started", at("16:10"), "panel", cause="auto")
+    assert eventtext.line(started, prog, AMS) == "16:10:00 Panel started (auto)"
+    turn = ShowEvent("turn_started", at("16:13"), "panel", turn=1, speaker="Seonok Lee")
+    assert eventtext.describe(turn, prog) == "Turn 2/7 Seonok Lee"
+    obs = ShowEvent("scene_switch_confirmed", at("16:10"), "panel", text="Panel")
+    assert eventtext.describe(obs, prog) == "Scene switch confirmed: Panel, Panel"
+    assert eventtext.describe(ShowEvent("operator", at("16:10")), prog) is None
+    assert eventtext.notice_text("speaker_server", {"url": "http://x/"}) == (
+        "Speaker screens at http://x/"
+    )
+    assert eventtext.notice_text("speaker_server_failed", {"error": "port 8765 is in use"}) == (
+        "Speaker server failed: port 8765 is in use"
+    )

@@ -1,0 +1,1 @@
+"""The operator dashboard (Textual). The core and the runtime never import this package."""

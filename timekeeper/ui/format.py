@@ -1,0 +1,95 @@
+"""How times read on the operator's screen: one place, so every panel says it the same way.
+
+Pure functions (no Textual): durations as `M:SS` / `H:MM:SS`, signed deltas with a
+real minus sign, far-away countdowns with days, instants in the event's timezone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+MINUS = "−"  # U+2212: a dash that does not read as a hyphen
+
+
+def _seconds(delta: timedelta) -> int:
+    """Whole seconds, rounded towards the past so a countdown never shows a second early."""
+    return int(delta.total_seconds() // 1)
+
+
+def clock(delta: timedelta) -> str:
+    """A non-negative duration as `MM:SS`, or `H:MM:SS` from one hour up."""
+    total = max(0, _seconds(delta))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def countdown(remaining: timedelta) -> str:
+    """What a countdown shows: the time left, or `+` and the overtime counting up.
+
+    The remaining time is rounded up (a countdown reads 00:01 in its last second,
+    00:00 exactly at the deadline), overtime is rounded down, so the two meet at 0.
+    """
+    total = remaining.total_seconds()
+    if total < 0:
+        return "+" + clock(-remaining)
+    return clock(timedelta(seconds=-(-total // 1)))
+
+
+def signed(delta: timedelta) -> str:
+    """A delta as `+3:12` (late) or `−1:05` (early), `0:00` when on the second."""
+    total = round(delta.total_seconds())
+    if total == 0:
+        return "0:00"
+    sign = "+" if total > 0 else MINUS
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{sign}{minutes}:{seconds:02d}"
+
+
+def lateness(delta: timedelta) -> tuple[str, str]:
+    """The show status in words and its kind: ("ON TIME"|"+3:12 LATE"|"−1:05 EARLY", kind)."""
+    total = round(delta.total_seconds())
+    if total == 0:
+        return "ON TIME", "ontime"
+    if total > 0:
+        return f"{signed(delta)} LATE", "late"
+    return f"{signed(delta)} EARLY", "early"
+
+
+def far(delta: timedelta) -> str:
+    """A long wait: `2 d 03:15:00` from one day up, else `H:MM:SS` / `MM:SS`."""
+    total = max(0, _seconds(delta))
+    days, rest = divmod(total, 86400)
+    if not days:
+        return clock(timedelta(seconds=rest))
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{days} d {hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+def minutes(delta: timedelta) -> str:
+    """A length as the timeline reads it: `35m` for whole minutes, else `12:30`."""
+    total = round(delta.total_seconds())
+    if total % 60 == 0:
+        return f"{total // 60}m"
+    return clock(timedelta(seconds=total))
+
+
+def hm(instant: datetime | None, tz: tzinfo) -> str:
+    """Local `HH:MM`, or an em dash when there is no instant."""
+    return "—" if instant is None else instant.astimezone(tz).strftime("%H:%M")
+
+
+def hms(instant: datetime | None, tz: tzinfo) -> str:
+    """Local `HH:MM:SS`, or an em dash when there is no instant."""
+    return "—" if instant is None else instant.astimezone(tz).strftime("%H:%M:%S")
+
+
+def speed(factor: float) -> str:
+    """`×10`, `×1.5`: a speed factor without trailing zeros."""
+    return f"×{factor:g}"

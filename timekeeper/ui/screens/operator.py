@@ -1,0 +1,237 @@
+"""The operator's dashboard: renders the Status it is given; keys become messages up.
+
+The screen never touches the show: `show(status)` sets each panel's view
+(attributes down), and a key posts `Act` or `SendMessage` to the app, which owns
+the session (messages up). Disruptive keys (back, jump) ask first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from timekeeper.core.engine import Action, ActionKind, Mode, Outcome
+from timekeeper.core.status import Status
+from timekeeper.ui import format as fmt
+from timekeeper.ui import views
+from timekeeper.ui.screens.dialogs import (
+    ConfirmDialog,
+    JumpChoice,
+    JumpDialog,
+    MessageDialog,
+    SpeakerMessage,
+)
+from timekeeper.ui.widgets.header import Banner, HoldBanner, StatusBar
+from timekeeper.ui.widgets.live import LivePanel, TurnPanel
+from timekeeper.ui.widgets.log import Entry, EventLog
+from timekeeper.ui.widgets.nextup import NextPanel
+from timekeeper.ui.widgets.obs import ObsPanel
+from timekeeper.ui.widgets.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class Command:
+    """An operator command: its keys, footer word, palette title and what it does."""
+
+    key: str
+    action: str
+    short: str
+    title: str
+    help: str
+
+
+COMMANDS = (
+    Command("n", "next", "Next", "Next slot", "End the live slot and start the next one now"),
+    Command("t", "next_turn", "Turn", "Next speaker turn", "Move on to the next speaker now"),
+    Command("b", "back", "Back", "Back", "Undo the last advance (asks first)"),
+    Command("plus,equals_sign", "extend(1)", "+1m", "Extend +1 min", "Give the live slot a minute"),
+    Command("minus", "extend(-1)", "-1m", "Shorten -1 min", "Take a minute off the live slot"),
+    Command("h", "hold", "Hold", "Hold / release", "Stop or resume automatic advance"),
+    Command("j", "jump", "Jump", "Jump to a slot", "Pick a slot to start now (asks first)"),
+    Command("m", "message", "Msg", "Message to speakers", "Text on the speaker screens"),
+    Command("q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first while the show runs)"),
+)
+
+
+class OperatorScreen(Screen[None]):
+    """Header, banner, live slot + turn, next, timeline, event log, OBS; footer with keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(c.key, c.action, c.short, tooltip=c.help) for c in COMMANDS
+    ]
+
+    class Act(Message):
+        """The operator asked for a show action."""
+
+        def __init__(self, action: Action) -> None:
+            super().__init__()
+            self.action = action
+
+    class SendMessage(Message):
+        """The operator wrote (or cleared) a message for the speaker screens."""
+
+        def __init__(self, message: SpeakerMessage) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, info: views.ShowInfo) -> None:
+        super().__init__(id="operator")
+        self.info = info
+        self.status: Status | None = None
+        self.message_text = ""
+        self.obs: object = None
+        self.speaker_url: str | None = None
+        self._ready = False
+        self._pending_log: list[Entry] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="header")
+        yield Banner(id="banner")
+        yield HoldBanner(id="hold-banner")
+        with Horizontal(id="top"):
+            yield LivePanel(id="live")
+            yield TurnPanel(id="turn")
+        yield NextPanel(id="next")
+        yield Timeline(id="timeline")
+        with Horizontal(id="bottom"):
+            yield EventLog(id="log")
+            yield ObsPanel(id="obs")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._pending_log:
+            self.add_log(self._pending_log)
+            self._pending_log = []
+        if self.status is not None:
+            self.show(self.status, self.obs)
+
+    def show(self, status: Status, obs: object = None) -> None:
+        """Hand every panel its view of `status`; panels repaint only what changed.
+
+        `obs` is what the OBS status provider returned (None: not configured).
+        """
+        self.status = status
+        self.obs = obs
+        if not self._ready:
+            return  # on_mount shows it once the panels exist
+        info = self.info
+        panel = self.query_one(ObsPanel)
+        panel.obs = obs
+        panel.speaker_url = self.speaker_url
+        self.query_one(StatusBar).view = views.header_view(status, info)
+        self.query_one(Banner).view = views.banner_view(info)
+        self.query_one(HoldBanner).held = status.held
+        self.query_one(LivePanel).view = views.live_view(status, info)
+        self.query_one(TurnPanel).view = views.turns_view(status, info)
+        self.query_one(NextPanel).view = views.next_view(status, info)
+        self.query_one(Timeline).rows_view = views.timeline_rows(status, info)
+
+    def add_log(self, lines: list[Entry]) -> None:
+        if self._ready:
+            self.query_one(EventLog).add(lines)
+        else:
+            self._pending_log += lines
+
+    # ------------------------------------------------------------ actions
+
+    def _act(self, kind: ActionKind, minutes: float = 0.0, slot: str | None = None) -> None:
+        self.post_message(self.Act(Action(kind, minutes, slot)))
+
+    def action_next(self) -> None:
+        """Next slot now; on the last slot that ends the show, so it asks first."""
+        status = self.status
+        if status is None or status.live is None or status.next is not None:
+            self._act(ActionKind.NEXT)
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._act(ActionKind.NEXT)
+
+        question = f"End the show now? {status.live.slot.title} is the last slot."
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def action_next_turn(self) -> None:
+        self._act(ActionKind.NEXT_TURN)
+
+    def action_extend(self, minutes: float) -> None:
+        self._act(ActionKind.EXTEND, minutes=minutes)
+
+    def action_hold(self) -> None:
+        held = self.status is not None and self.status.held
+        self._act(ActionKind.RELEASE if held else ActionKind.HOLD)
+
+    def action_back(self) -> None:
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._act(ActionKind.BACK)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Go back: undo the last advance?",
+                "The previous live slot returns with its original start.",
+            ),
+            answered,
+        )
+
+    def action_jump(self) -> None:
+        choices = self._jump_choices()
+        if not choices:
+            self.notify("No slot left to jump to.", severity="warning")
+            return
+
+        def picked(slot_id: str | None) -> None:
+            if slot_id is not None:
+                self._confirm_jump(slot_id)
+
+        self.app.push_screen(JumpDialog(choices), picked)
+
+    def _jump_choices(self) -> list[JumpChoice]:
+        status = self.status
+        if status is None or status.mode is Mode.ENDED:
+            return []
+        tz = self.info.tz
+        live = status.live.index if status.live is not None else -1
+        return [
+            JumpChoice(
+                v.slot.id,
+                f"{fmt.hm(v.slot.start, tz)}  {v.slot.title}"
+                f"  (expected {fmt.hms(v.expected_start, tz)})",
+            )
+            for v in status.slots
+            if v.outcome is Outcome.PENDING and v.index > live
+        ]
+
+    def _confirm_jump(self, slot_id: str) -> None:
+        status = self.status
+        assert status is not None
+        target = next(v for v in status.slots if v.slot.id == slot_id)
+        skipped = [
+            v.slot.title
+            for v in status.slots
+            if v.outcome is Outcome.PENDING and v.index < target.index
+        ]
+        ending = f"{status.live.slot.title} ends now. " if status.live is not None else ""
+        detail = ending + (f"Skipped: {', '.join(skipped)}." if skipped else "Nothing is skipped.")
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._act(ActionKind.JUMP, slot=slot_id)
+
+        self.app.push_screen(ConfirmDialog(f"Jump to {target.slot.title} now?", detail), answered)
+
+    def action_message(self) -> None:
+        def written(message: SpeakerMessage | None) -> None:
+            if message is not None:
+                self.message_text = message.text
+                self.post_message(self.SendMessage(message))
+
+        self.app.push_screen(MessageDialog(self.message_text), written)
