@@ -22,9 +22,9 @@ def webinar_live(folder: Path) -> tuple[Path, Programme]:
     rig.obs("obs_connected")
     rig.to("10:01")
     rig.act(K.NEXT)
-    rig.obs("scene_switch_confirmed", scene="Welcome", slot="welcome", delay_ms=60)
-    rig.obs("obs_action_done", key="welcome:on_start:start_recording")
-    rig.obs("obs_action_done", key="welcome:on_start:start_streaming")
+    rig.obs("scene_switch_confirmed", scene="Welcome", slot="welcome", confirm_delay=60)
+    rig.obs("action_done", key="welcome:on_start:start_recording")
+    rig.obs("action_done", key="welcome:on_start:start_streaming")
     rig.to("10:01:02")
     rig.obs("stream_started")
     for when, scene, delay in [
@@ -38,10 +38,10 @@ def webinar_live(folder: Path) -> tuple[Path, Programme]:
         if scene is None:
             rig.act(K.EXTEND, 5)
         else:
-            rig.obs("scene_switch_confirmed", scene=scene, slot=scene.lower(), delay_ms=delay)
+            rig.obs("scene_switch_confirmed", scene=scene, slot=scene.lower(), confirm_delay=delay)
     rig.to("11:43")
     rig.act(K.NEXT)
-    rig.obs("obs_action_done", key="closing:on_end:stop_recording")
+    rig.obs("action_done", key="closing:on_end:stop_recording")
     rig.to("11:43:05")
     rig.obs("stream_stopped")
     rig.run.log.close()
@@ -76,7 +76,7 @@ def seed_rehearsal(folder: Path) -> tuple[Path, Programme]:
         play(rig, when)
         if slot_id == "panel":
             rig.obs("scene_switch_failed", scene=scene, slot=slot_id, error="OBS did not answer")
-        rig.obs("scene_switch_confirmed", scene=scene, slot=slot_id, delay_ms=delay)
+        rig.obs("scene_switch_confirmed", scene=scene, slot=slot_id, confirm_delay=delay)
     play(rig, "16:33")
     rig.wait_real(3)  # killed; restarted 3 real seconds (one pretend minute) later
     rig = Rig(prog, at("15:25"), real=rig.real, **kw)  # type: ignore[arg-type]
@@ -89,9 +89,9 @@ def seed_rehearsal(folder: Path) -> tuple[Path, Programme]:
         rig.session.set_message("Please wrap up", flash=True)
         play(rig, "17:01")
     play(rig, "17:20")
-    rig.obs("scene_switch_confirmed", scene="Q&A", slot="qa", delay_ms=95)
+    rig.obs("scene_switch_confirmed", scene="Q&A", slot="qa", confirm_delay=95)
     play(rig, "17:45")
-    rig.obs("scene_switch_confirmed", scene="Reception", slot="reception", delay_ms=110)
+    rig.obs("scene_switch_confirmed", scene="Reception", slot="reception", confirm_delay=110)
     play(rig, "19:00")
     rig.run.log.close()
     return rig.path, prog

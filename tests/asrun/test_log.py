@@ -49,7 +49,7 @@ def test_round_trip_of_events_actions_messages_and_obs_dicts(tmp_path: Path) -> 
             ShowEvent("message", at("10:02"), text="Wrap up — 1 min", cause="flash"),
         ]
     )
-    log.append({"event": "obs_action_done", "key": "welcome:on_start:start_streaming"})
+    log.append({"event": "action_done", "key": "welcome:on_start:start_streaming"})
     log.close()
     contents = read_log(log.path)
     assert contents.warnings == ()
@@ -62,7 +62,7 @@ def test_round_trip_of_events_actions_messages_and_obs_dicts(tmp_path: Path) -> 
         ("event", "operator"),
         ("event", "slot_started"),
         ("event", "message"),
-        ("event", "obs_action_done"),
+        ("event", "action_done"),
         ("close", None),
     ]
     op, _, msg, obs, _ = contents.records

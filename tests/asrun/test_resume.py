@@ -89,8 +89,8 @@ def test_resume_reports_where_the_show_is(tmp_path: Path) -> None:
     first = Rig(prog, at("15:25"))
     play(first, "16:40:12")
     first.session.set_message("Two minutes please", flash=True)
-    first.obs("obs_action_done", key="introduction:on_start:start_streaming")
-    first.obs("obs_action_done", key="introduction:on_start:start_recording")
+    first.obs("action_done", key="introduction:on_start:start_streaming")
+    first.obs("action_done", key="introduction:on_start:start_recording")
     second = Rig(prog, at("16:40:12"), real=first.real)
     resumed = second.run.resumed
     assert resumed is not None

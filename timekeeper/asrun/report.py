@@ -45,7 +45,19 @@ STREAM_ON = {"stream_started"}
 STREAM_OFF = {"stream_stopped", "stream_ended"}
 RECORD_ON = {"recording_started", "record_started"}
 RECORD_OFF = {"recording_stopped", "record_stopped"}
-ALARMS = {"scene_switch_failed", "obs_disconnected", "obs_action_failed", "obs_error"}
+ALARMS = {
+    "scene_switch_failed",
+    "obs_disconnected",
+    "obs_connect_failed",
+    "obs_auth_failed",
+    "obs_exiting",
+    "scene_override",
+    "transition_failed",
+    "action_failed",
+    "text_failed",
+    "obs_error",
+}
+ACTION_DONE = {"action_done"}
 
 
 # ---------------------------------------------------------------- the model
@@ -353,7 +365,7 @@ def _intervals(
     if not marks:  # no output events: the director's done actions say as much
         for rec in records:
             key, at = rec.get("key"), instant(rec.get("at"))
-            if rec.get("event") == "obs_action_done" and isinstance(key, str) and at is not None:
+            if rec.get("event") in ACTION_DONE and isinstance(key, str) and at is not None:
                 if key.endswith(f":start_{output}"):
                     marks.append((at, True))
                 elif key.endswith(f":stop_{output}"):
@@ -372,10 +384,10 @@ def _intervals(
 
 
 def _delay(rec: Mapping[str, Any]) -> timedelta | None:
-    for key, scale in (("delay_ms", 0.001), ("delay_s", 1.0), ("delay", 1.0)):
-        value = rec.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return timedelta(seconds=value * scale)
+    """Boundary -> OBS's confirming event; the controller logs it in milliseconds."""
+    value = rec.get("confirm_delay")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(milliseconds=value)
     return None
 
 

@@ -379,7 +379,7 @@ def _done_keys(records: Iterable[Mapping[str, Any]]) -> set[str]:
     keys = set()
     for rec in records:
         key = rec.get("key")
-        if rec.get("event") == "obs_action_done" and isinstance(key, str):
+        if rec.get("event") == "action_done" and isinstance(key, str):
             keys.add(key)
     return keys
 
