@@ -15,7 +15,6 @@ import pytest
 
 from tests.factories import at, seed
 from timekeeper.commands.run import (
-    Autopilot,
     Notice,
     RunOptions,
     Runtime,
@@ -43,17 +42,25 @@ def timekeeper(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[
     )
 
 
-def test_the_whole_programme_streams_in_order_and_exits_0() -> None:
+SHOW_EVENTS = {
+    "show_started", "slot_started", "slot_ended", "turn_started", "turn_ended", "turns_done",
+    "slot_skipped", "phase", "operator", "show_ended",
+}  # fmt: skip
+
+
+def test_the_whole_programme_streams_in_order_and_exits_0(tmp_path: Path) -> None:
     done = timekeeper(
         "run", "programme.yaml", "--dry-run", "--at", "15:29:50", "--speed", "600",
-        "--headless", "--port", "0",
+        "--headless", "--port", "0", "--log", str(tmp_path),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    every = [json.loads(line) for line in done.stdout.splitlines()]
+    assert every[0]["event"] == "run_started"
+    assert every[0]["mode"] == "dry" and every[0]["speed"] == 600
+    assert every[0]["at"] == "2023-11-20T15:29:50+01:00"
+    assert every[1]["event"] == "as_run_log" and every[1]["path"].startswith(str(tmp_path))
+    lines = [every[0]] + [line for line in every if line["event"] in SHOW_EVENTS]
     kinds = [line["event"] for line in lines]
-    assert lines[0]["event"] == "run_started"
-    assert lines[0]["mode"] == "dry" and lines[0]["speed"] == 600
-    assert lines[0]["at"] == "2023-11-20T15:29:50+01:00"
     assert kinds[1] == "show_started" and kinds[-1] == "show_ended"
     started = [line["slot"] for line in lines if line["event"] == "slot_started"]
     ended = [line["slot"] for line in lines if line["event"] == "slot_ended"]
@@ -72,8 +79,9 @@ def _programme_ids() -> list[str]:
     return [slot.id for slot in load_programme(PROGRAMME).slots]
 
 
-def test_sigterm_stops_cleanly() -> None:
+def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     argv = ["run", "programme.yaml", "--dry-run", "--at", "16:00", "--headless", "--port", "0"]
+    argv += ["--log", str(tmp_path)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "timekeeper.cli", *argv],
         cwd=ROOT,
@@ -206,9 +214,16 @@ async def test_the_speaker_server_announces_its_url_and_a_taken_port_is_survivab
 
 
 def test_autopilot_moves_manual_turns_and_slots_at_their_deadlines() -> None:
+    """Headless runs have nobody at the keys: manual turns move on exactly at their deadline."""
     runtime = _runtime("16:12")
-    move = Autopilot.due(runtime.session.status(), runtime.programme)
-    assert move == (at("16:13"), Action(ActionKind.NEXT_TURN))  # the moderator's 3 minutes
-    runtime.session.clock.set(at("16:20"))  # type: ignore[attr-defined]
-    runtime.session.act(Action(ActionKind.HOLD))
-    assert Autopilot.due(runtime.session.status(), runtime.programme) is None  # held: hands off
+    session = runtime.session
+    session.autopilot = True
+    session.clock.set(at("16:13:30"))  # type: ignore[attr-defined]
+    events = session.tick()
+    moves = [e for e in events if e.kind == "operator"]
+    assert [(e.at, e.cause, e.action) for e in moves] == [
+        (at("16:13"), "autopilot", Action(ActionKind.NEXT_TURN))  # the moderator's 3 minutes
+    ]
+    session.act(Action(ActionKind.HOLD))
+    session.clock.set(at("16:30"))  # type: ignore[attr-defined]
+    assert [e for e in session.tick() if e.kind == "operator"] == []  # held: hands off

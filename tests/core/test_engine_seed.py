@@ -330,3 +330,30 @@ def test_clock_going_backwards_changes_nothing() -> None:
     state = _state_at("16:00")
     again, events = advance(state, at("15:50"))
     assert again == state and events == []
+
+
+def test_follow_plan_moves_manual_turns_and_slots_at_their_deadlines() -> None:
+    from timekeeper.core.engine import follow_plan
+
+    prog = seed()
+    qa = replace(prog.slots[3], advance=Advance.MANUAL)
+    prog = replace(prog, slots=(*prog.slots[:3], qa, prog.slots[4]))
+    state, events = follow_plan(new_show(prog, at("15:00")), at("18:31"))
+    assert state.mode is Mode.ENDED and state.ended_at == at("18:30")
+    turns = [(e.speaker, e.at) for e in events if e.kind == "turn_started"]
+    assert turns[1] == (PANELLISTS[0], at("16:13")) and turns[-1] == (PANELLISTS[-1], at("16:43"))
+    moves = [(e.at, e.action.kind.value) for e in events if e.kind == "operator" and e.action]
+    assert moves[-1] == (at("17:30"), "next")  # the manual Q&A, moved on at its planned end
+    assert all(e.cause == "autopilot" for e in events if e.kind == "operator")
+    # a log of those moves replays to the same show
+    from timekeeper.core.engine import replay
+
+    logged = [(e.at, e.action) for e in events if e.kind == "operator" and e.action]
+    assert replay(prog, at("15:00"), logged, at("18:31")).records == state.records
+
+
+def test_a_new_show_first_seen_late_is_taken_to_have_run_to_plan() -> None:
+    state, _ = advance(new_show(seed(), at("16:09:30")), at("16:09:30"))
+    status = evaluate(state, at("16:09:30"))
+    assert status.live is not None and status.live.slot.id == "keynote"
+    assert status.live.actual_start == at("15:35")

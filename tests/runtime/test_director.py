@@ -121,9 +121,13 @@ def test_texts_follow_the_live_speaker() -> None:
         SEED,
         obs=replace(SEED.obs, texts=(("Lower third", "{speaker} — {remaining}"),)),
     )
-    clock = ManualClock(at("16:14"))
+    clock = ManualClock(at("16:12:30"))
     session = ShowSession(prog, clock, RunMode.DRY)
     session.tick()
     texts = render_texts(prog, session.status())
-    assert texts == {"Lower third": "Michele Molè — 56:00"}  # the slot's countdown
+    assert texts == {"Lower third": "Michele Molè — 57:30"}  # the slot's countdown
+    clock.set(at("16:14"))  # a fresh run follows the plan: the moderator's 3 minutes are up
+    session = ShowSession(prog, clock, RunMode.DRY)
+    session.tick()
+    assert render_texts(prog, session.status()) == {"Lower third": "Beryl ter Haar — 56:00"}
     assert format_clock(at("17:00") - at("15:29:01")) == "1:30:59"

@@ -278,13 +278,13 @@ async def test_show_six_minutes_late_reads_late_everywhere() -> None:
 
 async def test_80x24_shows_everything_essential() -> None:
     """At the smallest size, nothing the operator needs is cut off."""
-    app = make_app("16:20:00", speed=10)
+    app = make_app("16:12:00", speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await step(pilot, "16:20:00")
+        await step(pilot, "16:12:00")
         text = screen_text(app)
         lines = text.splitlines()
         assert len(lines) == 24
-        assert "Test event" in lines[0] and "pretend 16:20:00" in lines[0]
+        assert "Test event" in lines[0] and "pretend 16:12:00" in lines[0]
         assert "ON TIME" in lines[0]
         assert "REHEARSAL ×10" in lines[1]
         for needed in ("LIVE 3/5", "Panel", "TURN 1/7", "Michele Molè", "left of 1:00:00"):

@@ -8,7 +8,8 @@ adding a factory to `SERVICE_FACTORIES`. A factory runs synchronously while the
 runtime is built, so a service that must see every ShowEvent (the as-run log)
 subscribes to the session there; `start()` is for I/O. A service reports
 through `Runtime.notice()` and can hand the dashboard an OBS status by setting
-`Runtime.obs_status`. Headless runs add the `Autopilot` (nobody is at the keys).
+`Runtime.obs_status`. Headless runs have nobody at the keys: their session runs on
+autopilot (manual slots and turns move on at their deadlines, logged as operator moves).
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import pendulum
 
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
-from timekeeper.core.engine import Action, ActionKind, Mode, ShowEvent
-from timekeeper.core.programme import Advance, Programme
-from timekeeper.core.status import Status
-from timekeeper.errors import ProgrammeError, TimekeeperError, TransitionError, UsageError
+from timekeeper.core.engine import ShowEvent
+from timekeeper.core.programme import Programme
+from timekeeper.errors import ProgrammeError, TimekeeperError, UsageError
 from timekeeper.runtime.session import RunMode, ShowSession
+
+if TYPE_CHECKING:
+    from timekeeper.asrun import LogHealth, RunStart
 
 DEFAULT_PORT = 8765
 DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show
@@ -110,7 +113,9 @@ class Runtime:
     started_at: datetime  # the clock's first reading
     services: list[Service] = field(default_factory=list)
     obs_status: Callable[[], object] | None = None  # set by the OBS service; polled per frame
+    obs_command: Callable[[str], str] | None = None  # operator keys for OBS (resend, auto)
     listeners: list[Callable[[Notice], None]] = field(default_factory=list)
+    asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
 
     def notice(self, event: str, **data: object) -> None:
         """Tell the front end (a dashboard log line, a headless JSON line)."""
@@ -118,6 +123,30 @@ class Runtime:
         note = Notice(event, {"at": now.isoformat(), **data})
         for listener in list(self.listeners):
             listener(note)
+
+    def record(self, record: Mapping[str, object]) -> None:
+        """A record from a service (OBS): into the as-run log, and to the front end."""
+        if self.asrun is not None:
+            self.asrun.log.append(dict(record))
+        data = {k: v for k, v in record.items() if k not in ("event", "at")}
+        self.notice(str(record.get("event", "record")), **data)
+
+    def log_health(self, health: LogHealth) -> None:
+        """The as-run log could not write (disk full, removed): say so loudly, keep the show."""
+        if health.ok:
+            self.notice("as_run_log_ok", message="as-run log writing again")
+        else:
+            self.notice("as_run_log_failed", error=health.describe())
+
+    def announce_log(self) -> None:
+        """Where this run is logged, or what was resumed from where."""
+        if self.asrun is not None:
+            resumed = self.asrun.resumed is not None
+            self.notice(
+                "resumed" if resumed else "as_run_log",
+                path=str(self.asrun.path),
+                message=" | ".join(self.asrun.lines()),
+            )
 
     def read_obs_status(self) -> object:
         """What the OBS panel shows; None reads "OBS: not configured"."""
@@ -197,69 +226,6 @@ def speaker_service(runtime: Runtime) -> Service | None:
     return SpeakerService(runtime.options.bind, runtime.options.port)
 
 
-class Autopilot:
-    """Headless runs have no operator: move manual turns and slots on at their deadlines.
-
-    Without it a `turns_advance: manual` panel would keep its first speaker and
-    an `advance: manual` Q&A would count into overtime for ever, and an
-    unattended run would never end. Each move is announced as an `autopilot`
-    line before the operator action it takes.
-    """
-
-    name = "autopilot"
-
-    def __init__(self) -> None:
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self, runtime: Runtime) -> None:
-        self._task = asyncio.create_task(self._run(runtime))
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    @staticmethod
-    def due(status: Status, programme: Programme) -> tuple[datetime, Action] | None:
-        """The next move an operator would make by the clock, if any."""
-        if status.held or status.mode is Mode.ENDED:
-            return None
-        moves: list[tuple[datetime, Action]] = []
-        live, count, turn = status.live, status.countdown, status.turn_countdown
-        if status.mode is Mode.BEFORE and programme.event.start is Advance.MANUAL:
-            moves.append((programme.start, Action(ActionKind.NEXT)))
-        if live is not None and count is not None and live.slot.advance is Advance.MANUAL:
-            moves.append((count.deadline, Action(ActionKind.NEXT)))
-        if live is not None and turn is not None and live.slot.turns_advance is Advance.MANUAL:
-            moves.append((turn.deadline, Action(ActionKind.NEXT_TURN)))
-        return min(moves, key=lambda move: move[0]) if moves else None
-
-    async def _run(self, runtime: Runtime) -> None:
-        session = runtime.session
-        changed = asyncio.Event()
-
-        def look_again(_events: list[ShowEvent]) -> None:  # a new slot or turn, a hold
-            changed.set()
-
-        session.subscribe(look_again)
-        try:
-            while not session.ended:
-                move = self.due(session.status(), runtime.programme)
-                wait = 1.0 if move is None else session.clock.real_seconds_until(move[0])
-                if wait > 0:
-                    changed.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changed.wait(), timeout=min(wait, 1.0))
-                    continue
-                assert move is not None
-                runtime.notice("autopilot", **move[1].to_json())
-                with contextlib.suppress(TransitionError):
-                    session.act(move[1])
-        finally:
-            session.unsubscribe(look_again)
-
-
 ServiceFactory = Callable[[Runtime], "Service | None"]
 SERVICE_FACTORIES: list[ServiceFactory] = [speaker_service]
 
@@ -327,15 +293,61 @@ def make_clock(
 
 
 def build_runtime(options: RunOptions) -> Runtime:
+    """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
+    from timekeeper.asrun import start_run
+
     programme = load(options.programme)
     clock, mode, started_at = make_clock(options, programme)
-    session = ShowSession(programme, clock, mode)
-    runtime = Runtime(programme, session, options, started_at)
+    holder: list[Runtime] = []
+    run = start_run(
+        programme,
+        clock=clock,
+        real_clock=SystemClock(),
+        mode=mode.value,
+        rehearsal=mode is not RunMode.LIVE or clock.simulated,
+        log_path=options.log,
+        fresh=options.fresh,
+        on_health=lambda health: holder[0].log_health(health) if holder else None,
+    )
+    session = ShowSession(
+        programme,
+        run.clock,
+        mode,
+        state=run.state,
+        autopilot=options.headless,
+        catch_up=run.resumed is None,
+    )
+    session.message = run.message
+    session.subscribe(run.log.record_events)
+    runtime = Runtime(programme, session, options, started_at, asrun=run)
+    holder.append(runtime)
     for factory in SERVICE_FACTORIES:
         service = factory(runtime)
         if service is not None:
             runtime.services.append(service)
     return runtime
+
+
+def obs_service(runtime: Runtime) -> Service | None:
+    """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
+    from timekeeper.runtime.obs_service import ObsService
+    from timekeeper.ui.obspanel import describe_obs
+
+    run = runtime.asrun
+    service = ObsService(
+        runtime.session,
+        url_override=runtime.options.obs_url,
+        done_keys=run.done_keys if run is not None else (),
+        on_record=runtime.record,
+    )
+    if not service.configured:
+        return None
+    runtime.obs_status = lambda: describe_obs(service.controller.status)
+    runtime.obs_command = service.command
+    return service
+
+
+SERVICE_FACTORIES.append(obs_service)
 
 
 # ---------------------------------------------------------------- front ends
@@ -345,10 +357,13 @@ def run_run(args: argparse.Namespace) -> int:
     options = RunOptions.from_args(args)
     check_speed(options.speed)  # a usage error before the programme is even read
     runtime = build_runtime(options)
-    if options.headless:
-        runtime.services.append(Autopilot())
-        return asyncio.run(run_headless(runtime, sys.stdout))
-    return asyncio.run(run_dashboard(runtime))
+    try:
+        if options.headless:
+            return asyncio.run(run_headless(runtime, sys.stdout))
+        return asyncio.run(run_dashboard(runtime))
+    finally:
+        if runtime.asrun is not None:
+            runtime.asrun.log.close()  # raises LogWriteError if records had to be rescued
 
 
 async def run_dashboard(runtime: Runtime) -> int:
@@ -361,8 +376,14 @@ async def run_dashboard(runtime: Runtime) -> int:
         await services_up.wait()  # the services see the show's first tick
         await runtime.session.run()
 
-    app = TimekeeperApp(runtime.session, obs_status=runtime.read_obs_status, runner=scheduler)
+    app = TimekeeperApp(
+        runtime.session,
+        obs_status=runtime.read_obs_status,
+        obs_command=runtime.obs_command,
+        runner=scheduler,
+    )
     runtime.listeners.append(lambda note: app.notice(note.event, note.data))
+    runtime.announce_log()
     shown = asyncio.create_task(app.first_frame.wait())
     running = asyncio.create_task(app.run_async())
     await asyncio.wait({shown, running}, return_when=asyncio.FIRST_COMPLETED)
@@ -406,6 +427,7 @@ async def run_headless(runtime: Runtime, stream: IO[str]) -> int:
     out.write(runtime.run_started())
     runtime.session.subscribe(partial(out.events, tz=runtime.programme.tz))
     runtime.listeners.append(lambda note: out.write(note.to_json()))
+    runtime.announce_log()
     loop = asyncio.get_running_loop()
     caught: list[str] = []
 

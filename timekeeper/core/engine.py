@@ -160,9 +160,14 @@ class ShowState:
 
 
 def new_show(programme: Programme, now: datetime) -> ShowState:
-    """A show that has not started, as of `now`."""
+    """A show that has not started: as of `now`, or of the programme's start if that is earlier.
+
+    A show first seen after its planned start is taken to have run to plan so
+    far (a run started, or a rehearsal set, at 16:09:30 finds the keynote live,
+    not a late introduction); `follow_plan` also moves manual slots on for it.
+    """
     records = tuple(SlotRecord(turns=tuple(TurnRecord() for _ in s.turns)) for s in programme.slots)
-    return ShowState(programme=programme, as_of=now, records=records)
+    return ShowState(programme=programme, as_of=min(now, programme.start), records=records)
 
 
 # ---------------------------------------------------------------- deadlines and thresholds
@@ -571,3 +576,59 @@ def replay(
         state, _ = apply(state, action, at)
     state, _ = advance(state, now)
     return state
+
+
+# ---------------------------------------------------------------- following the plan
+
+
+def planned_move(state: ShowState) -> tuple[datetime, Action] | None:
+    """The move an operator who follows the plan makes next, and when.
+
+    Manual slots and manual turns only move on when someone says so; with no one
+    at the keys (an unattended run, or catching up a run started late) this is
+    what "running to plan" means for them: moved on at their deadlines.
+    """
+    if state.held or state.mode is Mode.ENDED:
+        return None
+    moves: list[tuple[datetime, Action]] = []
+    if state.mode is Mode.BEFORE and state.programme.event.start is Advance.MANUAL:
+        first = state.next_index
+        if first is not None:
+            moves.append((state.programme.slots[first].start, Action(ActionKind.NEXT)))
+    if state.mode is Mode.LIVE:
+        slot, rec = state.programme.slots[state.position], state.records[state.position]
+        if slot.advance is Advance.MANUAL:
+            moves.append((slot_deadline(slot, rec), Action(ActionKind.NEXT)))
+        if rec.live_turn is not None and slot.turns_advance is Advance.MANUAL:
+            moves.append((_turn_deadline(slot, rec, rec.live_turn), Action(ActionKind.NEXT_TURN)))
+    if not moves:
+        return None
+    at, action = min(moves, key=lambda m: m[0])
+    return max(at, state.as_of), action
+
+
+def follow_plan(state: ShowState, now: datetime) -> tuple[ShowState, list[ShowEvent]]:
+    """Advance to `now`, making every planned move (see planned_move) at its own instant.
+
+    Each move is returned as an "operator" event with cause "autopilot", so a log
+    of the run replays it like any operator action.
+    """
+    events: list[ShowEvent] = []
+    while True:
+        move = planned_move(state)
+        auto = _next_automatic(state)
+        if auto is not None and auto[0] <= now and (move is None or auto[0] <= move[0]):
+            state, more = advance(state, max(auto[0], state.as_of))  # it may bring a move
+            events += more
+            continue
+        if move is None or move[0] > now:
+            state, more = advance(state, now)
+            return state, events + more
+        at, action = move
+        state, more = advance(state, at)
+        events += more
+        if planned_move(state) != move:  # an automatic transition up to `at` came first
+            continue
+        events.append(ShowEvent("operator", at, cause="autopilot", action=action))
+        state, more = apply(state, action, at)
+        events += more

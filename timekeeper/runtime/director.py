@@ -65,8 +65,24 @@ class ObsDirector:
         if nxt is not None and nxt.slot.scene:
             self.controller.preview_scene(nxt.slot.scene)
 
+    def sync_live_scene(self) -> bool:
+        """Ask for the live slot's scene now (a resumed run: no boundary will come to do it)."""
+        state = self.session.state
+        if state.live is None:
+            return False
+        slot, record = self.session.programme.slots[state.live], state.records[state.live]
+        if not slot.scene or record.actual_start is None:
+            return False
+        transition = slot.transition or self.session.programme.obs.transition
+        key = f"{slot.id}:scene:{record.actual_start.isoformat()}:sync"
+        self.controller.switch_scene(
+            slot.scene, boundary_at=self.session.clock.now(), key=key, transition=transition
+        )
+        return True
+
     async def start(self) -> None:
         await self.controller.start()
+        self.sync_live_scene()  # a resumed show is already live: OBS must show its scene
         self._texts_task = asyncio.create_task(self._keep_texts(), name="obs-texts")
 
     async def stop(self) -> None:

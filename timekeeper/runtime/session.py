@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from timekeeper.core.clock import Clock
@@ -24,6 +25,7 @@ from timekeeper.core.engine import (
     ShowState,
     advance,
     apply,
+    follow_plan,
     new_show,
     next_instant,
 )
@@ -59,15 +61,21 @@ class ShowSession:
         clock: Clock,
         run_mode: RunMode = RunMode.DRY,
         state: ShowState | None = None,
+        autopilot: bool = False,
+        catch_up: bool | None = None,
     ) -> None:
+        """`state`: a resumed show (default: a new one). `autopilot`: nobody is at the keys,
+        so manual slots and turns move on at their deadlines. `catch_up` (default: for a new
+        show) makes the first tick do the same for what was planned before now: a run started
+        at 17:35 finds the manual Q&A ended and the reception live."""
         self.programme = programme
         self.clock = clock
         self.run_mode = run_mode
-        if state is None:
-            # a show that has not started yet is assumed to run to plan up to now: a run
-            # started (or a rehearsal set) at 16:09:30 finds the keynote live, not a late intro
-            state = new_show(programme, min(clock.now(), programme.start))
-        self.state = state
+        self.autopilot = autopilot
+        if catch_up is None:
+            catch_up = state is None
+        self._catch_up: datetime | None = clock.now() if catch_up else None
+        self.state = state if state is not None else new_show(programme, clock.now())
         self.message: SpeakerMessage | None = None
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
@@ -90,13 +98,23 @@ class ShowSession:
 
     def tick(self) -> list[ShowEvent]:
         """Apply what is due by now; publish and return the events."""
-        self.state, events = advance(self.state, self.clock.now())
+        now = self.clock.now()
+        if self.autopilot:
+            self.state, events = follow_plan(self.state, now)
+        else:
+            events = []
+            if self._catch_up is not None:
+                self.state, events = follow_plan(self.state, min(self._catch_up, now))
+            self.state, more = advance(self.state, now)
+            events += more
+        self._catch_up = None
         self._publish(events)
         return events
 
     def act(self, action: Action) -> list[ShowEvent]:
         """Apply an operator action now (raises TransitionError if it does not apply)."""
-        now = self.clock.now()
+        self.tick()  # what was due before the action happened before it
+        now = max(self.clock.now(), self.state.as_of)
         self.state, events = apply(self.state, action, now)
         record = ShowEvent("operator", now, cause="operator", action=action)
         events = [record, *events]

@@ -38,6 +38,7 @@ class TimekeeperApp(App[None]):
         session: ShowSession,
         *,
         obs_status: ObsStatusProvider | None = None,
+        obs_command: Callable[[str], str] | None = None,
         runner: Runner | None = None,
         refresh_hz: float = REFRESH_HZ,
     ) -> None:
@@ -48,6 +49,7 @@ class TimekeeperApp(App[None]):
         super().__init__()
         self.session = session
         self.obs_status = obs_status
+        self.obs_command = obs_command  # operator keys for OBS; returns what it did
         self._runner = runner or session.run
         self._refresh_hz = refresh_hz
         self._warnings: list[str] = []
@@ -121,6 +123,13 @@ class TimekeeperApp(App[None]):
             self.session.act(message.action)
         except TransitionError as exc:
             self.notify(str(exc), title="Not now", severity="warning")
+
+    def on_operator_screen_obs_command(self, message: OperatorScreen.ObsCommand) -> None:
+        if self.obs_command is None:
+            self.notify("OBS is not configured for this programme", title="OBS", severity="warning")
+            return
+        self.notify(self.obs_command(message.command), title="OBS")
+        self.refresh_status()
 
     def on_operator_screen_send_message(self, message: OperatorScreen.SendMessage) -> None:
         sent = message.message

@@ -45,6 +45,7 @@ class Command:
     short: str
     title: str
     help: str
+    footer: bool = True  # OBS keys live in the palette and the OBS panel's hints, not the footer
 
 
 COMMANDS = (
@@ -56,6 +57,22 @@ COMMANDS = (
     Command("h", "hold", "Hold", "Hold / release", "Stop or resume automatic advance"),
     Command("j", "jump", "Jump", "Jump to a slot", "Pick a slot to start now (asks first)"),
     Command("m", "message", "Msg", "Message to speakers", "Text on the speaker screens"),
+    Command(
+        "r",
+        "obs('resend')",
+        "Scene",
+        "Re-send scene",
+        "Switch OBS to the live slot's scene",
+        footer=False,
+    ),
+    Command(
+        "a",
+        "obs('auto')",
+        "Auto",
+        "Auto switch on/off",
+        "Stop or resume OBS scene switching",
+        footer=False,
+    ),
     Command("q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first while the show runs)"),
 )
 
@@ -64,7 +81,7 @@ class OperatorScreen(Screen[None]):
     """Header, banner, live slot + turn, next, timeline, event log, OBS; footer with keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(c.key, c.action, c.short, tooltip=c.help) for c in COMMANDS
+        Binding(c.key, c.action, c.short, tooltip=c.help, show=c.footer) for c in COMMANDS
     ]
 
     class Act(Message):
@@ -73,6 +90,13 @@ class OperatorScreen(Screen[None]):
         def __init__(self, action: Action) -> None:
             super().__init__()
             self.action = action
+
+    class ObsCommand(Message):
+        """The operator asked OBS for something: "resend" the live scene, toggle "auto"."""
+
+        def __init__(self, command: str) -> None:
+            super().__init__()
+            self.command = command
 
     class SendMessage(Message):
         """The operator wrote (or cleared) a message for the speaker screens."""
@@ -158,6 +182,9 @@ class OperatorScreen(Screen[None]):
 
         question = f"End the show now? {status.live.slot.title} is the last slot."
         self.app.push_screen(ConfirmDialog(question), answered)
+
+    def action_obs(self, command: str) -> None:
+        self.post_message(self.ObsCommand(command))
 
     def action_next_turn(self) -> None:
         self._act(ActionKind.NEXT_TURN)

@@ -1,0 +1,122 @@
+"""The OBS service of a run: controller + director, its records, the panel text and keys.
+
+Built synchronously with the run (so the director sees the show's first tick),
+started after the first frame. OBS events go three ways: the as-run log, the
+front end (dashboard log / headless JSON line), and the status the OBS panel
+renders each frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from timekeeper.core.programme import Programme
+from timekeeper.obs import events as obs_events
+from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus, build_controller
+from timekeeper.runtime.director import ObsDirector, obs_record
+from timekeeper.runtime.session import RunMode, ShowSession
+
+PREFLIGHT_WAIT = 5.0  # real seconds to wait for a first connection before checking names
+OBS_MODES = {
+    RunMode.LIVE: ObsMode.LIVE,
+    RunMode.DRESS: ObsMode.DRESS_REHEARSAL,
+    RunMode.DRY: ObsMode.DRY_RUN,
+}
+
+Record = dict[str, object]
+
+
+def password_from_env(programme: Programme) -> str | None:
+    """The OBS password, from the environment variable the programme names (never the file)."""
+    name = programme.obs.password_env
+    return os.environ.get(name) if name else None
+
+
+class ObsService:
+    """Runs the OBS controller and director beside the show."""
+
+    name = "obs"
+
+    def __init__(
+        self,
+        session: ShowSession,
+        *,
+        url_override: str | None,
+        done_keys: Iterable[str],
+        on_record: Callable[[Record], None],
+    ) -> None:
+        self.session = session
+        self._on_record = on_record
+        self.controller: ObsController = build_controller(
+            session.programme.obs,
+            clock=session.clock,
+            password=password_from_env(session.programme),
+            url_override=url_override,
+            on_event=self._on_event,
+            mode=OBS_MODES[session.run_mode],
+            done_keys=done_keys,
+        )
+        self.director = ObsDirector(session, self.controller)
+        self._preflight: asyncio.Task[None] | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self.controller.status.state is not ObsState.NOT_CONFIGURED
+
+    async def start(self, runtime: object = None) -> None:
+        await self.director.start()
+        if self.configured:
+            self._preflight = asyncio.create_task(self._check(), name="obs-preflight")
+
+    async def stop(self) -> None:
+        if self._preflight is not None:
+            self._preflight.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._preflight
+        await self.director.stop()
+
+    def command(self, name: str) -> str:
+        """An operator key: "resend" the live scene or toggle "auto" switching; says what it did."""
+        if not self.configured:
+            return "OBS is not configured"
+        if name == "resend":
+            if self.controller.resend_live_scene() is not None:
+                return "re-sending the live scene"
+            return (
+                "re-sending the live scene"
+                if self.director.sync_live_scene()
+                else ("no live slot with a scene to re-send")
+            )
+        if name == "auto":
+            enabled = not self.controller.status.auto_switch
+            self.controller.set_auto_switch(enabled)
+            return "automatic switching ON" if enabled else "automatic switching OFF"
+        return f"unknown OBS command {name}"
+
+    def _on_event(self, event: obs_events.ObsEvent) -> None:
+        self._on_record(obs_record(event))
+
+    async def _check(self) -> None:
+        """Preflight over the live connection: every scene and source the programme names."""
+        await self.controller.wait_connected(PREFLIGHT_WAIT)
+        report = await self.controller.check_programme(self.session.programme)
+        now: datetime = self.session.clock.now()
+        missing = [c.describe() for c in report.missing]
+        self._on_record(
+            {
+                "event": "obs_preflight",
+                "at": now.isoformat(),
+                "ok": report.ok,
+                "reachable": report.reachable,
+                "missing": missing,
+                "error": report.error,
+                "message": "; ".join(report.lines()),
+            }
+        )
+
+    def view(self) -> ObsStatus:
+        return self.controller.status

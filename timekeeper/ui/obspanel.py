@@ -1,0 +1,88 @@
+"""What the OBS panel says, as a value: OBS health readable at a glance.
+
+`describe_obs(status)` turns the controller's frozen ObsStatus into a frozen
+ObsView of short styled lines; the panel repaints only when the view changes
+(values compare equal frame to frame while nothing happens).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
+
+from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, SwitchRecord
+
+OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
+
+
+@dataclass(frozen=True)
+class ObsView:
+    lines: tuple[tuple[str, str], ...]  # (text, style)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for text, style in self.lines:
+            yield Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+def describe_obs(status: ObsStatus) -> ObsView:
+    lines = [_connection(status)]
+    if status.mode is ObsMode.DRY_RUN:
+        lines.append(("DRY RUN: nothing sent to OBS", WARN))
+    elif status.mode is ObsMode.DRESS_REHEARSAL:
+        lines.append(("DRESS: scenes only, no stream", WARN))
+    if not status.auto_switch:
+        lines.append(("AUTO SWITCH OFF (a: on)", BAD))
+    lines.append(_program(status))
+    lines.append(_outputs(status))
+    if status.alarm:
+        lines.append((f"ALARM {status.alarm}", BAD))
+    elif status.last_switch is not None:
+        lines.append(_switch(status.last_switch))
+    return ObsView(tuple(lines))
+
+
+def _connection(status: ObsStatus) -> tuple[str, str]:
+    state = status.state
+    if state is ObsState.CONNECTED:
+        return (f"OBS ● connected {status.obs_version or ''}".rstrip(), OK)
+    if state is ObsState.AUTH_FAILED:
+        return ("OBS ✗ wrong password", BAD)
+    if state is ObsState.CONNECTING:
+        return ("OBS … connecting", WARN)
+    attempt = f" (try {status.reconnect_attempt})" if status.reconnect_attempt else ""
+    return (f"OBS ✗ DISCONNECTED{attempt}", BAD)
+
+
+def _program(status: ObsStatus) -> tuple[str, str]:
+    if status.override:
+        return (f"HAND: {status.program_scene} (r: re-send)", WARN)
+    scene = status.program_scene or "?"
+    preview = f" · pv {status.preview_scene}" if status.studio_mode and status.preview_scene else ""
+    return (f"Program: {scene}{preview}", "" if status.connected else DIM)
+
+
+def _outputs(status: ObsStatus) -> tuple[str, str]:
+    def mark(on: bool | None, word: str) -> str:
+        return f"{word} ?" if on is None else (f"● {word}" if on else f"{word} off")
+
+    text = f"{mark(status.streaming, 'LIVE' if status.streaming else 'Stream')}  "
+    text += mark(status.recording, "REC" if status.recording else "Rec")
+    return (text, BAD if status.streaming else "")
+
+
+def _ms(delta: timedelta | None) -> str:
+    return "—" if delta is None else f"{delta.total_seconds() * 1000:.0f} ms"
+
+
+def _switch(record: SwitchRecord) -> tuple[str, str]:
+    if record.ok:
+        return (f"✓ {record.scene} in {_ms(record.confirm_delay)}", OK)
+    outcome = record.outcome.value
+    if outcome == "pending":
+        return (f"… {record.scene} switching", WARN)
+    if outcome == "skipped":
+        return (f"would switch: {record.scene}", DIM)
+    return (f"✗ {record.scene} {outcome}", BAD)
