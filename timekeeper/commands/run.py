@@ -128,8 +128,11 @@ class Runtime:
         """A record from a service (OBS): into the as-run log, and to the front end."""
         if self.asrun is not None:
             self.asrun.log.append(dict(record))
+        event = str(record.get("event", "record"))
+        if _routine(event, record):
+            return  # logged; the OBS panel shows it, the front end need not repeat it
         data = {k: v for k, v in record.items() if k not in ("event", "at")}
-        self.notice(str(record.get("event", "record")), **data)
+        self.notice(event, source="obs", **data)
 
     def log_health(self, health: LogHealth) -> None:
         """The as-run log could not write (disk full, removed): say so loudly, keep the show."""
@@ -142,10 +145,13 @@ class Runtime:
         """Where this run is logged, or what was resumed from where."""
         if self.asrun is not None:
             resumed = self.asrun.resumed is not None
+            lines = self.asrun.lines()
+            if not resumed:
+                lines = [str(self.asrun.path), *lines[1:]]  # "as-run log: " is the event's name
             self.notice(
                 "resumed" if resumed else "as_run_log",
                 path=str(self.asrun.path),
-                message=" | ".join(self.asrun.lines()),
+                message=" | ".join(lines),
             )
 
     def read_obs_status(self) -> object:
@@ -157,7 +163,7 @@ class Runtime:
             "event": "run_started",
             "mode": self.session.run_mode.value,
             "speed": self.session.clock.speed,
-            "at": self.started_at.astimezone(self.programme.tz).isoformat(),
+            "at": self.session.clock.now().astimezone(self.programme.tz).isoformat(),
             "rehearsal": self.session.rehearsal,
             "programme": str(self.options.programme),
         }
@@ -186,6 +192,16 @@ class Runtime:
         """The show with its services, until the last slot has ended."""
         async with self.services_running():
             await self.session.run()
+
+
+def _routine(event: str, record: Mapping[str, object]) -> bool:
+    """OBS records too frequent for the front end: text updates, repeated connect failures."""
+    if event == "text_set":
+        return True
+    attempt = record.get("attempt")
+    if event == "obs_connect_failed" and isinstance(attempt, int):
+        return attempt > 1 and attempt % 10 != 0
+    return False
 
 
 # ---------------------------------------------------------------- services
@@ -306,7 +322,8 @@ def build_runtime(options: RunOptions) -> Runtime:
         mode=mode.value,
         rehearsal=mode is not RunMode.LIVE or clock.simulated,
         log_path=options.log,
-        fresh=options.fresh,
+        # --at asks for a pretend time: a new rehearsal there, not the last one resumed
+        fresh=options.fresh or options.at is not None,
         on_health=lambda health: holder[0].log_health(health) if holder else None,
     )
     session = ShowSession(

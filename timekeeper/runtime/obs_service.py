@@ -114,9 +114,17 @@ class ObsService:
                 "reachable": report.reachable,
                 "missing": missing,
                 "error": report.error,
-                "message": "; ".join(report.lines()),
+                "message": _preflight_message(report.reachable, report.error, missing),
             }
         )
 
     def view(self) -> ObsStatus:
         return self.controller.status
+
+
+def _preflight_message(reachable: bool, error: str | None, missing: list[str]) -> str:
+    if not reachable:
+        return f"could not check the programme's scenes: {error}"
+    if missing:
+        return "MISSING in OBS: " + "; ".join(missing)
+    return "every scene, transition and text source the programme names exists"

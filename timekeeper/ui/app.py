@@ -30,6 +30,17 @@ ObsStatusProvider = Callable[[], object]
 Runner = Callable[[], Awaitable[None]]
 
 
+OBS_ALARMS = frozenset(
+    {
+        "obs_auth_failed",
+        "obs_disconnected",
+        "scene_switch_failed",
+        "scene_override",
+        "action_failed",
+    }
+)
+
+
 class TimekeeperApp(App[None]):
     CSS_PATH = "timekeeper.tcss"
 
@@ -105,7 +116,10 @@ class TimekeeperApp(App[None]):
         text = eventtext.notice_text(event, data)
         if event == "speaker_server" and "url" in data:
             self.operator.speaker_url = str(data["url"])
-        if event.endswith("_failed"):
+        if data.get("source") == "obs":
+            if event in OBS_ALARMS and self.is_running:  # the panel shows the rest
+                self.notify(text, title="OBS", severity="error", timeout=15)
+        elif event.endswith("_failed"):
             self._warnings.append(text)
             if self.is_running:
                 self._flush_warnings()

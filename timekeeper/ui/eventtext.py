@@ -97,6 +97,8 @@ def notice_text(event: str, data: Mapping[str, object]) -> str:
     """A runtime notice (a service started or failed) as a log line."""
     if event == "speaker_server" and "url" in data:
         return f"Speaker screens at {data['url']}"
+    if data.get("source") == "obs" and data.get("message"):
+        return f"OBS: {data['message']}"
     detail = data.get("error") or data.get("message") or ""
     words = event.replace("_", " ")
     return f"{words[:1].upper()}{words[1:]}: {detail}" if detail else words
