@@ -154,6 +154,12 @@ class Runtime:
                 message=" | ".join(lines),
             )
 
+    def _clock_start(self) -> datetime:
+        """Where the clock started: --at's time, or where a resumed rehearsal carries on."""
+        if self.asrun is not None and self.asrun.resumed is not None:
+            return self.asrun.resumed.at
+        return self.started_at
+
     def read_obs_status(self) -> object:
         """What the OBS panel shows; None reads "OBS: not configured"."""
         return None if self.obs_status is None else self.obs_status()
@@ -163,7 +169,7 @@ class Runtime:
             "event": "run_started",
             "mode": self.session.run_mode.value,
             "speed": self.session.clock.speed,
-            "at": self.session.clock.now().astimezone(self.programme.tz).isoformat(),
+            "at": self._clock_start().astimezone(self.programme.tz).isoformat(),
             "rehearsal": self.session.rehearsal,
             "programme": str(self.options.programme),
         }

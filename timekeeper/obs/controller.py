@@ -323,6 +323,14 @@ class ObsController:
                 await self._port.close()
             self._set(state=ObsState.DISCONNECTED, connected_since=None, next_retry_at=None)
 
+    async def finish_actions(self, timeout: float) -> None:
+        """Let keyed actions already asked for finish (the last slot's on_end, sent as the
+        show ends): wait up to `timeout` real seconds while OBS is connected. Call before
+        stop(), which cancels whatever is still pending."""
+        pending = [a.future for a in self._actions.values() if not a.future.done()]
+        if pending and self._port is not None and self._port.connected:
+            await asyncio.wait(pending, timeout=timeout)
+
     async def check_programme(self, programme: Programme) -> PreflightReport:
         """The preflight check over the live connection (for `timekeeper run`'s dashboard).
 

@@ -24,6 +24,7 @@ from timekeeper.runtime.session import ShowSession
 
 Record = dict[str, object]
 TEXT_INTERVAL = 1.0  # real seconds between text refreshes
+ACTION_GRACE = 5.0  # real seconds a stopping run waits for OBS actions already asked for
 
 
 def obs_record(event: obs_events.ObsEvent) -> Record:
@@ -90,6 +91,7 @@ class ObsDirector:
             self._texts_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._texts_task
+        await self.controller.finish_actions(ACTION_GRACE)  # e.g. the last slot's stop_streaming
         await self.controller.stop()
 
     async def _keep_texts(self) -> None:
