@@ -150,8 +150,14 @@ def format_clock(delta: timedelta) -> str:
     return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
 
 
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""  # the loader rejects unknown placeholders; never fail mid-show on one
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
-    out = template
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", value)
-    return out
+    """str.format semantics: {speaker} is replaced, {{ and }} are literal braces."""
+    try:
+        return template.format_map(_Blank(values))
+    except (ValueError, IndexError):
+        return template
