@@ -128,12 +128,12 @@ def record_full_day(folder: Path, seed: int = 7) -> tuple[Path, Programme, int]:
                         "event": "scene_switch_confirmed",
                         "scene": scene,
                         "slot": ev.slot,
-                        "delay_ms": rng.randint(40, 200),
+                        "confirm_delay": rng.randint(40, 200),
                     }
                 )
 
     session.subscribe(director)
-    log.append({"event": "obs_action_done", "key": "s00:on_start:start_streaming"})
+    log.append({"event": "action_done", "key": "s00:on_start:start_streaming"})
     kinds = [
         (ActionKind.NEXT_TURN, 6),
         (ActionKind.EXTEND, 3),

@@ -350,3 +350,12 @@ def test_report_command(
     (tmp_path / "programme.yaml").rename(tmp_path / "moved.yaml")
     assert main(["report", str(path)]) == 2
     assert "programme of" in capsys.readouterr().err
+
+
+def test_switches_without_delays_still_report() -> None:
+    """A confirmed switch logged without a delay (e.g. OBS already showed the scene)."""
+    from timekeeper.asrun.report import _switches
+
+    summary = _switches([{"event": "scene_switch_confirmed"}, {"event": "scene_switch_failed"}])
+    assert summary is not None
+    assert (summary.confirmed, summary.failed, summary.median) == (1, 1, None)

@@ -404,8 +404,10 @@ def _switches(records: Iterable[Mapping[str, Any]]) -> Switches | None:
             failed += 1
     if not confirmed and not failed:
         return None
-    median = timedelta(seconds=statistics.median(d.total_seconds() for d in delays))
-    return Switches(confirmed, failed, median if delays else None, max(delays, default=None))
+    median = (
+        timedelta(seconds=statistics.median(d.total_seconds() for d in delays)) if delays else None
+    )
+    return Switches(confirmed, failed, median, max(delays, default=None))
 
 
 def _details(rec: Mapping[str, Any]) -> str:
