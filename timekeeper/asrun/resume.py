@@ -34,7 +34,16 @@ from timekeeper.asrun.log import (
     read_log,
 )
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
-from timekeeper.core.engine import Action, Mode, ShowEvent, ShowState, advance, apply, new_show
+from timekeeper.core.engine import (
+    Action,
+    Mode,
+    ShowEvent,
+    ShowState,
+    advance,
+    apply,
+    follow_plan,
+    new_show,
+)
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TransitionError
 from timekeeper.runtime.session import SpeakerMessage
@@ -103,12 +112,21 @@ def logged_actions(records: Iterable[Mapping[str, Any]]) -> list[tuple[datetime,
 
 
 def replay_log(
-    programme: Programme, start: datetime, actions: list[tuple[datetime, Action]], until: datetime
+    programme: Programme,
+    start: datetime,
+    actions: list[tuple[datetime, Action]],
+    until: datetime,
+    *,
+    follow: bool = False,
 ) -> Replay:
     """The engine's `replay` (same steps, same state), keeping the events it produces.
 
     An action the engine refuses is skipped and marked: the log says it was
-    applied, so that is a mismatch to report, not a reason to stop.
+    applied, so that is a mismatch to report, not a reason to stop. `follow`:
+    nobody was at the keys (a headless run's autopilot), so after the logged
+    actions the show follows the plan up to `until` (manual turns and slots move
+    on at their deadlines, as "operator" events with cause "autopilot"), as the
+    run would have done had it not stopped.
     """
     state = new_show(programme, start)
     events: list[ShowEvent] = []
@@ -124,7 +142,7 @@ def replay_log(
             continue
         events += done
         rows.append(ActionAt(at, action, live, produced=tuple(done)))
-    state, due = advance(state, until)
+    state, due = follow_plan(state, until) if follow else advance(state, until)
     return Replay(state, tuple(events + due), tuple(rows))
 
 
@@ -278,6 +296,7 @@ def resume(
     real_clock: Clock | None = None,
     make_clock: ClockFactory = SimulatedClock,
     contents: LogContents | None = None,
+    autopilot: bool = False,
 ) -> ResumeResult:
     """Rebuild the show from the log at `path`, up to now.
 
@@ -285,7 +304,8 @@ def resume(
     on a pretend clock continues that clock instead: the last record's show
     time + real time since × the run's speed (from `real_at` and the header),
     built with `make_clock(start, speed)`. Raises LogMismatchError for a log
-    of another programme version.
+    of another programme version. `autopilot`: a headless run (see replay_log's
+    `follow`): what its autopilot would have done while it was down is done.
     """
     contents = contents if contents is not None else read_log(path)
     check_programme(contents, programme)
@@ -305,7 +325,7 @@ def resume(
     now = clock.now()
     start = header.started_at if header is not None else now
     actions = logged_actions(records)
-    played = replay_log(programme, start, actions, max(now, start))
+    played = replay_log(programme, start, actions, max(now, start), follow=autopilot)
     mismatches, matched = compare(programme, records, played.events)
     mismatches += [
         f"operator action {row.action.kind.value} at {programme.local(row.at):%H:%M:%S} "
@@ -371,7 +391,10 @@ def _caught_up(
                 pos = i + 1
                 break
     return tuple(
-        e for e in events[pos:] if e.kind in STRUCTURAL or last_at is None or e.at > last_at
+        e
+        for e in events[pos:]
+        # "operator": an autopilot move while down (logged moves are not among the events)
+        if e.kind in STRUCTURAL or e.kind == "operator" or last_at is None or e.at > last_at
     )
 
 
@@ -468,6 +491,7 @@ def start_run(
     fresh: bool = False,
     on_health: HealthListener | None = None,
     make_clock: ClockFactory = SimulatedClock,
+    autopilot: bool = False,
 ) -> RunStart:
     """Open the run's log, resuming the event's last run unless it ended or `fresh` is set.
 
@@ -475,7 +499,7 @@ def start_run(
     -3, ...); `fresh` does the same whatever state the last run is in. Raises
     LogLocationError (unwritable place), LogMismatchError (another programme
     version, or a rehearsal's log for the live show) or LogFormatError, all
-    before the show starts.
+    before the show starts. `autopilot`: the run is headless (see `resume`).
     """
     base = _base(programme, mode, log_path, rehearsal)
     latest = latest_in_series(base)
@@ -485,7 +509,15 @@ def start_run(
         if not contents.ended:
             _check_kind(contents, mode, rehearsal)
             return _resume_run(
-                contents, programme, clock, real_clock, mode, rehearsal, on_health, make_clock
+                contents,
+                programme,
+                clock,
+                real_clock,
+                mode,
+                rehearsal,
+                on_health,
+                make_clock,
+                autopilot,
             )
         notes.append(f"the run logged in {latest[0].name} ended; this is a new run (kept)")
     path = next_in_series(base)
@@ -519,6 +551,7 @@ def _resume_run(
     rehearsal: bool,
     on_health: HealthListener | None,
     make_clock: ClockFactory,
+    autopilot: bool = False,
 ) -> RunStart:
     result = resume(
         contents.path,
@@ -527,6 +560,7 @@ def _resume_run(
         real_clock=real_clock,
         make_clock=make_clock,
         contents=contents,
+        autopilot=autopilot,
     )
     header = None
     if contents.header is None:  # a crash before the header reached the disk

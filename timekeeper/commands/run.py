@@ -331,6 +331,7 @@ def build_runtime(options: RunOptions) -> Runtime:
         # --at asks for a pretend time: a new rehearsal there, not the last one resumed
         fresh=options.fresh or options.at is not None,
         on_health=lambda health: holder[0].log_health(health) if holder else None,
+        autopilot=options.headless,  # while it was down, its autopilot would have moved on
     )
     session = ShowSession(
         programme,

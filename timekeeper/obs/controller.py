@@ -325,11 +325,25 @@ class ObsController:
 
     async def finish_actions(self, timeout: float) -> None:
         """Let keyed actions already asked for finish (the last slot's on_end, sent as the
-        show ends): wait up to `timeout` real seconds while OBS is connected. Call before
+        show ends): wait up to `timeout` real seconds while OBS is connected, including for
+        OBS's event that a stopped output has stopped (its reply comes first). Call before
         stop(), which cancels whatever is still pending."""
-        pending = [a.future for a in self._actions.values() if not a.future.done()]
-        if pending and self._port is not None and self._port.connected:
-            await asyncio.wait(pending, timeout=timeout)
+        port = self._port
+        jobs = [a for a in self._actions.values() if not a.future.done()]
+        if not jobs or port is None or not port.connected:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await asyncio.wait([a.future for a in jobs], timeout=timeout)
+        done = {a.action for a in jobs if a.future.done() and a.future.result().outcome == "done"}
+
+        def stopping() -> bool:
+            recording = ObsAction.STOP_RECORDING in done and self._status.recording
+            streaming = ObsAction.STOP_STREAMING in done and self._status.streaming
+            return bool(recording or streaming)
+
+        while stopping() and port.connected and loop.time() < deadline:
+            await asyncio.sleep(0.02)
 
     async def check_programme(self, programme: Programme) -> PreflightReport:
         """The preflight check over the live connection (for `timekeeper run`'s dashboard).

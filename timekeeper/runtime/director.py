@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from timekeeper.core.cues import RunAction, SwitchScene, cues_for
 from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status
 from timekeeper.obs import events as obs_events
-from timekeeper.obs.controller import ObsController
+from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.runtime.session import ShowSession
 
 Record = dict[str, object]
 TEXT_INTERVAL = 1.0  # real seconds between text refreshes
 ACTION_GRACE = 5.0  # real seconds a stopping run waits for OBS actions already asked for
+SYNC_WAIT = 5.0  # real seconds a resumed run waits for OBS before re-sending the live scene
 
 
 def obs_record(event: obs_events.ObsEvent) -> Record:
@@ -41,6 +42,7 @@ class ObsDirector:
         self.session = session
         self.controller = controller
         self._texts_task: asyncio.Task[None] | None = None
+        self._sync_task: asyncio.Task[None] | None = None
         session.subscribe(self.on_show_events)
 
     def on_show_events(self, events: list[ShowEvent]) -> None:
@@ -81,16 +83,54 @@ class ObsDirector:
         )
         return True
 
+    def resume_actions(self) -> int:
+        """A resumed show: carry out the once-only actions its slots asked for that never got
+        done (a crash between a boundary and OBS's reply, or a boundary passed while down).
+
+        In order, as the boundaries came; keys already done (the log's action_done) are
+        left out, and the controller checks OBS's output state before sending. Live only.
+        """
+        if self.controller.mode is not ObsMode.LIVE:
+            return 0
+        programme, records = self.session.programme, self.session.state.records
+        boundaries: list[tuple[datetime, int, ShowEvent]] = []  # on_end before on_start
+        for slot, rec in zip(programme.slots, records, strict=True):
+            if rec.actual_start is not None:
+                boundaries.append(
+                    (rec.actual_start, 1, ShowEvent("slot_started", rec.actual_start, slot.id))
+                )
+            if rec.actual_end is not None:
+                boundaries.append(
+                    (rec.actual_end, 0, ShowEvent("slot_ended", rec.actual_end, slot.id))
+                )
+        events = [event for _, _, event in sorted(boundaries, key=lambda b: (b[0], b[1]))]
+        done = self.controller.done_keys
+        due = [c for c in cues_for(programme, events) if isinstance(c, RunAction)]
+        due = [c for c in due if c.key not in done]
+        for cue in due:
+            self.controller.run_action(cue.action, cue.key)
+        return len(due)
+
     async def start(self) -> None:
         await self.controller.start()
-        self.sync_live_scene()  # a resumed show is already live: OBS must show its scene
+        self.resume_actions()
+        self._sync_task = asyncio.create_task(self._sync_when_connected(), name="obs-sync")
         self._texts_task = asyncio.create_task(self._keep_texts(), name="obs-texts")
 
+    async def _sync_when_connected(self) -> None:
+        """A resumed show is already live: OBS must show its scene. Asked once connected (asked
+        before, the switch would be logged as failed, OBS not connected yet), or after
+        SYNC_WAIT without a connection; not if a boundary has asked for a scene meanwhile."""
+        await self.controller.wait_connected(SYNC_WAIT)
+        if self.controller.status.desired_scene is None:
+            self.sync_live_scene()
+
     async def stop(self) -> None:
-        if self._texts_task is not None:
-            self._texts_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._texts_task
+        for task in (self._sync_task, self._texts_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.controller.finish_actions(ACTION_GRACE)  # e.g. the last slot's stop_streaming
         await self.controller.stop()
 
