@@ -324,3 +324,15 @@ def test_a_live_log_resumed_with_a_pretend_clock_stays_on_the_real_clock(tmp_pat
     )
     assert run.resumed is not None and run.clock is second_real
     assert any("--at/--speed are ignored" in line for line in run.lines())
+
+
+def test_a_headless_replay_follows_the_plan_while_it_was_down() -> None:
+    """The autopilot would have moved the moderator's turn on at 16:13, crash or not."""
+    from timekeeper.asrun.resume import replay_log
+
+    held = replay_log(seed(), at("15:00"), [], at("16:15"))
+    followed = replay_log(seed(), at("15:00"), [], at("16:15"), follow=True)
+    assert held.state.records[2].live_turn == 0  # someone must press t
+    assert followed.state.records[2].live_turn == 1
+    moves = [e for e in followed.events if e.kind == "operator"]
+    assert [(e.at, e.cause) for e in moves] == [(at("16:13"), "autopilot")]

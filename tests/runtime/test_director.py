@@ -131,3 +131,23 @@ def test_texts_follow_the_live_speaker() -> None:
     session.tick()
     assert render_texts(prog, session.status()) == {"Lower third": "Beryl ter Haar — 56:00"}
     assert format_clock(at("17:00") - at("15:29:01")) == "1:30:59"
+
+
+async def test_a_resumed_show_carries_out_the_actions_it_never_got_done(fake: FakeObs) -> None:
+    """A crash between the intro's boundary and OBS's reply: streaming was done, recording not."""
+    from timekeeper.core.engine import advance, new_show
+
+    clock = ManualClock(at("15:31"))
+    state, _ = advance(new_show(SEED, at("15:00")), at("15:31"))  # the intro is live
+    session = ShowSession(SEED, clock, RunMode.LIVE, state=state, catch_up=False)
+    done = {"introduction:on_start:start_streaming"}
+    client = ObsClient(fake.url, PASSWORD, password_env="OBS_PASSWORD")
+    director = ObsDirector(session, ObsController(client, clock=clock, done_keys=done))
+    fake.streaming = True  # it did start before the crash
+    await director.start()
+    try:
+        await until(lambda: fake.recording and fake.program == "Intro")
+        assert [name for name, _ in mutating(fake)].count("StartRecord") == 1
+        assert "StartStream" not in [name for name, _ in mutating(fake)]
+    finally:
+        await director.stop()
