@@ -359,3 +359,15 @@ def test_switches_without_delays_still_report() -> None:
     summary = _switches([{"event": "scene_switch_confirmed"}, {"event": "scene_switch_failed"}])
     assert summary is not None
     assert (summary.confirmed, summary.failed, summary.median) == (1, 1, None)
+
+
+def test_resync_switches_after_a_resume_are_not_timed() -> None:
+    from timekeeper.asrun.report import _switches
+
+    records = [
+        {"event": "scene_switch_confirmed", "key": "panel:scene:t", "confirm_delay": 30},
+        {"event": "scene_switch_confirmed", "key": "panel:scene:t:sync", "confirm_delay": 0},
+    ]
+    summary = _switches(records)
+    assert summary is not None and summary.confirmed == 1
+    assert summary.median is not None and summary.median.total_seconds() == 0.03

@@ -151,3 +151,30 @@ async def test_a_resumed_show_carries_out_the_actions_it_never_got_done(fake: Fa
         assert "StartStream" not in [name for name, _ in mutating(fake)]
     finally:
         await director.stop()
+
+
+async def test_preflight_reports_a_wrong_password_at_once() -> None:
+    """The run's preflight does not wait out its 5 s when OBS has already refused the password."""
+    import os
+
+    from timekeeper.runtime.obs_service import ObsService
+
+    async with FakeObs(scenes=SCENES, password=PASSWORD, refuse_auth=True) as server:
+        os.environ["OBS_PASSWORD"] = "not-the-password"
+        try:
+            clock = ManualClock(at("15:00"))
+            session = ShowSession(SEED, clock, RunMode.DRY)
+            records: list[dict[str, object]] = []
+            service = ObsService(
+                session, url_override=server.url, done_keys=(), on_record=records.append
+            )
+            await service.start()
+            try:
+                await until(lambda: any(r["event"] == "obs_preflight" for r in records), 2.5)
+            finally:
+                await service.stop()
+        finally:
+            del os.environ["OBS_PASSWORD"]
+    preflight = next(r for r in records if r["event"] == "obs_preflight")
+    assert preflight["reachable"] is False
+    assert "not-the-password" not in str(records)

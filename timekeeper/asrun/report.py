@@ -396,6 +396,8 @@ def _switches(records: Iterable[Mapping[str, Any]]) -> Switches | None:
     confirmed = failed = 0
     for rec in records:
         if rec.get("event") == "scene_switch_confirmed":
+            if str(rec.get("key", "")).endswith(":sync"):
+                continue  # a resumed run re-sending the live scene: no boundary to time from
             confirmed += 1
             delay = _delay(rec)
             if delay is not None:

@@ -28,6 +28,7 @@ OBS_MODES = {
 }
 
 Record = dict[str, object]
+SETTLED = frozenset({ObsState.CONNECTED, ObsState.AUTH_FAILED})
 
 
 def password_from_env(programme: Programme) -> str | None:
@@ -102,7 +103,10 @@ class ObsService:
 
     async def _check(self) -> None:
         """Preflight over the live connection: every scene and source the programme names."""
-        await self.controller.wait_connected(PREFLIGHT_WAIT)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + PREFLIGHT_WAIT
+        while loop.time() < until and self.controller.status.state not in SETTLED:
+            await asyncio.sleep(0.05)  # connected, or refused for good (a wrong password)
         report = await self.controller.check_programme(self.session.programme)
         now: datetime = self.session.clock.now()
         missing = [c.describe() for c in report.missing]

@@ -204,7 +204,7 @@ class OperatorScreen(Screen[None]):
         self.app.push_screen(
             ConfirmDialog(
                 "Go back: undo the last advance?",
-                "The previous live slot returns with its original start.",
+                "The slot or speaker turn before it returns, with its original start.",
             ),
             answered,
         )
