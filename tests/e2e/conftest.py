@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.obs.headless import HeadlessObs, HeadlessObsError, obs_missing_reason
+from tests.obs.headless import HeadlessObs, HeadlessObsError, obs_missing_reason, reset
 
 # The first scene is where OBS starts; no slot uses it, so every slot's switch is a real one.
 SCENES = ("Holding", "Intro", "Keynote", "Panel", "Q&A", "Reception", "Closing")
@@ -96,24 +96,3 @@ def obs(e2e_obs: HeadlessObs) -> Iterator[ObsUnderTest]:
         e2e_obs.start_obs()
     if under_test.recording():
         e2e_obs.request("StopRecord")
-
-
-def reset(obs: HeadlessObs) -> None:
-    with obs.session() as s:
-        if s.request("GetStudioModeEnabled")["studioModeEnabled"]:
-            s.request("SetStudioModeEnabled", {"studioModeEnabled": False})
-        if s.request("GetRecordStatus")["outputActive"]:
-            s.request("StopRecord")
-        # The seeded collection fades (300 ms); a Cut lands on the next frame, so the
-        # confirmation measures timekeeper and OBS, not the length of a fade.
-        s.request("SetCurrentSceneTransition", {"transitionName": "Cut"})
-        first = obs.scenes[0]
-        s.request("SetCurrentProgramScene", {"sceneName": first})
-        deadline = time.monotonic() + 3
-        while s.request("GetCurrentProgramScene")["currentProgramSceneName"] != first:
-            assert time.monotonic() < deadline, "OBS did not go back to the first scene"
-            time.sleep(0.02)
-        deadline = time.monotonic() + 10
-        while s.request("GetRecordStatus")["outputActive"]:
-            assert time.monotonic() < deadline, "OBS did not stop recording"
-            time.sleep(0.05)

@@ -23,7 +23,7 @@ from timekeeper.obs.controller import ObsController, RetryPolicy, SwitchPolicy
 from timekeeper.obs.events import ObsEvent
 from timekeeper.obs.fake import FakeObs
 
-from .headless import HeadlessObs, HeadlessObsError, obs_missing_reason
+from .headless import HeadlessObs, HeadlessObsError, obs_missing_reason, reset
 
 PASSWORD = "fake-secret-pw-9f3"
 
@@ -133,19 +133,7 @@ def real_obs(headless_obs: HeadlessObs) -> HeadlessObs:
     """The shared OBS, running, on its first scene, studio mode off, not recording."""
     if not headless_obs.obs_running:
         headless_obs.start_obs()
-    with headless_obs.session() as s:
-        if s.request("GetStudioModeEnabled")["studioModeEnabled"]:
-            s.request("SetStudioModeEnabled", {"studioModeEnabled": False})
-        if s.request("GetRecordStatus")["outputActive"]:
-            s.request("StopRecord")
-        s.request("SetCurrentSceneTransition", {"transitionName": "Cut"})
-        first = headless_obs.scenes[0]
-        s.request("SetCurrentProgramScene", {"sceneName": first})
-        # Wait for the switch to land, or its event would reach the test's controller
-        # as a hand switch (an override).
-        deadline = time.monotonic() + 3
-        while s.request("GetCurrentProgramScene")["currentProgramSceneName"] != first:
-            assert time.monotonic() < deadline, "OBS did not go back to the first scene"
-            time.sleep(0.02)
-        time.sleep(0.05)
+    reset(headless_obs)
+    # let the switch's event pass, or it would reach the test's controller as a hand switch
+    time.sleep(0.05)
     return headless_obs

@@ -386,3 +386,25 @@ def _terminate(proc: subprocess.Popen[bytes], sig: int, grace: float) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def reset(obs: HeadlessObs) -> None:
+    """Back to a known state: first scene on program, Cut, studio mode off, not recording."""
+    with obs.session() as s:
+        if s.request("GetStudioModeEnabled")["studioModeEnabled"]:
+            s.request("SetStudioModeEnabled", {"studioModeEnabled": False})
+        if s.request("GetRecordStatus")["outputActive"]:
+            s.request("StopRecord")
+        # The seeded collection fades (300 ms); a Cut lands on the next frame, so the
+        # confirmation measures timekeeper and OBS, not the length of a fade.
+        s.request("SetCurrentSceneTransition", {"transitionName": "Cut"})
+        first = obs.scenes[0]
+        s.request("SetCurrentProgramScene", {"sceneName": first})
+        deadline = time.monotonic() + 3
+        while s.request("GetCurrentProgramScene")["currentProgramSceneName"] != first:
+            assert time.monotonic() < deadline, "OBS did not go back to the first scene"
+            time.sleep(0.02)
+        deadline = time.monotonic() + 10
+        while s.request("GetRecordStatus")["outputActive"]:
+            assert time.monotonic() < deadline, "OBS did not stop recording"
+            time.sleep(0.05)
