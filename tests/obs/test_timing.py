@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
-from timekeeper.obs.timing import sleep_until
+from timekeeper.runtime.timing import sleep_until
 
 
 async def test_hits_the_instant_within_a_millisecond() -> None:

@@ -63,8 +63,21 @@ ACTION_DONE = {"action_done"}
 # ---------------------------------------------------------------- the model
 
 
+class _Ran:
+    """A slot or turn as it ran: its actual length once it has ended."""
+
+    actual_start: datetime | None
+    actual_end: datetime | None
+
+    @property
+    def length(self) -> timedelta | None:
+        if self.actual_start is None or self.actual_end is None:
+            return None
+        return self.actual_end - self.actual_start
+
+
 @dataclass(frozen=True)
-class TurnRow:
+class TurnRow(_Ran):
     slot_id: str
     index: int  # 0-based
     speaker: str
@@ -75,19 +88,13 @@ class TurnRow:
     outcome: str  # done | ended with the slot | not reached | live
 
     @property
-    def length(self) -> timedelta | None:
-        if self.actual_start is None or self.actual_end is None:
-            return None
-        return self.actual_end - self.actual_start
-
-    @property
     def delta(self) -> timedelta | None:
         """Over (+) or under (-) the planned length."""
         return None if self.length is None else self.length - self.planned
 
 
 @dataclass(frozen=True)
-class SlotRow:
+class SlotRow(_Ran):
     index: int
     id: str
     title: str
@@ -108,12 +115,6 @@ class SlotRow:
     @property
     def planned_length(self) -> timedelta:
         return self.planned_end - self.planned_start
-
-    @property
-    def length(self) -> timedelta | None:
-        if self.actual_start is None or self.actual_end is None:
-            return None
-        return self.actual_end - self.actual_start
 
     @property
     def start_delta(self) -> timedelta | None:

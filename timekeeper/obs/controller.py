@@ -383,7 +383,7 @@ class ObsController:
     ) -> asyncio.Future[SwitchRecord]:
         """The live slot wants `scene` from `boundary_at` on: request it now.
 
-        Call it at the boundary (see `timekeeper.obs.timing.sleep_until`); the
+        Call it at the boundary (see `timekeeper.runtime.timing.sleep_until`); the
         request leaves within a loop iteration or two. A new call clears a
         manual override and supersedes an unfinished earlier switch. The scene
         is remembered as desired and brought back after a reconnect. With

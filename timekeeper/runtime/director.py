@@ -115,7 +115,8 @@ class ObsDirector:
         await self.controller.start()
         self.resume_actions()
         self._sync_task = asyncio.create_task(self._sync_when_connected(), name="obs-sync")
-        self._texts_task = asyncio.create_task(self._keep_texts(), name="obs-texts")
+        if _names_texts(self.session.programme):  # else no status to compute every second
+            self._texts_task = asyncio.create_task(self._keep_texts(), name="obs-texts")
 
     async def _sync_when_connected(self) -> None:
         """A resumed show is already live: OBS must show its scene. Asked once connected (asked
@@ -140,6 +141,10 @@ class ObsDirector:
             for source, text in texts.items():
                 self.controller.set_text(source, text)
             await asyncio.sleep(TEXT_INTERVAL / max(1.0, min(self.session.clock.speed, 10.0)))
+
+
+def _names_texts(programme: Programme) -> bool:
+    return bool(programme.obs.texts) or any(slot.texts for slot in programme.slots)
 
 
 def render_texts(programme: Programme, status: Status) -> dict[str, str]:

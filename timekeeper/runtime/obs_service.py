@@ -85,13 +85,10 @@ class ObsService:
         if not self.configured:
             return "OBS is not configured"
         if name == "resend":
-            if self.controller.resend_live_scene() is not None:
+            resent = self.controller.resend_live_scene() is not None
+            if resent or self.director.sync_live_scene():  # nothing asked yet (a resumed run)
                 return "re-sending the live scene"
-            return (
-                "re-sending the live scene"
-                if self.director.sync_live_scene()
-                else ("no live slot with a scene to re-send")
-            )
+            return "no live slot with a scene to re-send"
         if name == "auto":
             enabled = not self.controller.status.auto_switch
             self.controller.set_auto_switch(enabled)

@@ -31,7 +31,7 @@ from timekeeper.core.engine import (
 )
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status, evaluate
-from timekeeper.obs.timing import sleep_until
+from timekeeper.runtime.timing import sleep_until
 
 Listener = Callable[[list[ShowEvent]], None]
 IDLE_WAKE = 1.0  # real seconds between wake-ups when nothing is scheduled
