@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Set up a Python virtual environment in .venv with timekeeper installed (editable).
-#   scripts/setup.sh          runtime only
-#   scripts/setup.sh --test   plus the test tools, and the system packages the tests drive
-#                             for real: OBS Studio under Xvfb, and Chromium (Debian, needs root)
+# Set up a Python virtual environment in .venv with timekeeper installed (editable), from the lock.
+#   scripts/setup.sh          runtime only (requirements/runtime.lock)
+#   scripts/setup.sh --test   the tested set (requirements/test.lock), and the system packages the
+#                             tests drive for real: OBS Studio under Xvfb, and Chromium (Debian,
+#                             needs root or sudo)
+# Every Python package comes from a lock with its hashes; nothing is resolved at install time.
+# To change a dependency on purpose: scripts/lock.sh (see the README's Development section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +28,15 @@ python=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
-extra=""
-[[ $want_test == yes ]] && extra="[test]"
-stamp=".venv/.installed$extra"
-if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+lock=requirements/runtime.lock
+[[ $want_test == yes ]] && lock=requirements/test.lock
+stamp=".venv/.installed-$(basename "$lock")"
+if [[ ! -f "$stamp" || "$lock" -nt "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+  pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
+  echo "setup: installing Python packages from $lock" >&2
+  "${pip[@]}" install --require-hashes --no-deps -r "$lock"
+  "${pip[@]}" install --no-deps --no-build-isolation -e .
+  "${pip[@]}" check >&2
+  rm -f .venv/.installed-*
   touch "$stamp"
 fi

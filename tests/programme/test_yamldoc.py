@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
+import yaml.scanner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from timekeeper.programme import yamlbounds, yamldoc
 from timekeeper.programme.diagnostics import Report
 from timekeeper.programme.yamldoc import MAX_DEPTH, compose
 
@@ -100,9 +105,100 @@ def test_alias_bomb_is_bounded() -> None:
     assert len(errors) == 1 and "aliases expand the document beyond" in errors[0]
 
 
-def test_deep_nesting_is_bounded() -> None:
-    errors = _errors("[" * 100_000 + "]" * 100_000)
-    assert errors == [f"t.yaml:1:{MAX_DEPTH + 1}: error: the document nests deeper than 64 levels"]
+# The parsers timekeeper may meet: libyaml through PyYAML's C extension (with a nesting
+# limit of its own from PyYAML 6.0.3 on) and PyYAML's pure-Python parser (no limit).
+_PARSERS = [pytest.param(yaml.SafeLoader, id="python")]
+if hasattr(yaml, "CSafeLoader"):
+    _PARSERS.append(pytest.param(yaml.CSafeLoader, id="libyaml"))
+
+
+class _StrictParser(yaml.SafeLoader):
+    """A library stricter than timekeeper: it refuses flow nesting beyond 10 levels."""
+
+    def fetch_flow_collection_start(self, TokenClass: type) -> None:  # type: ignore[override]
+        if self.flow_level >= 10:
+            raise yaml.scanner.ScannerError(
+                "while increasing flow level", None, "exceeded maximum nesting depth",
+                self.get_mark(),
+            )  # fmt: skip
+        super().fetch_flow_collection_start(TokenClass)  # type: ignore[misc]
+
+
+@pytest.fixture(params=_PARSERS)
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setattr(yamldoc, "_PARSER", request.param)
+    return request.param
+
+
+@pytest.mark.usefixtures("parser")
+@pytest.mark.parametrize("opener", ["[", "{a: ", "- ["])
+def test_deep_flow_nesting_is_bounded_whatever_the_parser(opener: str) -> None:
+    text = opener * 100_000
+    errors = _errors(text)
+    assert len(errors) == 1
+    assert errors[0].endswith("error: the document nests deeper than 64 levels")
+    assert errors[0].startswith(f"t.yaml:1:{_column_of_level(text, MAX_DEPTH + 1)}:")
+
+
+def _column_of_level(text: str, level: int) -> int:
+    """1-based column of the bracket that opens `level` in a one-line text."""
+    seen = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            seen += 1
+            if seen == level:
+                return index + 1
+    raise AssertionError("not that deep")
+
+
+@pytest.mark.usefixtures("parser")
+def test_deep_block_nesting_is_bounded_whatever_the_parser() -> None:
+    text = "".join(f"{'  ' * level}k{level}:\n" for level in range(200)) + "  " * 200 + "x: 1\n"
+    assert _errors(text) == ["t.yaml:65:129: error: the document nests deeper than 64 levels"]
+
+
+@pytest.mark.usefixtures("parser")
+def test_nesting_at_the_limit_is_read() -> None:
+    data, report = _compose("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    assert not report.problems
+    for _ in range(MAX_DEPTH - 1):
+        assert isinstance(data, list) and len(data) == 1
+        data = data[0]
+    assert data == []
+
+
+@pytest.mark.usefixtures("parser")
+def test_brackets_in_text_do_not_count_as_nesting() -> None:
+    deep = "[" * 100
+    text = (
+        f"a: '{deep}'\n"
+        f'b: "{deep}\\"{deep}"\n'
+        f"c: x{deep}\n"
+        f"# {deep}\n"
+        f"d: |\n  {deep}\n  {deep}\n"
+        f"e: >-\n    {deep}\n"
+        f"f: [it's, '{deep}']\n"
+    )
+    data, report = _compose(text)
+    assert not report.problems, report.problems
+    assert isinstance(data, dict)
+    assert data["a"] == deep and data["c"] == "x" + deep and data["f"] == ["it's", deep]
+    assert data["d"] == f"{deep}\n{deep}\n"
+
+
+def test_a_stricter_library_is_reported_in_our_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamldoc, "_PARSER", _StrictParser)
+    assert _errors("a: " + "[" * 20 + "]" * 20 + "\n") == [
+        "t.yaml:1:14: error: the document nests deeper than 64 levels"
+    ]
+
+
+def test_the_seed_programme_passes_the_bound() -> None:
+    from pathlib import Path
+
+    seed = (Path(__file__).parents[2] / "programme.yaml").read_text()
+    assert yamlbounds.too_deep(seed) is None
+    assert yamlbounds.too_deep(seed, limit=1) is None  # block collections are not its job
 
 
 def test_complex_keys_are_rejected() -> None:
@@ -134,3 +230,27 @@ def test_syntax_error_marks() -> None:
     ]
     tab = _errors("a:\n\tb: 1\n")
     assert tab and tab[0].startswith("t.yaml:2:1: error: invalid YAML:")
+
+
+def _deepest(text: str) -> int | None:
+    """How deep the pure-Python parser nests `text`; None when it is not valid YAML."""
+    depth = deepest = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return deepest
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="[]{},:-#'\"|> \na\\", max_size=60))
+def test_the_bound_never_refuses_what_nests_within_it(text: str) -> None:
+    """Sound: whenever the pre-scan says 'deeper than 3', YAML agrees (or the text is not YAML)."""
+    if yamlbounds.too_deep(text, limit=3) is not None:
+        deepest = _deepest(text)
+        assert deepest is None or deepest > 3, text

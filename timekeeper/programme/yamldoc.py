@@ -8,6 +8,10 @@ parse events instead of by PyYAML's constructor, for four reasons:
   as a date, so sexagesimal numbers and timestamps are kept as their text;
 - the build is iterative and bounded (nesting depth, alias expansion), so no input
   can exhaust the stack or memory (libyaml's own composer crashes on deep nesting).
+The bounds are timekeeper's own, whatever the YAML library's version does: flow
+nesting is checked on the text before parsing (`yamlbounds`), block nesting and
+alias expansion as the events arrive, and a library's own nesting error is
+reported in timekeeper's words.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from yaml.resolver import Resolver
 
 from timekeeper.programme.diagnostics import Report
 from timekeeper.programme.locations import Locations, Mark, Path
+from timekeeper.programme.yamlbounds import MAX_DEPTH, too_deep
 
-MAX_DEPTH = 64
 MAX_VALUES = 1_000_000
 _CORE = "tag:yaml.org,2002:"
 _CONTAINER_TAGS = {None, "!", _CORE + "map", _CORE + "seq"}
@@ -34,6 +38,7 @@ _NOT_PRINTABLE = re.compile(
 )
 _PARSER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()
+_DEPTH_MESSAGE = f"the document nests deeper than {MAX_DEPTH} levels"
 _CONSTRUCTOR = SafeConstructor()
 
 
@@ -71,11 +76,18 @@ def compose(text: str, report: Report) -> tuple[Any, Locations] | None:
     if bad:
         report.error(_mark_at(text, bad.start()), _control_message(bad.group()))
         return None
+    deep = too_deep(text)
+    if deep is not None:
+        report.error(deep, _DEPTH_MESSAGE)
+        return None
     builder = _Builder(report)
     try:
         for event in yaml.parse(text, Loader=_PARSER):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # a library with a stricter limit than ours
+            report.error(_mark(exc.problem_mark), _DEPTH_MESSAGE)
+            return None
         report.error(_mark(exc.problem_mark), _syntax_message(exc))
         return None
     except yaml.YAMLError as exc:
@@ -231,7 +243,7 @@ class _Builder:
         if event.tag not in _CONTAINER_TAGS:
             self.report.error(mark, f"YAML tag '{_show_tag(str(event.tag))}' is not allowed here")
         if len(self.stack) >= MAX_DEPTH:
-            self.report.error(mark, f"the document nests deeper than {MAX_DEPTH} levels")
+            self.report.error(mark, _DEPTH_MESSAGE)
             raise _Abort
         container: dict[str, Any] | list[Any] = (
             {} if isinstance(event, yaml.MappingStartEvent) else []
