@@ -10,15 +10,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from timekeeper import __version__
+from timekeeper import __version__, cliargs
 from timekeeper.errors import TimekeeperError
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error names the fix and exits 2 without a traceback."""
+    """argparse, but a usage error is one line that names the fix, and exits 2 (no traceback,
+    no usage dump burying the line that matters)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         sys.stderr.write(f"Try '{self.prog} --help' for the options.\n")
         raise SystemExit(2)
@@ -52,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the clock at a pretend time: HH:MM[:SS] on the event date, or ISO 8601",
     )
     run.add_argument(
-        "--speed", metavar="FACTOR", type=float, help="run the pretend clock FACTOR times faster"
+        "--speed",
+        metavar="FACTOR",
+        type=cliargs.speed,
+        help=f"run the pretend clock FACTOR times faster ({cliargs.SPEED_MIN:g} to "
+        f"{cliargs.SPEED_MAX:g})",
     )
     run.add_argument(
         "--headless", action="store_true", help="no dashboard: one JSON event per line on stdout"
@@ -61,17 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--port",
         metavar="N",
-        type=int,
+        type=cliargs.port,
         default=None,
         help="port of the speaker-screen server (default 8765; 0 turns it off)",
     )
     run.add_argument(
         "--bind",
         metavar="ADDRESS",
+        type=cliargs.bind_address,
         default="127.0.0.1",
         help="address the speaker-screen server listens on (default 127.0.0.1)",
     )
-    run.add_argument("--log", metavar="PATH", help="as-run log file (default: runs/ beside it)")
+    run.add_argument(
+        "--log",
+        metavar="PATH",
+        type=cliargs.log_path,
+        help="as-run log file or an existing folder for it (default: runs/ beside the programme)",
+    )
     run.add_argument(
         "--fresh", action="store_true", help="start a new run instead of resuming the last one"
     )

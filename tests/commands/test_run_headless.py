@@ -104,10 +104,15 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--speed", "0"], "--speed must be a number greater than 0"),
-        (["--speed", "-3"], "--speed must be a number greater than 0"),
-        (["--speed", "nan"], "--speed must be a number greater than 0"),
-        (["--speed", "fast"], "invalid float value"),
+        (["--speed", "0"], "0 is out of range: give a factor from 0.01 to 3600"),
+        (["--speed", "-3"], "-3 is out of range"),
+        (["--speed", "nan"], "nan is out of range"),
+        (["--speed", "1e308"], "1e308 is out of range"),
+        (["--speed", "fast"], "'fast' is not a number"),
+        (["--port", "99999"], "99999 is not a port: give 0-65535"),
+        (["--port", "http"], "'http' is not a port number"),
+        (["--bind", "nonsense"], "'nonsense' is not an address to listen on"),
+        (["--log", "/nonexistent/dir/x.jsonl"], "the folder '/nonexistent/dir' does not exist"),
         (["--at", "25:00"], "--at: cannot read '25:00'"),
         (["--at", "tomorrow"], "--at: cannot read 'tomorrow'"),
         (["--at", "2023-11-20"], "--at: cannot read '2023-11-20'"),
@@ -119,6 +124,31 @@ def test_bad_flags_exit_2_with_a_message(args: list[str], message: str) -> None:
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "99999"],
+        ["--speed", "1e308"],
+        ["--bind", "nonsense"],
+        ["--log", "missing/x.jsonl"],
+        ["--at", "25:00"],
+    ],
+)
+def test_a_bad_flag_writes_nothing(tmp_path: Path, args: list[str]) -> None:
+    """Checked before anything is created: no runs/ folder, no as-run or diagnostics log."""
+    (tmp_path / "programme.yaml").write_bytes(PROGRAMME.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "timekeeper.cli", "run", "programme.yaml", "--headless", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 3 and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["programme.yaml"]
 
 
 def test_a_missing_programme_exits_2_without_a_traceback(tmp_path: Path) -> None:

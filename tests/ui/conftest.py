@@ -20,6 +20,20 @@ from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
 from timekeeper.runtime.session import RunMode, ShowSession
 from timekeeper.ui.app import TimekeeperApp
+from timekeeper.ui.keyguard import GAP
+
+
+class InputClock:
+    """When keys arrive (monotonic seconds), moved by the test: a person's pace, or a burst."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -46,11 +60,29 @@ def make_app(
     instant = at(start) if isinstance(start, str) else start
     clock = ManualClock(instant, speed=speed, simulated=simulated)
     session = ShowSession(seed(), clock, mode)
-    return TimekeeperApp(session, runner=_idle)
+    return TimekeeperApp(session, runner=_idle, input_clock=InputClock())
 
 
 async def _idle() -> None:
     """Tests tick the session themselves: no scheduler racing the test's clock."""
+
+
+def input_clock_of(app: App[object]) -> InputClock:
+    assert isinstance(app, TimekeeperApp) and isinstance(app.input_clock, InputClock)
+    return app.input_clock
+
+
+async def press(pilot: Pilot[None], *keys: str, pause: float = 0.5) -> None:
+    """Keys as a person presses them: `pause` seconds apart, each acting once it has settled."""
+    app = pilot.app
+    assert isinstance(app, TimekeeperApp)
+    clock = input_clock_of(app)
+    for key in keys:
+        clock.advance(pause)
+        await pilot.press(key)
+        clock.advance(GAP * 1.5)
+        await app.settle_keys()
+        await pilot.pause()
 
 
 def clock_of(app: TimekeeperApp) -> ManualClock:

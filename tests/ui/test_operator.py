@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.widgets import Digits, Input
 
 from tests.factories import AMS, at
-from tests.ui.conftest import clock_of, make_app, screen_text, step
+from tests.ui.conftest import clock_of, make_app, press, screen_text, step
 from timekeeper.core.engine import Mode
 from timekeeper.runtime.session import RunMode, SpeakerMessage
 from timekeeper.ui.app import TimekeeperApp
@@ -75,9 +75,16 @@ async def test_next_slot_key_moves_the_show_on() -> None:
     app = make_app("15:20:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:20:00")
-        await pilot.press("n")  # starts the show early
+        await press(pilot, "n")  # starts the show early, once confirmed
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Start Introduction now?" in screen_text(app)
+        assert live_id(app) is None
+        await press(pilot, "y")
         assert live_id(app) == "introduction"
-        await pilot.press("n")
+        await press(pilot, "n")
+        assert "Next slot now: start Keynote?" in screen_text(app)
+        assert "Introduction ends now." in screen_text(app)
+        await press(pilot, "y")
         assert live_id(app) == "keynote"
         assert "Introduction ended (operator)" in app.screen.query_one(EventLog).lines[1]
 
@@ -87,16 +94,19 @@ async def test_extend_shorten_and_hold() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
         assert digits(app) == "30:00"
-        await pilot.press("plus")
+        await press(pilot, "plus")
         assert digits(app) == "31:00"
         assert "extended +1:00" in screen_text(app)
-        await pilot.press("minus", "minus")
+        await press(pilot, "minus", "minus")
         assert digits(app) == "29:00"
-        await pilot.press("h")
+        await press(pilot, "h")
+        assert not app.session.state.held  # hold asks first
+        assert "Hold the show?" in screen_text(app)
+        await press(pilot, "y")
         assert app.session.state.held
         assert "HOLD" in label(app, "#hold")
         assert "HOLD — nothing moves on by itself · h releases" in screen_text(app)
-        await pilot.press("h")
+        await press(pilot, "h", "y")
         assert not app.session.state.held
 
 
@@ -108,7 +118,7 @@ async def test_turn_key_moves_the_panel_on_and_shows_who_is_next() -> None:
         assert label(app, "#turn-speaker") == "Michele Molè"
         assert digits(app, "turn") == "01:00"
         assert label(app, "#turn-line0").startswith("next Beryl ter Haar")
-        await pilot.press("t")
+        await press(pilot, "t")
         await step(pilot, "16:12:00")
         assert label(app, "#turn-speaker") == "Beryl ter Haar"
         assert label(app, "#turn-line0") == "next Tatiana Llaguno Nieves 16:18"
@@ -118,7 +128,7 @@ async def test_panellist_in_overtime_counts_up() -> None:
     app = make_app("16:10:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "16:13:00")
-        await pilot.press("t")
+        await press(pilot, "t")
         await step(pilot, "16:19:35")
         assert digits(app, "turn") == "+00:35"
         assert app.screen.query_one("#turn").has_class("-overtime")
@@ -130,7 +140,7 @@ async def test_free_time_after_the_last_turn() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "16:10:00")
         for _ in range(7):
-            await pilot.press("t")
+            await press(pilot, "t")
         await step(pilot, "16:50:00")
         assert "TURNS DONE" in label(app, "#turn-heading")
         assert label(app, "#turn-speaker") == "Free time"
@@ -141,7 +151,7 @@ async def test_a_refused_action_is_a_toast_not_a_crash() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await step(pilot, "15:40:00")
-        await pilot.press("t")  # the keynote has no speaker turns
+        await press(pilot, "t")  # the keynote has no speaker turns
         await pilot.pause()
         assert "'Keynote' has no speaker turns" in screen_text(app)
         assert live_id(app) == "keynote"
@@ -151,17 +161,17 @@ async def test_back_asks_first() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
-        await pilot.press("n")
+        await press(pilot, "n", "y")
         assert live_id(app) == "panel"
-        await pilot.press("b")
+        await press(pilot, "b")
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")
+        await press(pilot, "n")
         assert live_id(app) == "panel"
-        await pilot.press("b", "escape")
+        await press(pilot, "b", "escape")
         assert live_id(app) == "panel"
-        await pilot.press("b", "enter")  # the focus is on "No": a stray Enter changes nothing
+        await press(pilot, "b", "enter")  # the focus is on "No": a stray Enter changes nothing
         assert live_id(app) == "panel"
-        await pilot.press("b", "y")
+        await press(pilot, "b", "y")
         assert live_id(app) == "keynote"
         assert not isinstance(app.screen, ConfirmDialog)
 
@@ -170,18 +180,18 @@ async def test_jump_picks_a_slot_and_asks_first() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
-        await pilot.press("j")
+        await press(pilot, "j")
         assert isinstance(app.screen, JumpDialog)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert live_id(app) == "keynote"
-        await pilot.press("j", "down", "enter")  # Panel, then Q&A
+        await press(pilot, "j", "down", "enter")  # Panel, then Q&A
         assert isinstance(app.screen, ConfirmDialog)
         text = screen_text(app)
         assert "Jump to Qa now?" in text
         assert "Keynote ends now. Skipped: Panel." in text
-        await pilot.press("n")
+        await press(pilot, "n")
         assert live_id(app) == "keynote"
-        await pilot.press("j", "down", "enter", "y")
+        await press(pilot, "j", "down", "enter", "y")
         assert live_id(app) == "qa"
         assert app.session.status().slots[2].outcome.value == "skipped"
 
@@ -190,24 +200,28 @@ async def test_quit_asks_while_the_show_runs() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
-        await pilot.press("q")
+        await press(pilot, "q")
         assert isinstance(app.screen, ConfirmDialog)
         assert "Quit timekeeper while the show is running?" in screen_text(app)
-        await pilot.press("n")
+        await press(pilot, "n")
         assert app.is_running
-        await pilot.press("ctrl+q")  # Textual's own quit key is guarded too
+        await press(pilot, "ctrl+q")  # Textual's own quit key is guarded too
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
+        await press(pilot, "y")
         await pilot.pause()
     assert app.return_code == 0
     assert not app.is_running
 
 
-async def test_quit_before_the_show_needs_no_confirmation() -> None:
+async def test_quit_before_the_show_asks_too() -> None:
+    """Before doors the clock already counts down and OBS waits for the first boundary."""
     app = make_app("15:00:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:00:00")
-        await pilot.press("q")
+        await press(pilot, "q")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Quit timekeeper before the show has started?" in screen_text(app)
+        await press(pilot, "y")
         await pilot.pause()
         assert not app.is_running
 
@@ -216,17 +230,17 @@ async def test_message_to_the_speaker_screens() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
-        await pilot.press("m")
+        await press(pilot, "m")
         assert isinstance(app.screen, MessageDialog)
-        await pilot.press(*"Wrap up", "ctrl+f", "enter")
+        await press(pilot, *"Wrap up", "ctrl+f", "enter")
         assert app.session.message == SpeakerMessage("Wrap up", True)
         assert "Speaker message (flashing): Wrap up" in app.screen.query_one(EventLog).lines[0]
-        await pilot.press("m")
+        await press(pilot, "m")
         assert app.screen.query_one(Input).value == "Wrap up"  # the current one, to edit
         app.screen.query_one(Input).value = ""
-        await pilot.press("enter")
+        await press(pilot, "enter")
         assert app.session.message is None
-        await pilot.press("m", "x", "escape")  # Escape cancels: nothing sent
+        await press(pilot, "m", "x", "escape")  # Escape cancels: nothing sent
         assert app.session.message is None
 
 
@@ -235,8 +249,8 @@ async def test_stray_keys_change_nothing() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
         before = app.session.state
-        await pilot.press(*"xyzaceikloprsuvw0123456789", "enter", "space", "tab", "escape")
-        await pilot.press("up", "down", "pageup", "home", "end", "backspace", "delete", "f1")
+        await press(pilot, *"xyzaceikloprsuvw0123456789", "enter", "space", "tab", "escape")
+        await press(pilot, "up", "down", "pageup", "home", "end", "backspace", "delete", "f1")
         assert app.session.state == before
         assert app.screen.id == "operator"
 
@@ -269,7 +283,7 @@ async def test_show_six_minutes_late_reads_late_everywhere() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
-        await pilot.press(*["plus"] * 6)
+        await press(pilot, *["plus"] * 6)
         await step(pilot, "16:00:00")
         assert label(app, "#show-status").strip() == "+6:00 LATE"
         assert label(app, "#next-when") == "at 16:16:00"
@@ -302,12 +316,12 @@ async def test_next_on_the_last_slot_asks_before_ending_the_show() -> None:
     app = make_app("17:40:00")
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "17:40:00")
-        await pilot.press("n")
+        await press(pilot, "n")
         assert isinstance(app.screen, ConfirmDialog)
         assert "End the show now? Reception is the last slot." in screen_text(app)
-        await pilot.press("escape")
+        await press(pilot, "escape")
         assert live_id(app) == "reception"
-        await pilot.press("n", "y")
+        await press(pilot, "n", "y")
         assert app.session.status().mode is Mode.ENDED
 
 
@@ -319,7 +333,7 @@ async def test_the_show_ends() -> None:
         text = screen_text(app)
         assert "SHOW ENDED" in text
         assert "ENDED ON TIME" in text
-        await pilot.press("q")  # no confirmation once the show is over
+        await press(pilot, "q")  # no confirmation once the show is over
         await pilot.pause()
         assert not app.is_running
 
@@ -343,11 +357,13 @@ async def test_palette_lists_the_operator_commands() -> None:
         for title in ("Next slot", "Next speaker turn", "Back", "Hold / release", "Quit"):
             assert title in titles
         assert titles.count("Quit") == 1  # ours (guarded), not Textual's
-        await pilot.press("ctrl+p")
-        await pilot.press(*"next slot")
+        await press(pilot, "ctrl+p")
+        await press(pilot, *"next slot")
         await pilot.pause(0.3)
-        await pilot.press("enter")
+        await press(pilot, "enter")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)  # the palette's "Next slot" asks too
+        await press(pilot, "y")
         assert live_id(app) == "panel"
 
 

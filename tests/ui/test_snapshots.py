@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.ui.conftest import make_app, step
+from tests.ui.conftest import make_app, press, step
 from timekeeper.runtime.session import RunMode
 
 SnapCompare = Callable[..., bool]
@@ -26,7 +26,7 @@ def at_time(
     async def run_before(pilot: Pilot[Any]) -> None:
         await step(pilot, when)
         if keys:
-            await pilot.press(*keys)
+            await press(pilot, *keys)
         if then is not None:
             await step(pilot, then)
 
@@ -73,7 +73,7 @@ def test_rehearsal_at_10x_large(snap_compare: SnapCompare) -> None:
 def test_confirm_back(snap_compare: SnapCompare) -> None:
     """Back asks first, with "No" focused."""
     app = make_app("15:40:00", mode=RunMode.LIVE, simulated=False)
-    assert snap_compare(app, run_before=at_time("15:40:00"), press=["b"])
+    assert snap_compare(app, run_before=at_time("15:40:00", "b"))
 
 
 def test_hold_on_a_light_theme(snap_compare: SnapCompare) -> None:
@@ -82,6 +82,6 @@ def test_hold_on_a_light_theme(snap_compare: SnapCompare) -> None:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         pilot.app.theme = "textual-light"
-        await at_time("16:13:00", "t", "h", then="16:19:35")(pilot)
+        await at_time("16:13:00", "t", "h", "y", then="16:19:35")(pilot)
 
     assert snap_compare(app, run_before=run_before)

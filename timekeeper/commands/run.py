@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import math
 import os
 import re
@@ -32,16 +33,20 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 import pendulum
 
+from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, TimekeeperError, UsageError
+from timekeeper.runtime import diagnostics
 from timekeeper.runtime.session import RunMode, ShowSession
 
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
 
+log = logging.getLogger(__name__)
 DEFAULT_PORT = 8765
+DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
 DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show
 TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
@@ -116,6 +121,7 @@ class Runtime:
     obs_command: Callable[[str], str] | None = None  # operator keys for OBS (resend, auto)
     listeners: list[Callable[[Notice], None]] = field(default_factory=list)
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
+    diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
 
     def notice(self, event: str, **data: object) -> None:
         """Tell the front end (a dashboard log line, a headless JSON line)."""
@@ -160,6 +166,32 @@ class Runtime:
             return self.asrun.resumed.at
         return self.started_at
 
+    diagnostics_handler: logging.Handler | None = None
+
+    def internal_error(self, where: str, exc: BaseException) -> None:
+        """A contained internal error: name it and the file that holds its traceback."""
+        handler = self.diagnostics_handler
+        text = f"{type(exc).__name__}: {exc}"
+        if handler is not None and isinstance(handler.formatter, diagnostics.RedactingFormatter):
+            text = handler.formatter.redact(text)
+        self.notice(
+            "internal_error",
+            where=where,
+            error=text,
+            diagnostics=str(self.diagnostics) if self.diagnostics else None,
+        )
+
+    def close(self) -> None:
+        """Close the as-run log (raises LogWriteError if records had to be rescued), then
+        the diagnostics log."""
+        try:
+            if self.asrun is not None:
+                self.asrun.log.close()
+        finally:
+            if self.diagnostics_handler is not None:
+                diagnostics.uninstall(self.diagnostics_handler)
+                self.diagnostics_handler = None
+
     def read_obs_status(self) -> object:
         """What the OBS panel shows; None reads "OBS: not configured"."""
         return None if self.obs_status is None else self.obs_status()
@@ -198,6 +230,12 @@ class Runtime:
         """The show with its services, until the last slot has ended."""
         async with self.services_running():
             await self.session.run()
+
+
+def _secret_variables(programme: Programme) -> list[str]:
+    """The environment variables whose values must never be written anywhere."""
+    names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
+    return [name for name in names if name]
 
 
 def _routine(event: str, record: Mapping[str, object]) -> bool:
@@ -267,8 +305,10 @@ def load(path: Path) -> Programme:
 def check_speed(speed: float | None) -> float:
     if speed is None:
         return 1.0
-    if not math.isfinite(speed) or speed <= 0:
-        raise UsageError(f"--speed must be a number greater than 0, e.g. 10 (got {speed:g})")
+    if not math.isfinite(speed) or not SPEED_MIN <= speed <= SPEED_MAX:
+        raise UsageError(
+            f"--speed must be a factor from {SPEED_MIN:g} to {SPEED_MAX:g}, e.g. 10 (got {speed:g})"
+        )
     return speed
 
 
@@ -345,6 +385,10 @@ def build_runtime(options: RunOptions) -> Runtime:
     session.subscribe(run.log.record_events)
     runtime = Runtime(programme, session, options, started_at, asrun=run)
     holder.append(runtime)
+    runtime.diagnostics = diagnostics.path_for(Path(run.path))
+    secrets = [os.environ.get(name, "") for name in _secret_variables(programme)]
+    runtime.diagnostics_handler = diagnostics.install(runtime.diagnostics, secrets)
+    session.on_failure = runtime.internal_error
     for factory in SERVICE_FACTORIES:
         service = factory(runtime)
         if service is not None:
@@ -386,8 +430,7 @@ def run_run(args: argparse.Namespace) -> int:
             return asyncio.run(run_headless(runtime, sys.stdout))
         return asyncio.run(run_dashboard(runtime))
     finally:
-        if runtime.asrun is not None:
-            runtime.asrun.log.close()  # raises LogWriteError if records had to be rescued
+        runtime.close()
 
 
 async def run_dashboard(runtime: Runtime) -> int:
@@ -415,6 +458,15 @@ async def run_dashboard(runtime: Runtime) -> int:
     async with runtime.services_running():
         services_up.set()
         await running
+    if app.return_code:  # the dashboard itself died: say so, and let a supervisor restart it
+        log.error("the dashboard stopped on an error", exc_info=app._exception)
+        where = f" (traceback in {runtime.diagnostics})" if runtime.diagnostics else ""
+        print(
+            f"timekeeper: the dashboard stopped on an internal error{where}; the as-run log "
+            "is closed: run the same command again to resume the show",
+            file=sys.stderr,
+        )
+        return DASHBOARD_CRASHED
     return 0
 
 

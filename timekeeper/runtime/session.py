@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +34,10 @@ from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status, evaluate
 from timekeeper.runtime.timing import sleep_until
 
+log = logging.getLogger(__name__)
 Listener = Callable[[list[ShowEvent]], None]
+FailureHook = Callable[[str, BaseException], None]
+RETRY_AFTER_FAILURE = 0.5  # real seconds before the scheduler tries again after an error
 IDLE_WAKE = 1.0  # real seconds between wake-ups when nothing is scheduled
 PRECISE_WINDOW = 0.05  # real seconds before a boundary when the scheduler stops napping
 
@@ -79,6 +83,7 @@ class ShowSession:
         self.message: SpeakerMessage | None = None
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
+        self.on_failure: FailureHook | None = None  # told of every contained internal error
 
     @property
     def rehearsal(self) -> bool:
@@ -153,7 +158,20 @@ class ShowSession:
                     coarse = min(wait - PRECISE_WINDOW / 2, IDLE_WAKE)
                     await asyncio.wait_for(self._wake.wait(), timeout=max(coarse, 0.0))
                 self._wake.clear()
-            self.tick()
+            try:
+                self.tick()
+            except Exception as exc:  # the scheduler never stops while the show runs
+                self.failed("the show scheduler", exc)
+                await asyncio.sleep(RETRY_AFTER_FAILURE)
+
+    def failed(self, where: str, exc: BaseException) -> None:
+        """Report a contained internal error: the diagnostics log, then the front end."""
+        log.error("%s failed; the show goes on", where, exc_info=exc)
+        if self.on_failure is not None:
+            try:
+                self.on_failure(where, exc)
+            except Exception:
+                log.exception("reporting a failure failed")
 
     def _poke(self) -> None:
         if self._wake is not None:
@@ -163,4 +181,8 @@ class ShowSession:
         if not events:
             return
         for listener in list(self._listeners):
-            listener(events)
+            try:
+                listener(events)
+            except Exception as exc:  # one broken subscriber must not stop the others
+                name = getattr(listener, "__qualname__", repr(listener))
+                self.failed(f"show-bus subscriber {name}", exc)

@@ -10,19 +10,24 @@ as-run log, speaker server) are started around it by `timekeeper.commands.run`.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from timekeeper.core.engine import Mode, ShowEvent
 from timekeeper.errors import TransitionError
 from timekeeper.runtime.session import ShowSession
 from timekeeper.ui import eventtext
-from timekeeper.ui.screens.dialogs import ConfirmDialog
+from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
+from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
 from timekeeper.ui.screens.operator import COMMANDS, OperatorScreen
+from timekeeper.ui.undo import Undo, UndoBook
 from timekeeper.ui.views import ShowInfo
 
 REFRESH_HZ = 8.0  # frames per second: the display is never more than 1/8 s behind the clock
@@ -52,12 +57,19 @@ class TimekeeperApp(App[None]):
         obs_command: Callable[[str], str] | None = None,
         runner: Runner | None = None,
         refresh_hz: float = REFRESH_HZ,
+        input_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`obs_status` is polled every frame (None: "OBS: not configured"); return a value
         that compares by value (a str, a frozen dataclass with `__rich__`) so the panel
         repaints only on change. `runner` replaces the session's scheduler (tests).
+        `input_clock` times key arrivals (monotonic seconds) for the burst guard and the
+        dialogs' arming; tests inject one.
         """
         super().__init__()
+        self.input_clock = input_clock
+        self.keys = KeyGuard()
+        self._passed: set[int] = set()  # ids of held keys being released (not guarded again)
+        self.undo = UndoBook()
         self.session = session
         self.obs_status = obs_status
         self.obs_command = obs_command  # operator keys for OBS; returns what it did
@@ -116,6 +128,15 @@ class TimekeeperApp(App[None]):
         text = eventtext.notice_text(event, data)
         if event == "speaker_server" and "url" in data:
             self.operator.speaker_url = str(data["url"])
+        if event == "internal_error" and self.is_running:
+            where = data.get("diagnostics")
+            self.notify(
+                f"{data.get('where')}: {data.get('error')}. The show goes on."
+                + (f" Details: {where}" if where else ""),
+                title="Internal error",
+                severity="error",
+                timeout=30,
+            )
         if data.get("source") == "obs":
             if event in OBS_ALARMS and self.is_running:  # the panel shows the rest
                 self.notify(text, title="OBS", severity="error", timeout=15)
@@ -132,11 +153,85 @@ class TimekeeperApp(App[None]):
             self.notify(text, title="Running without it", severity="warning", timeout=20)
         self._warnings.clear()
 
+    # ------------------------------------------------------------ keys
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key passes the burst guard first (see keyguard); the rest as Textual does."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and id(event) not in self._passed
+        ):
+            verdict = self.keys.feed(
+                event.key,
+                self.input_clock(),
+                dashboard=self.screen is self.operator,
+                typing=isinstance(self.focused, Input),
+                item=event,
+            )
+            if verdict is Verdict.HOLD:
+                self.set_timer(GAP * 1.25, self.settle_keys)
+                return
+            if verdict is Verdict.DROP:
+                self._show_lock()
+                return
+        await super().on_event(event)
+
+    async def settle_keys(self) -> None:
+        """Release a held key once nothing followed it within the gap (or discard a burst)."""
+        for item in self.keys.settle(self.input_clock()):
+            assert isinstance(item, events.Key)
+            self._passed.add(id(item))
+            try:
+                await super().on_event(item)
+            finally:
+                self._passed.discard(id(item))
+        self._show_lock()
+
+    def _show_lock(self) -> None:
+        if not self.is_running or not self.operator.is_attached:
+            return
+        self.operator.keyboard_locked(self.keys.locked, self.keys.dropped)
+
+    def action_command_palette(self) -> None:
+        """The palette, answering once: a double Enter in it runs one command."""
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    # ------------------------------------------------------------ the show
+
     def on_operator_screen_act(self, message: OperatorScreen.Act) -> None:
         try:
             self.session.act(message.action)
         except TransitionError as exc:
             self.notify(str(exc), title="Not now", severity="warning")
+            return
+        offered = self.undo.offer(message.action, self.session.state)
+        if offered is not None:
+            self.notify(f"{offered.done} — u undoes it", title="Done", timeout=8)
+
+    def on_operator_screen_undo(self, message: OperatorScreen.Undo) -> None:
+        step = self.undo.take(self.session.state)
+        if step is None:
+            self.notify("Nothing to undo", title="Undo", severity="warning")
+            return
+        self._undo(step)
+
+    def _undo(self, step: Undo) -> None:
+        if step.restores_message:
+            previous = step.message
+            self.session.set_message(
+                previous.text if previous else "", bool(previous and previous.flash)
+            )
+            self.operator.message_text = previous.text if previous else ""
+        elif step.action is not None:
+            try:
+                self.session.act(step.action)
+            except TransitionError as exc:
+                self.notify(str(exc), title="Cannot undo", severity="warning")
+                return
+        self.notify(f"Undone: {step.done}", title="Undo")
+        self.refresh_status()
 
     def on_operator_screen_obs_command(self, message: OperatorScreen.ObsCommand) -> None:
         if self.obs_command is None:
@@ -147,8 +242,10 @@ class TimekeeperApp(App[None]):
 
     def on_operator_screen_send_message(self, message: OperatorScreen.SendMessage) -> None:
         sent = message.message
+        self.undo.offer_message(self.session.message, self.session.state)
         self.session.set_message(sent.text, sent.flash)
-        self.notify("Speaker message sent" if sent.text else "Speaker message cleared")
+        done = "Speaker message sent" if sent.text else "Speaker message cleared"
+        self.notify(f"{done} — u undoes it")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name == "show" and event.state is WorkerState.ERROR:
@@ -156,10 +253,10 @@ class TimekeeperApp(App[None]):
             self.notify(f"The show scheduler stopped: {error}", severity="error", timeout=60)
 
     async def action_quit(self) -> None:
-        """Quit, but ask first while the show runs (a stray q must not end the show)."""
+        """Quit, but ask first until the show has ended (a stray q must not stop the clock)."""
         if isinstance(self.screen, ModalScreen):
             return
-        if self.session.status().mode not in (Mode.LIVE, Mode.BETWEEN):
+        if self.session.status().mode is Mode.ENDED:
             self.exit()
             return
 
@@ -168,6 +265,8 @@ class TimekeeperApp(App[None]):
                 self.exit()
 
         question = "Quit timekeeper while the show is running?"
+        if self.session.status().mode is Mode.BEFORE:
+            question = "Quit timekeeper before the show has started?"
         detail = "The clock, the speaker screens and OBS automation stop with it."
         self.push_screen(ConfirmDialog(question, detail), answered)
 

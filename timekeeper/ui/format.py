@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+from timekeeper.core.seconds import left, shown, whole
+
 MINUS = "−"  # U+2212: a dash that does not read as a hyphen
 
 
 def _seconds(delta: timedelta) -> int:
-    """Whole seconds, rounded towards the past so a countdown never shows a second early."""
-    return int(delta.total_seconds() // 1)
+    """Whole seconds, rounded towards the past (the rule of `core.seconds`)."""
+    return whole(delta)
 
 
 def clock(delta: timedelta) -> str:
@@ -32,15 +34,18 @@ def countdown(remaining: timedelta) -> str:
     The remaining time is rounded up (a countdown reads 00:01 in its last second,
     00:00 exactly at the deadline), overtime is rounded down, so the two meet at 0.
     """
-    total = remaining.total_seconds()
-    if total < 0:
-        return "+" + clock(-remaining)
-    return clock(timedelta(seconds=-(-total // 1)))
+    total = left(remaining)
+    if remaining < timedelta(0):
+        return "+" + clock(timedelta(seconds=-total))
+    return clock(timedelta(seconds=total))
 
 
 def signed(delta: timedelta) -> str:
-    """A delta as `+3:12` (late) or `−1:05` (early), `0:00` when on the second."""
-    total = round(delta.total_seconds())
+    """A delta as `+3:12` (late) or `−1:05` (early), `0:00` within the same second.
+
+    Floored like the instants beside it (`core.seconds`): 15:31:00.4 against 15:30 is +1:00.
+    """
+    total = whole(delta)
     if total == 0:
         return "0:00"
     sign = "+" if total > 0 else MINUS
@@ -53,7 +58,7 @@ def signed(delta: timedelta) -> str:
 
 def lateness(delta: timedelta) -> tuple[str, str]:
     """The show status in words and its kind: ("ON TIME"|"+3:12 LATE"|"−1:05 EARLY", kind)."""
-    total = round(delta.total_seconds())
+    total = whole(delta)
     if total == 0:
         return "ON TIME", "ontime"
     if total > 0:
@@ -74,7 +79,7 @@ def far(delta: timedelta) -> str:
 
 def minutes(delta: timedelta) -> str:
     """A length as the timeline reads it: `35m` for whole minutes, else `12:30`."""
-    total = round(delta.total_seconds())
+    total = whole(delta)
     if total % 60 == 0:
         return f"{total // 60}m"
     return clock(timedelta(seconds=total))
@@ -87,7 +92,7 @@ def hm(instant: datetime | None, tz: tzinfo) -> str:
 
 def hms(instant: datetime | None, tz: tzinfo) -> str:
     """Local `HH:MM:SS`, or an em dash when there is no instant."""
-    return "—" if instant is None else instant.astimezone(tz).strftime("%H:%M:%S")
+    return "—" if instant is None else shown(instant).astimezone(tz).strftime("%H:%M:%S")
 
 
 def speed(factor: float) -> str:

@@ -2,12 +2,17 @@
 
 The screen never touches the show: `show(status)` sets each panel's view
 (attributes down), and a key posts `Act` or `SendMessage` to the app, which owns
-the session (messages up). Disruptive keys (back, jump) ask first.
+the session (messages up). Every key that changes what is live or on air asks
+first (next, back, jump, hold/release, shortening into the deadline, OBS resend
+and auto); the frequent one-key actions (next turn, +1 minute, −1 minute, a
+message) act at once and can be taken back with `u`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -28,7 +33,7 @@ from timekeeper.ui.screens.dialogs import (
     MessageDialog,
     SpeakerMessage,
 )
-from timekeeper.ui.widgets.header import Banner, HoldBanner, StatusBar
+from timekeeper.ui.widgets.header import Banner, HoldBanner, LockBanner, StatusBar
 from timekeeper.ui.widgets.live import LivePanel, TurnPanel
 from timekeeper.ui.widgets.log import Entry, EventLog
 from timekeeper.ui.widgets.nextup import NextPanel
@@ -49,20 +54,23 @@ class Command:
 
 
 COMMANDS = (
-    Command("n", "next", "Next", "Next slot", "End the live slot and start the next one now"),
-    Command("t", "next_turn", "Turn", "Next speaker turn", "Move on to the next speaker now"),
+    Command("n", "next", "Next", "Next slot", "End the live slot, start the next (asks first)"),
+    Command(
+        "t", "next_turn", "Turn", "Next speaker turn", "Move on to the next speaker (u undoes)"
+    ),
     Command("b", "back", "Back", "Back", "Undo the last advance (asks first)"),
-    Command("plus,equals_sign", "extend(1)", "+1m", "Extend +1 min", "Give the live slot a minute"),
-    Command("minus", "extend(-1)", "-1m", "Shorten -1 min", "Take a minute off the live slot"),
-    Command("h", "hold", "Hold", "Hold / release", "Stop or resume automatic advance"),
+    Command("plus,equals_sign", "extend(1)", "+1m", "Extend +1 min", "A minute more (u undoes)"),
+    Command("minus", "extend(-1)", "-1m", "Shorten -1 min", "A minute less (u undoes)"),
+    Command("h", "hold", "Hold", "Hold / release", "Stop or resume automatic advance (asks)"),
     Command("j", "jump", "Jump", "Jump to a slot", "Pick a slot to start now (asks first)"),
     Command("m", "message", "Msg", "Message to speakers", "Text on the speaker screens"),
+    Command("u", "undo", "Undo", "Undo", "Take back the last turn, ±1 minute or message"),
     Command(
         "r",
         "obs('resend')",
         "Scene",
         "Re-send scene",
-        "Switch OBS to the live slot's scene",
+        "Switch OBS to the live slot's scene (asks first)",
         footer=False,
     ),
     Command(
@@ -70,10 +78,12 @@ COMMANDS = (
         "obs('auto')",
         "Auto",
         "Auto switch on/off",
-        "Stop or resume OBS scene switching",
+        "Stop or resume OBS scene switching (asks first)",
         footer=False,
     ),
-    Command("q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first while the show runs)"),
+    Command(
+        "q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first until the show has ended)"
+    ),
 )
 
 
@@ -90,6 +100,9 @@ class OperatorScreen(Screen[None]):
         def __init__(self, action: Action) -> None:
             super().__init__()
             self.action = action
+
+    class Undo(Message):
+        """The operator asked to take back the last one-key action."""
 
     class ObsCommand(Message):
         """The operator asked OBS for something: "resend" the live scene, toggle "auto"."""
@@ -119,6 +132,7 @@ class OperatorScreen(Screen[None]):
         yield StatusBar(id="header")
         yield Banner(id="banner")
         yield HoldBanner(id="hold-banner")
+        yield LockBanner(id="lock-banner")
         with Horizontal(id="top"):
             yield LivePanel(id="live")
             yield TurnPanel(id="turn")
@@ -158,6 +172,11 @@ class OperatorScreen(Screen[None]):
         self.query_one(NextPanel).view = views.next_view(status, info)
         self.query_one(Timeline).rows_view = views.timeline_rows(status, info)
 
+    def keyboard_locked(self, locked: bool, dropped: int) -> None:
+        """Say across the screen that a burst locked the keyboard (or that it is unlocked)."""
+        if self._ready:
+            self.query_one(LockBanner).view = (locked, dropped)
+
     def add_log(self, lines: list[Entry]) -> None:
         if self._ready:
             self.query_one(EventLog).add(lines)
@@ -169,44 +188,83 @@ class OperatorScreen(Screen[None]):
     def _act(self, kind: ActionKind, minutes: float = 0.0, slot: str | None = None) -> None:
         self.post_message(self.Act(Action(kind, minutes, slot)))
 
-    def action_next(self) -> None:
-        """Next slot now; on the last slot that ends the show, so it asks first."""
-        status = self.status
-        if status is None or status.live is None or status.next is not None:
-            self._act(ActionKind.NEXT)
-            return
-
+    def _confirm(self, question: str, detail: str, then: Callable[[], None]) -> None:
         def answered(ok: bool | None) -> None:
             if ok:
-                self._act(ActionKind.NEXT)
+                then()
 
-        question = f"End the show now? {status.live.slot.title} is the last slot."
-        self.app.push_screen(ConfirmDialog(question), answered)
+        self.app.push_screen(ConfirmDialog(question, detail), answered)
+
+    def action_next(self) -> None:
+        """Next slot now: what ends and what starts, asked first."""
+        status = self.status
+        if status is None or status.mode is Mode.ENDED:
+            self._act(ActionKind.NEXT)  # the engine says why not
+            return
+        live, nxt = status.live, status.next
+        if live is not None and nxt is None:
+            question = f"End the show now? {live.slot.title} is the last slot."
+            detail = "The show ends; nothing more starts by itself."
+        elif live is not None and nxt is not None:
+            question = f"Next slot now: start {nxt.slot.title}?"
+            detail = f"{live.slot.title} ends now."
+        elif nxt is not None:
+            question = f"Start {nxt.slot.title} now?"
+            detail = f"It is planned for {fmt.hm(nxt.slot.start, self.info.tz)}."
+        else:
+            self._act(ActionKind.NEXT)
+            return
+        self._confirm(question, detail, lambda: self._act(ActionKind.NEXT))
 
     def action_obs(self, command: str) -> None:
-        self.post_message(self.ObsCommand(command))
+        if command == "resend":
+            question = "Re-send the live slot's scene to OBS now?"
+            detail = "OBS switches its program scene, even if someone chose another by hand."
+        else:
+            question = "Turn automatic scene switching off or on?"
+            detail = "Off: OBS keeps whatever scene it shows at the next boundary."
+
+        def send() -> None:
+            self.post_message(self.ObsCommand(command))
+
+        self._confirm(question, detail, send)
 
     def action_next_turn(self) -> None:
         self._act(ActionKind.NEXT_TURN)
 
+    def action_undo(self) -> None:
+        self.post_message(self.Undo())
+
     def action_extend(self, minutes: float) -> None:
+        status = self.status
+        cd = status.countdown if status is not None else None
+        if minutes < 0 and cd is not None and cd.remaining <= timedelta(minutes=-minutes):
+            live = status.live if status is not None else None
+            title = live.slot.title if live is not None else "The live slot"
+            self._confirm(
+                f"Shorten {title} by {-minutes:g} min?",
+                "Its deadline would pass: it ends now and the next slot follows its rule.",
+                lambda: self._act(ActionKind.EXTEND, minutes=minutes),
+            )
+            return
         self._act(ActionKind.EXTEND, minutes=minutes)
 
     def action_hold(self) -> None:
         held = self.status is not None and self.status.held
-        self._act(ActionKind.RELEASE if held else ActionKind.HOLD)
+        if held:
+            question = "Release the hold?"
+            detail = "Automatic advance resumes: a deadline already passed moves the show on now."
+        else:
+            question = "Hold the show?"
+            detail = "Nothing moves on by itself — no deadlines, no hard starts — until released."
+        kind = ActionKind.RELEASE if held else ActionKind.HOLD
+        self._confirm(question, detail, lambda: self._act(kind))
 
     def action_back(self) -> None:
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._act(ActionKind.BACK)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "Go back: undo the last advance?",
-                "The slot or speaker turn before it returns, with its original start.",
-            ),
-            answered,
+        self._confirm(
+            "Go back: undo the last advance?",
+            "The slot or speaker turn before it returns, with its original start.",
+            lambda: self._act(ActionKind.BACK),
         )
 
     def action_jump(self) -> None:
@@ -249,11 +307,11 @@ class OperatorScreen(Screen[None]):
         ending = f"{status.live.slot.title} ends now. " if status.live is not None else ""
         detail = ending + (f"Skipped: {', '.join(skipped)}." if skipped else "Nothing is skipped.")
 
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._act(ActionKind.JUMP, slot=slot_id)
-
-        self.app.push_screen(ConfirmDialog(f"Jump to {target.slot.title} now?", detail), answered)
+        self._confirm(
+            f"Jump to {target.slot.title} now?",
+            detail,
+            lambda: self._act(ActionKind.JUMP, slot=slot_id),
+        )
 
     def action_message(self) -> None:
         def written(message: SpeakerMessage | None) -> None:

@@ -65,3 +65,19 @@ class HoldBanner(Static):
     def watch_held(self, held: bool) -> None:
         self.update("HOLD — nothing moves on by itself · h releases" if held else "")
         self.display = held
+
+
+class LockBanner(Static):
+    """KEYBOARD LOCKED across the screen: a burst was discarded; the show goes on untouched."""
+
+    view: reactive[tuple[bool, int]] = reactive((False, 0))
+
+    def watch_view(self, view: tuple[bool, int]) -> None:
+        locked, dropped = view
+        self.update(
+            f"KEYBOARD LOCKED — a burst of {dropped} keys was ignored; the show is untouched"
+            " · ctrl+u unlocks"
+            if locked
+            else ""
+        )
+        self.display = locked

@@ -1,0 +1,67 @@
+"""Typed command-line values, checked by argparse before anything is read, opened or created.
+
+Each check raises `argparse.ArgumentTypeError` with one line that says what is
+wrong and what is accepted, so a bad flag exits 2 with that line and no file is
+written (no as-run log, no diagnostics log, no `runs/` folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import math
+from pathlib import Path
+
+SPEED_MIN = 0.01  # a hundredth of real time: stepping through a boundary frame by frame
+SPEED_MAX = 3600.0  # an hour a second: a three-day conference rehearsed in about a minute
+
+
+def port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0 turns the speaker screens off)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give 0-65535 (0 turns it off)")
+    return value
+
+
+def speed(text: str) -> float:
+    """A finite factor within [SPEED_MIN, SPEED_MAX]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number, e.g. 10") from None
+    if not math.isfinite(value) or not SPEED_MIN <= value <= SPEED_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range: give a factor from {SPEED_MIN:g} to {SPEED_MAX:g}, e.g. 10"
+        )
+    return value
+
+
+def bind_address(text: str) -> str:
+    """An IPv4 or IPv6 address to listen on, or `localhost`."""
+    if text == "localhost":
+        return text
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an address to listen on: give an IP address such as 127.0.0.1 "
+            "(this machine only), 0.0.0.0 (every network) or ::1"
+        ) from None
+
+
+def log_path(text: str) -> Path:
+    """An as-run log file, or a folder for it; the folder must exist (nothing is created)."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return path
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"the folder {str(folder)!r} does not exist: create it first, or leave out --log "
+            "to log in runs/ next to the programme"
+        )
+    return path

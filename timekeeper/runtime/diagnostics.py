@@ -1,0 +1,62 @@
+"""The diagnostics log: internal errors with their tracebacks, next to the as-run log.
+
+The as-run log records the show; this file records timekeeper itself (an
+exception in a subscriber, the OBS controller's own log lines), so an operator
+told "internal error" has a file to hand over. It rotates (1 MB, 3 old files),
+and every secret the run knows (the OBS password, broker or control tokens read
+from the environment) is replaced by `***` before a line is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Iterable
+from pathlib import Path
+
+MAX_BYTES = 1_000_000
+BACKUPS = 3
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_LOGGERS = ("timekeeper", "asyncio")
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter that never writes a secret, whatever the message or traceback says."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__(FORMAT)
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+def path_for(asrun_log: Path) -> Path:
+    """`runs/x-live.jsonl` -> `runs/x-live.diagnostics.log`."""
+    return asrun_log.with_name(asrun_log.stem + ".diagnostics.log")
+
+
+def install(path: Path, secrets: Iterable[str] = ()) -> logging.Handler:
+    """Send timekeeper's (and asyncio's) warnings and errors to `path`; returns the handler."""
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(RedactingFormatter(secrets))
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)
+    return handler
+
+
+def uninstall(handler: logging.Handler) -> None:
+    for name in _LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
+    handler.close()
