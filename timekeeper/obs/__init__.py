@@ -3,7 +3,12 @@
 - `port`: the `ObsPort` protocol and the plain data it returns and emits.
 - `client`: `ObsClient`, the obs-websocket 5 adapter (the only module importing simpleobsws).
 - `controller`: `ObsController`, the self-healing part the app drives with desired
-  state and one-shot actions; `ObsStatus` snapshots; policies as data.
+  state and one-shot actions; a thin composition of
+  `connection` (connect, backoff, heartbeat, re-sync), `switcher` and `switch_job`
+  (scene switches, confirmation, retries, hand overrides), `outputs` (once-only
+  stream/record actions), `texts` (throttled text sources) and `preview` (studio
+  mode), sharing `context` (status, events, background tasks).
+- `status`: `ObsStatus` snapshots, states and modes, policies as data.
 - `events`: the frozen `ObsEvent`s it reports (JSON-ready).
 - `preflight`: do the programme's scenes, transitions and text sources exist?
 - `timing`: `sleep_until`, hitting a boundary instant precisely.
