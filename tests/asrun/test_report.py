@@ -354,7 +354,7 @@ def test_report_command(
 
 def test_switches_without_delays_still_report() -> None:
     """A confirmed switch logged without a delay (e.g. OBS already showed the scene)."""
-    from timekeeper.asrun.report import _switches
+    from timekeeper.asrun.report.records import switches as _switches
 
     summary = _switches([{"event": "scene_switch_confirmed"}, {"event": "scene_switch_failed"}])
     assert summary is not None
@@ -362,7 +362,7 @@ def test_switches_without_delays_still_report() -> None:
 
 
 def test_resync_switches_after_a_resume_are_not_timed() -> None:
-    from timekeeper.asrun.report import _switches
+    from timekeeper.asrun.report.records import switches as _switches
 
     records = [
         {"event": "scene_switch_confirmed", "key": "panel:scene:t", "confirm_delay": 30},
