@@ -32,11 +32,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from timekeeper.core.clock import Clock
-from timekeeper.core.programme import ObsAction, ObsSettings, Programme, Transition
+from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.names import PreflightReport, Unreachable, check_names
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions
 from timekeeper.obs.port import (
     Disconnected,
@@ -49,7 +50,6 @@ from timekeeper.obs.port import (
     StreamStateChanged,
     StudioModeChanged,
 )
-from timekeeper.obs.preflight import PreflightReport, Unreachable, check_names
 from timekeeper.obs.preview import StudioPreview
 from timekeeper.obs.status import (
     ActionRecord,
@@ -77,7 +77,6 @@ __all__ = [
     "SwitchOutcome",
     "SwitchPolicy",
     "SwitchRecord",
-    "build_controller",
 ]
 
 
@@ -338,29 +337,3 @@ class ObsController:
                     self._connection.connection_lost(
                         reason, int(code) if code is not None else None
                     )
-
-
-def build_controller(
-    settings: ObsSettings,
-    *,
-    clock: Clock,
-    password: str | None,
-    url_override: str | None = None,
-    on_event: Callable[[ev.ObsEvent], None] | None = None,
-    mode: ObsMode = ObsMode.LIVE,
-    done_keys: Iterable[str] = (),
-) -> ObsController:
-    """The controller for a programme's `obs:` settings (not configured -> a no-op controller)."""
-    if not settings.configured and url_override is None:
-        return ObsController(None, clock=clock, on_event=on_event, mode=mode)
-    from timekeeper.obs.client import ObsClient
-
-    client = ObsClient(url_override or settings.url, password, password_env=settings.password_env)
-    return ObsController(
-        client,
-        clock=clock,
-        on_event=on_event,
-        mode=mode,
-        studio_mode=settings.studio_mode,
-        done_keys=done_keys,
-    )
