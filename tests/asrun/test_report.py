@@ -174,7 +174,7 @@ def test_worked_example_figures(tmp_path: Path) -> None:
         "Welcome 10:01–10:06 (+1:00); Talk 10:06–10:41 (35 of 30 min, +5:00 extension); "
         "Break 10:41–10:45 (cut, 4 of 10 min); Workshop 10:45–11:30 (on time); "
         "Closing 11:30–11:43 (13 of 10 min)."
-    )  # TIMING.md's report line, word for word
+    )  # docs/timing.md's report line, word for word
     assert render(report, prog, "markdown") == WEBINAR_MD
     assert render(report, prog, "csv") == WEBINAR_CSV
     data = json.loads(render(report, prog, "json"))

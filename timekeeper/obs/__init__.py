@@ -12,8 +12,8 @@
 - `status`: `ObsStatus` snapshots, states and modes, policies as data.
 - `events`: the frozen `ObsEvent`s it reports (JSON-ready): connection and scenes there,
   outputs, actions and texts in `output_events`, the base in `event_base`.
-- `preflight`: do the programme's scenes, transitions and text sources exist?
-- `timing`: `sleep_until`, hitting a boundary instant precisely.
+- `preflight`: do the programme's scenes, transitions and text sources exist? (the
+  checks themselves in `names`); `factory`: the controller a programme's settings ask for.
 - `fake`: an in-process obs-websocket server for tests (its OBS state and request
   handlers in `fake_requests`).
 

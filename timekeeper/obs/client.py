@@ -1,7 +1,7 @@
 """The obs-websocket 5 adapter: the only module in timekeeper that imports `simpleobsws`.
 
-It turns simpleobsws's sharp edges (see ../shared/STYLE.md) into the `ObsPort`
-contract:
+It turns simpleobsws's sharp edges (as measured against OBS 29 in docs/obs-headless.md)
+into the `ObsPort` contract:
 
 - a failed request does not raise in simpleobsws: every reply's
   `requestStatus` is checked and turned into `ObsRequestError(code, comment)`;
