@@ -22,16 +22,22 @@ print(json.dumps({"imported": names, "heavy": heavy}))
 """
 
 
-def test_core_and_all_its_submodules_load_no_heavy_library() -> None:
+def _probe(prefix: str = "") -> dict[str, list[str]]:
+    """Run the probe in a fresh interpreter (after `prefix`, code to run first)."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *HEAVY],
+        [sys.executable, "-c", prefix + PROBE, *HEAVY],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result: dict[str, list[str]] = json.loads(done.stdout)
+    return result
+
+
+def test_core_and_all_its_submodules_load_no_heavy_library() -> None:
+    result = _probe()
     assert "timekeeper.core.engine" in result["imported"]  # the walk found the submodules
     assert len(result["imported"]) > 3
     assert result["heavy"] == []
@@ -39,13 +45,4 @@ def test_core_and_all_its_submodules_load_no_heavy_library() -> None:
 
 def test_the_probe_would_notice_a_heavy_import() -> None:
     """The same probe, importing yaml on purpose, reports it (the check is not vacuous)."""
-    probe = "import yaml\n" + PROBE
-    done = subprocess.run(
-        [sys.executable, "-c", probe, *HEAVY],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["heavy"] == ["yaml"]
+    assert _probe("import yaml\n")["heavy"] == ["yaml"]
