@@ -15,7 +15,7 @@ from timekeeper.core.programme import Programme
 
 
 def webinar_live(folder: Path) -> tuple[Path, Programme]:
-    """TIMING.md's worked example as a live show, with the OBS director's records."""
+    """docs/timing.md's worked example as a live show, with the OBS director's records."""
     prog = on_disk(webinar(), folder)
     rig = Rig(prog, at("09:50"))
     rig.to("09:59:30")

@@ -174,7 +174,7 @@ def test_worked_example_figures(tmp_path: Path) -> None:
         "Welcome 10:01–10:06 (+1:00); Talk 10:06–10:41 (35 of 30 min, +5:00 extension); "
         "Break 10:41–10:45 (cut, 4 of 10 min); Workshop 10:45–11:30 (on time); "
         "Closing 11:30–11:43 (13 of 10 min)."
-    )  # TIMING.md's report line, word for word
+    )  # docs/timing.md's report line, word for word
     assert render(report, prog, "markdown") == WEBINAR_MD
     assert render(report, prog, "csv") == WEBINAR_CSV
     data = json.loads(render(report, prog, "json"))
@@ -354,7 +354,7 @@ def test_report_command(
 
 def test_switches_without_delays_still_report() -> None:
     """A confirmed switch logged without a delay (e.g. OBS already showed the scene)."""
-    from timekeeper.asrun.report import _switches
+    from timekeeper.asrun.report.records import switches as _switches
 
     summary = _switches([{"event": "scene_switch_confirmed"}, {"event": "scene_switch_failed"}])
     assert summary is not None
@@ -362,7 +362,7 @@ def test_switches_without_delays_still_report() -> None:
 
 
 def test_resync_switches_after_a_resume_are_not_timed() -> None:
-    from timekeeper.asrun.report import _switches
+    from timekeeper.asrun.report.records import switches as _switches
 
     records = [
         {"event": "scene_switch_confirmed", "key": "panel:scene:t", "confirm_delay": 30},

@@ -1,4 +1,6 @@
-"""Crash recovery (issue 6) end to end: SIGKILL a LIVE `timekeeper run --headless` and restart it.
+"""Crash recovery end to end: SIGKILL a LIVE `timekeeper run --headless` and restart it.
+
+The recovery is documented in docs/as-run-log.md.
 
 One show is killed at several moments — just after a boundary, mid-slot, late in
 a manual turn (so its deadline passes while nothing runs), mid-turn, and during

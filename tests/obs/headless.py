@@ -1,8 +1,7 @@
 """Run the real OBS Studio headless for integration tests and benchmarks.
 
-A Python port of ../shared/tools/obs-headless.sh (see ../shared/obs-headless.md
-for the measured behaviour): a private config seeded in a temp folder
-(global.ini with the first-run and obs-websocket keys, a small 30 fps
+What docs/obs-headless.md describes (and measured), as code: a private config
+seeded in a temp folder (global.ini with the first-run and obs-websocket keys, a small 30 fps
 profile recording to `recordings/`, a scene collection with one scene), Xvfb
 on a free display found with -displayfd, OBS in its own session, ready when
 obs-websocket's Hello arrives; the other scenes and a text source are then

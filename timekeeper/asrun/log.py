@@ -11,262 +11,74 @@ A write failure mid-show never crashes the show: the records stay in memory,
 `health` says what is wrong (and `on_health` tells the dashboard), and every
 later append (or `retry()`) tries again, so nothing is lost once the disk is
 back. Opening the log, by contrast, fails loudly before the show starts.
+
+This module owns that writer (`AsRunLog`, `LogHealth`). The run header and
+where logs live are in `header`, reading a log back in `reader`, the encoding
+of records in `encoding`, the errors in `errors`; their names stay importable
+from here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import errno
 import json
 import os
-import re
 import tempfile
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import Enum
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
-from timekeeper import __version__
+from timekeeper.asrun.encoding import Recordable, SupportsToJson, as_record, json_default
+from timekeeper.asrun.errors import (
+    AsRunError,
+    LogFormatError,
+    LogLocationError,
+    LogMismatchError,
+    LogWriteError,
+    location_message,
+    reason,
+)
+from timekeeper.asrun.header import (
+    LOG_VERSION,
+    RUNS_DIR,
+    SLUG_MAX,
+    RunHeader,
+    default_log_path,
+    latest_in_series,
+    next_in_series,
+    numbered,
+    run_kind,
+    slug,
+)
+from timekeeper.asrun.reader import LogContents, read_log
 from timekeeper.core.clock import Clock
-from timekeeper.core.engine import ShowEvent
-from timekeeper.core.programme import Programme
-from timekeeper.errors import TimekeeperError
 
-LOG_VERSION = 1
-SLUG_MAX = 32  # keeps file names readable: "how-artificial-intelligence"
-RUNS_DIR = "runs"
-
-
-# ---------------------------------------------------------------- errors
-
-
-class AsRunError(TimekeeperError):
-    """Something is wrong with an as-run log."""
-
-
-class LogLocationError(AsRunError):
-    """The log cannot be created or opened where asked (raised before the show starts)."""
-
-    exit_code = 2
-
-
-class LogFormatError(AsRunError):
-    """The file is not an as-run log this version of timekeeper can read."""
-
-    exit_code = 2
-
-
-class LogMismatchError(AsRunError):
-    """The log belongs to another programme version (or another kind of run)."""
-
-    exit_code = 2
-
-
-class LogWriteError(AsRunError):
-    """Records could not be written even at the end of the run (they were rescued elsewhere)."""
-
-
-# ---------------------------------------------------------------- header
-
-
-@dataclass(frozen=True)
-class RunHeader:
-    """The first record of every log: which programme, which kind of run, which clocks."""
-
-    programme: str  # path relative to the log folder's parent ("programme.yaml" for runs/)
-    programme_path: str  # absolute, in case the log is moved away from the programme
-    programme_sha256: str | None
-    event: str
-    event_date: str
-    timezone: str
-    rehearsal: bool
-    mode: str  # live | dress | dry
-    simulated: bool  # the show clock was a pretend clock (--at/--speed)
-    speed: float
-    started_at: datetime  # show clock
-    real_started_at: datetime  # real clock
-    timekeeper: str = __version__
-    v: int = LOG_VERSION
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "record": "run",
-            "v": self.v,
-            "programme": self.programme,
-            "programme_path": self.programme_path,
-            "programme_sha256": self.programme_sha256,
-            "event": self.event,
-            "event_date": self.event_date,
-            "timezone": self.timezone,
-            "rehearsal": self.rehearsal,
-            "mode": self.mode,
-            "simulated": self.simulated,
-            "speed": self.speed,
-            "started_at": self.started_at.isoformat(),
-            "real_started_at": self.real_started_at.isoformat(),
-            "timekeeper": self.timekeeper,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], where: str) -> RunHeader:
-        try:
-            sha = data.get("programme_sha256")
-            return cls(
-                programme=str(data["programme"]),
-                programme_path=str(data.get("programme_path", data["programme"])),
-                programme_sha256=str(sha) if sha is not None else None,
-                event=str(data.get("event", "")),
-                event_date=str(data.get("event_date", "")),
-                timezone=str(data.get("timezone", "UTC")),
-                rehearsal=bool(data["rehearsal"]),
-                mode=str(data["mode"]),
-                simulated=bool(data.get("simulated", data["rehearsal"])),
-                speed=float(data.get("speed", 1.0)),
-                started_at=datetime.fromisoformat(str(data["started_at"])),
-                real_started_at=datetime.fromisoformat(str(data["real_started_at"])),
-                timekeeper=str(data.get("timekeeper", "?")),
-                v=int(data.get("v", LOG_VERSION)),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise LogFormatError(f"{where}: the run header is invalid ({exc})") from exc
-
-    @classmethod
-    def for_run(
-        cls,
-        programme: Programme,
-        log_path: Path,
-        *,
-        clock: Clock,
-        real_clock: Clock,
-        mode: str,
-        rehearsal: bool,
-    ) -> RunHeader:
-        """The header of a new run of `programme` logged at `log_path`."""
-        source = Path(programme.source).resolve() if programme.source else None
-        return cls(
-            programme=_relative(source, log_path) if source else "",
-            programme_path=str(source) if source else "",
-            programme_sha256=programme.digest,
-            event=programme.event.title,
-            event_date=programme.event.date.isoformat(),
-            timezone=programme.event.timezone,
-            rehearsal=rehearsal,
-            mode=mode,
-            simulated=clock.simulated,
-            speed=clock.speed,
-            started_at=clock.now(),
-            real_started_at=real_clock.now(),
-        )
-
-    def programme_candidates(self, log_path: Path) -> list[Path]:
-        """Where the programme may be: beside the log's folder first (logs move with it)."""
-        out = []
-        if self.programme:
-            rel = Path(self.programme)
-            out.append(rel if rel.is_absolute() else log_path.resolve().parent.parent / rel)
-        if self.programme_path:
-            out.append(Path(self.programme_path))
-        return out
-
-
-def _relative(source: Path, log_path: Path) -> str:
-    return os.path.relpath(source, log_path.resolve().parent.parent)
-
-
-# ---------------------------------------------------------------- where logs live
-
-
-def slug(title: str, limit: int = SLUG_MAX) -> str:
-    """A file-name-safe, lowercase, ASCII form of a title, cut at a word boundary."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
-    out = ""
-    for word in words:
-        candidate = f"{out}-{word}" if out else word
-        if len(candidate) > limit and out:
-            break
-        out = candidate[:limit]
-    return out or "event"
-
-
-def run_kind(mode: str, rehearsal: bool) -> str:
-    """The last word of a log's name: `live` for the show itself, else a rehearsal's kind."""
-    if not rehearsal:
-        return "live"
-    return "rehearsal" if mode == "live" else f"{mode}-rehearsal"
-
-
-def default_log_path(programme: Programme, mode: str, rehearsal: bool) -> Path:
-    """runs/DATE-SLUG-KIND.jsonl beside the programme file (or the working folder)."""
-    folder = Path(programme.source).resolve().parent if programme.source else Path.cwd()
-    name = f"{programme.event.date.isoformat()}-{slug(programme.event.title)}"
-    return folder / RUNS_DIR / f"{name}-{run_kind(mode, rehearsal)}.jsonl"
-
-
-def numbered(path: Path, n: int) -> Path:
-    """The n-th run logged at `path`: the first is `path` itself, then NAME-2.jsonl, ..."""
-    return path if n <= 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
-
-
-def latest_in_series(path: Path) -> tuple[Path, int] | None:
-    """The newest existing run of the series that starts at `path`, with its number."""
-    found: tuple[Path, int] | None = (path, 1) if path.exists() else None
-    pattern = re.compile(re.escape(path.stem) + r"-(\d+)" + re.escape(path.suffix) + "$")
-    if path.parent.is_dir():
-        for other in path.parent.iterdir():
-            m = pattern.match(other.name)
-            if m and int(m.group(1)) > 1 and (found is None or int(m.group(1)) > found[1]):
-                found = (other, int(m.group(1)))
-    return found
-
-
-def next_in_series(path: Path) -> Path:
-    """A path for a new run of the series that starts at `path` (never an existing file)."""
-    latest = latest_in_series(path)
-    return path if latest is None else numbered(path, latest[1] + 1)
-
-
-# ---------------------------------------------------------------- encoding
-
-
-class SupportsToJson(Protocol):
-    def to_json(self) -> dict[str, object]: ...
-
-
-Recordable = ShowEvent | SupportsToJson | Mapping[str, object]
-
-
-def _default(value: object) -> object:
-    """JSON for what OBS and engine events carry; anything else as text, never an exception."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return str(value)
-
-
-def as_record(item: Recordable) -> dict[str, object]:
-    """A ShowEvent (or anything with to_json, or a mapping) as the fields of a log record."""
-    if isinstance(item, Mapping):
-        return dict(item)
-    data = dict(item.to_json())
-    data.setdefault("record", "event")
-    return data
-
-
-# ---------------------------------------------------------------- writer
+__all__ = [
+    "LOG_VERSION",
+    "RUNS_DIR",
+    "SLUG_MAX",
+    "AsRunError",
+    "AsRunLog",
+    "HealthListener",
+    "LogContents",
+    "LogFormatError",
+    "LogHealth",
+    "LogLocationError",
+    "LogMismatchError",
+    "LogWriteError",
+    "Recordable",
+    "RunHeader",
+    "SupportsToJson",
+    "as_record",
+    "default_log_path",
+    "latest_in_series",
+    "next_in_series",
+    "numbered",
+    "read_log",
+    "run_kind",
+    "slug",
+]
 
 
 @dataclass(frozen=True)
@@ -382,7 +194,7 @@ class AsRunLog:
                 size = keep_bytes
         except OSError as exc:
             os.close(fd)
-            raise LogLocationError(_location_message(path, exc)) from exc
+            raise LogLocationError(location_message(path, exc)) from exc
         log = cls(path, fd, clock=clock, real_clock=real_clock, size=size, next_seq=next_seq)
         if size == 0 and header is not None:
             log._write_header(header)
@@ -394,7 +206,7 @@ class AsRunLog:
         if not self.health.ok:
             error = self._error or "unknown error"
             self._close_fd()
-            raise LogLocationError(_location_message(self.path, error))
+            raise LogLocationError(location_message(self.path, error))
 
     # ------------------------------------------------------------ writing
 
@@ -436,7 +248,7 @@ class AsRunLog:
         record.setdefault("at", self.clock.now())
         record["real_at"] = self.real_clock.now()
         self._seq += 1
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_default)
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default)
         return line.encode("utf-8") + b"\n"
 
     def retry(self) -> bool:
@@ -488,7 +300,7 @@ class AsRunLog:
     def _fail(self, exc: OSError) -> None:
         self._close_fd()  # reopen on retry: the descriptor may be dead (disk unplugged)
         first = self._error is None
-        self._error = _reason(exc)
+        self._error = reason(exc)
         self._delayed = max(self._delayed, len(self._pending))
         if first:
             self._since = self.clock.now()
@@ -527,7 +339,7 @@ class AsRunLog:
             lines = b"".join(self._pending).decode("utf-8", "replace")
             return (
                 f"{count} record(s) could not be written to {self.path} ({self._error}) nor to "
-                f"{target} ({_reason(exc)}); here they are:\n{lines}"
+                f"{target} ({reason(exc)}); here they are:\n{lines}"
             )
         self._pending.clear()
         return (
@@ -549,7 +361,7 @@ def _open(path: Path, flags: int) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, flags, 0o644)
     except OSError as exc:
-        raise LogLocationError(_location_message(path, exc)) from exc
+        raise LogLocationError(location_message(path, exc)) from exc
 
 
 def _sync_folder(folder: Path) -> None:
@@ -564,118 +376,3 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _reason(exc: OSError) -> str:
-    reasons = {
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.EROFS: "the file system is read-only",
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is exceeded",
-        errno.ENOTDIR: "part of the path is a file, not a folder",
-        errno.EISDIR: "that path is a folder",
-        errno.EEXIST: "a file is in the way: it is a file, not a folder",
-        errno.ENOENT: "the folder does not exist and cannot be created",
-        errno.EIO: "input/output error (is the disk still there?)",
-    }
-    why = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    where = exc.filename if exc.filename is not None else None
-    return f"{why} ({where})" if where else why
-
-
-def _location_message(path: Path, problem: OSError | str) -> str:
-    why = _reason(problem) if isinstance(problem, OSError) else problem
-    return (
-        f"cannot write the as-run log {path}: {why}. The show has not started and nothing "
-        "was lost: make that folder writable, or choose another file with --log PATH."
-    )
-
-
-# ---------------------------------------------------------------- reader
-
-
-@dataclass(frozen=True)
-class LogContents:
-    """A log as read back: header, records in order (duplicates dropped), and what was odd."""
-
-    path: Path
-    header: RunHeader | None
-    records: tuple[dict[str, Any], ...]  # every record after the header
-    warnings: tuple[str, ...] = ()
-    keep_bytes: int | None = None  # set when a cut-off last line should be dropped
-    next_seq: int = 0
-
-    @property
-    def ended(self) -> bool:
-        """The show ended (a `back` after the end undoes it: the operator went on)."""
-        for rec in reversed(self.records):
-            kind = rec.get("event")
-            if kind == "show_ended":
-                return True
-            if kind == "back":
-                return False
-        return False
-
-    def events(self, *kinds: str) -> list[dict[str, Any]]:
-        return [r for r in self.records if r.get("record") == "event" and r.get("event") in kinds]
-
-
-def read_log(path: Path) -> LogContents:
-    """Read a log; a cut-off last line and unreadable lines are dropped with a warning.
-
-    Raises LogFormatError if the file is not an as-run log (or is from a newer
-    timekeeper), AsRunError if it cannot be read at all.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AsRunError(f"cannot read the as-run log {path}: {_reason(exc)}") from exc
-    warnings: list[str] = []
-    keep: int | None = None
-    lines = data.split(b"\n")
-    tail = lines.pop()  # b"" when the file ends with a newline, as every complete log does
-    if tail:
-        keep = len(data) - len(tail)
-        warnings.append(
-            f"{path}: the last line was cut off mid-write ({len(tail)} bytes); it is ignored"
-        )
-    header: RunHeader | None = None
-    records: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    next_seq = 0
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            rec = json.loads(raw.decode("utf-8", "replace"))
-        except ValueError:
-            rec = None
-        if not isinstance(rec, dict):
-            warnings.append(f"{path}: line {number} is not a JSON record; it is skipped")
-            continue
-        seq = rec.get("seq")
-        if isinstance(seq, int):
-            if seq in seen:
-                continue  # written twice by a retry after a failed write
-            seen.add(seq)
-            next_seq = max(next_seq, seq + 1)
-        if header is None and not records:
-            header = _header(rec, path)
-            continue
-        records.append(rec)
-    return LogContents(path, header, tuple(records), tuple(warnings), keep, next_seq)
-
-
-def _header(rec: Mapping[str, Any], path: Path) -> RunHeader:
-    if rec.get("record") != "run":
-        raise LogFormatError(
-            f"{path} is not a timekeeper as-run log (its first record is not a run header)"
-        )
-    version = rec.get("v")
-    if not isinstance(version, int) or version > LOG_VERSION:
-        raise LogFormatError(
-            f"{path} was written by a newer timekeeper (log format {version}); "
-            f"this one reads format {LOG_VERSION}: upgrade timekeeper"
-        )
-    return RunHeader.from_json(rec, str(path))

@@ -1,13 +1,21 @@
 """Everything that talks to OBS Studio, behind a small port.
 
 - `port`: the `ObsPort` protocol and the plain data it returns and emits.
-- `client`: `ObsClient`, the obs-websocket 5 adapter (the only module importing simpleobsws).
+- `client`: `ObsClient`, the obs-websocket 5 adapter (the only module importing simpleobsws);
+  its typed requests are in `requests`, obs-websocket's data and messages in `protocol`.
 - `controller`: `ObsController`, the self-healing part the app drives with desired
-  state and one-shot actions; `ObsStatus` snapshots; policies as data.
-- `events`: the frozen `ObsEvent`s it reports (JSON-ready).
-- `preflight`: do the programme's scenes, transitions and text sources exist?
-- `timing`: `sleep_until`, hitting a boundary instant precisely.
-- `fake`: an in-process obs-websocket server for tests.
+  state and one-shot actions; a thin composition of
+  `connection` (connect, backoff, heartbeat, re-sync), `switcher` and `switch_job`
+  (scene switches, confirmation, retries, hand overrides), `outputs` (once-only
+  stream/record actions), `texts` (throttled text sources) and `preview` (studio
+  mode), sharing `context` (status, events, background tasks).
+- `status`: `ObsStatus` snapshots, states and modes, policies as data.
+- `events`: the frozen `ObsEvent`s it reports (JSON-ready): connection and scenes there,
+  outputs, actions and texts in `output_events`, the base in `event_base`.
+- `preflight`: do the programme's scenes, transitions and text sources exist? (the
+  checks themselves in `names`); `factory`: the controller a programme's settings ask for.
+- `fake`: an in-process obs-websocket server for tests (its OBS state and request
+  handlers in `fake_requests`).
 
 Nothing here is imported by `timekeeper.core`; the engine stays independent of OBS.
 """

@@ -1,7 +1,7 @@
 """The obs-websocket 5 adapter: the only module in timekeeper that imports `simpleobsws`.
 
-It turns simpleobsws's sharp edges (see ../shared/STYLE.md) into the `ObsPort`
-contract:
+It turns simpleobsws's sharp edges (as measured against OBS 29 in docs/obs-headless.md)
+into the `ObsPort` contract:
 
 - a failed request does not raise in simpleobsws: every reply's
   `requestStatus` is checked and turned into `ObsRequestError(code, comment)`;
@@ -18,7 +18,7 @@ contract:
   TCP_QUICKACK, the latter re-armed after every receive (Linux resets it);
 - it sets the `websockets` logger to INFO at import: put back to WARNING.
 
-The password is held in a `_Secret` and never appears in an exception, a log
+The password is held in a `Secret` and never appears in an exception, a log
 line or a repr.
 """
 
@@ -37,27 +37,26 @@ import websockets.exceptions
 from timekeeper.errors import (
     ObsAuthError,
     ObsConnectionError,
-    ObsRequestError,
     ObsTimeoutError,
 )
 from timekeeper.obs.port import (
     CLOSE_AUTHENTICATION_FAILED,
     Disconnected,
     EventHandler,
-    ExitStarted,
-    InputInfo,
     ObsInfo,
-    OutputStatus,
     PortEvent,
-    PreviewSceneChanged,
-    ProgramSceneChanged,
-    RecordStateChanged,
-    SceneList,
-    StreamStateChanged,
-    StudioModeChanged,
-    TransitionList,
-    VideoSettings,
 )
+from timekeeper.obs.protocol import (
+    DEFAULT_URL,
+    EVENT_SUBSCRIPTIONS,
+    Secret,
+    check,
+    missing_password_message,
+    port_event,
+    refused_message,
+    wrong_password_message,
+)
+from timekeeper.obs.requests import ObsRequests
 
 # simpleobsws raises the websockets logger to INFO (one line per connection) and
 # logs whole protocol messages at DEBUG: keep both quiet unless something is wrong.
@@ -65,68 +64,8 @@ logging.getLogger("websockets").setLevel(logging.WARNING)
 logging.getLogger("simpleobsws").setLevel(logging.INFO)
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "ws://127.0.0.1:4455"
 
-# obs-websocket EventSubscription bits. Not "All": the Transitions category
-# (SceneTransitionStarted, ...) arrives right before a switch's reply, which is
-# exactly what triggers the Nagle/delayed-ACK stall; we confirm switches with
-# CurrentProgramSceneChanged (Scenes) and need nothing from Transitions.
-SUB_GENERAL = 1 << 0  # ExitStarted
-SUB_SCENES = 1 << 2  # CurrentProgramSceneChanged, CurrentPreviewSceneChanged
-SUB_OUTPUTS = 1 << 6  # StreamStateChanged, RecordStateChanged
-SUB_UI = 1 << 10  # StudioModeStateChanged
-EVENT_SUBSCRIPTIONS = SUB_GENERAL | SUB_SCENES | SUB_OUTPUTS | SUB_UI
-
-
-class _Secret:
-    """A string that does not show itself in reprs, tracebacks' locals or f-strings."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str | None) -> None:
-        self._value = value or ""
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __repr__(self) -> str:
-        return "<hidden>" if self._value else "<empty>"
-
-    __str__ = __repr__
-
-
-def refused_message(url: str) -> str:
-    """What to tell the operator when nothing listens at `url`."""
-    return (
-        f"nothing answers at {url} — is OBS running with its WebSocket server enabled "
-        "(Tools > WebSocket Server Settings)?"
-    )
-
-
-def missing_password_message(password_env: str | None) -> str:
-    if password_env:
-        return (
-            f"OBS requires a password: set the environment variable {password_env} "
-            "to the WebSocket server password"
-        )
-    return (
-        "OBS requires a password: name an environment variable in the programme's "
-        "obs.password_env and set it to the WebSocket server password"
-    )
-
-
-def wrong_password_message(password_env: str | None) -> str:
-    where = f" (from ${password_env})" if password_env else ""
-    return (
-        f"OBS rejected the password{where}: compare it with "
-        "Tools > WebSocket Server Settings > Show Connect Info"
-    )
-
-
-class ObsClient:
+class ObsClient(ObsRequests):
     """`ObsPort` over obs-websocket 5 via simpleobsws. Reusable: `connect()` again after a drop."""
 
     def __init__(
@@ -141,7 +80,7 @@ class ObsClient:
     ) -> None:
         self._url = url
         self._quickack = tcp_quickack  # off only to measure what it saves (bench/)
-        self._password = _Secret(password)
+        self._password = Secret(password)
         self._password_env = password_env
         self.connect_timeout = connect_timeout
         self.request_timeout = request_timeout
@@ -327,7 +266,7 @@ class ObsClient:
         async def on_event(event_type: str, intent: Any, data: Any) -> None:
             if ws is not self._ws:
                 return
-            event = _port_event(event_type, data if isinstance(data, dict) else {})
+            event = port_event(event_type, data if isinstance(data, dict) else {})
             if event is not None:
                 self._emit(event)
 
@@ -370,7 +309,7 @@ class ObsClient:
         request = simpleobsws.Request(request_type, data)
         call = asyncio.ensure_future(ws.call(request, timeout=self.request_timeout + 1))
         response = await self._await_call(ws, request_type, call)
-        _check(request_type, response)
+        check(request_type, response)
         body = response.responseData
         return body if isinstance(body, dict) else {}
 
@@ -389,128 +328,6 @@ class ObsClient:
         )
         what = "+".join(t for t, _ in requests)
         return list(await self._await_call(ws, what, call))
-
-    # ------------------------------------------------------------------ the port
-
-    async def get_scene_list(self) -> SceneList:
-        d = await self._call("GetSceneList")
-        scenes = sorted(d.get("scenes") or [], key=lambda s: -int(s.get("sceneIndex", 0)))
-        return SceneList(
-            scenes=tuple(str(s["sceneName"]) for s in scenes),
-            program=str(d.get("currentProgramSceneName") or ""),
-            preview=d.get("currentPreviewSceneName"),
-        )
-
-    async def get_current_program_scene(self) -> str:
-        d = await self._call("GetCurrentProgramScene")
-        return str(d.get("currentProgramSceneName") or d.get("sceneName") or "")
-
-    async def set_current_program_scene(self, scene: str) -> None:
-        await self._call("SetCurrentProgramScene", {"sceneName": scene})
-
-    async def switch(
-        self,
-        scene: str,
-        *,
-        transition: str | None = None,
-        duration_ms: int | None = None,
-        from_preview: bool = False,
-    ) -> tuple[ObsRequestError, ...]:
-        prep: list[tuple[str, dict[str, Any] | None]] = []
-        if transition is not None:
-            prep.append(("SetCurrentSceneTransition", {"transitionName": transition}))
-        if duration_ms is not None:
-            prep.append(("SetCurrentSceneTransitionDuration", {"transitionDuration": duration_ms}))
-        final: tuple[str, dict[str, Any] | None] = (
-            ("TriggerStudioModeTransition", None)
-            if from_preview
-            else ("SetCurrentProgramScene", {"sceneName": scene})
-        )
-        if not prep:
-            await self._call(*final)
-            return ()
-        # haltOnFailure off: a transition that cannot be set must not stop the switch.
-        results = await self._batch([*prep, final], halt=False)
-        if len(results) != len(prep) + 1:
-            raise ObsRequestError(final[0], 0, "incomplete batch reply")
-        last = _error_of(results[-1])
-        if last is not None:
-            raise last
-        return tuple(e for e in map(_error_of, results[:-1]) if e is not None)
-
-    async def get_current_preview_scene(self) -> str:
-        d = await self._call("GetCurrentPreviewScene")
-        return str(d.get("currentPreviewSceneName") or d.get("sceneName") or "")
-
-    async def set_current_preview_scene(self, scene: str) -> None:
-        await self._call("SetCurrentPreviewScene", {"sceneName": scene})
-
-    async def get_studio_mode(self) -> bool:
-        d = await self._call("GetStudioModeEnabled")
-        return bool(d.get("studioModeEnabled"))
-
-    async def set_studio_mode(self, enabled: bool) -> None:
-        await self._call("SetStudioModeEnabled", {"studioModeEnabled": enabled})
-
-    async def trigger_studio_mode_transition(self) -> None:
-        await self._call("TriggerStudioModeTransition")
-
-    async def get_transition_list(self) -> TransitionList:
-        d = await self._call("GetSceneTransitionList")
-        return TransitionList(
-            names=tuple(str(t["transitionName"]) for t in d.get("transitions") or []),
-            current=d.get("currentSceneTransitionName"),
-        )
-
-    async def set_current_scene_transition(self, name: str, duration_ms: int | None = None) -> None:
-        await self._call("SetCurrentSceneTransition", {"transitionName": name})
-        if duration_ms is not None:
-            await self._call(
-                "SetCurrentSceneTransitionDuration", {"transitionDuration": duration_ms}
-            )
-
-    async def get_input_list(self, kind: str | None = None) -> tuple[InputInfo, ...]:
-        d = await self._call("GetInputList", {"inputKind": kind} if kind else None)
-        return tuple(
-            InputInfo(
-                name=str(i["inputName"]),
-                kind=str(i.get("unversionedInputKind") or i.get("inputKind") or ""),
-            )
-            for i in d.get("inputs") or []
-        )
-
-    async def set_text(self, source: str, text: str) -> None:
-        await self._call(
-            "SetInputSettings",
-            {"inputName": source, "inputSettings": {"text": text}, "overlay": True},
-        )
-
-    async def get_video_settings(self) -> VideoSettings:
-        d = await self._call("GetVideoSettings")
-        num, den = float(d.get("fpsNumerator") or 0), float(d.get("fpsDenominator") or 1)
-        return VideoSettings(
-            fps=num / den if den else 0.0,
-            base_width=int(d.get("baseWidth") or 0),
-            base_height=int(d.get("baseHeight") or 0),
-        )
-
-    async def get_stream_status(self) -> OutputStatus:
-        return _output_status(await self._call("GetStreamStatus"))
-
-    async def get_record_status(self) -> OutputStatus:
-        return _output_status(await self._call("GetRecordStatus"))
-
-    async def start_stream(self) -> None:
-        await self._call("StartStream")
-
-    async def stop_stream(self) -> None:
-        await self._call("StopStream")
-
-    async def start_record(self) -> None:
-        await self._call("StartRecord")
-
-    async def stop_record(self) -> None:
-        await self._call("StopRecord")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -533,50 +350,11 @@ def _close_info(ws: Any) -> tuple[int | None, str]:
     return conn.close_code, str(conn.close_reason or "")
 
 
-def _check(request_type: str, response: Any) -> None:
-    error = _error_of(response, request_type)
-    if error is not None:
-        raise error
-
-
-def _error_of(response: Any, request_type: str | None = None) -> ObsRequestError | None:
-    status = response.requestStatus
-    if status.result:
-        return None
-    return ObsRequestError(
-        request_type or response.requestType, int(status.code or 0), str(status.comment or "")
-    )
-
-
-def _output_status(d: dict[str, Any]) -> OutputStatus:
-    return OutputStatus(
-        active=bool(d.get("outputActive")),
-        reconnecting=bool(d.get("outputReconnecting", False)),
-        timecode=d.get("outputTimecode"),
-    )
-
-
-def _port_event(event_type: str, data: dict[str, Any]) -> PortEvent | None:
-    """obs-websocket event -> PortEvent (None for events the port does not expose)."""
-    if event_type == "CurrentProgramSceneChanged":
-        return ProgramSceneChanged(scene=str(data.get("sceneName", "")))
-    if event_type == "CurrentPreviewSceneChanged":
-        return PreviewSceneChanged(scene=str(data.get("sceneName", "")))
-    if event_type == "StudioModeStateChanged":
-        return StudioModeChanged(enabled=bool(data.get("studioModeEnabled")))
-    if event_type == "StreamStateChanged":
-        return StreamStateChanged(
-            active=bool(data.get("outputActive")), state=str(data.get("outputState", ""))
-        )
-    if event_type == "RecordStateChanged":
-        return RecordStateChanged(
-            active=bool(data.get("outputActive")),
-            state=str(data.get("outputState", "")),
-            path=data.get("outputPath"),
-        )
-    if event_type == "ExitStarted":
-        return ExitStarted()
-    return None
-
-
-__all__ = ["DEFAULT_URL", "EVENT_SUBSCRIPTIONS", "ObsClient"]
+__all__ = [
+    "DEFAULT_URL",
+    "EVENT_SUBSCRIPTIONS",
+    "ObsClient",
+    "missing_password_message",
+    "refused_message",
+    "wrong_password_message",
+]

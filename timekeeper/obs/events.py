@@ -4,62 +4,65 @@ The dashboard shows them, the as-run log keeps them and `--headless` prints
 them as JSON lines (`event.to_json()`). Each has `at` (the injected clock's
 instant), a `kind` string and a human `message`; every field is plain data
 (`to_dict()` turns datetimes into ISO strings and timedeltas into milliseconds).
+
+This module owns the connection and scene events; the output, action and text
+events are in `output_events` and the base in `event_base`, all importable
+from here.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Any, ClassVar
+from typing import ClassVar
 
-JsonValue = str | int | float | bool | None | list[Any] | dict[str, Any]
+from timekeeper.obs.event_base import JsonValue, ObsEvent
+from timekeeper.obs.event_base import ms as _ms
+from timekeeper.obs.output_events import (
+    ActionDone,
+    ActionFailed,
+    ActionQueued,
+    ActionSent,
+    ActionSkipped,
+    RecordStarted,
+    RecordStopped,
+    StreamStarted,
+    StreamStopped,
+    TextFailed,
+    TextSet,
+    action_words,
+)
 
-
-def _plain(value: Any) -> JsonValue:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return round(value.total_seconds() * 1000, 3)
-    if isinstance(value, Enum):
-        return _plain(value.value)
-    if isinstance(value, tuple | list | frozenset | set):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def _ms(delta: timedelta | None) -> str:
-    return "?" if delta is None else f"{delta.total_seconds() * 1000:.0f} ms"
-
-
-@dataclass(frozen=True)
-class ObsEvent:
-    """Base of every controller event."""
-
-    kind: ClassVar[str] = "obs_event"
-    #: which events should raise a visible alarm on the dashboard
-    alarm: ClassVar[bool] = False
-
-    at: datetime
-
-    @property
-    def message(self) -> str:
-        return self.kind.replace("_", " ")
-
-    def to_dict(self) -> dict[str, JsonValue]:
-        out: dict[str, JsonValue] = {"kind": self.kind}
-        for f in fields(self):
-            out[f.name] = _plain(getattr(self, f.name))
-        out["message"] = self.message
-        return out
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+__all__ = [
+    "ActionDone",
+    "ActionFailed",
+    "ActionQueued",
+    "ActionSent",
+    "ActionSkipped",
+    "AutoSwitchChanged",
+    "JsonValue",
+    "ObsAuthFailed",
+    "ObsConnectFailed",
+    "ObsConnected",
+    "ObsDisconnected",
+    "ObsEvent",
+    "ObsExiting",
+    "RecordStarted",
+    "RecordStopped",
+    "SceneOverride",
+    "ScenePreviewSet",
+    "SceneSwitchConfirmed",
+    "SceneSwitchFailed",
+    "SceneSwitchRequested",
+    "SceneSwitchSkipped",
+    "StreamStarted",
+    "StreamStopped",
+    "StudioModeChanged",
+    "TextFailed",
+    "TextSet",
+    "TransitionFailed",
+    "action_words",
+]
 
 
 # ---------------------------------------------------------------------- connection
@@ -260,153 +263,3 @@ class AutoSwitchChanged(ObsEvent):
 class StudioModeChanged(ObsEvent):
     kind: ClassVar[str] = "studio_mode_changed"
     enabled: bool
-
-
-# ---------------------------------------------------------------------- outputs
-
-
-@dataclass(frozen=True)
-class StreamStarted(ObsEvent):
-    kind: ClassVar[str] = "stream_started"
-
-    @property
-    def message(self) -> str:
-        return "OBS is streaming"
-
-
-@dataclass(frozen=True)
-class StreamStopped(ObsEvent):
-    kind: ClassVar[str] = "stream_stopped"
-
-    @property
-    def message(self) -> str:
-        return "OBS stopped streaming"
-
-
-@dataclass(frozen=True)
-class RecordStarted(ObsEvent):
-    kind: ClassVar[str] = "record_started"
-    path: str | None = None
-
-    @property
-    def message(self) -> str:
-        return "OBS is recording"
-
-
-@dataclass(frozen=True)
-class RecordStopped(ObsEvent):
-    kind: ClassVar[str] = "record_stopped"
-    path: str | None = None
-
-    @property
-    def message(self) -> str:
-        return f"OBS stopped recording ({self.path})" if self.path else "OBS stopped recording"
-
-
-# ---------------------------------------------------------------------- one-shot actions
-
-_ACTION_WORDS = {
-    "start_streaming": "start streaming",
-    "stop_streaming": "stop streaming",
-    "start_recording": "start recording",
-    "stop_recording": "stop recording",
-}
-
-
-def action_words(action: str) -> str:
-    return _ACTION_WORDS.get(action, action.replace("_", " "))
-
-
-@dataclass(frozen=True)
-class ActionSent(ObsEvent):
-    kind: ClassVar[str] = "action_sent"
-    action: str
-    key: str
-
-    @property
-    def message(self) -> str:
-        return f"asked OBS to {action_words(self.action)}"
-
-
-@dataclass(frozen=True)
-class ActionDone(ObsEvent):
-    """A keyed action took effect: persist `key` so it is never sent again (as-run log)."""
-
-    kind: ClassVar[str] = "action_done"
-    action: str
-    key: str
-    note: str | None = None
-
-    @property
-    def message(self) -> str:
-        note = f" ({self.note})" if self.note else ""
-        return f"{action_words(self.action)}: done{note}"
-
-
-@dataclass(frozen=True)
-class ActionQueued(ObsEvent):
-    kind: ClassVar[str] = "action_queued"
-    action: str
-    key: str
-
-    @property
-    def message(self) -> str:
-        return f"OBS not connected: will {action_words(self.action)} when it is"
-
-
-@dataclass(frozen=True)
-class ActionFailed(ObsEvent):
-    kind: ClassVar[str] = "action_failed"
-    alarm: ClassVar[bool] = True
-    action: str
-    key: str
-    error: str
-    code: int | None
-    will_retry: bool
-
-    @property
-    def message(self) -> str:
-        then = "will retry" if self.will_retry else "not retried"
-        return f"{action_words(self.action)} failed: {self.error} ({then})"
-
-
-@dataclass(frozen=True)
-class ActionSkipped(ObsEvent):
-    kind: ClassVar[str] = "action_skipped"
-    action: str
-    key: str
-    reason: str  # already_done | dry_run | dress_rehearsal | not_configured
-
-    @property
-    def message(self) -> str:
-        if self.reason == "already_done":
-            return f"{action_words(self.action)}: already done ({self.key}), not sent again"
-        return f"would {action_words(self.action)} ({self.reason.replace('_', ' ')})"
-
-
-# ---------------------------------------------------------------------- text sources
-
-
-@dataclass(frozen=True)
-class TextSet(ObsEvent):
-    kind: ClassVar[str] = "text_set"
-    source: str
-    text: str
-    sent: bool = True
-
-    @property
-    def message(self) -> str:
-        verb = "set" if self.sent else "would set"
-        return f"{verb} {self.source} to {self.text!r}"
-
-
-@dataclass(frozen=True)
-class TextFailed(ObsEvent):
-    kind: ClassVar[str] = "text_failed"
-    alarm: ClassVar[bool] = True
-    source: str
-    error: str
-
-    @property
-    def message(self) -> str:
-        return f"cannot set text of {self.source}: {self.error}"

@@ -16,7 +16,8 @@ from datetime import datetime
 
 from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
-from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus, build_controller
+from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
+from timekeeper.obs.factory import build_controller
 from timekeeper.runtime.director import ObsDirector, obs_record
 from timekeeper.runtime.session import RunMode, ShowSession
 

@@ -1,0 +1,104 @@
+"""Reading an as-run log back: its header and records, with what was odd about them.
+
+Owns `read_log` and `LogContents`: a cut-off last line (a crash mid-write) and
+unreadable lines are dropped with a warning, records written twice by a retry
+are dropped by their sequence number, and a file that is not a log (or is from
+a newer timekeeper) is refused. It must not write logs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from timekeeper.asrun.errors import AsRunError, LogFormatError, reason
+from timekeeper.asrun.header import LOG_VERSION, RunHeader
+
+
+@dataclass(frozen=True)
+class LogContents:
+    """A log as read back: header, records in order (duplicates dropped), and what was odd."""
+
+    path: Path
+    header: RunHeader | None
+    records: tuple[dict[str, Any], ...]  # every record after the header
+    warnings: tuple[str, ...] = ()
+    keep_bytes: int | None = None  # set when a cut-off last line should be dropped
+    next_seq: int = 0
+
+    @property
+    def ended(self) -> bool:
+        """The show ended (a `back` after the end undoes it: the operator went on)."""
+        for rec in reversed(self.records):
+            kind = rec.get("event")
+            if kind == "show_ended":
+                return True
+            if kind == "back":
+                return False
+        return False
+
+    def events(self, *kinds: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("record") == "event" and r.get("event") in kinds]
+
+
+def read_log(path: Path) -> LogContents:
+    """Read a log; a cut-off last line and unreadable lines are dropped with a warning.
+
+    Raises LogFormatError if the file is not an as-run log (or is from a newer
+    timekeeper), AsRunError if it cannot be read at all.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AsRunError(f"cannot read the as-run log {path}: {reason(exc)}") from exc
+    warnings: list[str] = []
+    keep: int | None = None
+    lines = data.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline, as every complete log does
+    if tail:
+        keep = len(data) - len(tail)
+        warnings.append(
+            f"{path}: the last line was cut off mid-write ({len(tail)} bytes); it is ignored"
+        )
+    header: RunHeader | None = None
+    records: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    next_seq = 0
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError:
+            rec = None
+        if not isinstance(rec, dict):
+            warnings.append(f"{path}: line {number} is not a JSON record; it is skipped")
+            continue
+        seq = rec.get("seq")
+        if isinstance(seq, int):
+            if seq in seen:
+                continue  # written twice by a retry after a failed write
+            seen.add(seq)
+            next_seq = max(next_seq, seq + 1)
+        if header is None and not records:
+            header = _header(rec, path)
+            continue
+        records.append(rec)
+    return LogContents(path, header, tuple(records), tuple(warnings), keep, next_seq)
+
+
+def _header(rec: Mapping[str, Any], path: Path) -> RunHeader:
+    if rec.get("record") != "run":
+        raise LogFormatError(
+            f"{path} is not a timekeeper as-run log (its first record is not a run header)"
+        )
+    version = rec.get("v")
+    if not isinstance(version, int) or version > LOG_VERSION:
+        raise LogFormatError(
+            f"{path} was written by a newer timekeeper (log format {version}); "
+            f"this one reads format {LOG_VERSION}: upgrade timekeeper"
+        )
+    return RunHeader.from_json(rec, str(path))

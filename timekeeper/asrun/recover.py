@@ -1,0 +1,257 @@
+"""Resuming a run: rebuild the show from its log and carry it on to now.
+
+Owns `resume` and its `ResumeResult`: the replay (see `replay`) carried on to
+*now*, as if timekeeper had never stopped, what happened while it was down,
+the once-only OBS actions already done, the last speaker message, and the
+one-line position the dashboard shows (`describe_position`). The logged slot
+and turn events are the check: a difference is reported, never mixed in. It
+must not choose which log to open (that is `resume.start_run`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from timekeeper import __version__
+from timekeeper.asrun.log import LogContents, LogMismatchError, RunHeader, read_log
+from timekeeper.asrun.replay import (
+    STRUCTURAL,
+    ClockFactory,
+    compare,
+    instant,
+    logged_actions,
+    replay_log,
+)
+from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
+from timekeeper.core.engine import Mode, ShowEvent, ShowState
+from timekeeper.core.programme import Programme
+from timekeeper.runtime.session import SpeakerMessage
+
+
+@dataclass(frozen=True)
+class ResumeResult:
+    """Everything a restarted run needs to go on where it was."""
+
+    path: Path
+    header: RunHeader | None
+    state: ShowState  # replayed up to `at`
+    clock: Clock  # the show clock to go on with (a continued pretend clock for rehearsals)
+    at: datetime
+    start: datetime  # the instant the replay started from (the header's started_at)
+    done_keys: frozenset[str]  # once-only OBS action keys already carried out
+    message: SpeakerMessage | None  # the last operator message on the speaker screens
+    actions: int  # operator actions replayed
+    records: int  # records read
+    last_at: datetime | None  # show time of the last record before the crash
+    caught_up: tuple[ShowEvent, ...]  # what happened while timekeeper was down
+    warnings: tuple[str, ...] = ()
+    mismatches: tuple[str, ...] = ()
+    keep_bytes: int | None = None
+    next_seq: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """The replay reproduced every logged slot and turn event."""
+        return not self.mismatches
+
+    def summary(self) -> str:
+        """One line for the dashboard: where the show is now."""
+        when = self.state.programme.local(self.at)
+        return f"resumed from {self.path.name} at {when:%H:%M:%S}: {describe_position(self.state)}"
+
+    def details(self) -> list[str]:
+        """Further lines for the dashboard's event log."""
+        out = [f"replayed {self.actions} operator action(s) from {self.path}"]
+        changes = [e for e in self.caught_up if e.kind in STRUCTURAL]
+        if changes:
+            first = changes[0]
+            what = " ".join(filter(None, [first.kind.replace("_", " "), first.slot]))
+            when = self.state.programme.local(first.at)
+            out.append(
+                f"{len(changes)} change(s) while timekeeper was down, "
+                f"the first: {what} at {when:%H:%M:%S}"
+            )
+        out += self.notes
+        out += self.warnings
+        out += [f"REPLAY DIFFERS FROM THE LOG: {m}" for m in self.mismatches]
+        return out
+
+    def record(self) -> dict[str, object]:
+        """The `resume` record appended to the log."""
+        return {
+            "record": "resume",
+            "at": self.at,
+            "from": self.last_at,
+            "actions": self.actions,
+            "while_down": len(self.caught_up),
+            "warnings": list(self.warnings),
+            "mismatches": list(self.mismatches),
+            "timekeeper": __version__,
+        }
+
+
+def describe_position(state: ShowState) -> str:
+    """Where the show is, in words: "Panel discussion, turn 3 (Seonok Lee)"."""
+    prog = state.programme
+    if state.mode is Mode.LIVE:
+        slot, rec = prog.slots[state.position], state.records[state.position]
+        text = slot.title
+        if rec.live_turn is not None:
+            turn = slot.turns[rec.live_turn]
+            text += f", turn {rec.live_turn + 1} ({turn.speaker})"
+        return text + (", held" if state.held else "")
+    if state.mode is Mode.ENDED:
+        return "the show has ended"
+    nxt = state.next_index
+    where = "before the show" if state.mode is Mode.BEFORE else "between slots"
+    if nxt is None:
+        return where
+    start = prog.local(prog.slots[nxt].start)
+    return f"{where}, next {prog.slots[nxt].title} (planned {start:%H:%M})"
+
+
+def check_programme(contents: LogContents, programme: Programme) -> None:
+    """Refuse a log of another version of the programme: its instants would be mixed up."""
+    header = contents.header
+    if header is None or not header.programme_sha256 or not programme.digest:
+        return
+    if header.programme_sha256 != programme.digest:
+        source = programme.source or "the programme"
+        raise LogMismatchError(
+            f"{contents.path} was written for another version of the programme "
+            f"(sha256 {header.programme_sha256[:12]}…), but {source} now has sha256 "
+            f"{programme.digest[:12]}…. Restore the programme file as it was during that run "
+            "to resume it, or start a new run with --fresh (the old log is kept)."
+        )
+
+
+def resume(
+    path: Path,
+    programme: Programme,
+    clock: Clock,
+    *,
+    real_clock: Clock | None = None,
+    make_clock: ClockFactory = SimulatedClock,
+    contents: LogContents | None = None,
+    autopilot: bool = False,
+) -> ResumeResult:
+    """Rebuild the show from the log at `path`, up to now.
+
+    `clock` is the show clock for a run on the real time of day. A rehearsal
+    on a pretend clock continues that clock instead: the last record's show
+    time + real time since × the run's speed (from `real_at` and the header),
+    built with `make_clock(start, speed)`. Raises LogMismatchError for a log
+    of another programme version. `autopilot`: a headless run (see replay_log's
+    `follow`): what its autopilot would have done while it was down is done.
+    """
+    contents = contents if contents is not None else read_log(path)
+    check_programme(contents, programme)
+    real_clock = real_clock if real_clock is not None else SystemClock()
+    header, records = contents.header, contents.records
+    notes: list[str] = []
+    last = _last_timed(contents)
+    if header is not None and header.simulated:
+        clock = _continued(header, last, real_clock, make_clock)
+        notes.append(
+            f"rehearsal clock continues at {programme.local(clock.now()):%H:%M:%S} "
+            f"(×{header.speed:g}); use --fresh to start the rehearsal over"
+        )
+    elif header is not None and clock.simulated:
+        clock = real_clock
+        notes.append("this run was on the real clock: --at/--speed are ignored (use --fresh)")
+    now = clock.now()
+    start = header.started_at if header is not None else now
+    actions = logged_actions(records)
+    played = replay_log(programme, start, actions, max(now, start), follow=autopilot)
+    mismatches, matched = compare(programme, records, played.events)
+    mismatches += [
+        f"operator action {row.action.kind.value} at {programme.local(row.at):%H:%M:%S} "
+        f"could not be replayed: {row.refused}"
+        for row in played.actions
+        if row.refused
+    ]
+    last_at = last[0] if last else None
+    if last_at is not None and now < last_at:
+        notes.append(f"the clock is {last_at - now} behind the log's last record")
+    return ResumeResult(
+        path=path,
+        header=header,
+        state=played.state,
+        clock=clock,
+        at=played.state.as_of,
+        start=start,
+        done_keys=frozenset(_done_keys(records)),
+        message=_last_message(records),
+        actions=len(actions),
+        records=len(records),
+        last_at=last_at,
+        caught_up=_caught_up(played.events, matched, last_at),
+        warnings=contents.warnings,
+        mismatches=tuple(mismatches),
+        keep_bytes=contents.keep_bytes,
+        next_seq=contents.next_seq,
+        notes=tuple(notes),
+    )
+
+
+def _last_timed(contents: LogContents) -> tuple[datetime, datetime] | None:
+    """(show time, real time) of the newest record that has both: anchors a pretend clock."""
+    for rec in reversed(contents.records):
+        at, real = instant(rec.get("at")), instant(rec.get("real_at"))
+        if at is not None and real is not None:
+            return at, real
+    header = contents.header
+    return (header.started_at, header.real_started_at) if header is not None else None
+
+
+def _continued(
+    header: RunHeader,
+    last: tuple[datetime, datetime] | None,
+    real_clock: Clock,
+    make_clock: ClockFactory,
+) -> Clock:
+    at, real = last if last is not None else (header.started_at, header.real_started_at)
+    gone = max(real_clock.now() - real, timedelta(0))
+    return make_clock(at + gone * header.speed, header.speed)
+
+
+def _caught_up(
+    events: tuple[ShowEvent, ...], matched: int, last_at: datetime | None
+) -> tuple[ShowEvent, ...]:
+    """Replayed events past the logged ones: they happened while nothing was logging."""
+    pos = 0
+    if matched:
+        seen = 0
+        for i, event in enumerate(events):
+            seen += event.kind in STRUCTURAL
+            if seen == matched:
+                pos = i + 1
+                break
+    return tuple(
+        e
+        for e in events[pos:]
+        # "operator": an autopilot move while down (logged moves are not among the events)
+        if e.kind in STRUCTURAL or e.kind == "operator" or last_at is None or e.at > last_at
+    )
+
+
+def _done_keys(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    keys = set()
+    for rec in records:
+        key = rec.get("key")
+        if rec.get("event") == "action_done" and isinstance(key, str):
+            keys.add(key)
+    return keys
+
+
+def _last_message(records: tuple[dict[str, Any], ...]) -> SpeakerMessage | None:
+    for rec in reversed(records):
+        if rec.get("event") == "message":
+            text = str(rec.get("text") or "").strip()
+            return SpeakerMessage(text, rec.get("cause") == "flash") if text else None
+    return None

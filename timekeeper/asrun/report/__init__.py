@@ -1,0 +1,51 @@
+"""The post-show report: planned versus actual, from an as-run log and its programme.
+
+`build_report` (in `build`) makes a frozen model (`model`); `render(report,
+programme, fmt)` writes Markdown (`render_markdown`: to paste into a
+post-event report), CSV (`render_csv`: a row per slot and per turn, for a
+spreadsheet) or JSON (`render_json`: the whole model). Everything is shown in
+the event's timezone (`text`). This module owns only the choice of format.
+"""
+
+from __future__ import annotations
+
+import json
+
+from timekeeper.asrun.report.build import build_report
+from timekeeper.asrun.report.model import Interval, Line, Report, SlotRow, Switches, TurnRow
+from timekeeper.asrun.report.render_csv import CSV_FIELDS, render_csv
+from timekeeper.asrun.report.render_json import report_json
+from timekeeper.asrun.report.render_markdown import render_markdown
+from timekeeper.asrun.report.text import duration, signed
+from timekeeper.core.programme import Programme
+
+FORMATS = ("markdown", "csv", "json")
+
+__all__ = [
+    "CSV_FIELDS",
+    "FORMATS",
+    "Interval",
+    "Line",
+    "Report",
+    "SlotRow",
+    "Switches",
+    "TurnRow",
+    "build_report",
+    "duration",
+    "render",
+    "render_csv",
+    "render_markdown",
+    "report_json",
+    "signed",
+]
+
+
+def render(report: Report, programme: Programme, fmt: str = "markdown") -> str:
+    """The report as markdown, csv or json text."""
+    if fmt == "markdown":
+        return render_markdown(report, programme)
+    if fmt == "csv":
+        return render_csv(report, programme)
+    if fmt == "json":
+        return json.dumps(report_json(report, programme), indent=2, ensure_ascii=False) + "\n"
+    raise ValueError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")

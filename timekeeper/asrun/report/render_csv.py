@@ -1,0 +1,58 @@
+"""The report as CSV: a row per slot and per turn, for a spreadsheet.
+
+Owns the CSV columns (`CSV_FIELDS`) and rows; local ISO times, durations in
+seconds. It must not build the model; the slot figures it shares with the
+JSON renderer come from `text.slot_figures`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from timekeeper.asrun.report.model import Report
+from timekeeper.asrun.report.text import iso, secs, slot_figures
+from timekeeper.core.programme import Programme
+
+CSV_FIELDS = [
+    "row", "slot", "slot_id", "turn", "speaker", "planned_start", "planned_end",
+    "actual_start", "actual_end", "planned_seconds", "actual_seconds", "start_delta_seconds",
+    "length_delta_seconds", "extension_seconds", "outcome", "cut_by",
+]  # fmt: skip
+
+
+def render_csv(report: Report, prog: Programme) -> str:
+    """A row per slot and per turn; local ISO times, durations in seconds."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for s in report.slots:
+        writer.writerow(
+            {
+                "row": "slot",
+                "slot": s.title,
+                "slot_id": s.id,
+                "turn": "",
+                "speaker": s.speakers,
+                **slot_figures(prog, s),
+                "cut_by": s.cut_by or "",
+            }
+        )
+        for t in s.turns:
+            start = t.actual_start
+            writer.writerow(
+                {
+                    "row": "turn",
+                    "slot": s.title,
+                    "slot_id": s.id,
+                    "turn": t.index + 1,
+                    "speaker": t.speaker,
+                    "actual_start": iso(prog, start),
+                    "actual_end": iso(prog, t.actual_end),
+                    "planned_seconds": secs(t.planned),
+                    "actual_seconds": secs(t.length),
+                    "length_delta_seconds": secs(t.delta),
+                    "outcome": t.outcome,
+                }
+            )
+    return buf.getvalue()

@@ -1,0 +1,223 @@
+"""The connection supervisor: connect, back off, keep a heartbeat, re-sync after each connect.
+
+Owns the life of the obs-websocket connection: the background loop that
+connects and reconnects by the `RetryPolicy` (immediately after a drop of a
+connection that lasted `STABLE_CONNECTION` seconds), the reading of OBS's state
+on connect, the heartbeat that notices a stalled OBS, and the connection fields
+of the status (`state`, `reconnect_attempt`, `next_retry_at`, `connected_since`,
+...). What has to happen once connected or once the link is lost (scenes,
+actions, texts) it leaves to callbacks: it must not touch switch jobs, actions
+or texts itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from timekeeper.errors import ObsAuthError, ObsError, ObsTimeoutError
+from timekeeper.obs import events as ev
+from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.port import ObsInfo
+from timekeeper.obs.status import ObsState, RetryPolicy
+
+STABLE_CONNECTION = 10.0  # seconds a connection must last for the next reconnect to be immediate
+
+
+class ConnectionSupervisor:
+    """Keeps OBS connected; calls `on_connected` after each connect and `on_lost` on a drop.
+
+    `on_studio(studio_mode)` runs after the ObsConnected event and before the
+    heartbeat starts (it may turn studio mode on); `on_connected()` then
+    re-syncs what the programme wants.
+    """
+
+    def __init__(
+        self,
+        ctx: ObsContext,
+        *,
+        retry: RetryPolicy,
+        heartbeat_interval: float,
+        rng: random.Random | None,
+        on_studio: Callable[[bool | None], Awaitable[None]],
+        on_connected: Callable[[], None],
+        on_lost: Callable[[], None],
+    ) -> None:
+        self._ctx = ctx
+        self.retry = retry
+        self._heartbeat_interval = heartbeat_interval
+        self._rng = rng
+        self._on_studio = on_studio
+        self._on_connected_cb = on_connected
+        self._on_lost = on_lost
+        self._task: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._supervise(), name="obs-supervisor")
+
+    async def halt(self) -> None:
+        """Cancel the supervisor, the heartbeat and every background task of the controller."""
+        ctx = self._ctx
+        tasks = [t for t in (self._task, self._heartbeat, *ctx.tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)  # collects them without raising their exceptions
+        self._task = self._heartbeat = None
+
+    async def wait_connected(self, timeout: float | None = None) -> bool:
+        """Wait until connected (tests, startup); False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while not self._ctx.status.connected:
+            if deadline is not None and loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    def reconnect_now(self) -> None:
+        """Operator key: skip the backoff wait (or drop and renew a live connection)."""
+        ctx = self._ctx
+        ctx.set(reconnect_attempt=0)
+        self._wake.set()
+        if ctx.port is not None and ctx.port.connected:
+            ctx.spawn(self.drop_and_reconnect("reconnect requested by the operator"))
+
+    async def _supervise(self) -> None:
+        ctx = self._ctx
+        assert ctx.port is not None
+        port = ctx.port
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while not ctx.stopping:
+            self._lost.clear()
+            if ctx.status.state is not ObsState.AUTH_FAILED:
+                ctx.set(state=ObsState.CONNECTING, next_retry_at=None)
+            try:
+                info = await port.connect()
+            except ObsAuthError as exc:
+                attempt += 1
+                delay = self.retry.delay(attempt, self._rng)
+                if ctx.status.state is not ObsState.AUTH_FAILED or ctx.status.last_error != str(
+                    exc
+                ):
+                    ctx.emit(ev.ObsAuthFailed, url=port.url, error=str(exc))
+                ctx.set(state=ObsState.AUTH_FAILED, last_error=str(exc))
+            except Exception as exc:  # ObsError, or a bug: either way, retry later
+                if not isinstance(exc, ObsError):
+                    log.exception("unexpected error connecting to OBS")
+                attempt += 1
+                delay = self.retry.delay(attempt, self._rng)
+                ctx.set(state=ObsState.DISCONNECTED, last_error=str(exc))
+                ctx.emit(
+                    ev.ObsConnectFailed,
+                    url=port.url,
+                    error=str(exc),
+                    attempt=attempt,
+                    retry_in=delay,
+                )
+            else:
+                began = loop.time()
+                await self._on_connected(info)
+                await self._lost.wait()
+                self._stop_heartbeat()
+                if loop.time() - began >= STABLE_CONNECTION:
+                    attempt = 0
+                    continue  # a drop after a good while: reconnect at once
+                # Dropped soon after connecting: back off, or a flapping OBS would be hammered.
+                attempt += 1
+                delay = self.retry.delay(attempt, self._rng)
+            ctx.set(
+                reconnect_attempt=attempt,
+                next_retry_at=ctx.clock.now() + timedelta(seconds=delay * ctx.clock.speed),
+            )
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _on_connected(self, info: ObsInfo) -> None:
+        """Read OBS's state, then bring it to what the programme wants."""
+        ctx = self._ctx
+        assert ctx.port is not None
+        port = ctx.port
+        try:
+            scenes = await port.get_scene_list()
+            studio = await port.get_studio_mode()
+            stream = await port.get_stream_status()
+            record = await port.get_record_status()
+        except ObsError as exc:
+            ctx.set(last_error=f"reading OBS state: {exc}")
+            if not port.connected:
+                self._lost.set()
+                return
+            scenes, studio, stream, record = None, None, None, None
+        now = ctx.clock.now()
+        ctx.set(
+            state=ObsState.CONNECTED,
+            reconnect_attempt=0,
+            next_retry_at=None,
+            connected_since=now,
+            obs_version=info.obs_version,
+            program_scene=scenes.program if scenes else None,
+            preview_scene=scenes.preview if scenes else None,
+            studio_mode=studio,
+            streaming=stream.active if stream else None,
+            recording=record.active if record else None,
+        )
+        ctx.emit(
+            ev.ObsConnected,
+            url=port.url,
+            obs_version=info.obs_version,
+            websocket_version=info.websocket_version,
+            program_scene=ctx.status.program_scene,
+        )
+        await self._on_studio(studio)
+        self._heartbeat = asyncio.create_task(self._beat(), name="obs-heartbeat")
+        self._on_connected_cb()
+
+    async def _beat(self) -> None:
+        """Notice a stalled OBS (TCP alive, nothing answering) and keep output states fresh."""
+        ctx = self._ctx
+        assert ctx.port is not None
+        while True:
+            await asyncio.sleep(self._heartbeat_interval)
+            try:
+                stream = await ctx.port.get_stream_status()
+                record = await ctx.port.get_record_status()
+            except ObsTimeoutError as exc:
+                await self.drop_and_reconnect(f"OBS stopped answering ({exc})")
+                return
+            except ObsError:
+                continue  # a drop is reported by the Disconnected event
+            ctx.set(streaming=stream.active, recording=record.active)
+
+    def _stop_heartbeat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+
+    async def drop_and_reconnect(self, reason: str) -> None:
+        assert self._ctx.port is not None
+        with contextlib.suppress(Exception):
+            await self._ctx.port.close()  # emits Disconnected(by_client=True), which is ignored
+        self.connection_lost(reason, None)
+
+    def connection_lost(self, reason: str, code: int | None) -> None:
+        ctx = self._ctx
+        if ctx.status.state is not ObsState.CONNECTED:
+            self._lost.set()
+            return
+        ctx.set(state=ObsState.DISCONNECTED, connected_since=None, last_error=reason)
+        ctx.emit(ev.ObsDisconnected, url=ctx.status.url or "", reason=reason, code=code)
+        self._on_lost()
+        self._lost.set()

@@ -1,0 +1,75 @@
+"""The plumbing the controller's parts share: one status snapshot, one event sink, one task set.
+
+Owns the `ObsStatus` snapshot that every part updates (`set`), the reporting of
+`ObsEvent`s to the log and the `on_event` callback (`emit`, stamped with the
+injected clock), and the background tasks every part starts (`spawn`), so that
+stopping the controller can cancel them all at once. It must not decide
+anything about OBS: connecting, switching, actions and texts live in their own
+modules (`connection`, `switcher`, `outputs`, `texts`, `preview`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+
+from timekeeper.core.clock import Clock
+from timekeeper.obs import events as ev
+from timekeeper.obs.port import ObsPort
+from timekeeper.obs.status import ObsStatus
+
+# One logger for the whole controller, as before the split: log files keep their names.
+log = logging.getLogger("timekeeper.obs.controller")
+
+
+class ObsContext:
+    """What the connection supervisor, scene switcher, output actions, texts and preview share."""
+
+    def __init__(
+        self,
+        port: ObsPort | None,
+        *,
+        clock: Clock,
+        status: ObsStatus,
+        on_event: Callable[[ev.ObsEvent], None] | None,
+    ) -> None:
+        self.port = port
+        self.clock = clock
+        self.status = status
+        self.on_event = on_event
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+
+    def set(self, **changes: Any) -> None:
+        self.status = replace(self.status, **changes)
+
+    def emit(self, cls: type[ev.ObsEvent], **fields: Any) -> None:
+        event = cls(at=self.clock.now(), **fields)
+        if event.alarm:
+            log.warning("%s", event.message)
+        else:
+            log.info("%s", event.message)
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            log.exception("on_event callback failed for %s", event.kind)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run in the background; errors are logged and recorded, never raised."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("OBS background task failed", exc_info=exc)
+            self.set(last_error=f"internal error: {exc}")

@@ -1,0 +1,138 @@
+"""What the OBS side reports and is configured with: states, modes, policies, snapshots.
+
+Owns the plain, frozen data shared by the controller's parts and shown by the
+dashboard: `ObsState`, `ObsMode`, `SwitchOutcome`, the `RetryPolicy` and
+`SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results
+and the `ObsStatus` snapshot. No behaviour beyond small derived properties: it
+must not talk to OBS, read the clock or hold mutable state.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from timekeeper.core.programme import ObsAction
+
+
+class ObsState(StrEnum):
+    NOT_CONFIGURED = "not_configured"  # the programme has no obs section / no port given
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"  # between attempts; see next_retry_at
+    AUTH_FAILED = "auth_failed"  # still retried (slowly): someone may fix the password in OBS
+
+
+class ObsMode(StrEnum):
+    LIVE = "live"
+    DRESS_REHEARSAL = "dress_rehearsal"  # scenes and texts switch; stream/record only reported
+    DRY_RUN = "dry_run"  # nothing that changes OBS is sent; everything is reported
+
+
+class SwitchOutcome(StrEnum):
+    PENDING = "pending"  # requested, or waiting to (retry, reconnect)
+    CONFIRMED = "confirmed"  # OBS's CurrentProgramSceneChanged named the scene
+    FAILED = "failed"  # refused or unconfirmed after the retries: alarm until re-sent
+    SKIPPED = "skipped"  # dry run / automatic switching off: only reported
+    SUPERSEDED = "superseded"  # a newer switch_scene() replaced it before it finished
+    OVERRIDDEN = "overridden"  # someone switched by hand while it was pending
+    CANCELLED = "cancelled"  # automatic switching turned off, or the controller stopped
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Reconnect backoff as data: attempt n waits min(maximum, initial·factor^(n-1)) ± jitter.
+
+    Jitter spreads reconnects of several instances; the first reconnect after
+    a drop is immediate (OBS restarted is usually back in ~1–2 s, a dropped
+    network link in milliseconds).
+    """
+
+    initial: float = 0.5
+    factor: float = 2.0
+    maximum: float = 10.0
+    jitter: float = 0.1  # fraction of the delay, ±
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Real seconds to wait before reconnect attempt `attempt` (1-based)."""
+        base = min(self.maximum, self.initial * self.factor ** max(0, attempt - 1))
+        spread = base * self.jitter
+        return max(0.0, base + (rng or random).uniform(-spread, spread))
+
+
+@dataclass(frozen=True)
+class SwitchPolicy:
+    """What happens when a scene switch is refused or not confirmed.
+
+    A switch counts as done only when OBS's CurrentProgramSceneChanged names
+    the scene, within `confirm_timeout` (+ the transition's duration). If it
+    is refused (any error but "no such scene") or not confirmed, it is re-sent
+    after `retry_interval`, up to `retries` more times; then it stays failed
+    (alarm) until the operator re-sends or the next boundary switches. A
+    missing scene (code 600) is not retried: only a person can fix that. A
+    switch that cannot be sent because OBS is down is sent on reconnect.
+    """
+
+    confirm_timeout: float = 2.0
+    retries: int = 3
+    retry_interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class SwitchRecord:
+    """One scene switch as it happened (or did not): what the dashboard and the as-run log show."""
+
+    scene: str
+    key: str
+    reason: str  # boundary | retry | reconnect | operator
+    boundary_at: datetime
+    requested_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    request_delay: timedelta | None = None  # boundary -> request sent
+    confirm_delay: timedelta | None = None  # boundary -> OBS's confirming event
+    outcome: SwitchOutcome = SwitchOutcome.PENDING
+    attempts: int = 0
+    error: str | None = None
+    transition: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is SwitchOutcome.CONFIRMED
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    action: ObsAction
+    key: str
+    outcome: str  # done | already_done | skipped | failed | cancelled
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ObsStatus:
+    """A snapshot of everything the dashboard's OBS panel shows. Compare with `!=`."""
+
+    state: ObsState
+    url: str | None = None
+    mode: ObsMode = ObsMode.LIVE
+    auto_switch: bool = True
+    override: bool = False  # someone switched by hand; not fought until the next boundary
+    desired_scene: str | None = None  # what the live slot wants
+    program_scene: str | None = None
+    preview_scene: str | None = None
+    studio_mode: bool | None = None
+    streaming: bool | None = None  # None: unknown (never connected)
+    recording: bool | None = None
+    last_switch: SwitchRecord | None = None
+    alarm: str | None = None  # a switch that failed for good: shown until fixed
+    last_error: str | None = None
+    reconnect_attempt: int = 0
+    next_retry_at: datetime | None = None  # clock instant of the next connection attempt
+    obs_version: str | None = None
+    connected_since: datetime | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.state is ObsState.CONNECTED
