@@ -5,7 +5,7 @@ would host them), at the dashboard's refresh rate:
 
 (a) CPU: process CPU time over `--seconds` of a live slot (the keynote of a
     dry run started at 15:40), against a bare Textual app that only updates a
-    Digits clock at the same rate; the ratio should be <= 1.5.
+    Digits clock at the same rate and at 4 Hz; each ratio should be <= 1.5.
 (b) First frame: from spawning `timekeeper run ... --dry-run` to its first
     painted screen (the REHEARSAL banner appearing on the terminal); < 1 s.
 (c) Peak memory: the dashboard's resident set (ru_maxrss); < 80 MB.
@@ -88,7 +88,8 @@ def run_in_pty(argv: list[str], marker: bytes, seconds: float, quit_keys: bytes)
         cpu = _cpu_seconds(proc.pid) - cpu0
         for key in quit_keys:
             os.write(master, bytes([key]))
-            _drain(master, time.monotonic() + 0.3)
+            _drain(master, time.monotonic() + 0.6)  # a person's pace: past the burst guard and
+            # the dialog's 300 ms arming
         usage = _reap(proc, master)
     finally:
         if proc.returncode is None:
@@ -118,14 +119,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bare_app() -> None:
+def bare_app(hz: float) -> None:
     """The baseline: a Textual app that only shows a Digits clock at the dashboard's rate."""
     from textual.app import App, ComposeResult
     from textual.binding import Binding
     from textual.widgets import Digits, Label
 
     from timekeeper.core.clock import SystemClock
-    from timekeeper.ui.app import REFRESH_HZ
 
     clock = SystemClock()
 
@@ -137,7 +137,7 @@ def bare_app() -> None:
             yield Digits(id="clock")
 
         def on_mount(self) -> None:
-            self.set_interval(1 / REFRESH_HZ, self.tick)
+            self.set_interval(1 / hz, self.tick)
 
         def tick(self) -> None:
             self.query_one(Digits).update(f"{clock.now():%H:%M:%S}")
@@ -153,11 +153,13 @@ def main() -> int:
     parser.add_argument(
         "--no-speaker", action="store_true", help="without the speaker-screen server (--port 0)"
     )
-    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.bare:
-        bare_app()
+    if args.bare is not None:
+        bare_app(args.bare)
         return 0
+    from timekeeper.ui.app import REFRESH_HZ
+
     python = sys.executable
     port = "0" if args.no_speaker else str(_free_port())  # as the operator runs it: served
     dashboard = [
@@ -166,15 +168,26 @@ def main() -> int:
     ]  # fmt: skip
     print(f"dashboard: {' '.join(dashboard[1:])}  ({COLS}x{ROWS}, {args.seconds:g} s)", flush=True)
     dash = run_in_pty(dashboard, b"REHEARSAL", args.seconds, b"qy")
-    print(f"bare clock: Textual + Digits at the same rate ({args.seconds:g} s)", flush=True)
-    bare = run_in_pty([python, __file__, "--bare"], b"BARE CLOCK", args.seconds, b"q")
+    print(f"bare clock: Textual + Digits at {REFRESH_HZ:g} Hz ({args.seconds:g} s)", flush=True)
+    bare = run_in_pty(
+        [python, __file__, "--bare", str(REFRESH_HZ)], b"BARE CLOCK", args.seconds, b"q"
+    )
+    print(f"bare clock: Textual + Digits at 4 Hz ({args.seconds:g} s)", flush=True)
+    bare4 = run_in_pty([python, __file__, "--bare", "4"], b"BARE CLOCK", args.seconds, b"q")
     ratio = dash.cpu / bare.cpu if bare.cpu > 0 else float("inf")
+    ratio4 = dash.cpu / bare4.cpu if bare4.cpu > 0 else float("inf")
     rows = [
         (
-            "(a) CPU ratio dashboard / bare Digits clock",
+            f"(a) CPU dashboard / bare clock at {REFRESH_HZ:g} Hz",
             f"{ratio:.2f}  ({dash.cpu:.2f} s vs {bare.cpu:.2f} s CPU)",
             f"<= {TARGET_RATIO}",
             ratio <= TARGET_RATIO,
+        ),
+        (
+            "(a') CPU dashboard / bare clock at 4 Hz",
+            f"{ratio4:.2f}  ({dash.cpu:.2f} s vs {bare4.cpu:.2f} s CPU)",
+            f"<= {TARGET_RATIO}",
+            ratio4 <= TARGET_RATIO,
         ),
         (
             "(b) command to first frame",

@@ -62,7 +62,7 @@ def programme(
 
 
 def webinar() -> Programme:
-    """The worked example of TIMING.md (operator starts the show)."""
+    """The worked example of docs/timing.md (operator starts the show)."""
     return programme(
         [
             slot("welcome", "10:00", 5),

@@ -137,7 +137,7 @@ def test_next_now_pulls_the_next_slot_forward() -> None:
     status = evaluate(state, at("16:00"))
     assert status.live is not None and status.live.slot.id == "panel"
     assert status.slots[1].actual_end == at("16:00")
-    # an early finish does not pull the next soft slot forward (TIMING.md rule 1)
+    # an early finish does not pull the next soft slot forward (docs/timing.md rule 1)
     assert status.next is not None and status.next.expected_start == at("17:10")
     assert status.over_under == timedelta(0)
     assert status.countdown is not None and status.countdown.deadline == at("17:00")

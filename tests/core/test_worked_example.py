@@ -1,4 +1,4 @@
-"""TIMING.md's worked example, row by row: the engine must read exactly like the table."""
+"""docs/timing.md's worked example, row by row: the engine must read exactly like the table."""
 
 from __future__ import annotations
 

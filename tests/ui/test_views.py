@@ -103,3 +103,23 @@ def test_event_lines_read_as_sentences() -> None:
     assert eventtext.notice_text("speaker_server_failed", {"error": "port 8765 is in use"}) == (
         "Speaker server failed: port 8765 is in use"
     )
+
+
+def test_one_rounding_rule_for_instants_and_deltas() -> None:
+    """15:31:00.4 against 15:30 reads 15:31:00 and +1:00 on the dashboard and in the report."""
+    from datetime import timedelta as _td
+
+    from tests.factories import AMS as _AMS
+    from tests.factories import at as _at
+    from timekeeper.asrun.report import text as report_text
+    from timekeeper.ui import format as _fmt
+
+    started = _at("15:31:00") + _td(milliseconds=400)
+    delta = started - _at("15:30:00")
+    assert _fmt.hms(started, _AMS) == "15:31:00"
+    assert _fmt.signed(delta) == "+1:00"
+    assert report_text.signed(delta) == "+1:00"
+    early = _at("15:29:00") + _td(milliseconds=400)  # shown 15:29:00: one minute early
+    assert _fmt.hms(early, _AMS) == "15:29:00"
+    assert _fmt.signed(early - _at("15:30:00")) == "−1:00"
+    assert report_text.signed(early - _at("15:30:00")) == "-1:00"

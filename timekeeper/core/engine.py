@@ -5,7 +5,7 @@ transition due up to `now` (each at its own exact instant) and returns the
 events it produced; `apply(state, action, now)` does the same and then the
 operator's action; `evaluate(state, now)` forecasts planned/expected/actual
 times for every slot. The words (planned, expected, actual, deadline,
-over/under, phase) are those of TIMING.md.
+over/under, phase) are those of docs/timing.md.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def new_show(programme: Programme, now: datetime) -> ShowState:
 
 
 def slot_deadline(slot: Slot, record: SlotRecord) -> datetime:
-    """Actual start + planned duration + extensions (TIMING.md "deadline")."""
+    """Actual start + planned duration + extensions (docs/timing.md "deadline")."""
     assert record.actual_start is not None
     return record.actual_start + slot.duration + record.adjustment
 

@@ -480,7 +480,7 @@ def format_remaining(remaining: timedelta) -> str:
 
 
 def phase_of(times: Times, now: datetime) -> str:
-    """TIMING.md's phase: overtime past the deadline, danger/warning from their instants."""
+    """docs/timing.md's phase: overtime past the deadline, danger/warning from their instants."""
     if now > times.deadline:
         return "overtime"
     if now >= times.danger_at:

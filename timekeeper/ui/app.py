@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import timedelta
 from functools import partial
 
 from textual import events
@@ -30,7 +31,10 @@ from timekeeper.ui.screens.operator import COMMANDS, OperatorScreen
 from timekeeper.ui.undo import Undo, UndoBook
 from timekeeper.ui.views import ShowInfo
 
-REFRESH_HZ = 8.0  # frames per second: the display is never more than 1/8 s behind the clock
+REFRESH_HZ = 8.0  # the old fixed rate, kept as the benchmark's reference
+MIN_FRAME = 0.05  # real seconds: at most 20 frames a second, however fast a rehearsal runs
+MAX_FRAME = 0.5  # real seconds: the OBS panel (polled, not evented) is never staler than this
+BOUNDARY_SLACK = 0.002  # real seconds after a displayed second begins, so it reads the new one
 ObsStatusProvider = Callable[[], object]
 Runner = Callable[[], Awaitable[None]]
 
@@ -96,13 +100,31 @@ class TimekeeperApp(App[None]):
     def on_mount(self) -> None:
         self.session.subscribe(self._on_events)
         self.refresh_status()
-        self.set_interval(1 / self._refresh_hz, self.refresh_status)
+        if self._refresh_hz > 0:
+            self._schedule_frame()
         self.run_worker(self._runner(), name="show", exit_on_error=False)
         self._flush_warnings()
         self.call_after_refresh(self.first_frame.set)
 
     def on_unmount(self) -> None:
         self.session.unsubscribe(self._on_events)
+
+    def _schedule_frame(self) -> None:
+        """The next frame at the show clock's next displayed second (not at a fixed rate).
+
+        A countdown changes once a displayed second; at x10 that is ten times a real
+        second. Events (a boundary, an action) repaint at once through `_on_events`.
+        """
+        clock = self.session.clock
+        now = clock.now()
+        nxt = now.replace(microsecond=0) + timedelta(seconds=1)
+        wait = clock.real_seconds_until(nxt) + BOUNDARY_SLACK
+        self.set_timer(min(max(wait, MIN_FRAME), MAX_FRAME), self._frame)
+
+    def _frame(self) -> None:
+        self.refresh_status()
+        if self.is_running:
+            self._schedule_frame()
 
     def refresh_status(self) -> None:
         """One frame: the Status from the clock, handed down (never counted from ticks)."""

@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 
 from timekeeper.asrun.report.model import SlotRow
 from timekeeper.core.programme import Programme
+from timekeeper.core.seconds import whole
 
 ZERO = timedelta(0)
 
 
 def duration(value: timedelta) -> str:
-    """H:MM:SS or M:SS, rounded to the second; a minus sign when negative."""
-    total = round(value.total_seconds())
+    """H:MM:SS or M:SS in whole seconds floored, as the dashboard reads it (`core.seconds`):
+    a start at 15:31:00.4 against 15:30 is +1:00 in both; a minus sign when negative."""
+    total = whole(value)
     sign = "-" if total < 0 else ""
     hours, rest = divmod(abs(total), 3600)
     minutes, seconds = divmod(rest, 60)
