@@ -131,6 +131,10 @@ async def test_recording_starts_exactly_once_across_a_reconnect(
     await asyncio.sleep(0.5)
     assert (await ctl.run_action(ObsAction.STOP_RECORDING, "s1:on_end")).outcome == "done"
     await rec.wait_for("record_stopped", timeout=10)
+    # OBS sends the STOPPED event a moment before GetRecordStatus agrees when it is busy
+    deadline = time.monotonic() + 3
+    while real_obs.request("GetRecordStatus")["outputActive"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     assert real_obs.request("GetRecordStatus")["outputActive"] is False
     new = set(real_obs.recordings.iterdir()) - before
     assert len(new) == 1, new
