@@ -33,7 +33,7 @@ from timekeeper.ui.views import ShowInfo
 
 REFRESH_HZ = 8.0  # the old fixed rate, kept as the benchmark's reference
 MIN_FRAME = 0.05  # real seconds: at most 20 frames a second, however fast a rehearsal runs
-MAX_FRAME = 0.5  # real seconds: the OBS panel (polled, not evented) is never staler than this
+MAX_FRAME = 1.0  # real seconds: the OBS panel (polled, not evented) is never staler than this
 BOUNDARY_SLACK = 0.002  # real seconds after a displayed second begins, so it reads the new one
 ObsStatusProvider = Callable[[], object]
 Runner = Callable[[], Awaitable[None]]
@@ -169,6 +169,8 @@ class TimekeeperApp(App[None]):
         now = self.session.clock.now()
         local = now.astimezone(self.session.programme.tz)
         self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")])
+        if self.is_running:
+            self.refresh_status()  # an OBS change is shown at once, not at the next frame
 
     def _flush_warnings(self) -> None:
         for text in self._warnings:
