@@ -85,6 +85,11 @@ class Rig:
         """An OBS director event, as a plain dict on the log."""
         self.run.log.append({"event": event, "at": self.clock.now(), **fields})
 
+    def crash(self) -> None:
+        """The process dies: nothing more is written, and its lock on the log dies with it."""
+        if self.run.log.lock is not None:
+            self.run.log.lock.release()
+
     def wait_real(self, seconds: float) -> None:
         """Real time passes with nobody running (a crash): the show clock is not moved."""
         self.real.advance(timedelta(seconds=seconds))

@@ -304,6 +304,7 @@ def test_an_unwritable_place_when_resuming_loses_nothing(
         return real_open(path, flags, mode)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "open", refuse_append)
+    rig.crash()
     with pytest.raises(LogLocationError, match=r"read-only.*--log PATH"):
         Rig(prog, at("15:41"), real=rig.real)
     assert rig.path.read_bytes() == before

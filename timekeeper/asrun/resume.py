@@ -15,9 +15,12 @@ resuming in `recover`; their names stay importable from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from timekeeper.asrun.lock import LogLock
 from timekeeper.asrun.log import (
     AsRunLog,
     HealthListener,
@@ -140,7 +143,7 @@ def start_run(
     make_clock: ClockFactory = SimulatedClock,
     autopilot: bool = False,
 ) -> RunStart:
-    """Open the run's log, resuming the event's last run unless it ended or `fresh` is set.
+    """Lock and open the run's log, resuming the event's last run unless it ended or `fresh` is set.
 
     A run whose show ended is kept and a new one starts in NAME-2.jsonl (then
     -3, ...); `fresh` does the same whatever state the last run is in. Raises
@@ -152,20 +155,26 @@ def start_run(
     latest = latest_in_series(base)
     notes: list[str] = []
     if latest is not None and not fresh:
-        contents = read_log(latest[0])
-        if not contents.ended:
-            _check_kind(contents, mode, rehearsal)
-            return _resume_run(
-                contents,
-                programme,
-                clock,
-                real_clock,
-                mode,
-                rehearsal,
-                on_health,
-                make_clock,
-                autopilot,
-            )
+        # before reading: a second run of a log in use is refused at once, reading nothing
+        lock = LogLock.acquire(latest[0], real_clock.now())
+        with _released_on_error(lock):
+            contents = read_log(latest[0])
+            if not contents.ended:
+                _check_kind(contents, mode, rehearsal)
+                run = _resume_run(
+                    contents,
+                    programme,
+                    clock,
+                    real_clock,
+                    mode,
+                    rehearsal,
+                    on_health,
+                    make_clock,
+                    autopilot,
+                )
+                run.log.lock = lock
+                return run
+        lock.release()
         notes.append(f"the run logged in {latest[0].name} ended; this is a new run (kept)")
     path = next_in_series(base)
     if fresh and latest is not None:
@@ -173,8 +182,20 @@ def start_run(
     header = RunHeader.for_run(
         programme, path, clock=clock, real_clock=real_clock, mode=mode, rehearsal=rehearsal
     )
-    log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
+    lock = LogLock.acquire(path, real_clock.now())
+    with _released_on_error(lock):
+        log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
+    log.lock = lock
     return RunStart(log, new_show(programme, header.started_at), clock, None, tuple(notes))
+
+
+@contextmanager
+def _released_on_error(lock: LogLock) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        lock.release()
+        raise
 
 
 def _check_kind(contents: LogContents, mode: str, rehearsal: bool) -> None:
