@@ -96,3 +96,29 @@ def test_a_live_run_with_the_same_log_file_is_refused_before_anything_else(
         assert not [r for r in records if r.get("record") == "resume"]
     finally:
         first.close()
+
+
+def test_two_runs_on_one_obs_each_warn_of_the_other_and_log_it(
+    obs: ObsUnderTest, tmp_path: Path
+) -> None:
+    """Not the same log (each its own --log), but the same OBS: both say so, and log it."""
+    prog = write_programme(tmp_path / "show.yaml", obs.url, [SlotSpec("Opening", 60, "Intro")])
+    env = environment({PASSWORD_ENV: obs.password})
+    first = Run(run_argv(prog.path, tmp_path / "a.jsonl"), env)
+    second: Run | None = None
+    try:
+        first.wait_for("obs_connected", timeout=30)
+        second = Run(run_argv(prog.path, tmp_path / "b.jsonl"), env)
+        _, seen_by_second = second.wait_for("other_timekeeper", timeout=30)
+        _, seen_by_first = first.wait_for("other_timekeeper", timeout=30)
+        assert seen_by_second["pid"] == first.pid and seen_by_first["pid"] == second.pid
+        host = socket.gethostname()
+        assert f"another timekeeper ({host}, {first.pid}) drives this OBS" in str(
+            seen_by_second["message"]
+        )
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
+    logged = [r for r in read_jsonl(tmp_path / "a.jsonl") if r.get("event") == "other_timekeeper"]
+    assert second is not None and [r["pid"] for r in logged] == [second.pid]

@@ -17,8 +17,9 @@ This module only composes the parts, each owning one responsibility:
 `connection.ConnectionSupervisor` (connect, backoff, heartbeat, re-sync),
 `switcher.SceneSwitcher` (switch state machine, confirmation, retries, hand
 overrides), `outputs.OutputActions` (once-only stream/record actions),
-`texts.TextSources` (throttled text sources) and `preview.StudioPreview`
-(studio mode and preview), over the shared `context.ObsContext`. It routes
+`texts.TextSources` (throttled text sources), `preview.StudioPreview`
+(studio mode and preview) and `announce.Announcer` (this run announced to
+OBS, other timekeepers heard), over the shared `context.ObsContext`. It routes
 OBS's events to them and keeps the public API; the data it reports lives in
 `status` (and is importable from here too).
 """
@@ -35,11 +36,13 @@ from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
+from timekeeper.obs.announce import ANNOUNCE_INTERVAL, Announcer, Sleep
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions
 from timekeeper.obs.port import (
+    CustomEvent,
     Disconnected,
     ExitStarted,
     ObsPort,
@@ -57,6 +60,7 @@ from timekeeper.obs.status import (
     ObsState,
     ObsStatus,
     RetryPolicy,
+    RunIdentity,
     SwitchOutcome,
     SwitchPolicy,
     SwitchRecord,
@@ -74,6 +78,7 @@ __all__ = [
     "ObsState",
     "ObsStatus",
     "RetryPolicy",
+    "RunIdentity",
     "SwitchOutcome",
     "SwitchPolicy",
     "SwitchRecord",
@@ -105,6 +110,9 @@ class ObsController:
         heartbeat_interval: float = 5.0,
         override_settle: float = 0.25,
         rng: random.Random | None = None,
+        announce: RunIdentity | None = None,
+        announce_interval: float = ANNOUNCE_INTERVAL,
+        announce_sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._port = port
         status = ObsStatus(
@@ -131,6 +139,11 @@ class ObsController:
             on_studio=self._preview.on_connected,
             on_connected=self._resync,
             on_lost=self._switcher.connection_lost,
+        )
+        self._announcer = (
+            Announcer(ctx, announce, interval=announce_interval, sleep=announce_sleep)
+            if announce is not None
+            else None
         )
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -181,6 +194,8 @@ class ObsController:
         self._ctx.stopping = False
         self._unsubscribe = self._port.subscribe(self._on_port_event)
         self._connection.start()
+        if self._announcer is not None:
+            self._announcer.start()
 
     async def stop(self) -> None:
         """Stop everything, close the connection, resolve whatever is still pending."""
@@ -311,6 +326,8 @@ class ObsController:
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
+        if self._announcer is not None:
+            self._announcer.announce_now()
 
     def _on_port_event(self, event: PortEvent) -> None:
         try:
@@ -332,6 +349,9 @@ class ObsController:
                 self._outputs.on_record_state(state, path)
             case ExitStarted():
                 self._ctx.emit(ev.ObsExiting)
+            case CustomEvent(data=data):
+                if self._announcer is not None:
+                    self._announcer.on_custom_event(data)
             case Disconnected(code=code, reason=reason, by_client=by_client):
                 if not by_client:
                     self._connection.connection_lost(

@@ -15,7 +15,7 @@ from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsSettings
 from timekeeper.obs import events as ev
 from timekeeper.obs.controller import ObsController
-from timekeeper.obs.status import ObsMode
+from timekeeper.obs.status import ObsMode, RunIdentity
 
 
 def build_controller(
@@ -27,6 +27,7 @@ def build_controller(
     on_event: Callable[[ev.ObsEvent], None] | None = None,
     mode: ObsMode = ObsMode.LIVE,
     done_keys: Iterable[str] = (),
+    announce: RunIdentity | None = None,
 ) -> ObsController:
     """The controller for a programme's `obs:` settings (not configured -> a no-op controller)."""
     if not settings.configured and url_override is None:
@@ -41,4 +42,5 @@ def build_controller(
         mode=mode,
         studio_mode=settings.studio_mode,
         done_keys=done_keys,
+        announce=announce,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from timekeeper.errors import ObsRequestError
 
@@ -125,6 +125,13 @@ class ExitStarted:
 
 
 @dataclass(frozen=True)
+class CustomEvent:
+    """Another obs-websocket client's BroadcastCustomEvent (our own come back too)."""
+
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Disconnected:
     """An identified connection ended, for whatever reason (also after `close()`)."""
 
@@ -140,6 +147,7 @@ PortEvent = (
     | StreamStateChanged
     | RecordStateChanged
     | ExitStarted
+    | CustomEvent
     | Disconnected
 )
 EventHandler = Callable[[PortEvent], None]
@@ -285,4 +293,8 @@ class ObsPort(Protocol):
 
     async def stop_record(self) -> None:
         """Stop recording; ObsRequestError 501 if not recording."""
+        ...
+
+    async def broadcast_custom_event(self, data: dict[str, Any]) -> None:
+        """Send `data` to every client of this OBS as a CustomEvent (changes nothing in OBS)."""
         ...

@@ -2,9 +2,10 @@
 
 Owns the plain, frozen data shared by the controller's parts and shown by the
 dashboard: `ObsState`, `ObsMode`, `SwitchOutcome`, the `RetryPolicy` and
-`SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results
-and the `ObsStatus` snapshot. No behaviour beyond small derived properties: it
-must not talk to OBS, read the clock or hold mutable state.
+`SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results,
+the `RunIdentity` a run announces itself with and the `ObsStatus` snapshot.
+No behaviour beyond small derived properties: it must not talk to OBS, read
+the clock or hold mutable state.
 """
 
 from __future__ import annotations
@@ -111,6 +112,27 @@ class ActionRecord:
 
 
 @dataclass(frozen=True)
+class RunIdentity:
+    """A `timekeeper run` as it announces itself to OBS (see `announce`): who, where, what."""
+
+    run_id: str
+    host: str
+    pid: int
+    title: str  # the programme's event title
+    mode: str  # an ObsMode value
+
+    @property
+    def drives(self) -> bool:
+        """A dry run only watches; a live show or a dress rehearsal drives OBS."""
+        return self.mode != ObsMode.DRY_RUN.value
+
+    def describe(self) -> str:
+        """The words of the panel: "another timekeeper (stage-pc, 4242) drives this OBS"."""
+        verb = "drives this OBS" if self.drives else "watches this OBS (dry run)"
+        return f"another timekeeper ({self.host}, {self.pid}) {verb}"
+
+
+@dataclass(frozen=True)
 class ObsStatus:
     """A snapshot of everything the dashboard's OBS panel shows. Compare with `!=`."""
 
@@ -132,6 +154,7 @@ class ObsStatus:
     next_retry_at: datetime | None = None  # clock instant of the next connection attempt
     obs_version: str | None = None
     connected_since: datetime | None = None
+    others: tuple[RunIdentity, ...] = ()  # other timekeepers heard on this OBS, first heard first
 
     @property
     def connected(self) -> bool:

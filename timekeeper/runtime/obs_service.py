@@ -16,6 +16,7 @@ from datetime import datetime
 
 from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
+from timekeeper.obs.announce import this_run
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
 from timekeeper.runtime.director import ObsDirector, obs_record
@@ -61,6 +62,7 @@ class ObsService:
             on_event=self._on_event,
             mode=OBS_MODES[session.run_mode],
             done_keys=done_keys,
+            announce=this_run(session.programme.event.title, OBS_MODES[session.run_mode].value),
         )
         self.director = ObsDirector(session, self.controller)
         self._preflight: asyncio.Task[None] | None = None

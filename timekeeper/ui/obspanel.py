@@ -35,6 +35,8 @@ def describe_obs(status: ObsStatus) -> ObsView:
         lines.append(("DRESS: scenes only, no stream", WARN))
     if not status.auto_switch:
         lines.append(("AUTO SWITCH OFF (a: on)", BAD))
+    for other in status.others:  # one show, one driver: say so while another is heard
+        lines.append((f"⚠ {other.describe()}", BAD if other.drives else WARN))
     lines.append(_program(status))
     lines.append(_outputs(status))
     if status.alarm:

@@ -37,6 +37,7 @@ ALARMS = {
     "action_failed",
     "text_failed",
     "obs_error",
+    "other_timekeeper",
 }
 ACTION_DONE = {"action_done"}
 
