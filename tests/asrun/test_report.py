@@ -285,6 +285,30 @@ def test_a_log_that_ends_mid_show(tmp_path: Path) -> None:
     )
 
 
+def test_two_runs_interleaved_in_one_log_are_a_warning_not_a_silent_drop(
+    tmp_path: Path,
+) -> None:
+    """The issue's case, as an older timekeeper (no lock) let it happen: a second run resumed
+    the log while the first went on writing; their sequence numbers collide."""
+    prog = on_disk(seed(), tmp_path)
+    first = Rig(prog, at("15:25"))
+    play(first, "15:50")
+    first.crash()  # its lock is gone, but the process goes on writing: no lock in the old days
+    second = Rig(prog, at("15:50"), real=first.real)
+    first.act(K.EXTEND, 5)  # seq n on the first run's count ...
+    second.act(K.NEXT)  # ... and seq n again on the second's
+    first.to("16:00")
+    contents = read_log(first.path)
+    seqs = [r["seq"] for r in contents.records]
+    assert len(seqs) > len(set(seqs))  # the records are kept, duplicates and all
+    report = build_report(contents, prog)
+    [interleaved] = [w for w in report.warnings if "two runs wrote this log" in w]
+    assert "interleaved" in interleaved and "may be wrong" in interleaved
+    assert {"extend", "next"} <= {a.kind for a in report.actions}  # neither run's action lost
+    text = render(report, prog)
+    assert "## Warnings" in text and "two runs wrote this log at the same time" in text
+
+
 def test_a_changed_programme_is_a_warning(tmp_path: Path) -> None:
     path, prog = webinar_live(tmp_path)
     report = build_report(read_log(path), replace(prog, digest="0" * 64))
