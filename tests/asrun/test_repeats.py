@@ -116,3 +116,45 @@ def test_different_subjects_and_recoveries_keep_series_apart() -> None:
     fresh = repeats.feed({"event": "scene_switch_failed", "scene": "Panel"}, now)
     assert fresh is not None and fresh.count == 1
     assert repeats.feed({"event": "resume"}, now) is None  # its own story: never merged
+
+
+def test_the_live_event_log_shows_the_first_updates_one_line_and_sums_up() -> None:
+    from timekeeper.asrun.repeats import EventLogRepeats
+
+    log = EventLogRepeats(seed().tz)
+    show, real = at("15:29:10"), at("09:00")
+    shown = []
+    for n in range(77):
+        data = {"error": REFUSED, "attempt": n + 1, "source": "obs"}
+        instant = show + timedelta(seconds=111) * n
+        shown += log.shown("obs_connect_failed", data, instant, real + timedelta(seconds=11) * n)
+    first, *repeats = shown
+    assert first.event == "obs_connect_failed" and not first.update
+    assert len(repeats) == 76 and all(s.update and s.event == "repeated" for s in repeats)
+    assert {s.data["series"] for s in shown} == {first.data["series"]}  # one line, updated
+    assert repeats[-1].data["message"] == f"OBS unreachable since 15:29:10, 77 attempts: {REFUSED}"
+    back = log.shown("obs_connected", {"source": "obs"}, at("17:52"), real + timedelta(hours=1))
+    summary, connected = back
+    assert (summary.event, summary.update, summary.data["count"]) == ("repeated", False, 77)
+    assert summary.data["series"] == first.data["series"]
+    assert summary.data["message"] == f"OBS unreachable 15:29:10–17:49:46, 77 attempts: {REFUSED}"
+    assert connected.event == "obs_connected"
+    assert log.flush() == []  # nothing left open
+
+
+def test_a_series_still_repeating_when_the_run_ends_is_summed_up() -> None:
+    from timekeeper.asrun.repeats import EventLogRepeats
+
+    log = EventLogRepeats(seed().tz)
+    for n in range(3):
+        log.shown(
+            "obs_connect_failed",
+            {"error": REFUSED},
+            at("15:00") + timedelta(seconds=n),
+            at("09:00"),
+        )
+    [summary] = log.flush()
+    assert summary.data["count"] == 3 and not summary.update
+    single = EventLogRepeats(seed().tz)
+    single.shown("obs_connect_failed", {"error": REFUSED}, at("15:00"), at("09:00"))
+    assert single.flush() == []  # one alarm is its own line already

@@ -14,15 +14,18 @@ between recovered from it (`obs_connected` ends a connection outage,
 `scene_switch_confirmed` a switch failure, ...). Alarms that are each their
 own story (a restart, a log write error, another timekeeper) never merge.
 
-This module owns that rule (`Repeats`, `Series`) and the words of a series
-(`Series.text`). It reads records as plain dicts and never the clock.
+This module owns that rule (`Repeats`, `Series`), the words of a series
+(`Series.text`) and what the live event log shows of it (`EventLogRepeats`:
+the first alarm as it comes, its repeats as one line updated in place, a
+`repeated` summary when the series ends). It reads records as plain dicts and
+never the clock: times are passed in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 GAP = timedelta(minutes=10)  # repeats further apart than this start a new line
@@ -152,3 +155,67 @@ class Repeats:
 
 def _words(kind: str) -> str:
     return kind.replace("_", " ").replace("obs", "OBS")
+
+
+# ---------------------------------------------------------------- the live event log
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the event log shows of a record: a line (`update`: one that replaces the line of
+    its `series`, which a dashboard does in place and a JSON-lines stream leaves out)."""
+
+    event: str
+    data: dict[str, Any]
+    update: bool = False
+
+
+class EventLogRepeats:
+    """The live side of the rule: the first alarm of a series is shown as it comes; its
+    repeats update one line ("OBS unreachable since 15:29:10, 12 attempts"); when the series
+    ends (a recovery, a long silence, the end of the run) one `repeated` line sums it up."""
+
+    def __init__(self, tz: tzinfo, gap: timedelta = GAP) -> None:
+        self.tz = tz
+        self._repeats = Repeats(gap)
+
+    def shown(
+        self, event: str, data: Mapping[str, Any], at: datetime, real: datetime
+    ) -> list[Shown]:
+        record = {**data, "event": event}
+        out = [self._summary(s) for s in self._repeats.expire(real)]
+        out += [self._summary(s) for s in self._repeats.closing(record)]
+        series = self._repeats.feed(record, at, alarm_reason(data), real)
+        if series is None:
+            return [*out, Shown(event, dict(data))]
+        if series.count == 1:
+            return [*out, Shown(event, {**data, "series": series.series_id})]
+        since = f"since {self._hms(series.first)}"
+        return [*out, Shown("repeated", self._fields(series, series.text(since)), update=True)]
+
+    def flush(self) -> list[Shown]:
+        """The series still open with repeats, summed up (the run is ending)."""
+        return [self._summary(s) for s in self._repeats.open_series()]
+
+    def _summary(self, series: Series) -> Shown:
+        first, last = self._hms(series.first), self._hms(series.last)
+        span = first if first == last else f"{first}–{last}"
+        return Shown("repeated", self._fields(series, series.text(span)))
+
+    def _fields(self, series: Series, message: str) -> dict[str, Any]:
+        return {
+            "of": series.kind,
+            "series": series.series_id,
+            "count": series.count,
+            "first_at": series.first.astimezone(self.tz).isoformat(),
+            "last_at": series.last.astimezone(self.tz).isoformat(),
+            "message": message,
+        }
+
+    def _hms(self, at: datetime) -> str:
+        return f"{at.astimezone(self.tz):%H:%M:%S}"
+
+
+def alarm_reason(data: Mapping[str, Any]) -> str:
+    """Why an alarm happened, for a series' words (its subject is named apart)."""
+    return next((str(data[k]) for k in ("error", "reason", "comment", "text") if data.get(k)), "")

@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 
 import pendulum
 
+from timekeeper.asrun.repeats import EventLogRepeats
 from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.engine import ShowEvent
@@ -49,6 +50,7 @@ DEFAULT_PORT = 8765
 DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
 DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show
 TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_REAL = SystemClock()  # the gap between repeats of an alarm is real time
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Notice:
 
     event: str
     data: Mapping[str, object]
+    update: bool = False  # only updates the line of a repeated alarm (headless skips it)
 
     def to_json(self) -> dict[str, object]:
         return {"at": self.data.get("at"), "event": self.event, **self.data}
@@ -123,10 +126,12 @@ class Runtime:
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
     diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
 
-    def notice(self, event: str, **data: object) -> None:
+    repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
+
+    def notice(self, event: str, *, update: bool = False, **data: object) -> None:
         """Tell the front end (a dashboard log line, a headless JSON line)."""
         now = self.session.clock.now().astimezone(self.programme.tz)
-        note = Notice(event, {"at": now.isoformat(), **data})
+        note = Notice(event, {"at": now.isoformat(), **data}, update)
         for listener in list(self.listeners):
             listener(note)
 
@@ -135,10 +140,18 @@ class Runtime:
         if self.asrun is not None:
             self.asrun.log.append(dict(record))
         event = str(record.get("event", "record"))
-        if _routine(event, record):
+        if event == "text_set":
             return  # logged; the OBS panel shows it, the front end need not repeat it
         data = {k: v for k, v in record.items() if k not in ("event", "at")}
-        self.notice(event, source="obs", **data)
+        if self.repeats is None:
+            self.repeats = EventLogRepeats(self.programme.tz)
+        for shown in self.repeats.shown(event, data, self.session.clock.now(), _REAL.now()):
+            self.notice(shown.event, update=shown.update, source="obs", **shown.data)
+
+    def flush_repeats(self) -> None:
+        """The run ends: sum up the alarms still repeating (one `repeated` line each)."""
+        for shown in self.repeats.flush() if self.repeats is not None else []:
+            self.notice(shown.event, source="obs", **shown.data)
 
     def log_health(self, health: LogHealth) -> None:
         """The as-run log could not write (disk full, removed): say so loudly, keep the show."""
@@ -225,6 +238,7 @@ class Runtime:
                     await service.stop()
                 except Exception as exc:  # one failing stop must not keep the others running
                     self.notice(f"{service.name}_stop_failed", error=str(exc))
+            self.flush_repeats()
 
     async def serve(self) -> None:
         """The show with its services, until the last slot has ended."""
@@ -236,16 +250,6 @@ def _secret_variables(programme: Programme) -> list[str]:
     """The environment variables whose values must never be written anywhere."""
     names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
     return [name for name in names if name]
-
-
-def _routine(event: str, record: Mapping[str, object]) -> bool:
-    """OBS records too frequent for the front end: text updates, repeated connect failures."""
-    if event == "text_set":
-        return True
-    attempt = record.get("attempt")
-    if event == "obs_connect_failed" and isinstance(attempt, int):
-        return attempt > 1 and attempt % 10 != 0
-    return False
 
 
 # ---------------------------------------------------------------- services
@@ -502,7 +506,7 @@ async def run_headless(runtime: Runtime, stream: IO[str]) -> int:
     out = JsonLines(stream, stop.set)
     out.write(runtime.run_started())
     runtime.session.subscribe(partial(out.events, tz=runtime.programme.tz))
-    runtime.listeners.append(lambda note: out.write(note.to_json()))
+    runtime.listeners.append(lambda note: None if note.update else out.write(note.to_json()))
     runtime.announce_log()
     loop = asyncio.get_running_loop()
     caught: list[str] = []

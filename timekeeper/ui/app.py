@@ -168,7 +168,9 @@ class TimekeeperApp(App[None]):
                 self._flush_warnings()
         now = self.session.clock.now()
         local = now.astimezone(self.session.programme.tz)
-        self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")])
+        series = data.get("series")  # a repeated alarm: its repeats update one line
+        key = str(series) if series is not None else None
+        self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")], key)
         if self.is_running:
             self.refresh_status()  # an OBS change is shown at once, not at the next frame
 

@@ -97,6 +97,8 @@ def notice_text(event: str, data: Mapping[str, object]) -> str:
     """A runtime notice (a service started or failed) as a log line."""
     if event == "speaker_server" and "url" in data:
         return f"Speaker screens at {data['url']}"
+    if event == "repeated" and data.get("message"):  # an alarm and its repeats, one line
+        return str(data["message"])
     if data.get("source") == "obs" and data.get("message"):
         return f"OBS: {data['message']}"
     detail = data.get("error") or data.get("message") or ""

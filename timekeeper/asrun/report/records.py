@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from timekeeper.asrun.repeats import Repeats
+from timekeeper.asrun.repeats import Repeats, alarm_reason
 from timekeeper.asrun.report.model import Interval, Line, Switches
 from timekeeper.asrun.report.text import hms
 from timekeeper.asrun.resume import ActionAt, instant
@@ -104,11 +104,6 @@ def switches(records: Iterable[Mapping[str, Any]]) -> Switches | None:
     return Switches(confirmed, failed, median, max(delays, default=None))
 
 
-def _reason(rec: Mapping[str, Any]) -> str:
-    """Why an alarm happened, for a series' words (its subject is named apart)."""
-    return next((str(rec[k]) for k in ("error", "reason", "comment", "text") if rec.get(k)), "")
-
-
 def _details(rec: Mapping[str, Any]) -> str:
     parts = [
         f"{key} {rec[key]}"
@@ -137,7 +132,7 @@ def alarms(prog: Programme, records: Iterable[Mapping[str, Any]]) -> list[Line]:
         if kind == "event" and (event in ALARMS or event.endswith("_failed")):
             words = event.replace("_", " ").replace("obs", "OBS")
             detail = _details(rec)
-            series = repeats.feed(rec, at, _reason(rec), instant(rec.get("real_at")))
+            series = repeats.feed(rec, at, alarm_reason(rec), instant(rec.get("real_at")))
             if series is not None and series.count > 1:
                 line = Line(series.first, event, series.text(), until=at, count=series.count)
                 out[where[series.series_id]] = line

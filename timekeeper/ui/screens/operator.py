@@ -127,6 +127,7 @@ class OperatorScreen(Screen[None]):
         self.speaker_url: str | None = None
         self._ready = False
         self._pending_log: list[Entry] = []
+        self._pending_keyed: dict[str, list[Entry]] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="header")
@@ -148,6 +149,9 @@ class OperatorScreen(Screen[None]):
         if self._pending_log:
             self.add_log(self._pending_log)
             self._pending_log = []
+        for key, keyed in self._pending_keyed.items():
+            self.add_log(keyed, key)
+        self._pending_keyed = {}
         if self.status is not None:
             self.show(self.status, self.obs)
 
@@ -177,9 +181,12 @@ class OperatorScreen(Screen[None]):
         if self._ready:
             self.query_one(LockBanner).view = (locked, dropped)
 
-    def add_log(self, lines: list[Entry]) -> None:
+    def add_log(self, lines: list[Entry], key: str | None = None) -> None:
+        """Log lines; `key` names a line that later ones replace (a repeated alarm)."""
         if self._ready:
-            self.query_one(EventLog).add(lines)
+            self.query_one(EventLog).add(lines, key)
+        elif key is not None:
+            self._pending_keyed[key] = lines  # before mount: only its latest state
         else:
             self._pending_log += lines
 
