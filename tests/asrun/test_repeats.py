@@ -125,15 +125,16 @@ def test_the_live_event_log_shows_the_first_updates_one_line_and_sums_up() -> No
     show, real = at("15:29:10"), at("09:00")
     shown = []
     for n in range(77):
-        data = {"error": REFUSED, "attempt": n + 1, "source": "obs"}
         instant = show + timedelta(seconds=111) * n
-        shown += log.shown("obs_connect_failed", data, instant, real + timedelta(seconds=11) * n)
+        data = {"error": REFUSED, "attempt": n + 1, "at": instant.isoformat()}
+        handled = instant + timedelta(seconds=1.5)  # a busy loop: the record's own instant counts
+        shown += log.shown("obs_connect_failed", data, handled, real + timedelta(seconds=11) * n)
     first, *repeats = shown
-    assert first.event == "obs_connect_failed" and not first.update
+    assert first.event == "obs_connect_failed" and not first.update and "at" not in first.data
     assert len(repeats) == 76 and all(s.update and s.event == "repeated" for s in repeats)
     assert {s.data["series"] for s in shown} == {first.data["series"]}  # one line, updated
     assert repeats[-1].data["message"] == f"OBS unreachable since 15:29:10, 77 attempts: {REFUSED}"
-    back = log.shown("obs_connected", {"source": "obs"}, at("17:52"), real + timedelta(hours=1))
+    back = log.shown("obs_connected", {}, at("17:52"), real + timedelta(hours=1))
     summary, connected = back
     assert (summary.event, summary.update, summary.data["count"]) == ("repeated", False, 77)
     assert summary.data["series"] == first.data["series"]

@@ -180,9 +180,13 @@ class EventLogRepeats:
         self._repeats = Repeats(gap)
 
     def shown(
-        self, event: str, data: Mapping[str, Any], at: datetime, real: datetime
+        self, event: str, data: Mapping[str, Any], now: datetime, real: datetime
     ) -> list[Shown]:
+        """What to show of an OBS record (its fields but `event` and `at` in `data`; `at`,
+        when the record has one, is its own instant, else `now`)."""
         record = {**data, "event": event}
+        at = _instant(data.get("at")) or now
+        data = {k: v for k, v in data.items() if k != "at"}
         out = [self._summary(s) for s in self._repeats.expire(real)]
         out += [self._summary(s) for s in self._repeats.closing(record)]
         series = self._repeats.feed(record, at, alarm_reason(data), real)
@@ -219,3 +223,15 @@ class EventLogRepeats:
 def alarm_reason(data: Mapping[str, Any]) -> str:
     """Why an alarm happened, for a series' words (its subject is named apart)."""
     return next((str(data[k]) for k in ("error", "reason", "comment", "text") if data.get(k)), "")
+
+
+def _instant(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is not None else None
+    return None

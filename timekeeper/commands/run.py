@@ -142,7 +142,7 @@ class Runtime:
         event = str(record.get("event", "record"))
         if event == "text_set":
             return  # logged; the OBS panel shows it, the front end need not repeat it
-        data = {k: v for k, v in record.items() if k not in ("event", "at")}
+        data = {k: v for k, v in record.items() if k != "event"}
         if self.repeats is None:
             self.repeats = EventLogRepeats(self.programme.tz)
         for shown in self.repeats.shown(event, data, self.session.clock.now(), _REAL.now()):
