@@ -46,6 +46,7 @@ OBS_ALARMS = frozenset(
         "scene_switch_failed",
         "scene_override",
         "action_failed",
+        "other_timekeeper",  # one show, one driver: another run drives this OBS
     }
 )
 
