@@ -11,15 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from timekeeper.core.countdown import Phase, phase_at
-from timekeeper.core.engine import (
-    Mode,
-    Outcome,
-    ShowState,
-    advance,
-    slot_deadline,
-    turn_thresholds,
-)
+from timekeeper.core.engine import advance
 from timekeeper.core.programme import Advance, Slot, Turn
+from timekeeper.core.rules import slot_deadline, slot_thresholds, turn_deadline, turn_thresholds
+from timekeeper.core.state import Mode, Outcome, ShowState
 
 ZERO = timedelta(0)
 
@@ -247,17 +242,16 @@ def _slot_view(
 def _slot_countdown(state: ShowState, now: datetime) -> Countdown:
     slot, rec = state.programme.slots[state.position], state.records[state.position]
     deadline = slot_deadline(slot, rec)
+    warning, danger = slot_thresholds(slot)
     assert rec.actual_start is not None
-    return Countdown(
-        rec.actual_start, deadline, deadline - slot.warning, deadline - slot.danger, now
-    )
+    return Countdown(rec.actual_start, deadline, deadline - warning, deadline - danger, now)
 
 
 def _turn_countdown(state: ShowState, turn: TurnView, now: datetime) -> Countdown:
-    slot = state.programme.slots[state.position]
+    slot, rec = state.programme.slots[state.position], state.records[state.position]
     assert turn.actual_start is not None
-    deadline = turn.actual_start + turn.turn.duration
-    warning, danger = turn_thresholds(slot, turn.turn)
+    deadline = turn_deadline(slot, rec, turn.index)
+    warning, danger = turn_thresholds(turn.turn)
     return Countdown(turn.actual_start, deadline, deadline - warning, deadline - danger, now)
 
 
