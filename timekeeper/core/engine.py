@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from timekeeper.core.countdown import Phase as Phase  # re-exported; home: core/countdown.py
 from timekeeper.core.countdown import phase_at as phase_at
 from timekeeper.core.programme import Advance, Programme
-from timekeeper.core.rules import coming_hard, slot_thresholds, turn_deadline, turn_thresholds
+from timekeeper.core.rules import Limit, coming_hard, slot_limit, turn_deadline, turn_limit
 from timekeeper.core.rules import slot_deadline as slot_deadline
 from timekeeper.core.state import UNDO_DEPTH as UNDO_DEPTH
 from timekeeper.core.state import ZERO as ZERO
@@ -67,25 +67,20 @@ def _next_automatic(state: ShowState) -> tuple[datetime, str, int] | None:
 
 
 def _phase_instants(state: ShowState) -> list[tuple[datetime, str, int | None]]:
-    """Warning, danger and overtime instants of the live slot and turn."""
+    """Warning, danger and overtime instants of the live slot and turn, before their limits."""
     if state.mode is not Mode.LIVE:
         return []
-    slot, rec = state.programme.slots[state.position], state.records[state.position]
-    deadline = slot_deadline(slot, rec)
-    slot_warning, slot_danger = slot_thresholds(slot)
-    out: list[tuple[datetime, str, int | None]] = [
-        (deadline - slot_warning, Phase.WARNING.value, None),
-        (deadline - slot_danger, Phase.DANGER.value, None),
-        (deadline, Phase.OVERTIME.value, None),
-    ]
-    if rec.live_turn is not None:
-        j = rec.live_turn
-        tdl = turn_deadline(slot, rec, j)
-        warning, danger = turn_thresholds(slot.turns[j])
+    rec = state.records[state.position]
+    limits: list[tuple[Limit, int | None]] = [(slot_limit(state), None)]
+    turn = turn_limit(state)
+    if turn is not None:
+        limits.append((turn, rec.live_turn))
+    out: list[tuple[datetime, str, int | None]] = []
+    for limit, j in limits:
         out += [
-            (tdl - warning, Phase.WARNING.value, j),
-            (tdl - danger, Phase.DANGER.value, j),
-            (tdl, Phase.OVERTIME.value, j),
+            (limit.warning_at, Phase.WARNING.value, j),
+            (limit.danger_at, Phase.DANGER.value, j),
+            (limit.at, Phase.OVERTIME.value, j),
         ]
     start = rec.actual_start
     assert start is not None
