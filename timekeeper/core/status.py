@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from timekeeper.core.countdown import Phase, phase_at
-from timekeeper.core.engine import advance
 from timekeeper.core.programme import Advance, Slot, Turn
 from timekeeper.core.rules import Limit, slot_deadline, slot_limit, turn_limit
 from timekeeper.core.state import Mode, Outcome, ShowState
+from timekeeper.core.transitions import advance
 
 ZERO = timedelta(0)
 
