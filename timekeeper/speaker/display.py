@@ -1,0 +1,179 @@
+"""What a speaker screen shows at one instant, from the last snapshot and the clock anchor.
+
+`compute_display` is the one description of the speaker screen: the terminal
+app renders its `Display`, and the page's JavaScript (static/speaker.js)
+mirrors it (the browser tests compare the two). Pure: the instants are passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from timekeeper.speaker.clocksync import ClockSync
+from timekeeper.speaker.snapshot import NextSlot, Snapshot, Times
+
+ONE_SECOND_US = 1_000_000
+
+
+@dataclass(frozen=True)
+class Display:
+    """Everything a speaker screen shows at one instant (terminal and page alike)."""
+
+    digits: str  # "4:59", "+0:12", "1:02:03", "--:--"
+    phase: str  # normal | warning | danger | overtime
+    label: str  # "Starts in", "Remaining", "Overtime", ...
+    name: str  # the live speaker (the turn's, else the slot's speakers)
+    title: str  # the live slot's title (before/between: the next slot's)
+    next: str  # "Next: Wike Been", "Next: Q&A at 17:10"
+    slot_line: str  # the slot's own countdown while a turn runs inside it
+    clock: str  # time of day on the show clock, event timezone
+    event: str
+    rehearsal: str  # "" or "REHEARSAL ×10"
+    message: str
+    flash: bool
+    disconnected: bool
+    status: str  # "" when connected, else what the follower is doing about it
+    blink_on: bool  # the on half of the blink cycle (overtime digits, flashing message)
+
+    @property
+    def overtime(self) -> bool:
+        return self.phase == "overtime"
+
+
+def format_remaining(remaining: timedelta) -> str:
+    """Count down in whole seconds rounded up (5:00 at the start, 0:00 at the deadline);
+    in overtime count up from +0:00 in whole seconds rounded down."""
+    us = remaining // timedelta(microseconds=1)
+    if us >= 0:
+        total, sign = -(-us // ONE_SECOND_US), ""
+    else:
+        total, sign = (-us) // ONE_SECOND_US, "+"
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{sign}{minutes}:{seconds:02d}"
+
+
+def phase_of(times: Times, now: datetime) -> str:
+    """docs/timing.md's phase: overtime past the deadline, danger/warning from their instants."""
+    if now > times.deadline:
+        return "overtime"
+    if now >= times.danger_at:
+        return "danger"
+    if now >= times.warning_at:
+        return "warning"
+    return "normal"
+
+
+def _clock(instant_: datetime, tz: str) -> str:
+    return instant_.astimezone(ZoneInfo(tz)).strftime("%H:%M:%S")
+
+
+def _hhmm(instant_: datetime, tz: str) -> str:
+    return instant_.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+
+
+def _blink(local: datetime) -> bool:
+    """On for the first half of each local second: blinks at the same rate in any rehearsal."""
+    return (local.microsecond // 500_000) == 0
+
+
+def waiting_display(status: str, local: datetime) -> Display:
+    """Before any state has arrived: say so plainly instead of showing a made-up time."""
+    return Display(
+        digits="--:--",
+        phase="normal",
+        label="Waiting for the show",
+        name="",
+        title="",
+        next="",
+        slot_line="",
+        clock="",
+        event="",
+        rehearsal="",
+        message="",
+        flash=False,
+        disconnected=True,
+        status=status,
+        blink_on=_blink(local),
+    )
+
+
+def follow(
+    snap: Snapshot | None, local: datetime, sync: ClockSync | None, connected: bool, url: str = ""
+) -> Display:
+    """What a follower shows at local instant `local` from the last state it received."""
+    if snap is None or sync is None:
+        return waiting_display(f"Connecting to {url} — retrying…" if url else "Connecting…", local)
+    status = "" if connected else "DISCONNECTED — reconnecting…"
+    return compute_display(snap, sync.show_at(local), local, status)
+
+
+def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str = "") -> Display:
+    """The display at show instant `now` (`local` only paces the blinking)."""
+    digits, phase, label, name, title, nxt, slot_line = "--:--", "normal", "", "", "", "", ""
+    tz = snap.timezone
+    if snap.mode == "live" and snap.live is not None:
+        live = snap.live
+        shown = snap.turn.countdown if snap.turn is not None else live.countdown
+        phase = phase_of(shown, now)
+        digits = format_remaining(shown.deadline - now)
+        label = "Overtime" if phase == "overtime" else "Remaining"
+        title = live.title
+        if snap.turn is not None:
+            name = snap.turn.speaker
+            slot_left = format_remaining(live.countdown.deadline - now)
+            slot_line = f"{live.title}: {slot_left} {'over' if slot_left[0] == '+' else 'left'}"
+        else:
+            name = ", ".join(live.speakers)
+        if snap.next_turn is not None:
+            nxt = f"Next: {snap.next_turn}"
+        elif snap.next is not None:
+            nxt = _next_slot(snap.next, tz)
+    elif snap.mode in {"before", "between"} and snap.next is not None:
+        start = snap.next.expected_start or snap.next.planned_start
+        until = start - now
+        digits = format_remaining(max(until, timedelta(0)))
+        label = (
+            ("Starts in" if snap.mode == "before" else "Next in")
+            if until > timedelta(0)
+            else "Starting"
+        )
+        title = snap.next.title
+        name = ", ".join(snap.next.speakers)
+        nxt = f"At {_hhmm(start, tz)}"
+    elif snap.mode == "ended":
+        digits = _hhmm(now, tz)
+        label = "The show has ended"
+    message = snap.message
+    return Display(
+        digits=digits,
+        phase=phase,
+        label=label,
+        name=name,
+        title=title,
+        next=nxt,
+        slot_line=slot_line,
+        clock=_clock(now, tz),
+        event=snap.title,
+        rehearsal=_rehearsal(snap),
+        message=message.text if message is not None else "",
+        flash=message.flash if message is not None else False,
+        disconnected=bool(status),
+        status=status,
+        blink_on=_blink(local),
+    )
+
+
+def _next_slot(nxt: NextSlot, tz: str) -> str:
+    start = nxt.expected_start or nxt.planned_start
+    return f"Next: {nxt.title} at {_hhmm(start, tz)}"
+
+
+def _rehearsal(snap: Snapshot) -> str:
+    if not snap.rehearsal:
+        return ""
+    return "REHEARSAL" if snap.speed == 1 else f"REHEARSAL ×{snap.speed:g}"
