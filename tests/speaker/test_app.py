@@ -14,9 +14,9 @@ from timekeeper import cli
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.runtime.session import ShowSession
-from timekeeper.speaker.app import BigTime, SpeakerApp, SpeakerView
 from timekeeper.speaker.follower import Backoff
 from timekeeper.speaker.server import SpeakerServer
+from timekeeper.ui.speaker.app import BigTime, SpeakerApp, SpeakerView
 
 FAST = Backoff(first=0.05, factor=2, most=0.2, jitter=0)
 

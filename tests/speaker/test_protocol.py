@@ -11,7 +11,6 @@ import pytest
 from tests.factories import at, seed
 from timekeeper.core.engine import Action, ActionKind, apply, new_show
 from timekeeper.core.status import evaluate
-from timekeeper.speaker.bigdigits import pixel_width, render_big, scale_for
 from timekeeper.speaker.protocol import (
     ClockEstimator,
     ClockSync,
@@ -23,6 +22,7 @@ from timekeeper.speaker.protocol import (
     parse_snapshot,
     ping_echo,
 )
+from timekeeper.ui.speaker.bigdigits import pixel_width, render_big, scale_for
 
 
 def snap_at(hhmm: str, *actions: tuple[str, Action], message: Any = None) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from timekeeper.core.clock import Clock, SystemClock
-from timekeeper.speaker.bigdigits import render_big, scale_for, supported
 from timekeeper.speaker.follower import PING_EVERY, Backoff, Follower
 from timekeeper.speaker.protocol import Display
+from timekeeper.ui.speaker.bigdigits import render_big, scale_for, supported
 
 FPS = 10  # frames per second: enough for a smooth second and a visible blink
 PHASES = ("normal", "warning", "danger", "overtime")
