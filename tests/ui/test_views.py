@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from tests.core.test_countdown_vectors import load_cases
 from tests.factories import AMS, at, seed
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply, new_show
 from timekeeper.core.status import Status, evaluate
@@ -22,13 +24,10 @@ def status_at(hhmm: str, *actions: tuple[str, Action]) -> Status:
     return evaluate(state, at(hhmm))
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(299.0, "04:59"), (298.2, "04:59"), (0.4, "00:01"), (0.0, "00:00"), (-0.4, "+00:00"),
-     (-35.0, "+00:35"), (3600.0, "1:00:00"), (-3725.0, "+1:02:05")],
-)  # fmt: skip
-def test_countdown_reads_like_a_stage_clock(seconds: float, text: str) -> None:
-    assert fmt.countdown(timedelta(seconds=seconds)) == text
+@pytest.mark.parametrize("case", load_cases(), ids=lambda c: f"{c['remaining']}s")
+def test_dashboard_countdown_follows_the_shared_table(case: dict[str, Any]) -> None:
+    remaining = timedelta(milliseconds=round(case["remaining"] * 1000))
+    assert fmt.countdown(remaining) == case["text"], case["why"]
 
 
 def test_lateness_words() -> None:

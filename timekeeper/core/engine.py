@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from timekeeper.core.countdown import Phase as Phase  # re-exported; home: core/countdown.py
+from timekeeper.core.countdown import phase_at as phase_at
 from timekeeper.core.programme import Advance, Programme, Slot, Turn
 from timekeeper.errors import TransitionError
 
@@ -34,13 +36,6 @@ class Outcome(StrEnum):
     DONE = "done"
     CUT = "cut"  # ended early by a hard start
     SKIPPED = "skipped"
-
-
-class Phase(StrEnum):
-    NORMAL = "normal"
-    WARNING = "warning"
-    DANGER = "danger"
-    OVERTIME = "overtime"
 
 
 class ActionKind(StrEnum):
@@ -183,16 +178,6 @@ def turn_thresholds(slot: Slot, turn: Turn) -> tuple[timedelta, timedelta]:
     """Warning and danger lead times of a turn: its own, never more than half the turn."""
     half = turn.duration / 2
     return min(turn.warning, half), min(turn.danger, half / 2)
-
-
-def phase_at(remaining: timedelta, warning: timedelta, danger: timedelta) -> Phase:
-    if remaining < ZERO:
-        return Phase.OVERTIME
-    if remaining <= danger:
-        return Phase.DANGER
-    if remaining <= warning:
-        return Phase.WARNING
-    return Phase.NORMAL
 
 
 def _turn_deadline(slot: Slot, record: SlotRecord, index: int) -> datetime:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from timekeeper.core.countdown import Phase, phase_at
 from timekeeper.core.engine import (
     Mode,
     Outcome,
-    Phase,
     ShowState,
     advance,
-    phase_at,
     slot_deadline,
     turn_thresholds,
 )

@@ -165,7 +165,7 @@ def _waiting(status: Status, info: ShowInfo) -> LiveView:
         return LiveView(heading, "", "", "", IDLE, ("", "", ""), None, "", status.held)
     start = nxt.expected_start
     big = until >= timedelta(days=1)
-    digits = "" if big else fmt.clock(until)
+    digits = "" if big else fmt.countdown(max(until, ZERO))
     first = f"starts in {fmt.far(until)}" if big else "until it starts"
     caption = (first, f"at {fmt.hms(start, info.tz)}", "HARD start" if nxt.slot.hard else "")
     detail = f"planned {fmt.hm(nxt.slot.start, info.tz)}"
