@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.factories import at, seed
+from tests.speaker.vectors import CASES
 from timekeeper.core.engine import Action, ActionKind, apply, new_show
 from timekeeper.core.status import evaluate
 from timekeeper.speaker.protocol import (
@@ -16,9 +17,10 @@ from timekeeper.speaker.protocol import (
     ClockSync,
     ProtocolError,
     build_snapshot,
+    compute_display,
     follow,
     follower_urls,
-    format_remaining,
+    instant,
     parse_snapshot,
     ping_echo,
 )
@@ -42,29 +44,28 @@ def shown(data: dict[str, Any], hhmm: str, connected: bool = True) -> Any:
     return follow(snap, at(hhmm), sync, connected)
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (300, "5:00"),
-        (299.001, "5:00"),
-        (299, "4:59"),
-        (0.4, "0:01"),
-        (0, "0:00"),
-        (-0.4, "+0:00"),
-        (-1, "+0:01"),
-        (-61.9, "+1:01"),
-        (3600, "1:00:00"),
-        (3661, "1:01:01"),
-        (-3725, "+1:02:05"),
-    ],
-)
-def test_countdown_rounds_up_and_overtime_counts_up(seconds: float, text: str) -> None:
-    assert format_remaining(timedelta(seconds=seconds)) == text
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['remaining']}s" for c in CASES])
+def test_the_speaker_display_reads_every_countdown_as_the_core_does(case: dict[str, Any]) -> None:
+    """The shared table (tests/vectors/countdown.json), through a snapshot on the wire."""
+    now = at("16:00")
+    deadline = now + timedelta(milliseconds=round(case["remaining"] * 1000))
+    countdown = {
+        "start": instant(deadline - timedelta(hours=36)),
+        "deadline": instant(deadline),
+        "warning_at": instant(deadline - timedelta(seconds=case["warning"])),
+        "danger_at": instant(deadline - timedelta(seconds=case["danger"])),
+    }
+    data = snap_at("15:40")  # the keynote is live; its countdown replaced by the case's
+    data["live"]["countdown"] = countdown
+    snap = parse_snapshot(json.loads(json.dumps(data)))
+    d = compute_display(snap, now, now)
+    assert (d.digits, d.phase) == (case["text"], case["phase"]), case["why"]
+    assert d.label == ("Overtime" if case["remaining"] < 0 else "Remaining")
 
 
 def test_before_the_show_starts_in() -> None:
     d = shown(snap_at("15:25:01"), "15:25:01")
-    assert (d.label, d.digits, d.title) == ("Starts in", "4:59", "Introduction")
+    assert (d.label, d.digits, d.title) == ("Starts in", "04:59", "Introduction")
     assert d.clock == "15:25:01"  # Europe/Amsterdam, the event's timezone
 
 
@@ -78,12 +79,12 @@ def test_live_slot_counts_down_through_its_phases_from_one_snapshot() -> None:
         "Antonio A. Casilli",
     )
     assert d.next == "Next: Panel at 16:10"
-    assert (shown(data, "16:05").digits, shown(data, "16:05").phase) == ("5:00", "warning")
-    assert (shown(data, "16:09").digits, shown(data, "16:09").phase) == ("1:00", "danger")
-    assert (shown(data, "16:10").digits, shown(data, "16:10").phase) == ("0:00", "danger")
+    assert (shown(data, "16:05").digits, shown(data, "16:05").phase) == ("05:00", "warning")
+    assert (shown(data, "16:09").digits, shown(data, "16:09").phase) == ("01:00", "danger")
+    assert (shown(data, "16:10").digits, shown(data, "16:10").phase) == ("00:00", "danger")
     over = shown(data, "16:10:07")
     assert (over.digits, over.phase, over.label, over.overtime) == (
-        "+0:07",
+        "+00:07",
         "overtime",
         "Overtime",
         True,
@@ -92,11 +93,11 @@ def test_live_slot_counts_down_through_its_phases_from_one_snapshot() -> None:
 
 def test_a_turn_shows_its_own_countdown_with_the_slot_below() -> None:
     d = shown(snap_at("16:11"), "16:11")
-    assert (d.name, d.digits, d.phase) == ("Michele Molè", "2:00", "normal")
+    assert (d.name, d.digits, d.phase) == ("Michele Molè", "02:00", "normal")
     assert d.slot_line == "Panel: 59:00 left"
     assert d.next == "Next: Beryl ter Haar"
     late = shown(snap_at("16:11"), "16:13:30")
-    assert (late.digits, late.phase) == ("+0:30", "overtime")
+    assert (late.digits, late.phase) == ("+00:30", "overtime")
 
 
 def test_between_slots_counts_down_to_the_next() -> None:
@@ -104,7 +105,7 @@ def test_between_slots_counts_down_to_the_next() -> None:
     data = snap_at("16:05", ("15:40", Action(ActionKind.EXTEND, minutes=-10)))
     assert data["mode"] == "between"
     d = shown(data, "16:05")
-    assert (d.label, d.digits, d.title, d.name) == ("Next in", "5:00", "Panel", "Michele Molè")
+    assert (d.label, d.digits, d.title, d.name) == ("Next in", "05:00", "Panel", "Michele Molè")
     assert shown(data, "16:10:30").label == "Starting"  # never a negative "next in"
 
 

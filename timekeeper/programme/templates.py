@@ -15,7 +15,10 @@ TEXT_PLACEHOLDERS: dict[str, str] = {
     "speaker": "the live turn's speaker, or the slot's speakers",
     "next_title": "the next slot's title",
     "next_start": "the next slot's expected start (HH:MM, event timezone)",
-    "remaining": "the live slot's remaining time (e.g. 4:59)",
+    "remaining": (
+        "the live slot's countdown as the speaker screens read it (04:59, 1:02:05, +00:35 "
+        "in overtime), or between slots the wait until the next one"
+    ),
 }
 
 

@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from timekeeper.core.countdown import Phase, countdown_text
+from timekeeper.core.status import Countdown
 from timekeeper.speaker.clocksync import ClockSync
 from timekeeper.speaker.snapshot import NextSlot, Snapshot, Times
-
-ONE_SECOND_US = 1_000_000
 
 
 @dataclass(frozen=True)
 class Display:
     """Everything a speaker screen shows at one instant (terminal and page alike)."""
 
-    digits: str  # "4:59", "+0:12", "1:02:03", "--:--"
-    phase: str  # normal | warning | danger | overtime
+    digits: str  # "04:59", "+00:12", "1:02:03", "--:--" (core.countdown's text)
+    phase: str  # normal | warning | danger | overtime (a core.countdown.Phase value)
     label: str  # "Starts in", "Remaining", "Overtime", ...
     name: str  # the live speaker (the turn's, else the slot's speakers)
     title: str  # the live slot's title (before/between: the next slot's)
@@ -39,33 +39,13 @@ class Display:
 
     @property
     def overtime(self) -> bool:
-        return self.phase == "overtime"
+        return self.phase == Phase.OVERTIME
 
 
-def format_remaining(remaining: timedelta) -> str:
-    """Count down in whole seconds rounded up (5:00 at the start, 0:00 at the deadline);
-    in overtime count up from +0:00 in whole seconds rounded down."""
-    us = remaining // timedelta(microseconds=1)
-    if us >= 0:
-        total, sign = -(-us // ONE_SECOND_US), ""
-    else:
-        total, sign = (-us) // ONE_SECOND_US, "+"
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{sign}{minutes}:{seconds:02d}"
-
-
-def phase_of(times: Times, now: datetime) -> str:
-    """docs/timing.md's phase: overtime past the deadline, danger/warning from their instants."""
-    if now > times.deadline:
-        return "overtime"
-    if now >= times.danger_at:
-        return "danger"
-    if now >= times.warning_at:
-        return "warning"
-    return "normal"
+def countdown_at(times: Times, now: datetime) -> tuple[str, Phase]:
+    """The digits and phase of a countdown at show instant `now`: the core's one rule."""
+    cd = Countdown(times.start, times.deadline, times.warning_at, times.danger_at, now)
+    return countdown_text(cd.remaining), cd.phase
 
 
 def _clock(instant_: datetime, tz: str) -> str:
@@ -119,13 +99,13 @@ def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str 
     if snap.mode == "live" and snap.live is not None:
         live = snap.live
         shown = snap.turn.countdown if snap.turn is not None else live.countdown
-        phase = phase_of(shown, now)
-        digits = format_remaining(shown.deadline - now)
-        label = "Overtime" if phase == "overtime" else "Remaining"
+        digits, shown_phase = countdown_at(shown, now)
+        phase = shown_phase.value
+        label = "Overtime" if shown_phase is Phase.OVERTIME else "Remaining"
         title = live.title
         if snap.turn is not None:
             name = snap.turn.speaker
-            slot_left = format_remaining(live.countdown.deadline - now)
+            slot_left, _ = countdown_at(live.countdown, now)
             slot_line = f"{live.title}: {slot_left} {'over' if slot_left[0] == '+' else 'left'}"
         else:
             name = ", ".join(live.speakers)
@@ -136,7 +116,7 @@ def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str 
     elif snap.mode in {"before", "between"} and snap.next is not None:
         start = snap.next.expected_start or snap.next.planned_start
         until = start - now
-        digits = format_remaining(max(until, timedelta(0)))
+        digits = countdown_text(max(until, timedelta(0)))
         label = (
             ("Starts in" if snap.mode == "before" else "Next in")
             if until > timedelta(0)

@@ -32,9 +32,8 @@ from timekeeper.speaker.clocksync import SAMPLES, ClockEstimator, ClockSync
 from timekeeper.speaker.display import (
     Display,
     compute_display,
+    countdown_at,
     follow,
-    format_remaining,
-    phase_of,
     waiting_display,
 )
 from timekeeper.speaker.snapshot import (
@@ -75,13 +74,12 @@ __all__ = [
     "build_snapshot",
     "check_version",
     "compute_display",
+    "countdown_at",
     "follow",
     "follower_urls",
-    "format_remaining",
     "instant",
     "parse_snapshot",
     "parse_time",
-    "phase_of",
     "ping_echo",
     "time_message",
     "waiting_display",
