@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.core.test_countdown_vectors import load_cases
+from tests.core.test_limits import qa_three_minutes_late
 from tests.factories import AMS, at, seed
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply, new_show
 from timekeeper.core.status import Status, evaluate
@@ -122,3 +123,24 @@ def test_one_rounding_rule_for_instants_and_deltas() -> None:
     assert _fmt.hms(early, _AMS) == "15:29:00"
     assert _fmt.signed(early - _at("15:30:00")) == "−1:00"
     assert report_text.signed(early - _at("15:30:00")) == "-1:00"
+
+
+def test_a_cut_slot_shows_the_time_to_the_hard_start_with_what_cuts_it() -> None:
+    """Reception made hard, the Q&A 3 minutes late: at 17:29:50 it has 10 s, not 3:10."""
+    status = evaluate(qa_three_minutes_late(), at("17:29:50"))
+    live = views.live_view(status, INFO)
+    assert (live.digits, live.phase) == ("00:10", "danger")
+    assert live.caption[:2] == (
+        "until Reception, 17:30 — hard start",
+        "cut short: was to end 17:33:00",
+    )
+    assert views.header_view(status, INFO).cut == "✂ until Reception, 17:30 — hard start"
+    rows = {r.key: r for r in views.timeline_rows(status, INFO)}
+    assert rows["qa"].cells[0].endswith("✂ until Reception, 17:30 — hard start")
+    assert "until" not in rows["reception"].cells[0]
+
+
+def test_an_uncut_slot_has_no_cut_label() -> None:
+    status = status_at("17:20")
+    assert views.header_view(status, INFO).cut == ""
+    assert views.live_view(status, INFO).caption[1] == "ends 17:30:00"

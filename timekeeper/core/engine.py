@@ -1,200 +1,39 @@
-"""The schedule engine: show state, pure transitions, and the forecast at any instant.
+"""The schedule engine: pure transitions of the show state, at any instant.
 
 Nothing here reads the clock. `advance(state, now)` applies every automatic
 transition due up to `now` (each at its own exact instant) and returns the
 events it produced; `apply(state, action, now)` does the same and then the
-operator's action; `evaluate(state, now)` forecasts planned/expected/actual
+operator's action; `status.evaluate(state, now)` forecasts planned/expected/actual
 times for every slot. The words (planned, expected, actual, deadline,
-over/under, phase) are those of docs/timing.md.
+over/under, phase) are those of docs/timing.md; the state and its records live
+in `state.py`, the deadlines and limits in `rules.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from timekeeper.core.countdown import Phase as Phase  # re-exported; home: core/countdown.py
 from timekeeper.core.countdown import phase_at as phase_at
-from timekeeper.core.programme import Advance, Programme, Slot, Turn
+from timekeeper.core.programme import Advance, Programme
+from timekeeper.core.rules import Limit, coming_hard, slot_limit, turn_deadline, turn_limit
+from timekeeper.core.rules import slot_deadline as slot_deadline
+from timekeeper.core.state import UNDO_DEPTH as UNDO_DEPTH
+from timekeeper.core.state import ZERO as ZERO
+from timekeeper.core.state import Action as Action
+from timekeeper.core.state import ActionKind as ActionKind
+from timekeeper.core.state import Mode as Mode
+from timekeeper.core.state import Outcome as Outcome
+from timekeeper.core.state import ShowEvent as ShowEvent
+from timekeeper.core.state import ShowState as ShowState
+from timekeeper.core.state import SlotRecord as SlotRecord
+from timekeeper.core.state import Snapshot
+from timekeeper.core.state import TurnRecord as TurnRecord
+from timekeeper.core.state import new_show as new_show
 from timekeeper.errors import TransitionError
 
-ZERO = timedelta(0)
-UNDO_DEPTH = 50
-
-
-class Mode(StrEnum):
-    BEFORE = "before"  # the show has not started
-    LIVE = "live"  # a slot is live
-    BETWEEN = "between"  # a slot ended early or a gap in the plan: waiting for the next
-    ENDED = "ended"
-
-
-class Outcome(StrEnum):
-    PENDING = "pending"
-    LIVE = "live"
-    DONE = "done"
-    CUT = "cut"  # ended early by a hard start
-    SKIPPED = "skipped"
-
-
-class ActionKind(StrEnum):
-    NEXT = "next"  # start the show / next slot now / end the show after the last slot
-    NEXT_TURN = "next_turn"
-    BACK = "back"
-    EXTEND = "extend"  # minutes may be negative (shorten)
-    HOLD = "hold"
-    RELEASE = "release"
-    JUMP = "jump"
-    END = "end"  # end the show now
-
-
-@dataclass(frozen=True)
-class Action:
-    """An operator action; `minutes` for EXTEND, `slot` (an id) for JUMP."""
-
-    kind: ActionKind
-    minutes: float = 0.0
-    slot: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {"action": self.kind.value}
-        if self.kind is ActionKind.EXTEND:
-            data["minutes"] = self.minutes
-        if self.slot is not None:
-            data["slot"] = self.slot
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> Action:
-        minutes = data.get("minutes", 0.0)
-        slot = data.get("slot")
-        return cls(
-            ActionKind(str(data["action"])),
-            float(minutes) if isinstance(minutes, int | float) else 0.0,
-            str(slot) if slot is not None else None,
-        )
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    actual_start: datetime | None = None
-    actual_end: datetime | None = None
-
-
-@dataclass(frozen=True)
-class SlotRecord:
-    outcome: Outcome = Outcome.PENDING
-    actual_start: datetime | None = None
-    actual_end: datetime | None = None
-    adjustment: timedelta = ZERO  # extensions minus shortenings
-    ended_by: str | None = None  # deadline | operator | hard | jump | end
-    turns: tuple[TurnRecord, ...] = ()
-    live_turn: int | None = None  # index of the live turn while the slot is live
-
-
-@dataclass(frozen=True)
-class ShowEvent:
-    """Something that happened at an instant: what the log, the headless stream and OBS see."""
-
-    kind: str
-    at: datetime
-    slot: str | None = None
-    turn: int | None = None
-    speaker: str | None = None
-    cause: str | None = None  # auto | hard | operator | deadline | ...
-    outcome: str | None = None
-    phase: str | None = None
-    minutes: float | None = None
-    text: str | None = None  # an operator message to the speaker screens
-    action: Action | None = None  # the operator action this event records
-
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {"at": self.at.isoformat(), "event": self.kind}
-        for key in ("slot", "turn", "speaker", "cause", "outcome", "phase", "minutes", "text"):
-            value = getattr(self, key)
-            if value is not None:
-                data[key] = value
-        if self.action is not None:
-            data["action"] = self.action.to_json()
-        return data
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    mode: Mode
-    position: int
-    records: tuple[SlotRecord, ...]
-    ended_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ShowState:
-    """Everything that has happened: with the programme, enough to forecast the rest."""
-
-    programme: Programme
-    as_of: datetime
-    mode: Mode = Mode.BEFORE
-    position: int = -1  # live slot, or the last slot that ran
-    records: tuple[SlotRecord, ...] = ()
-    held: bool = False
-    ended_at: datetime | None = None
-    undo: tuple[_Snapshot, ...] = field(default=(), repr=False)
-
-    @property
-    def live(self) -> int | None:
-        return self.position if self.mode is Mode.LIVE else None
-
-    @property
-    def next_index(self) -> int | None:
-        """The next slot to start, if any."""
-        for i in range(self.position + 1, len(self.programme.slots)):
-            if self.records[i].outcome is Outcome.PENDING:
-                return i
-        return None
-
-
-def new_show(programme: Programme, now: datetime) -> ShowState:
-    """A show that has not started: as of `now`, or of the programme's start if that is earlier.
-
-    A show first seen after its planned start is taken to have run to plan so
-    far (a run started, or a rehearsal set, at 16:09:30 finds the keynote live,
-    not a late introduction); `follow_plan` also moves manual slots on for it.
-    """
-    records = tuple(SlotRecord(turns=tuple(TurnRecord() for _ in s.turns)) for s in programme.slots)
-    return ShowState(programme=programme, as_of=min(now, programme.start), records=records)
-
-
-# ---------------------------------------------------------------- deadlines and thresholds
-
-
-def slot_deadline(slot: Slot, record: SlotRecord) -> datetime:
-    """Actual start + planned duration + extensions (docs/timing.md "deadline")."""
-    assert record.actual_start is not None
-    return record.actual_start + slot.duration + record.adjustment
-
-
-def turn_thresholds(slot: Slot, turn: Turn) -> tuple[timedelta, timedelta]:
-    """Warning and danger lead times of a turn: its own, never more than half the turn."""
-    half = turn.duration / 2
-    return min(turn.warning, half), min(turn.danger, half / 2)
-
-
-def _turn_deadline(slot: Slot, record: SlotRecord, index: int) -> datetime:
-    start = record.turns[index].actual_start
-    assert start is not None
-    return start + slot.turns[index].duration
-
-
 # ---------------------------------------------------------------- automatic transitions
-
-
-def _first_pending_hard(state: ShowState, after: int) -> int | None:
-    for i in range(after + 1, len(state.programme.slots)):
-        rec = state.records[i]
-        if rec.outcome is Outcome.PENDING and state.programme.slots[i].hard:
-            return i
-    return None
 
 
 def _next_automatic(state: ShowState) -> tuple[datetime, str, int] | None:
@@ -203,7 +42,7 @@ def _next_automatic(state: ShowState) -> tuple[datetime, str, int] | None:
         return None
     slots = state.programme.slots
     candidates: list[tuple[datetime, int, str, int]] = []  # (at, priority, kind, index)
-    hard = _first_pending_hard(state, state.position)
+    hard = coming_hard(state)
     if hard is not None:
         candidates.append((slots[hard].start, 2, "hard", hard))
     if state.mode is Mode.BEFORE:
@@ -217,7 +56,7 @@ def _next_automatic(state: ShowState) -> tuple[datetime, str, int] | None:
     else:
         slot, rec = slots[state.position], state.records[state.position]
         if rec.live_turn is not None and slot.turns_advance is Advance.AUTO:
-            at = _turn_deadline(slot, rec, rec.live_turn)
+            at = turn_deadline(slot, rec, rec.live_turn)
             candidates.append((at, 0, "turn", state.position))
         if slot.advance is Advance.AUTO:
             candidates.append((slot_deadline(slot, rec), 1, "deadline", state.position))
@@ -228,24 +67,20 @@ def _next_automatic(state: ShowState) -> tuple[datetime, str, int] | None:
 
 
 def _phase_instants(state: ShowState) -> list[tuple[datetime, str, int | None]]:
-    """Warning, danger and overtime instants of the live slot and turn."""
+    """Warning, danger and overtime instants of the live slot and turn, before their limits."""
     if state.mode is not Mode.LIVE:
         return []
-    slot, rec = state.programme.slots[state.position], state.records[state.position]
-    deadline = slot_deadline(slot, rec)
-    out: list[tuple[datetime, str, int | None]] = [
-        (deadline - slot.warning, Phase.WARNING.value, None),
-        (deadline - slot.danger, Phase.DANGER.value, None),
-        (deadline, Phase.OVERTIME.value, None),
-    ]
-    if rec.live_turn is not None:
-        j = rec.live_turn
-        tdl = _turn_deadline(slot, rec, j)
-        warning, danger = turn_thresholds(slot, slot.turns[j])
+    rec = state.records[state.position]
+    limits: list[tuple[Limit, int | None]] = [(slot_limit(state), None)]
+    turn = turn_limit(state)
+    if turn is not None:
+        limits.append((turn, rec.live_turn))
+    out: list[tuple[datetime, str, int | None]] = []
+    for limit, j in limits:
         out += [
-            (tdl - warning, Phase.WARNING.value, j),
-            (tdl - danger, Phase.DANGER.value, j),
-            (tdl, Phase.OVERTIME.value, j),
+            (limit.warning_at, Phase.WARNING.value, j),
+            (limit.danger_at, Phase.DANGER.value, j),
+            (limit.at, Phase.OVERTIME.value, j),
         ]
     start = rec.actual_start
     assert start is not None
@@ -316,7 +151,7 @@ def _automatic(
 
 
 def _push_undo(state: ShowState) -> ShowState:
-    snap = _Snapshot(state.mode, state.position, state.records, state.ended_at)
+    snap = Snapshot(state.mode, state.position, state.records, state.ended_at)
     return replace(state, undo=(*state.undo, snap)[-UNDO_DEPTH:])
 
 
@@ -585,7 +420,7 @@ def planned_move(state: ShowState) -> tuple[datetime, Action] | None:
         if slot.advance is Advance.MANUAL:
             moves.append((slot_deadline(slot, rec), Action(ActionKind.NEXT)))
         if rec.live_turn is not None and slot.turns_advance is Advance.MANUAL:
-            moves.append((_turn_deadline(slot, rec, rec.live_turn), Action(ActionKind.NEXT_TURN)))
+            moves.append((turn_deadline(slot, rec, rec.live_turn), Action(ActionKind.NEXT_TURN)))
     if not moves:
         return None
     at, action = min(moves, key=lambda m: m[0])

@@ -38,6 +38,7 @@ class HeaderView:
     status: str  # ON TIME | +3:12 LATE | −1:05 EARLY | ENDED +2:10 LATE
     kind: str  # ontime | late | early
     held: bool
+    cut: str = ""  # "✂ until Reception, 17:30 — hard start" while a hard start cuts the live slot
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def header_view(status: Status, info: ShowInfo) -> HeaderView:
             text = f"ENDED {text}"
     else:
         text, kind = fmt.lateness(status.over_under or ZERO)
-    return HeaderView(info.title, clock, text, kind, status.held)
+    cut = status.countdown.cut if status.countdown is not None else None
+    return HeaderView(info.title, clock, text, kind, status.held, f"✂ {cut.label}" if cut else "")
 
 
 def banner_view(info: ShowInfo) -> BannerView:
@@ -131,6 +133,12 @@ def _live_slot(status: Status, live: SlotView, cd: Countdown, info: ShowInfo) ->
         f"was due {due}" if over else f"ends {due}",
         _adjustment(live.adjustment) or ("cut by hard start" if live.squeezed else ""),
     )
+    if cd.cut is not None:  # the digits count to the hard start, not to its own deadline
+        lines = (
+            cd.cut.label,
+            f"cut short: was to end {fmt.hms(cd.cut.deadline, info.tz)}",
+            _adjustment(live.adjustment),
+        )
     started = live.actual_start or cd.start
     detail = (
         f"planned {fmt.hm(slot.start, info.tz)} · started {fmt.hms(started, info.tz)}"
@@ -235,9 +243,15 @@ def turns_view(status: Status, info: ShowInfo) -> TurnsView:
         else turn.turn.speaker,
         digits=fmt.countdown(cd.remaining),
         phase=cd.phase.value,
-        caption=f"OVERTIME\n{length} turn" if over else f"left of {length}",
+        caption=_turn_caption(cd, over, length),
         lines=(lines[0], lines[1]),
     )
+
+
+def _turn_caption(cd: Countdown, over: bool, length: str) -> str:
+    if cd.cut is not None:
+        return f"left: cut short\n{cd.cut.label}"
+    return f"OVERTIME\n{length} turn" if over else f"left of {length}"
 
 
 def next_view(status: Status, info: ShowInfo) -> NextView:
@@ -272,6 +286,9 @@ def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> Timel
         Outcome.LIVE: "live",
     }.get(view.outcome, "next" if is_next else "pending")
     title = f"⚑ {slot.title}" if slot.hard else slot.title
+    cut = status.countdown.cut if status.countdown is not None else None
+    if view.outcome is Outcome.LIVE and cut is not None:
+        title = f"{title} ✂ {cut.label}"
     ran = ""
     if view.actual_start is not None:
         end = view.actual_end or status.at

@@ -238,7 +238,8 @@ class OperatorScreen(Screen[None]):
     def action_extend(self, minutes: float) -> None:
         status = self.status
         cd = status.countdown if status is not None else None
-        if minutes < 0 and cd is not None and cd.remaining <= timedelta(minutes=-minutes):
+        left = cd.own_deadline - cd.now if cd is not None else None  # a cut does not move
+        if minutes < 0 and left is not None and left <= timedelta(minutes=-minutes):
             live = status.live if status is not None else None
             title = live.slot.title if live is not None else "The live slot"
             self._confirm(
