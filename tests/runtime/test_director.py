@@ -155,6 +155,24 @@ def test_remaining_reads_like_the_speaker_screens() -> None:
     assert on_screen == "+00:00"  # the manual Q&A half a second over: overtime has its +
 
 
+def test_remaining_counts_to_the_hard_start_that_cuts_the_slot() -> None:
+    """Reception made hard, the Q&A 3 minutes late: the OBS text has 10 s left, not 3:10."""
+    from dataclasses import replace
+
+    from tests.core.test_limits import qa_three_minutes_late
+    from timekeeper.core.engine import new_show
+    from timekeeper.core.status import evaluate
+
+    state = qa_three_minutes_late()
+    texts = (("Countdown", "{remaining} {cut}"),)
+    prog = replace(state.programme, obs=replace(state.programme.obs, texts=texts))
+    shown = render_texts(prog, evaluate(state, at("17:29:50")))
+    assert shown == {"Countdown": "00:10 until Reception, 17:30 — hard start"}
+    keynote = evaluate(new_show(SEED, at("15:00")), at("15:40"))
+    uncut = render_texts(replace(SEED, obs=prog.obs), keynote)
+    assert uncut == {"Countdown": "30:00 "}  # nothing cuts the keynote: {cut} is empty
+
+
 async def test_a_resumed_show_carries_out_the_actions_it_never_got_done(fake: FakeObs) -> None:
     """A crash between the intro's boundary and OBS's reply: streaming was done, recording not."""
     from timekeeper.core.engine import advance, new_show

@@ -163,3 +163,23 @@ def test_a_malformed_url_exits_2_with_a_clear_message(capsys: pytest.CaptureFixt
     assert cli.main(["speaker", "--url", "ftp://stage"]) == 2
     err = capsys.readouterr().err
     assert "--url" in err and "http://" in err
+
+
+async def test_a_countdown_a_hard_start_cuts_counts_to_the_cut(
+    cut_server: tuple[SpeakerServer, ShowSession, ManualClock],
+) -> None:
+    server, session, clock = cut_server
+    assert server.url is not None
+    app = SpeakerApp(server.url, clock, backoff=FAST)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await frame(app, "00:10")  # not 03:10: the Q&A's own deadline is 17:33
+        assert text_of(app, "#label") == "Remaining until Reception, 17:30 — hard start"
+        view = app.query_one(SpeakerView)
+        assert view.has_class("phase-danger") and view.has_class("cut")
+        clock.set(at("17:29:59"))
+        await frame(app, "00:01")
+        clock.set(at("17:30:00"))
+        session.tick()  # the hard start: the Reception is live, counting its own hour
+        await frame(app, "1:00:00")
+        assert text_of(app, "#title") == "Reception" and not view.has_class("cut")
+        await pilot.press("q")

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.factories import at, seed
+from tests.core.test_limits import qa_three_minutes_late
+from tests.factories import at, programme, seed, slot
 from tests.speaker.vectors import CASES
-from timekeeper.core.engine import Action, ActionKind, apply, new_show
+from timekeeper.core.engine import Action, ActionKind, ShowState, advance, apply, new_show
 from timekeeper.core.status import evaluate
 from timekeeper.speaker.protocol import (
     ClockEstimator,
@@ -205,3 +206,42 @@ def test_big_digits_scale_to_fit() -> None:
     assert scale_for("12:34", 30, 4) is None  # falls back to Digits
     lines = render_big("1", 2, 1)
     assert lines == ["  ██  ", "████  ", "  ██  ", "  ██  ", "██████"]
+
+
+def _shown_state(state: ShowState, hhmm: str, *local: str) -> list[Any]:
+    """The displays at local instants `local` from one snapshot of `state` taken at `hhmm`."""
+    data = build_snapshot(
+        evaluate(state, at(hhmm)), state.programme, seq=1, speed=1.0, rehearsal=False, message=None
+    )
+    return [shown(data, t) for t in local]
+
+
+def test_a_countdown_a_hard_start_cuts_counts_to_the_cut_and_says_so() -> None:
+    """Reception made hard, the Q&A 3 minutes late: at 17:29:50 the speaker has 10 s, not 3:10."""
+    state = qa_three_minutes_late()
+    d, last = _shown_state(state, "17:29:50", "17:29:50", "17:29:59")
+    assert (d.digits, d.phase) == ("00:10", "danger")
+    assert d.label == "Remaining until Reception, 17:30 — hard start"
+    assert d.cut == "until Reception, 17:30 — hard start"
+    assert (last.digits, last.phase) == ("00:01", "danger")  # counted on the follower's clock
+    # the warning comes five minutes before the cut, not five minutes before 17:33
+    before, warned = _shown_state(state, "17:20", "17:24:59", "17:25")
+    assert (before.digits, before.phase, warned.phase) == ("05:01", "normal", "warning")
+
+
+def test_a_turn_shows_the_cut_of_its_slot_and_then_its_own() -> None:
+    prog = programme(
+        [
+            slot("panel", "16:00", 30, turns=[("Ada", 10), ("Grace", 10)]),
+            slot("talk", "16:15", 15, hard=True),
+        ]
+    )
+    state, _ = advance(new_show(prog, at("15:00")), at("16:05"))
+    (ada,) = _shown_state(state, "16:05", "16:05")  # her turn ends 16:10: only the slot is cut
+    assert (ada.name, ada.digits, ada.label, ada.cut) == ("Ada", "05:00", "Remaining", "")
+    assert ada.slot_line == "Panel: 10:00 left until Talk, 16:15 — hard start"
+    state, _ = apply(state, Action(ActionKind.NEXT_TURN), at("16:11"))
+    (grace,) = _shown_state(state, "16:11", "16:11")  # hers would end 16:21: the cut comes first
+    assert (grace.name, grace.digits) == ("Grace", "04:00")
+    assert grace.label == "Remaining until Talk, 16:15 — hard start"
+    assert grace.slot_line == "Panel: 04:00 left"  # said once, beside the digits

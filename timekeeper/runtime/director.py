@@ -170,8 +170,10 @@ def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
         speaker = status.turn.turn.speaker
     elif live is not None:
         speaker = live.slot.speaker_names()
-    if status.countdown is not None:
+    cut = ""
+    if status.countdown is not None:  # its deadline is the limit: a hard start that cuts it
         remaining = status.countdown.remaining
+        cut = status.countdown.cut.label if status.countdown.cut is not None else ""
     else:
         remaining = status.until_next or timedelta(0)
     next_start = ""
@@ -183,6 +185,7 @@ def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
         "next_title": nxt.slot.title if nxt is not None else "",
         "next_start": next_start,
         "remaining": countdown_text(remaining),
+        "cut": cut,
     }
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from timekeeper.core.countdown import Phase, countdown_text
 from timekeeper.core.status import Countdown
 from timekeeper.speaker.clocksync import ClockSync
-from timekeeper.speaker.snapshot import NextSlot, Snapshot, Times
+from timekeeper.speaker.snapshot import LiveSlot, LiveTurn, NextSlot, Snapshot, Times
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Display:
 
     digits: str  # "04:59", "+00:12", "1:02:03", "--:--" (core.countdown's text)
     phase: str  # normal | warning | danger | overtime (a core.countdown.Phase value)
-    label: str  # "Starts in", "Remaining", "Overtime", ...
+    label: str  # "Starts in", "Remaining", "Overtime", "Remaining until Reception, 17:30 — …"
     name: str  # the live speaker (the turn's, else the slot's speakers)
     title: str  # the live slot's title (before/between: the next slot's)
     next: str  # "Next: Wike Been", "Next: Q&A at 17:10"
@@ -36,6 +36,7 @@ class Display:
     disconnected: bool
     status: str  # "" when connected, else what the follower is doing about it
     blink_on: bool  # the on half of the blink cycle (overtime digits, flashing message)
+    cut: str = ""  # "until Reception, 17:30 — hard start": a hard start cuts the digits' count
 
     @property
     def overtime(self) -> bool:
@@ -44,7 +45,7 @@ class Display:
 
 def countdown_at(times: Times, now: datetime) -> tuple[str, Phase]:
     """The digits and phase of a countdown at show instant `now`: the core's one rule."""
-    cd = Countdown(times.start, times.deadline, times.warning_at, times.danger_at, now)
+    cd = Countdown(times.start, times.deadline, times.warning_at, times.danger_at, now, times.cut)
     return countdown_text(cd.remaining), cd.phase
 
 
@@ -95,20 +96,13 @@ def follow(
 def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str = "") -> Display:
     """The display at show instant `now` (`local` only paces the blinking)."""
     digits, phase, label, name, title, nxt, slot_line = "--:--", "normal", "", "", "", "", ""
+    cut = ""
     tz = snap.timezone
     if snap.mode == "live" and snap.live is not None:
         live = snap.live
-        shown = snap.turn.countdown if snap.turn is not None else live.countdown
-        digits, shown_phase = countdown_at(shown, now)
-        phase = shown_phase.value
-        label = "Overtime" if shown_phase is Phase.OVERTIME else "Remaining"
+        digits, phase, label, slot_line, cut = _live_countdown(live, snap.turn, now)
         title = live.title
-        if snap.turn is not None:
-            name = snap.turn.speaker
-            slot_left, _ = countdown_at(live.countdown, now)
-            slot_line = f"{live.title}: {slot_left} {'over' if slot_left[0] == '+' else 'left'}"
-        else:
-            name = ", ".join(live.speakers)
+        name = snap.turn.speaker if snap.turn is not None else ", ".join(live.speakers)
         if snap.next_turn is not None:
             nxt = f"Next: {snap.next_turn}"
         elif snap.next is not None:
@@ -145,7 +139,32 @@ def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str 
         disconnected=bool(status),
         status=status,
         blink_on=_blink(local),
+        cut=cut,
     )
+
+
+def _live_countdown(
+    live: LiveSlot, turn: LiveTurn | None, now: datetime
+) -> tuple[str, str, str, str, str]:
+    """(digits, phase, label, slot line, cut) of the live slot, or of its turn if one runs.
+
+    A countdown a hard start cuts counts to that start (its `deadline` is the limit) and
+    says so: "Remaining until Reception, 17:30 — hard start"; when only the slot is cut,
+    the slot line under the turn's digits says it.
+    """
+    shown = turn.countdown if turn is not None else live.countdown
+    digits, phase = countdown_at(shown, now)
+    label = "Overtime" if phase is Phase.OVERTIME else "Remaining"
+    cut = shown.cut.label if shown.cut is not None else ""
+    if cut and phase is not Phase.OVERTIME:
+        label = f"{label} {cut}"
+    slot_line = ""
+    if turn is not None:
+        slot_left, _ = countdown_at(live.countdown, now)
+        slot_line = f"{live.title}: {slot_left} {'over' if slot_left[0] == '+' else 'left'}"
+        if live.countdown.cut is not None and not cut:
+            slot_line = f"{slot_line} {live.countdown.cut.label}"
+    return digits, phase.value, label, slot_line, cut
 
 
 def _next_slot(nxt: NextSlot, tz: str) -> str:

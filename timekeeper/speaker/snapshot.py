@@ -4,7 +4,8 @@ The server builds it from a `Status` (`build_snapshot`); followers parse it back
 into frozen dataclasses (`parse_snapshot`), checking every field so a bad
 message is refused with a reason instead of half-shown. Countdowns travel as
 instants (start, deadline, warning and danger thresholds), never as ticking
-values. Pure: no I/O, no clock reads.
+values; the deadline is the countdown's *limit* (docs/timing.md), and `cut`
+names the hard start when that is what ends it. Pure: no I/O, no clock reads.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from timekeeper.core.programme import Programme
-from timekeeper.core.status import Countdown, Status
+from timekeeper.core.status import Countdown, Cut, Status
 from timekeeper.speaker.wire import (
     VERSION,
     ProtocolError,
@@ -28,12 +29,25 @@ from timekeeper.speaker.wire import (
 )
 
 
-def _countdown(cd: Countdown) -> dict[str, str]:
+def _countdown(cd: Countdown) -> dict[str, Any]:
+    """A countdown on the wire: `deadline` is its limit; `cut` says which hard start that is."""
+    cut = cd.cut
     return {
         "start": instant(cd.start),
         "deadline": instant(cd.deadline),
         "warning_at": instant(cd.warning_at),
         "danger_at": instant(cd.danger_at),
+        "cut": (
+            {
+                "slot": cut.slot_id,
+                "title": cut.title,
+                "at": instant(cut.at),
+                "deadline": instant(cut.deadline),
+                "label": cut.label,
+            }
+            if cut is not None
+            else None
+        ),
     }
 
 
@@ -113,12 +127,14 @@ def build_snapshot(
 
 @dataclass(frozen=True)
 class Times:
-    """A countdown as the four instants it is made of."""
+    """A countdown as the four instants it is made of (`deadline` is its limit), and the
+    hard start that cuts it short, if one does (then `deadline` is that start)."""
 
     start: datetime
     deadline: datetime
     warning_at: datetime
     danger_at: datetime
+    cut: Cut | None = None
 
 
 @dataclass(frozen=True)
@@ -179,11 +195,21 @@ class Snapshot:
 
 def _times(data: Mapping[str, Any]) -> Times:
     cd = get_field(data, "countdown", dict)
+    cut = None
+    if (cj := get_field(cd, "cut", dict, optional=True)) is not None:
+        cut = Cut(
+            get_field(cj, "slot", str),
+            get_field(cj, "title", str),
+            get_instant(cj, "at"),
+            get_instant(cj, "deadline"),
+            get_field(cj, "label", str),
+        )
     return Times(
         get_instant(cd, "start"),
         get_instant(cd, "deadline"),
         get_instant(cd, "warning_at"),
         get_instant(cd, "danger_at"),
+        cut,
     )
 
 

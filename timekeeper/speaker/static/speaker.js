@@ -87,22 +87,31 @@
     return formatters[key].format(new Date(ms));
   }
 
+  // The live slot's countdown, or its turn's: a countdown a hard start cuts counts to that
+  // start (its deadline is the limit) and says so (mirror of display._live_countdown).
+  function liveCountdown(live, turn, now) {
+    const cd = turn ? turn.countdown : live.countdown;
+    const shown = countdownAt(cd, now);
+    const cut = cd.cut ? cd.cut.label : "";
+    let label = shown.phase === "overtime" ? "Overtime" : "Remaining";
+    if (cut && shown.phase !== "overtime") label = `${label} ${cut}`;
+    let slotLine = "";
+    if (turn) {
+      const left = countdownAt(live.countdown, now).text;
+      slotLine = `${live.title}: ${left} ${left[0] === "+" ? "over" : "left"}`;
+      if (live.countdown.cut && !cut) slotLine = `${slotLine} ${live.countdown.cut.label}`;
+    }
+    return { digits: shown.text, phase: shown.phase, label, slotLine, cut };
+  }
+
   function compute(s, now, blinkOn, status) {
     const tz = s.event.timezone;
     let digits = "--:--", phase = "normal", label = "", name = "", title = "", next = "", slotLine = "";
+    let cut = "";
     if (s.mode === "live" && s.live) {
-      const shown = countdownAt(s.turn ? s.turn.countdown : s.live.countdown, now);
-      phase = shown.phase;
-      digits = shown.text;
-      label = phase === "overtime" ? "Overtime" : "Remaining";
+      ({ digits, phase, label, slotLine, cut } = liveCountdown(s.live, s.turn, now));
       title = s.live.title;
-      if (s.turn) {
-        name = s.turn.speaker;
-        const left = countdownAt(s.live.countdown, now).text;
-        slotLine = `${s.live.title}: ${left} ${left[0] === "+" ? "over" : "left"}`;
-      } else {
-        name = s.live.speakers.join(", ");
-      }
+      name = s.turn ? s.turn.speaker : s.live.speakers.join(", ");
       if (s.next_turn) next = `Next: ${s.next_turn.speaker}`;
       else if (s.next) {
         const start = s.next.expected_start ?? s.next.planned_start;
@@ -126,7 +135,7 @@
       digits, phase, label, name, title, next, slot_line: slotLine,
       clock: timeOfDay(now, tz, true), event: s.event.title, rehearsal,
       message: s.message ? s.message.text : "", flash: s.message ? s.message.flash : false,
-      disconnected: Boolean(status), status, blink_on: blinkOn,
+      disconnected: Boolean(status), status, blink_on: blinkOn, cut,
     };
   }
 
@@ -139,6 +148,7 @@
         digits: "--:--", phase: "normal", label: "Waiting for the show", name: "", title: "",
         next: "", slot_line: "", clock: "", event: "", rehearsal: "", message: "", flash: false,
         disconnected: true, status: `Connecting to ${location.host} — retrying…`, blink_on: blinkOn,
+        cut: "",
       };
     }
     return compute(snap, showAt(s, l), blinkOn, connected ? "" : "DISCONNECTED — reconnecting…");
@@ -168,6 +178,7 @@
     b.toggle("has-message", Boolean(d.message));
     b.toggle("flash", d.flash);
     b.toggle("disconnected", d.disconnected);
+    b.toggle("cut", Boolean(d.cut));
     document.body.dataset.phase = d.phase;
   }
 
@@ -177,7 +188,7 @@
   function parseSnapshot(m) {
     if (m.v !== VERSION || m.type !== "snapshot") throw new Error("not a v1 snapshot");
     const times = (cd) => {
-      const out = {};
+      const out = { cut: cd.cut || null }; // the hard start that cuts it: only its label is shown
       for (const k of MS_KEYS) {
         out[k] = Date.parse(cd[k]);
         if (Number.isNaN(out[k])) throw new Error(`bad instant ${k}`);

@@ -73,6 +73,7 @@ class SpeakerView(Vertical):
     SpeakerView.phase-overtime.blink-off BigTime { color: #5c0f0b; }
     SpeakerView.phase-warning #label { color: #ffb000; }
     SpeakerView.phase-danger #label, SpeakerView.phase-overtime #label { color: #ff3b30; }
+    SpeakerView.cut #label { text-style: bold; }
     SpeakerView #slotline { height: auto; text-align: center; color: $text-muted; }
     SpeakerView #next { height: auto; text-align: center; color: white; }
     SpeakerView #message {
@@ -119,6 +120,7 @@ class SpeakerView(Vertical):
         self.set_class(bool(state.message), "has-message")
         self.set_class(state.flash, "flash")
         self.set_class(state.disconnected, "disconnected")
+        self.set_class(bool(state.cut), "cut")  # the digits count to a hard start
         self._text("#event", state.event)
         self._text("#rehearsal", f" {state.rehearsal} " if state.rehearsal else "")
         self._text("#clock", state.clock)
