@@ -16,7 +16,7 @@ from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.obs.events import ObsEvent
 from timekeeper.obs.fake import FakeObs
 from timekeeper.programme.loader import load_programme
-from timekeeper.runtime.director import ObsDirector, format_clock, render_texts
+from timekeeper.runtime.director import ObsDirector, render_texts
 from timekeeper.runtime.session import RunMode, ShowSession
 
 SEED = load_programme(Path(__file__).parents[2] / "programme.yaml")
@@ -130,7 +130,47 @@ def test_texts_follow_the_live_speaker() -> None:
     session = ShowSession(prog, clock, RunMode.DRY)
     session.tick()
     assert render_texts(prog, session.status()) == {"Lower third": "Beryl ter Haar — 56:00"}
-    assert format_clock(at("17:00") - at("15:29:01")) == "1:30:59"
+
+
+def test_remaining_reads_like_the_speaker_screens() -> None:
+    """{remaining} is the core's countdown text: time left rounds up, as every screen shows."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from timekeeper.speaker.protocol import build_snapshot, compute_display, parse_snapshot
+
+    prog = replace(SEED, obs=replace(SEED.obs, texts=(("Countdown", "{remaining}"),)))
+    half = timedelta(milliseconds=500)
+    clock = ManualClock(at("15:29:00") + half)
+    session = ShowSession(prog, clock, RunMode.DRY)
+    # before the show: the wait until the first slot, 59.5 s, reads as a full minute
+    assert render_texts(prog, session.status()) == {"Countdown": "01:00"}
+    for when in ("15:40:00", "17:15:00", "17:30:00"):  # the keynote; the manual Q&A, then over
+        clock.set(at(when) + half)
+        session.tick()
+        status = session.status()
+        snap = build_snapshot(status, prog, seq=1, speed=1.0, rehearsal=True, message=None)
+        on_screen = compute_display(parse_snapshot(snap), status.at, status.at).digits
+        assert render_texts(prog, status) == {"Countdown": on_screen}, when
+    assert on_screen == "+00:00"  # the manual Q&A half a second over: overtime has its +
+
+
+def test_remaining_counts_to_the_hard_start_that_cuts_the_slot() -> None:
+    """Reception made hard, the Q&A 3 minutes late: the OBS text has 10 s left, not 3:10."""
+    from dataclasses import replace
+
+    from tests.core.test_limits import qa_three_minutes_late
+    from timekeeper.core.engine import new_show
+    from timekeeper.core.status import evaluate
+
+    state = qa_three_minutes_late()
+    texts = (("Countdown", "{remaining} {cut}"),)
+    prog = replace(state.programme, obs=replace(state.programme.obs, texts=texts))
+    shown = render_texts(prog, evaluate(state, at("17:29:50")))
+    assert shown == {"Countdown": "00:10 until Reception, 17:30 — hard start"}
+    keynote = evaluate(new_show(SEED, at("15:00")), at("15:40"))
+    uncut = render_texts(replace(SEED, obs=prog.obs), keynote)
+    assert uncut == {"Countdown": "30:00 "}  # nothing cuts the keynote: {cut} is empty
 
 
 async def test_a_resumed_show_carries_out_the_actions_it_never_got_done(fake: FakeObs) -> None:

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from datetime import datetime, timedelta
 
+from timekeeper.core.countdown import countdown_text
 from timekeeper.core.cues import RunAction, SwitchScene, cues_for
 from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
@@ -169,8 +170,10 @@ def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
         speaker = status.turn.turn.speaker
     elif live is not None:
         speaker = live.slot.speaker_names()
-    if status.countdown is not None:
+    cut = ""
+    if status.countdown is not None:  # its deadline is the limit: a hard start that cuts it
         remaining = status.countdown.remaining
+        cut = status.countdown.cut.label if status.countdown.cut is not None else ""
     else:
         remaining = status.until_next or timedelta(0)
     next_start = ""
@@ -181,18 +184,9 @@ def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
         "speaker": speaker,
         "next_title": nxt.slot.title if nxt is not None else "",
         "next_start": next_start,
-        "remaining": format_clock(remaining),
+        "remaining": countdown_text(remaining),
+        "cut": cut,
     }
-
-
-def format_clock(delta: timedelta) -> str:
-    """m:ss (h:mm:ss past an hour); a leading + in overtime."""
-    seconds = int(delta.total_seconds())
-    sign = "+" if seconds < 0 else ""
-    seconds = abs(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
 
 
 class _Blank(dict[str, str]):
