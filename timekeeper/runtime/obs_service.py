@@ -62,7 +62,7 @@ class ObsService:
             mode=OBS_MODES[session.run_mode],
             done_keys=done_keys,
         )
-        self.director = ObsDirector(session, self.controller)
+        self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None
 
     @property
