@@ -39,6 +39,7 @@ from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, TimekeeperError, UsageError
 from timekeeper.runtime import diagnostics
+from timekeeper.runtime.preflight import refuse_live_outputs
 from timekeeper.runtime.session import RunMode, ShowSession
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class RunOptions:
     bind: str = "127.0.0.1"
     log: Path | None = None
     fresh: bool = False
+    allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -79,6 +81,7 @@ class RunOptions:
             bind=str(args.bind),
             log=Path(args.log) if args.log else None,
             fresh=bool(args.fresh),
+            allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
         )
 
 
@@ -360,6 +363,9 @@ def build_runtime(options: RunOptions) -> Runtime:
 
     programme = load(options.programme)
     clock, mode, started_at = make_clock(options, programme)
+    refuse_live_outputs(
+        programme, mode, url_override=options.obs_url, allow=options.allow_live_outputs
+    )
     holder: list[Runtime] = []
     run = start_run(
         programme,
@@ -407,6 +413,7 @@ def obs_service(runtime: Runtime) -> Service | None:
         url_override=runtime.options.obs_url,
         done_keys=run.done_keys if run is not None else (),
         on_record=runtime.record,
+        allow_live_outputs=runtime.options.allow_live_outputs,
     )
     if not service.configured:
         return None

@@ -46,6 +46,7 @@ OBS_ALARMS = frozenset(
         "scene_switch_failed",
         "scene_override",
         "action_failed",
+        "rehearsal_on_live_output",
     }
 )
 
