@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import at, programme, slot
-from timekeeper.core.cues import RunAction, output_cues
+from timekeeper.core.cues import RunAction, aimed, output_cues
 from timekeeper.core.engine import (
     Action,
     ActionKind,
@@ -226,7 +226,7 @@ ACTIONS = st.one_of(
 T0 = datetime(2023, 11, 20, 8, 50, tzinfo=UTC)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(shows(), st.lists(st.tuples(st.integers(0, 40), ACTIONS), max_size=20))
 def test_obs_follows_the_intent_of_the_live_position_whatever_the_path(
     prog: Programme, steps: list[tuple[int, Action | None]]
@@ -246,7 +246,7 @@ def test_obs_follows_the_intent_of_the_live_position_whatever_the_path(
                 state, _ = apply(state, action, now)
         after = intent_at(prog, state)
         cues: list[RunAction] = output_cues(intent, after, now, set(asked), dict(obs))
-        intent = after
+        intent = aimed(intent, after)
         for cue in cues:
             asked.append(cue.key)
             assert cue.intent is not None

@@ -71,12 +71,16 @@ def output_cues(
 ) -> list[RunAction]:
     """The actions that bring the outputs from intent `before` to intent `after`, stops first.
 
+    `before` is what was last aimed at for each output (see `aimed`): a position
+    that says nothing about an output does not forget the earlier aim.
+
     An intent whose key is not `settled` (done, or already asked for) is acted on
     with that key: the boundary itself, a skipped slot's action, one a crash left
-    undone. An intent that changed in effect although its key is settled (the
-    show went back over it, then on again) is acted on with a fresh key, unless
-    OBS is already seen (`observed`) as it should be. Anything else is left as OBS
-    has it: a stream stopped by hand is not restarted at the next boundary.
+    undone. An intent that turned from running to stopped or back although its
+    key is settled (the show went back over it, then on again) is acted on with a
+    fresh key, unless OBS is already seen (`observed`) as it should be. Anything
+    else is left as OBS has it: a stream stopped by hand is not restarted at the
+    next boundary.
     """
     changed = {i.output for i in changes(before, after)}
     cues: list[RunAction] = []
@@ -88,3 +92,8 @@ def output_cues(
             if key not in settled:
                 cues.append(RunAction(intent.action, at, intent.slot, key, intent, again=True))
     return sorted(cues, key=lambda c: c.starts)  # stops (False) before starts
+
+
+def aimed(before: Intents, after: Intents) -> Intents:
+    """What is aimed at once `after` is carried out (an output it does not name keeps its aim)."""
+    return {**before, **after}

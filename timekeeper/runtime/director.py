@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from timekeeper.core.cues import RunAction, cues_for, output_cues
+from timekeeper.core.cues import RunAction, aimed, cues_for, output_cues
 from timekeeper.core.engine import ActionKind, ShowEvent
 from timekeeper.core.outputs import Intents, Output, intent_at
 from timekeeper.core.programme import Programme
@@ -99,7 +99,7 @@ class ObsDirector:
         settled = self.controller.done_keys | self._asked
         when = at if at is not None else self.session.clock.now()
         cues = output_cues(self._intent, after, when, settled, observed)
-        self._intent = after
+        self._intent = aimed(self._intent, after)
         for cue in cues:
             self._asked.add(cue.key)
             self._say(cue, cause)
