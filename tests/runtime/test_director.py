@@ -86,6 +86,40 @@ async def test_boundaries_switch_scenes_and_start_the_stream_once(fake: FakeObs)
         await director.stop()
 
 
+async def test_a_jump_over_the_introduction_still_starts_the_stream_once(fake: FakeObs) -> None:
+    """The seed's Introduction starts stream and recording: jump past it, and they still start
+    (after the switch), once, and the event log says why; back and next again send nothing."""
+    clock = ManualClock(at("15:29:50"))
+    session = ShowSession(SEED, clock, RunMode.LIVE)
+    records: list[dict[str, object]] = []
+    client = ObsClient(fake.url, PASSWORD, password_env="OBS_PASSWORD")
+    director = ObsDirector(session, ObsController(client, clock=clock), on_record=records.append)
+    await director.start()
+    try:
+        assert await director.controller.wait_connected(3)
+        session.tick()
+        session.act(Action(ActionKind.JUMP, slot="keynote"))
+        await until(lambda: fake.streaming and fake.recording)
+        assert [r["message"] for r in records] == [
+            "Jump to 'Keynote lecture': streaming will start (skipped slot 'Introduction' "
+            "starts it)",
+            "Jump to 'Keynote lecture': recording will start (skipped slot 'Introduction' "
+            "starts it)",
+        ]
+        session.act(Action(ActionKind.BACK))
+        session.act(Action(ActionKind.NEXT))
+        await until(lambda: fake.program == "Intro")
+        assert mutating(fake) == [
+            ("SetCurrentProgramScene", "Keynote"),
+            ("StartStream", None),
+            ("StartRecord", None),
+            ("SetCurrentProgramScene", "Intro"),
+        ]
+        assert len(records) == 2
+    finally:
+        await director.stop()
+
+
 async def test_catch_up_switches_only_to_the_live_scene(fake: FakeObs) -> None:
     session, clock, seen, director = await _director(fake, ObsMode.LIVE, start="16:20")
     try:

@@ -38,7 +38,7 @@ from timekeeper.obs import events as ev
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
-from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions
+from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions, RehearsalGuard
 from timekeeper.obs.port import (
     Disconnected,
     ExitStarted,
@@ -105,6 +105,7 @@ class ObsController:
         heartbeat_interval: float = 5.0,
         override_settle: float = 0.25,
         rng: random.Random | None = None,
+        allow_live_outputs: bool = False,
     ) -> None:
         self._port = port
         status = ObsStatus(
@@ -122,6 +123,11 @@ class ObsController:
             from_preview=self._preview.from_preview,
         )
         self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
+        self._guard = RehearsalGuard(
+            ctx,
+            enabled=mode is ObsMode.DRESS_REHEARSAL and not allow_live_outputs,
+            stop_switching=lambda: self._switcher.set_auto_switch(False),
+        )
         self._texts = TextSources(ctx, interval=text_interval)
         self._connection = ConnectionSupervisor(
             ctx,
@@ -245,9 +251,11 @@ class ObsController:
         (confirmed, failed after the SwitchPolicy retries, skipped, superseded,
         overridden or cancelled); nobody has to await it.
         """
-        return self._switcher.switch_scene(
+        future = self._switcher.switch_scene(
             scene, boundary_at=boundary_at, key=key, transition=transition
         )
+        self._guard.keep_alarm()
+        return future
 
     def resend_live_scene(self) -> asyncio.Future[SwitchRecord] | None:
         """Operator key: send the desired scene again now (clears override and alarm).
@@ -307,7 +315,9 @@ class ObsController:
     # ================================================================== wiring
 
     def _resync(self) -> None:
-        """After (re)connecting: the desired scene (unless overridden), queued actions, texts."""
+        """After (re)connecting: the desired scene (unless overridden), queued actions, texts
+        (a dress rehearsal that finds OBS streaming or recording stops switching first)."""
+        self._guard.check()
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
@@ -328,8 +338,10 @@ class ObsController:
                 self._preview.on_studio_mode_changed(enabled)
             case StreamStateChanged(state=state):
                 self._outputs.on_stream_state(state)
+                self._guard.check()
             case RecordStateChanged(state=state, path=path):
                 self._outputs.on_record_state(state, path)
+                self._guard.check()
             case ExitStarted():
                 self._ctx.emit(ev.ObsExiting)
             case Disconnected(code=code, reason=reason, by_client=by_client):

@@ -27,6 +27,7 @@ def build_controller(
     on_event: Callable[[ev.ObsEvent], None] | None = None,
     mode: ObsMode = ObsMode.LIVE,
     done_keys: Iterable[str] = (),
+    allow_live_outputs: bool = False,
 ) -> ObsController:
     """The controller for a programme's `obs:` settings (not configured -> a no-op controller)."""
     if not settings.configured and url_override is None:
@@ -41,4 +42,5 @@ def build_controller(
         mode=mode,
         studio_mode=settings.studio_mode,
         done_keys=done_keys,
+        allow_live_outputs=allow_live_outputs,
     )

@@ -20,6 +20,7 @@ from timekeeper.core.programme import Programme
 from timekeeper.errors import UsageError
 from timekeeper.runtime import diagnostics
 from timekeeper.runtime.options import RunOptions, load, make_clock
+from timekeeper.runtime.preflight import refuse_live_outputs
 from timekeeper.runtime.run import Runtime, Service
 from timekeeper.runtime.session import RunMode, ShowSession
 
@@ -72,6 +73,7 @@ def obs_service(runtime: Runtime) -> Service | None:
         url_override=runtime.options.obs_url,
         done_keys=run.done_keys if run is not None else (),
         on_record=runtime.record,
+        allow_live_outputs=runtime.options.allow_live_outputs,
     )
     if not service.configured:
         return None
@@ -95,6 +97,9 @@ def build_runtime(options: RunOptions) -> Runtime:
 
     programme = load(options.programme)
     clock, mode, started_at = make_clock(options, programme)
+    refuse_live_outputs(
+        programme, mode, url_override=options.obs_url, allow=options.allow_live_outputs
+    )
     holder: list[Runtime] = []
     run = start_run(
         programme,

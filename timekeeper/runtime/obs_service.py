@@ -50,7 +50,10 @@ class ObsService:
         url_override: str | None,
         done_keys: Iterable[str],
         on_record: Callable[[Record], None],
+        allow_live_outputs: bool = False,
     ) -> None:
+        """`allow_live_outputs`: the operator's --allow-live-outputs (a dress rehearsal then
+        switches scenes even while OBS streams or records)."""
         self.session = session
         self._on_record = on_record
         self.controller: ObsController = build_controller(
@@ -61,8 +64,9 @@ class ObsService:
             on_event=self._on_event,
             mode=OBS_MODES[session.run_mode],
             done_keys=done_keys,
+            allow_live_outputs=allow_live_outputs,
         )
-        self.director = ObsDirector(session, self.controller)
+        self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None
 
     @property

@@ -41,6 +41,7 @@ class RunOptions:
     bind: str = "127.0.0.1"
     log: Path | None = None
     fresh: bool = False
+    allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -55,6 +56,7 @@ class RunOptions:
             bind=str(args.bind),
             log=Path(args.log) if args.log else None,
             fresh=bool(args.fresh),
+            allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
         )
 
 

@@ -46,6 +46,7 @@ OBS_ALARMS = frozenset(
         "scene_switch_failed",
         "scene_override",
         "action_failed",
+        "rehearsal_on_live_output",
     }
 )
 
@@ -162,6 +163,8 @@ class TimekeeperApp(App[None]):
         if data.get("source") == "obs":
             if event in OBS_ALARMS and self.is_running:  # the panel shows the rest
                 self.notify(text, title="OBS", severity="error", timeout=15)
+            elif event == "output_intent" and data.get("notify") and self.is_running:
+                self.notify(text, title="Stream and recording", timeout=15)  # a skipped slot's
         elif event.endswith("_failed"):
             self._warnings.append(text)
             if self.is_running:

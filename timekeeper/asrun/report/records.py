@@ -37,6 +37,7 @@ ALARMS = {
     "action_failed",
     "text_failed",
     "obs_error",
+    "rehearsal_on_live_output",
 }
 ACTION_DONE = {"action_done"}
 

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from timekeeper.core.engine import Action, ActionKind, Mode, Outcome
+from timekeeper.core.outputs import describe_changes, jump_changes
 from timekeeper.core.status import Status
 from timekeeper.ui import format as fmt
 from timekeeper.ui import views
@@ -307,6 +308,10 @@ class OperatorScreen(Screen[None]):
         ]
         ending = f"{status.live.slot.title} ends now. " if status.live is not None else ""
         detail = ending + (f"Skipped: {', '.join(skipped)}." if skipped else "Nothing is skipped.")
+        outputs = describe_changes(
+            jump_changes(status, target.index), sent=self.info.run_mode == "live"
+        )
+        detail += " " + (outputs or "Stream and recording stay as they are.")
 
         self._confirm(
             f"Jump to {target.slot.title} now?",
