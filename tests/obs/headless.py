@@ -256,6 +256,22 @@ class HeadlessObs:
         self.ready_seconds = time.monotonic() - t0
         self.ensure_scenes()
 
+    def wait_hello(self, timeout: float = 60, interval: float = 0.01) -> float:
+        """Poll until obs-websocket sends its Hello; return when OBS became ready (time.time()).
+
+        Conservative: the instant returned is the end of the last poll that got no
+        Hello, so a reconnection measured from it is at most `interval` (plus one
+        poll) longer than the truth, never shorter.
+        """
+        deadline = time.monotonic() + timeout
+        not_yet = time.time()
+        while time.monotonic() < deadline:
+            if self._hello():
+                return not_yet
+            not_yet = time.time()
+            time.sleep(interval)
+        raise HeadlessObsError(f"no obs-websocket Hello within {timeout} s")
+
     def kill_obs(self) -> None:
         """SIGKILL OBS (a crash); wait until it is gone."""
         if self.obs is not None and self.obs.poll() is None:

@@ -51,6 +51,7 @@ from timekeeper.obs.port import (
     StudioModeChanged,
 )
 from timekeeper.obs.preview import StudioPreview
+from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, tcp_probe
 from timekeeper.obs.status import (
     ActionRecord,
     ObsMode,
@@ -105,7 +106,12 @@ class ObsController:
         heartbeat_interval: float = 5.0,
         override_settle: float = 0.25,
         rng: random.Random | None = None,
+        probe: Probe | None = None,
+        probe_policy: ProbePolicy | None = None,
+        timer: Timer | None = None,
     ) -> None:
+        """`probe` (default: a TCP connect to the port's URL) and `timer` (default: the event
+        loop's) pace the reconnection; see `probe`."""
         self._port = port
         status = ObsStatus(
             state=ObsState.NOT_CONFIGURED if port is None else ObsState.DISCONNECTED,
@@ -131,6 +137,9 @@ class ObsController:
             on_studio=self._preview.on_connected,
             on_connected=self._resync,
             on_lost=self._switcher.connection_lost,
+            probe=probe if probe is not None or port is None else tcp_probe(port.url),
+            probe_policy=probe_policy or ProbePolicy(),
+            timer=timer or LoopTimer(),
         )
         self._unsubscribe: Callable[[], None] | None = None
 

@@ -132,6 +132,10 @@ class ObsStatus:
     next_retry_at: datetime | None = None  # clock instant of the next connection attempt
     obs_version: str | None = None
     connected_since: datetime | None = None
+    # While not connected: the instant the scene and output fields above stopped being
+    # current (the connection was lost). None while connected, or never connected.
+    last_known_at: datetime | None = None
+    obs_rtt: float | None = None  # real seconds a request last took to be answered
 
     @property
     def connected(self) -> bool:

@@ -2,13 +2,15 @@
 
 `describe_obs(status)` turns the controller's frozen ObsStatus into a frozen
 ObsView of short styled lines; the panel repaints only when the view changes
-(values compare equal frame to frame while nothing happens).
+(values compare equal frame to frame while nothing happens). While OBS is not
+connected, the scene and outputs it last reported are shown as "last known
+(hh:mm:ss)" — what OBS showed when the link was lost, not what it shows now.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
@@ -27,7 +29,8 @@ class ObsView:
             yield Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
-def describe_obs(status: ObsStatus) -> ObsView:
+def describe_obs(status: ObsStatus, tz: tzinfo = UTC) -> ObsView:
+    """The panel for `status`; instants (the last known state's) in the event's `tz`."""
     lines = [_connection(status)]
     if status.mode is ObsMode.DRY_RUN:
         lines.append(("DRY RUN: nothing sent to OBS", WARN))
@@ -35,8 +38,9 @@ def describe_obs(status: ObsStatus) -> ObsView:
         lines.append(("DRESS: scenes only, no stream", WARN))
     if not status.auto_switch:
         lines.append(("AUTO SWITCH OFF (a: on)", BAD))
-    lines.append(_program(status))
-    lines.append(_outputs(status))
+    stale = _stale(status, tz)
+    lines.append(_program(status, stale))
+    lines.append(_outputs(status, stale is not None))
     if status.alarm:
         lines.append((f"ALARM {status.alarm}", BAD))
     elif status.last_switch is not None:
@@ -56,7 +60,16 @@ def _connection(status: ObsStatus) -> tuple[str, str]:
     return (f"OBS ✗ DISCONNECTED{attempt}", BAD)
 
 
-def _program(status: ObsStatus) -> tuple[str, str]:
+def _stale(status: ObsStatus, tz: tzinfo) -> str | None:
+    """hh:mm:ss of the last known state while it is not current (None: current, or none)."""
+    if status.connected or status.last_known_at is None:
+        return None
+    return f"{status.last_known_at.astimezone(tz):%H:%M:%S}"
+
+
+def _program(status: ObsStatus, stale: str | None = None) -> tuple[str, str]:
+    if stale is not None and status.program_scene is not None:
+        return (f"Last known ({stale}): {status.program_scene}", DIM)
     if status.override:
         return (f"HAND: {status.program_scene} (r: re-send)", WARN)
     scene = status.program_scene or "?"
@@ -64,12 +77,14 @@ def _program(status: ObsStatus) -> tuple[str, str]:
     return (f"Program: {scene}{preview}", "" if status.connected else DIM)
 
 
-def _outputs(status: ObsStatus) -> tuple[str, str]:
+def _outputs(status: ObsStatus, stale: bool = False) -> tuple[str, str]:
     def mark(on: bool | None, word: str) -> str:
         return f"{word} ?" if on is None else (f"● {word}" if on else f"{word} off")
 
     text = f"{mark(status.streaming, 'LIVE' if status.streaming else 'Stream')}  "
     text += mark(status.recording, "REC" if status.recording else "Rec")
+    if stale:
+        return (f"was {text}", DIM)
     return (text, BAD if status.streaming else "")
 
 
