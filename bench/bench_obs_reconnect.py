@@ -75,7 +75,7 @@ async def run(args: argparse.Namespace, obs: HeadlessObs) -> int:
             await asyncio.sleep(0.01)
         fresh = events[seen:]
         connected = next(e for e in fresh if e.kind == "obs_connected")
-        back = connected.at.timestamp() - ready
+        back = (connected.at - ready).total_seconds()
         resynced = ""
         if connected.program_scene != "Keynote":
             while not any(
@@ -83,7 +83,7 @@ async def run(args: argparse.Namespace, obs: HeadlessObs) -> int:
             ):  # the live scene is sent again
                 await asyncio.sleep(0.01)
             confirm = next(e for e in events[seen:] if e.kind == "scene_switch_confirmed")
-            resynced = f"{confirm.at.timestamp() - ready:10.3f}"
+            resynced = f"{(confirm.at - ready).total_seconds():10.3f}"
         connected_s.append(back)
         print(f"{i:>2} {back:10.3f} {resynced:>10}")
     await controller.stop()

@@ -186,6 +186,7 @@ class ConnectionSupervisor:
             connected_since=now,
             last_known_at=None,
             obs_rtt=rtt,
+            scenes=scenes.scenes if scenes else ctx.status.scenes,
             obs_version=info.obs_version,
             program_scene=scenes.program if scenes else None,
             preview_scene=scenes.preview if scenes else None,

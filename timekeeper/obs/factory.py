@@ -9,7 +9,7 @@ the client, the only module importing simpleobsws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsSettings
@@ -27,6 +27,7 @@ def build_controller(
     on_event: Callable[[ev.ObsEvent], None] | None = None,
     mode: ObsMode = ObsMode.LIVE,
     done_keys: Iterable[str] = (),
+    scene_uses: Mapping[str, Sequence[str]] | None = None,
 ) -> ObsController:
     """The controller for a programme's `obs:` settings (not configured -> a no-op controller)."""
     if not settings.configured and url_override is None:
@@ -41,4 +42,5 @@ def build_controller(
         mode=mode,
         studio_mode=settings.studio_mode,
         done_keys=done_keys,
+        scene_uses=scene_uses,
     )

@@ -18,6 +18,7 @@ from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
+from timekeeper.obs.names import scene_uses
 from timekeeper.runtime.director import ObsDirector, obs_record
 from timekeeper.runtime.session import RunMode, ShowSession
 
@@ -61,6 +62,7 @@ class ObsService:
             on_event=self._on_event,
             mode=OBS_MODES[session.run_mode],
             done_keys=done_keys,
+            scene_uses=scene_uses(session.programme),
         )
         self.director = ObsDirector(session, self.controller)
         self._preflight: asyncio.Task[None] | None = None

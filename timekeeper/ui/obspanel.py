@@ -23,6 +23,9 @@ OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
 @dataclass(frozen=True)
 class ObsView:
     lines: tuple[tuple[str, str], ...]  # (text, style)
+    # the programme's scenes OBS does not have, with the closest existing name (the timeline
+    # flags the coming slots that need them)
+    missing_scenes: tuple[tuple[str, str | None], ...] = ()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for text, style in self.lines:
@@ -45,7 +48,8 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC) -> ObsView:
         lines.append((f"ALARM {status.alarm}", BAD))
     elif status.last_switch is not None:
         lines.append(_switch(status.last_switch))
-    return ObsView(tuple(lines))
+    missing = tuple((m.scene, m.suggestion) for m in status.missing_scenes)
+    return ObsView(tuple(lines), missing)
 
 
 def _connection(status: ObsStatus) -> tuple[str, str]:

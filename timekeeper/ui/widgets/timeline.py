@@ -17,10 +17,12 @@ from timekeeper.ui.views import TIMELINE_COLUMNS, TimelineRow
 WIDTHS = {"Plan": 5, "Expected": 8, "Actual": 8, "Dur": 5, "Ran": 7, "±": 8, "Status": 7}
 MIN_TITLE = 12
 STYLE = {"done": "dim", "cut": "dim", "skipped": "dim strike", "live": "bold", "next": ""}
+ALERT = "bold yellow"  # a coming slot whose scene OBS does not have
 
 
-def _cell(text: str, state: str) -> Text:
-    return Text(text, style=STYLE.get(state, ""), no_wrap=True, overflow="ellipsis")
+def _cell(text: str, state: str, alert: bool = False) -> Text:
+    style = ALERT if alert else STYLE.get(state, "")
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
 class Timeline(DataTable[Text]):
@@ -49,7 +51,7 @@ class Timeline(DataTable[Text]):
             self.add_column(name, key=name, width=WIDTHS.get(name, self._title_width))
         self._shown = {}
         for row in rows:
-            self.add_row(*(_cell(c, row.state) for c in row.cells), key=row.key)
+            self.add_row(*(_cell(c, row.state, row.alert) for c in row.cells), key=row.key)
             self._shown[row.key] = row
 
     def watch_rows_view(self, rows: tuple[TimelineRow, ...]) -> None:
@@ -67,8 +69,8 @@ class Timeline(DataTable[Text]):
         if shown == row:
             return
         for name, old, new in zip(TIMELINE_COLUMNS, shown.cells, row.cells, strict=True):
-            if old != new or shown.state != row.state:
-                self.update_cell(row.key, name, _cell(new, row.state))
+            if old != new or shown.state != row.state or shown.alert != row.alert:
+                self.update_cell(row.key, name, _cell(new, row.state, row.alert))
         self._shown[row.key] = row
 
     def _place_cursor(self, rows: tuple[TimelineRow, ...]) -> None:
