@@ -396,8 +396,25 @@ def build_runtime(options: RunOptions) -> Runtime:
     return runtime
 
 
+def clock_service(runtime: Runtime) -> Service:
+    """The machine's time sync, at start and every minute (runtime/clockcheck.py)."""
+    from timekeeper.runtime.clockcheck import ClockCheck
+
+    def record(rec: Mapping[str, object]) -> None:  # not Runtime.record: not an OBS record
+        if runtime.asrun is not None:
+            runtime.asrun.log.append(dict(rec))
+        data = {k: v for k, v in rec.items() if k not in ("event", "at")}
+        runtime.notice(str(rec["event"]), **data)
+
+    return ClockCheck(runtime.session.clock, on_record=record)
+
+
+SERVICE_FACTORIES.append(clock_service)
+
+
 def obs_service(runtime: Runtime) -> Service | None:
     """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
+    from timekeeper.runtime.clockcheck import ClockCheck
     from timekeeper.runtime.obs_service import ObsService
     from timekeeper.ui.obspanel import describe_obs
 
@@ -410,7 +427,11 @@ def obs_service(runtime: Runtime) -> Service | None:
     )
     if not service.configured:
         return None
-    runtime.obs_status = lambda: describe_obs(service.controller.status)
+    check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
+    tz = runtime.programme.tz
+    runtime.obs_status = lambda: describe_obs(
+        service.controller.status, tz, check.report if check is not None else None
+    )
     runtime.obs_command = service.command
     return service
 

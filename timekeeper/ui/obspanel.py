@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, SwitchRecord
+
+if TYPE_CHECKING:
+    from timekeeper.runtime.clockcheck import ClockReport
 
 OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
 
@@ -32,8 +36,9 @@ class ObsView:
             yield Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
-def describe_obs(status: ObsStatus, tz: tzinfo = UTC) -> ObsView:
-    """The panel for `status`; instants (the last known state's) in the event's `tz`."""
+def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None = None) -> ObsView:
+    """The panel for `status`; instants (the last known state's) in the event's `tz`; the
+    machine's clock check `clock` and OBS's round trip on the last line."""
     lines = [_connection(status)]
     if status.mode is ObsMode.DRY_RUN:
         lines.append(("DRY RUN: nothing sent to OBS", WARN))
@@ -48,6 +53,8 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC) -> ObsView:
         lines.append((f"ALARM {status.alarm}", BAD))
     elif status.last_switch is not None:
         lines.append(_switch(status.last_switch))
+    if clock is not None or status.connected:
+        lines.append(_clock(clock, status.obs_rtt if status.connected else None))
     missing = tuple((m.scene, m.suggestion) for m in status.missing_scenes)
     return ObsView(tuple(lines), missing)
 
@@ -90,6 +97,22 @@ def _outputs(status: ObsStatus, stale: bool = False) -> tuple[str, str]:
     if stale:
         return (f"was {text}", DIM)
     return (text, BAD if status.streaming else "")
+
+
+def _clock(report: ClockReport | None, rtt: float | None) -> tuple[str, str]:
+    """`Clock ✓ +0.4 ms · OBS rtt 2 ms`; red when the clock cannot be trusted."""
+    obs = "" if rtt is None else f" · OBS rtt {rtt * 1000:.0f} ms"
+    if report is None:
+        return (f"Clock … checking{obs}", DIM)
+    sync = report.sync
+    if report.alarm is not None:
+        if sync.synced is False:
+            return (f"Clock ✗ NOT SYNCED{obs}", BAD)
+        return (f"Clock ✗ off {(sync.offset or 0) * 1000:+.0f} ms{obs}", BAD)
+    if sync.synced is None:
+        return (f"Clock ? sync unknown{obs}", WARN)
+    offset = "synced" if sync.offset is None else f"{sync.offset * 1000:+.1f} ms"
+    return (f"Clock ✓ {offset}{obs}", "")
 
 
 def _ms(delta: timedelta | None) -> str:
