@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from timekeeper.obs.fake import FakeObs
-from timekeeper.obs.status import MissingScene
+from timekeeper.obs.status import MissingScene, ObsState, ObsStatus
 from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory
@@ -107,3 +107,24 @@ async def test_a_scene_renamed_while_disconnected_is_reported_on_reconnect(
     await fake.start()
     missing = await rec.wait_for("scene_missing", timeout=5)
     assert (missing.scene, missing.cause, missing.suggestion) == ("Intro", "gone", "Intro (new)")
+
+
+async def test_the_dashboard_flags_the_coming_slot_and_names_the_closest_scene() -> None:
+    from tests.factories import AMS
+    from tests.ui.conftest import make_app, screen_text, step
+
+    status = ObsStatus(
+        state=ObsState.CONNECTED,
+        url="ws://x",
+        program_scene="Panel",
+        scenes=("Holding", "Intro", "Keynote", "Panel", "Q&A 2", "Reception"),
+        missing_scenes=(MissingScene("Q&A", "Q&A 2", ("qa",)),),
+    )
+    app = make_app("16:20:00")
+    app.obs_status = lambda: describe_obs(status, AMS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await step(pilot, "16:20:00")
+        text = screen_text(app)
+    qa = next(line for line in text.splitlines() if "17:10" in line and "⚠" in line)
+    assert "next ⚠" in qa  # the Q&A, next, flagged before its boundary
+    assert "⚠ no scene 'Q&A' → 'Q&A 2'" in text  # the panel names the closest scene

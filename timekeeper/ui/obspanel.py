@@ -53,6 +53,8 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None 
         lines.append((f"ALARM {status.alarm}", BAD))
     elif status.last_switch is not None:
         lines.append(_switch(status.last_switch))
+    if status.missing_scenes:
+        lines.append(_missing(status))
     if clock is not None or status.connected:
         lines.append(_clock(clock, status.obs_rtt if status.connected else None))
     missing = tuple((m.scene, m.suggestion) for m in status.missing_scenes)
@@ -97,6 +99,14 @@ def _outputs(status: ObsStatus, stale: bool = False) -> tuple[str, str]:
     if stale:
         return (f"was {text}", DIM)
     return (text, BAD if status.streaming else "")
+
+
+def _missing(status: ObsStatus) -> tuple[str, str]:
+    """The first programme scene OBS lacks, with the closest name (the timeline says which slot)."""
+    first = status.missing_scenes[0]
+    hint = f" → {first.suggestion!r}" if first.suggestion else ""
+    more = f" +{len(status.missing_scenes) - 1}" if len(status.missing_scenes) > 1 else ""
+    return (f"⚠ no scene {first.scene!r}{hint}{more}", WARN)
 
 
 def _clock(report: ClockReport | None, rtt: float | None) -> tuple[str, str]:
