@@ -4,7 +4,7 @@ It runs the session's scheduler as a worker, recomputes the Status from the
 clock on a timer and hands it to the screen (with whatever the OBS status
 provider returns), turns the screen's messages into session calls, logs the
 runtime's notices, and guards quitting while the show runs. Services (OBS,
-as-run log, speaker server) are started around it by `timekeeper.commands.run`.
+as-run log, speaker server) are started around it by `timekeeper.runtime.dashboard`.
 """
 
 from __future__ import annotations
