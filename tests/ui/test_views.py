@@ -88,6 +88,23 @@ def test_timeline_rows_show_planned_expected_actual() -> None:
     assert rows["qa"].cells[2] == "17:16:00" and rows["qa"].state == "next"
 
 
+def test_a_coming_slot_whose_scene_obs_lacks_is_flagged_with_the_closest_name() -> None:
+    status = status_at("16:20")  # the panel live, the Q&A next, the reception after
+    missing = {"Q&A": "Q&A 2", "Reception": None, "Keynote": "Keynote 2", "Panel": "Panel 2"}
+    rows = {row.key: row for row in views.timeline_rows(status, INFO, missing)}
+    assert (
+        rows["qa"].alert and rows["qa"].cells[0] == "⚠ Qa: no scene 'Q&A' in OBS, closest 'Q&A 2'"
+    )
+    assert rows["qa"].cells[7] == "next ⚠"
+    assert rows["reception"].alert and rows["reception"].cells[0].endswith(
+        "no scene 'Reception' in OBS"
+    )
+    # past and live slots are not flagged: their boundary is behind them
+    assert not rows["keynote"].alert and rows["keynote"].cells[0] == "Keynote"
+    assert not rows["panel"].alert
+    assert not any(r.alert for r in views.timeline_rows(status, INFO))
+
+
 def test_event_lines_read_as_sentences() -> None:
     prog = seed()
     started = ShowEvent("slot_started", at("16:10"), "panel", cause="auto")

@@ -17,8 +17,9 @@ This module only composes the parts, each owning one responsibility:
 `connection.ConnectionSupervisor` (connect, backoff, heartbeat, re-sync),
 `switcher.SceneSwitcher` (switch state machine, confirmation, retries, hand
 overrides), `outputs.OutputActions` (once-only stream/record actions),
-`texts.TextSources` (throttled text sources) and `preview.StudioPreview`
-(studio mode and preview), over the shared `context.ObsContext`. It routes
+`texts.TextSources` (throttled text sources), `preview.StudioPreview`
+(studio mode and preview) and `scenewatch.SceneWatch` (OBS's scene list, kept
+live; the programme's scenes gone missing), over the shared `context.ObsContext`. It routes
 OBS's events to them and keeps the public API; the data it reports lives in
 `status` (and is importable from here too).
 """
@@ -28,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from timekeeper.core.clock import Clock
@@ -47,10 +48,16 @@ from timekeeper.obs.port import (
     PreviewSceneChanged,
     ProgramSceneChanged,
     RecordStateChanged,
+    SceneCreated,
+    SceneListChanged,
+    SceneRemoved,
+    SceneRenamed,
     StreamStateChanged,
     StudioModeChanged,
 )
 from timekeeper.obs.preview import StudioPreview
+from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, tcp_probe
+from timekeeper.obs.scenewatch import SceneWatch
 from timekeeper.obs.status import (
     ActionRecord,
     ObsMode,
@@ -106,7 +113,14 @@ class ObsController:
         override_settle: float = 0.25,
         rng: random.Random | None = None,
         allow_live_outputs: bool = False,
+        probe: Probe | None = None,
+        probe_policy: ProbePolicy | None = None,
+        timer: Timer | None = None,
+        scene_uses: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """`probe` (default: a TCP connect to the port's URL) and `timer` (default: the event
+        loop's) pace the reconnection; see `probe`. `scene_uses` (scene -> the ids of the
+        slots naming it) are the scenes watched for renames and removals."""
         self._port = port
         status = ObsStatus(
             state=ObsState.NOT_CONFIGURED if port is None else ObsState.DISCONNECTED,
@@ -129,6 +143,7 @@ class ObsController:
             stop_switching=lambda: self._switcher.set_auto_switch(False),
         )
         self._texts = TextSources(ctx, interval=text_interval)
+        self._scenes = SceneWatch(ctx, scene_uses or {})
         self._connection = ConnectionSupervisor(
             ctx,
             retry=retry or RetryPolicy(),
@@ -137,6 +152,9 @@ class ObsController:
             on_studio=self._preview.on_connected,
             on_connected=self._resync,
             on_lost=self._switcher.connection_lost,
+            probe=probe if probe is not None or port is None else tcp_probe(port.url),
+            probe_policy=probe_policy or ProbePolicy(),
+            timer=timer or LoopTimer(),
         )
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -318,6 +336,7 @@ class ObsController:
         """After (re)connecting: the desired scene (unless overridden), queued actions, texts
         (a dress rehearsal that finds OBS streaming or recording stops switching first)."""
         self._guard.check()
+        self._scenes.connected()
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
@@ -342,6 +361,8 @@ class ObsController:
             case RecordStateChanged(state=state, path=path):
                 self._outputs.on_record_state(state, path)
                 self._guard.check()
+            case SceneCreated() | SceneRemoved() | SceneRenamed() | SceneListChanged():
+                self._scenes.on_event(event)
             case ExitStarted():
                 self._ctx.emit(ev.ObsExiting)
             case Disconnected(code=code, reason=reason, by_client=by_client):

@@ -11,7 +11,7 @@ slots and turns move on at their deadlines, logged as operator moves).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -63,6 +63,19 @@ def speaker_service(runtime: Runtime) -> Service | None:
 ServiceFactory = Callable[[Runtime], "Service | None"]
 
 
+def clock_service(runtime: Runtime) -> Service:
+    """The machine's time sync, at start and every minute (runtime/clockcheck.py)."""
+    from timekeeper.runtime.clockcheck import ClockCheck
+
+    def record(rec: Mapping[str, object]) -> None:  # not Runtime.record: not an OBS record
+        if runtime.asrun is not None:
+            runtime.asrun.log.append(dict(rec))
+        data = {k: v for k, v in rec.items() if k not in ("event", "at")}
+        runtime.notice(str(rec["event"]), **data)
+
+    return ClockCheck(runtime.session.clock, on_record=record)
+
+
 def obs_service(runtime: Runtime) -> Service | None:
     """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
     from timekeeper.runtime.obs_service import ObsService
@@ -82,7 +95,7 @@ def obs_service(runtime: Runtime) -> Service | None:
     return service
 
 
-SERVICE_FACTORIES: list[ServiceFactory] = [speaker_service, obs_service]
+SERVICE_FACTORIES: list[ServiceFactory] = [speaker_service, clock_service, obs_service]
 
 
 def _secret_variables(programme: Programme) -> list[str]:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 
+from timekeeper.runtime.clockcheck import ClockCheck
 from timekeeper.runtime.run import Runtime
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.obspanel import ObsView, describe_obs
@@ -21,9 +22,14 @@ DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be res
 
 
 def _panel(runtime: Runtime) -> ObsView | None:
-    """What the OBS panel shows this frame; None reads "OBS: not configured"."""
+    """What the OBS panel shows this frame (with the clock check's last result); None reads
+    "OBS: not configured"."""
     status = runtime.read_obs_status()
-    return None if status is None else describe_obs(status)
+    if status is None:
+        return None
+    check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
+    report = check.report if check is not None else None
+    return describe_obs(status, runtime.programme.tz, report)
 
 
 async def run_dashboard(runtime: Runtime) -> int:

@@ -18,6 +18,7 @@ from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
+from timekeeper.obs.names import scene_uses
 from timekeeper.runtime.director import ObsDirector, obs_record
 from timekeeper.runtime.session import RunMode, ShowSession
 
@@ -65,6 +66,7 @@ class ObsService:
             mode=OBS_MODES[session.run_mode],
             done_keys=done_keys,
             allow_live_outputs=allow_live_outputs,
+            scene_uses=scene_uses(session.programme),
         )
         self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None

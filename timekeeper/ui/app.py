@@ -45,6 +45,7 @@ OBS_ALARMS = frozenset(
         "obs_disconnected",
         "scene_switch_failed",
         "scene_override",
+        "scene_missing",
         "action_failed",
         "rehearsal_on_live_output",
     }

@@ -8,6 +8,7 @@ pure, every sentence the operator reads can be tested without a terminal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 
@@ -85,6 +86,7 @@ class TimelineRow:
     key: str
     cells: tuple[str, ...]
     state: str  # done | cut | skipped | live | next | pending
+    alert: bool = False  # a coming slot that cannot go on air as planned (its scene is missing)
 
 
 TIMELINE_COLUMNS = ("Slot", "Plan", "Expected", "Actual", "Dur", "Ran", "±", "Status")
@@ -272,12 +274,22 @@ def next_view(status: Status, info: ShowInfo) -> NextView:
     )
 
 
-def timeline_rows(status: Status, info: ShowInfo) -> tuple[TimelineRow, ...]:
+def timeline_rows(
+    status: Status, info: ShowInfo, missing_scenes: Mapping[str, str | None] | None = None
+) -> tuple[TimelineRow, ...]:
+    """One row per slot; `missing_scenes` (scene -> closest name in OBS) flags coming slots."""
     next_index = status.next.index if status.next is not None else None
-    return tuple(_row(v, status, info, v.index == next_index) for v in status.slots)
+    missing = missing_scenes or {}
+    return tuple(_row(v, status, info, v.index == next_index, missing) for v in status.slots)
 
 
-def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> TimelineRow:
+def _row(
+    view: SlotView,
+    status: Status,
+    info: ShowInfo,
+    is_next: bool,
+    missing: Mapping[str, str | None],
+) -> TimelineRow:
     slot = view.slot
     state = {
         Outcome.DONE: "done",
@@ -298,6 +310,12 @@ def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> Timel
     label = {"pending": "", "next": "next"}.get(state, state)
     if view.squeezed and state in ("live", "next", "pending"):
         label = (label + " ✂").strip()
+    alert = state in ("next", "pending") and slot.scene is not None and slot.scene in missing
+    if alert:
+        closest = missing[slot.scene or ""]
+        hint = f", closest {closest!r}" if closest else ""
+        title = f"⚠ {title}: no scene {slot.scene!r} in OBS{hint}"
+        label = (label + " ⚠").strip()
     cells = (
         title,
         fmt.hm(slot.start, info.tz),
@@ -308,4 +326,4 @@ def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> Timel
         delta,
         label,
     )
-    return TimelineRow(slot.id, cells, state)
+    return TimelineRow(slot.id, cells, state, alert)

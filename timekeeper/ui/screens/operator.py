@@ -171,7 +171,8 @@ class OperatorScreen(Screen[None]):
         self.query_one(LivePanel).view = views.live_view(status, info)
         self.query_one(TurnPanel).view = views.turns_view(status, info)
         self.query_one(NextPanel).view = views.next_view(status, info)
-        self.query_one(Timeline).rows_view = views.timeline_rows(status, info)
+        missing = dict(getattr(obs, "missing_scenes", ()))  # an ObsView's, if OBS is there
+        self.query_one(Timeline).rows_view = views.timeline_rows(status, info, missing)
 
     def keyboard_locked(self, locked: bool, dropped: int) -> None:
         """Say across the screen that a burst locked the keyboard (or that it is unlocked)."""

@@ -26,6 +26,7 @@ WIDTHS = {"Plan": 5, "Expected": 8, "Actual": 8, "Dur": 5, "Ran": 7, "±": 8, "S
 PADDING = 1  # blank cells either side of every column
 MIN_TITLE = 12
 STYLE = {"done": "dim", "cut": "dim", "skipped": "dim strike", "live": "bold", "next": ""}
+ALERT = "bold yellow"  # a coming slot whose scene OBS does not have
 HEADER = "timeline--header"
 CURSOR = "timeline--cursor"
 WAITING = "timeline--waiting"  # the highlight on the next row, while no slot is live
@@ -119,7 +120,8 @@ class Timeline(ScrollView):
         cached = self._strips.get(index)
         if cached is not None and cached[0] == what:
             return cached[1]
-        style = self.rich_style + Style.parse(STYLE.get(row.state, "") or "none")
+        state_style = ALERT if row.alert else STYLE.get(row.state, "")
+        style = self.rich_style + Style.parse(state_style or "none")
         if highlight is not None:
             style += self.get_component_rich_style(highlight)
         strip = self._line(list(row.cells), style, width)
