@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--fresh", action="store_true", help="start a new run instead of resuming the last one"
     )
+    run.add_argument(
+        cliargs.ALLOW_LIVE_OUTPUTS,
+        action="store_true",
+        help="let a dress rehearsal (--at/--speed without --dry-run) switch scenes while OBS "
+        "streams or records (refused otherwise)",
+    )
 
     speaker = sub.add_parser("speaker", help="the speaker countdown screen, following a run")
     speaker.add_argument(

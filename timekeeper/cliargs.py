@@ -14,6 +14,8 @@ from pathlib import Path
 
 SPEED_MIN = 0.01  # a hundredth of real time: stepping through a boundary frame by frame
 SPEED_MAX = 3600.0  # an hour a second: a three-day conference rehearsed in about a minute
+# The explicit override a dress rehearsal's refusal names (OBS streaming or recording).
+ALLOW_LIVE_OUTPUTS = "--allow-live-outputs"
 
 
 def port(text: str) -> int:

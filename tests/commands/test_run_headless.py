@@ -14,17 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.factories import at, seed
-from timekeeper.commands.run import (
-    Notice,
-    RunOptions,
-    Runtime,
-    SpeakerService,
-    make_clock,
-    parse_at,
-)
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.errors import UsageError
+from timekeeper.runtime.assembly import SpeakerService
+from timekeeper.runtime.options import RunOptions, make_clock, parse_at
+from timekeeper.runtime.run import Notice, Runtime
 from timekeeper.runtime.session import RunMode, ShowSession
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,10 +204,21 @@ def test_speed_must_be_positive_and_finite(speed: float) -> None:
         make_clock(RunOptions(PROGRAMME, speed=speed), seed())
 
 
-def test_headless_never_imports_textual() -> None:
-    """The dashboard is imported only when there is one: headless runs stay lean."""
-    code = "import sys, timekeeper.commands.run; assert 'textual' not in sys.modules"
-    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+def test_a_whole_headless_run_never_imports_textual(tmp_path: Path) -> None:
+    """The dashboard is imported only when there is one: a whole headless show stays lean."""
+    code = (
+        "import sys\n"
+        "from timekeeper.cli import main\n"
+        f"argv = ['run', 'programme.yaml', '--dry-run', '--headless', '--port', '0', "
+        f"'--at', '17:29:30', '--speed', '600', '--log', {str(tmp_path / 'x.jsonl')!r}]\n"
+        "code = main(argv)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+        "sys.exit(code or (3 if loaded else 0))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"event": "show_ended"' in done.stdout
 
 
 # ---------------------------------------------------------------- services, in process

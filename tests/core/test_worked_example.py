@@ -71,7 +71,11 @@ def test_1030_extend_talk_by_five() -> None:
 def test_1041_break_starts_workshop_is_hard() -> None:
     status = SEEN["10:41"][1]
     assert status.live is not None and status.live.slot.id == "break"
-    assert status.countdown is not None and status.countdown.deadline == at("10:51")
+    cd = status.countdown
+    assert cd is not None and cd.own_deadline == at("10:51")
+    # its limit: the countdown counts to the Workshop's hard start, not to 10:51
+    assert cd.deadline == at("10:45") and cd.remaining == mins(4)
+    assert cd.cut is not None and cd.cut.label == "until Workshop, 10:45 — hard start"
     assert status.next is not None and status.next.slot.id == "workshop" and status.next.slot.hard
     assert status.next.expected_start == at("10:45")
     assert status.over_under == timedelta(0)

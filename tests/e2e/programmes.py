@@ -38,6 +38,8 @@ class SlotSpec:
     on_end: Sequence[str] = ()
     turns: Sequence[TurnSpec] = ()
     turns_advance: str | None = None  # auto | manual (None: the default, manual)
+    advance: str | None = None  # auto | manual (None: the default, auto)
+    hard: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,10 @@ def write_programme(
                 t_at += timedelta(seconds=t.seconds)
         if spec.turns_advance is not None:
             entry["turns_advance"] = spec.turns_advance
+        if spec.advance is not None:
+            entry["advance"] = spec.advance
+        if spec.hard:
+            entry["hard"] = True
         doc["slots"].append(entry)
         end = at + timedelta(seconds=spec.seconds)
         planned.append(Planned(slot_id, at, end, spec.scene, tuple(turn_starts)))

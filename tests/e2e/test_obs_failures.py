@@ -7,18 +7,22 @@ OBS is not usable, and never prints the password.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.obs.headless import free_port
+from timekeeper.core.clock import SystemClock
 
 from .conftest import ObsUnderTest
 from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme
 from .runner import Run, cli, environment, read_jsonl, run_argv
 
 pytestmark = pytest.mark.obs
+CLOCK = SystemClock()
 
 
 def short_show(path: Path, url: str) -> ProgrammeFile:
@@ -141,3 +145,97 @@ def test_missing_scene_is_reported_not_retried_and_the_rest_switches(
     output = check.stdout + check.stderr
     assert check.returncode == 2, output
     assert "MISSING  scene 'Keynot'" in output and "did you mean 'Keynote'" in output, output
+
+
+def test_obs_killed_and_restarted_is_back_within_a_second_of_being_ready(
+    obs: ObsUnderTest, tmp_path: Path
+) -> None:
+    """Whatever the backoff has grown to, timekeeper reconnects and re-reads OBS ≤ 1 s after
+    OBS's first Hello (measured conservatively, see HeadlessObs.wait_hello)."""
+    programme = write_programme(
+        tmp_path / "programme.yaml",
+        obs.url,
+        [SlotSpec("Opening", 16, "Intro"), SlotSpec("Talk", 2, "Keynote")],
+        lead=2.5,
+        title="OBS restart e2e",
+    )
+    env = environment({PASSWORD_ENV: obs.password})
+    log = tmp_path / "live.jsonl"
+    run = Run(run_argv(programme.path, log), env)
+    try:
+        run.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Intro",
+            timeout=15,
+        )
+        obs.obs.kill_obs()
+        i, _ = run.wait_for("obs_disconnected", timeout=5)
+        time.sleep(3.5)  # OBS stays down while the backoff grows (0.5, 1, 2 s, ...)
+        with ThreadPoolExecutor(1) as pool:
+            hello = pool.submit(obs.obs.wait_hello)
+            obs.obs.start_obs()
+            ready = hello.result(timeout=60)
+        j, connected = run.wait_for("obs_connected", timeout=10, after=i)
+        assert CLOCK.now() < programme.slots[1].start, "reconnected too late for this test"
+        assert run.finish(timeout=programme.seconds_until(programme.end) + 20) == 0, run.stderr
+    finally:
+        run.close()
+    back = (datetime.fromisoformat(connected["at"]) - ready).total_seconds()
+    failures = [
+        r
+        for r in read_jsonl(log)
+        if r.get("event") == "obs_connect_failed" and datetime.fromisoformat(str(r["at"])) < ready
+    ]
+    print(f"\ntimekeeper connected {back:.3f} s after OBS was ready ({len(failures)} failed tries)")
+    assert back <= 1.0
+    # the backoff had grown past a second: the probe, not the backoff, found OBS
+    last = failures[-1]
+    assert last["retry_in"] >= 1.0
+    next_try = datetime.fromisoformat(str(last["at"])) + timedelta(seconds=last["retry_in"])
+    assert back < (next_try - ready).total_seconds()
+    assert connected["program_scene"] is not None
+    assert [c["scene"] for c in run.of("scene_switch_confirmed", reason="boundary")] == [
+        "Intro",
+        "Keynote",
+    ]
+
+
+def test_a_scene_renamed_mid_show_is_flagged_before_its_boundary(
+    obs: ObsUnderTest, tmp_path: Path
+) -> None:
+    programme = write_programme(
+        tmp_path / "programme.yaml",
+        obs.url,
+        [
+            SlotSpec("Opening", 5, "Intro"),
+            SlotSpec("Talk", 2, "Keynote"),
+            SlotSpec("Closing", 1, "Closing"),
+        ],
+        lead=2.5,
+        title="OBS rename e2e",
+    )
+    env = environment({PASSWORD_ENV: obs.password})
+    run = Run(run_argv(programme.path, tmp_path / "live.jsonl"), env)
+    renamed = False
+    try:
+        run.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Intro",
+            timeout=15,
+        )
+        obs.obs.request("SetSceneName", {"sceneName": "Keynote", "newSceneName": "Keynote (main)"})
+        renamed = True
+        _, missing = run.wait_for("scene_missing", timeout=3)
+        assert datetime.fromisoformat(missing["at"]) < programme.slots[1].start
+        assert missing["scene"] == "Keynote" and missing["slots"] == ["s2"]
+        assert missing["cause"] == "renamed" and missing["suggestion"] == "Keynote (main)"
+        assert "renamed to 'Keynote (main)'" in missing["message"]
+        assert run.finish(timeout=programme.seconds_until(programme.end) + 20) == 0, run.stderr
+    finally:
+        run.close()
+        if renamed:
+            obs.obs.request(
+                "SetSceneName", {"sceneName": "Keynote (main)", "newSceneName": "Keynote"}
+            )
+    assert len(run.of("scene_missing")) == 1  # said once, not at every change of the list
+    [failed] = run.of("scene_switch_failed")
+    assert failed["scene"] == "Keynote" and failed["code"] == 600
+    assert obs.program_scene() == "Closing"

@@ -25,12 +25,15 @@ import subprocess
 import time
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
+
+from timekeeper.core.clock import SystemClock
 
 DEFAULT_SCENES = ("Holding", "Intro", "Keynote", "Panel", "Q&A", "Reception")
 TEXT_SOURCE = "Countdown"
@@ -255,6 +258,22 @@ class HeadlessObs:
             time.sleep(0.1)
         self.ready_seconds = time.monotonic() - t0
         self.ensure_scenes()
+
+    def wait_hello(self, timeout: float = 60, interval: float = 0.01) -> datetime:
+        """Poll until obs-websocket sends its Hello; return when OBS became ready (UTC).
+
+        Conservative: the instant returned is the end of the last poll that got no
+        Hello, so a reconnection measured from it is at most `interval` (plus one
+        poll) longer than the truth, never shorter.
+        """
+        deadline = time.monotonic() + timeout
+        not_yet = SystemClock().now()
+        while time.monotonic() < deadline:
+            if self._hello():
+                return not_yet
+            not_yet = SystemClock().now()
+            time.sleep(interval)
+        raise HeadlessObsError(f"no obs-websocket Hello within {timeout} s")
 
     def kill_obs(self) -> None:
         """SIGKILL OBS (a crash); wait until it is gone."""

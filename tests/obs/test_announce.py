@@ -68,9 +68,12 @@ async def test_announcements_repeat_on_the_timer_and_are_reported_once(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
     stage, stage_rec, stage_timer = await announcing(make_controller, fake.url, STAGE)
-    _, _, booth_timer = await announcing(make_controller, fake.url, BOOTH)
+    _, booth_rec, booth_timer = await announcing(make_controller, fake.url, BOOTH)
     await stage_rec.wait_for("other_timekeeper")
-    sent = fake.count("BroadcastCustomEvent")
+    await booth_rec.wait_for("other_timekeeper")
+    # each announced at connect, and once more on hearing the other for the first time
+    await until(lambda: fake.count("BroadcastCustomEvent") == 4)
+    sent = 4
     for _ in range(4):
         await booth_timer.fire()
         await stage_timer.fire()

@@ -16,7 +16,7 @@ from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.obs.events import ObsEvent
 from timekeeper.obs.fake import FakeObs
 from timekeeper.programme.loader import load_programme
-from timekeeper.runtime.director import ObsDirector, format_clock, render_texts
+from timekeeper.runtime.director import ObsDirector, render_texts
 from timekeeper.runtime.session import RunMode, ShowSession
 
 SEED = load_programme(Path(__file__).parents[2] / "programme.yaml")
@@ -86,6 +86,40 @@ async def test_boundaries_switch_scenes_and_start_the_stream_once(fake: FakeObs)
         await director.stop()
 
 
+async def test_a_jump_over_the_introduction_still_starts_the_stream_once(fake: FakeObs) -> None:
+    """The seed's Introduction starts stream and recording: jump past it, and they still start
+    (after the switch), once, and the event log says why; back and next again send nothing."""
+    clock = ManualClock(at("15:29:50"))
+    session = ShowSession(SEED, clock, RunMode.LIVE)
+    records: list[dict[str, object]] = []
+    client = ObsClient(fake.url, PASSWORD, password_env="OBS_PASSWORD")
+    director = ObsDirector(session, ObsController(client, clock=clock), on_record=records.append)
+    await director.start()
+    try:
+        assert await director.controller.wait_connected(3)
+        session.tick()
+        session.act(Action(ActionKind.JUMP, slot="keynote"))
+        await until(lambda: fake.streaming and fake.recording)
+        assert [r["message"] for r in records] == [
+            "Jump to 'Keynote lecture': streaming will start (skipped slot 'Introduction' "
+            "starts it)",
+            "Jump to 'Keynote lecture': recording will start (skipped slot 'Introduction' "
+            "starts it)",
+        ]
+        session.act(Action(ActionKind.BACK))
+        session.act(Action(ActionKind.NEXT))
+        await until(lambda: fake.program == "Intro")
+        assert mutating(fake) == [
+            ("SetCurrentProgramScene", "Keynote"),
+            ("StartStream", None),
+            ("StartRecord", None),
+            ("SetCurrentProgramScene", "Intro"),
+        ]
+        assert len(records) == 2
+    finally:
+        await director.stop()
+
+
 async def test_catch_up_switches_only_to_the_live_scene(fake: FakeObs) -> None:
     session, clock, seen, director = await _director(fake, ObsMode.LIVE, start="16:20")
     try:
@@ -130,7 +164,47 @@ def test_texts_follow_the_live_speaker() -> None:
     session = ShowSession(prog, clock, RunMode.DRY)
     session.tick()
     assert render_texts(prog, session.status()) == {"Lower third": "Beryl ter Haar — 56:00"}
-    assert format_clock(at("17:00") - at("15:29:01")) == "1:30:59"
+
+
+def test_remaining_reads_like_the_speaker_screens() -> None:
+    """{remaining} is the core's countdown text: time left rounds up, as every screen shows."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from timekeeper.speaker.protocol import build_snapshot, compute_display, parse_snapshot
+
+    prog = replace(SEED, obs=replace(SEED.obs, texts=(("Countdown", "{remaining}"),)))
+    half = timedelta(milliseconds=500)
+    clock = ManualClock(at("15:29:00") + half)
+    session = ShowSession(prog, clock, RunMode.DRY)
+    # before the show: the wait until the first slot, 59.5 s, reads as a full minute
+    assert render_texts(prog, session.status()) == {"Countdown": "01:00"}
+    for when in ("15:40:00", "17:15:00", "17:30:00"):  # the keynote; the manual Q&A, then over
+        clock.set(at(when) + half)
+        session.tick()
+        status = session.status()
+        snap = build_snapshot(status, prog, seq=1, speed=1.0, rehearsal=True, message=None)
+        on_screen = compute_display(parse_snapshot(snap), status.at, status.at).digits
+        assert render_texts(prog, status) == {"Countdown": on_screen}, when
+    assert on_screen == "+00:00"  # the manual Q&A half a second over: overtime has its +
+
+
+def test_remaining_counts_to_the_hard_start_that_cuts_the_slot() -> None:
+    """Reception made hard, the Q&A 3 minutes late: the OBS text has 10 s left, not 3:10."""
+    from dataclasses import replace
+
+    from tests.core.test_limits import qa_three_minutes_late
+    from timekeeper.core.engine import new_show
+    from timekeeper.core.status import evaluate
+
+    state = qa_three_minutes_late()
+    texts = (("Countdown", "{remaining} {cut}"),)
+    prog = replace(state.programme, obs=replace(state.programme.obs, texts=texts))
+    shown = render_texts(prog, evaluate(state, at("17:29:50")))
+    assert shown == {"Countdown": "00:10 until Reception, 17:30 — hard start"}
+    keynote = evaluate(new_show(SEED, at("15:00")), at("15:40"))
+    uncut = render_texts(replace(SEED, obs=prog.obs), keynote)
+    assert uncut == {"Countdown": "30:00 "}  # nothing cuts the keynote: {cut} is empty
 
 
 async def test_a_resumed_show_carries_out_the_actions_it_never_got_done(fake: FakeObs) -> None:

@@ -1,4 +1,5 @@
-"""Fixtures: a real SpeakerServer on a free port, serving the seed show on a ManualClock."""
+"""Fixtures: a real SpeakerServer on a free port, serving the seed show on a ManualClock
+(`cut_server`: the seed with a hard Reception and the Q&A three minutes late)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from tests.core.test_limits import qa_three_minutes_late
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
-from timekeeper.runtime.session import ShowSession
+from timekeeper.runtime.session import RunMode, ShowSession
 from timekeeper.speaker.server import SpeakerServer
 
 
@@ -29,6 +31,18 @@ async def server(session: ShowSession) -> AsyncIterator[SpeakerServer]:
     srv = SpeakerServer(session, port=0, heartbeat=0.2)
     await srv.start()
     yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+async def cut_server() -> AsyncIterator[tuple[SpeakerServer, ShowSession, ManualClock]]:
+    """At 17:29:50 the late Q&A has 10 s left: the hard Reception cuts it at 17:30, not 17:33."""
+    state = qa_three_minutes_late()
+    clock = ManualClock(at("17:29:50"))
+    session = ShowSession(state.programme, clock, RunMode.DRY, state=state, catch_up=False)
+    srv = SpeakerServer(session, port=0, heartbeat=0.2)
+    await srv.start()
+    yield srv, session, clock
     await srv.stop()
 
 

@@ -14,9 +14,9 @@ from timekeeper import cli
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.runtime.session import ShowSession
-from timekeeper.speaker.app import BigTime, SpeakerApp, SpeakerView
 from timekeeper.speaker.follower import Backoff
 from timekeeper.speaker.server import SpeakerServer
+from timekeeper.ui.speaker.app import BigTime, SpeakerApp, SpeakerView
 
 FAST = Backoff(first=0.05, factor=2, most=0.2, jitter=0)
 
@@ -45,7 +45,7 @@ async def test_the_speaker_screen_through_a_slot(
     clock.set(at("15:25:01"))
     app = SpeakerApp(server.url, clock, backoff=FAST)
     async with app.run_test(size=(100, 30)) as pilot:
-        await frame(app, "4:59")
+        await frame(app, "04:59")
         assert text_of(app, "#label") == "Starts in"
         assert text_of(app, "#title") == "Introduction"
         assert "█" in digits_rendered(app)  # 100x30 is big enough for the block font
@@ -61,11 +61,11 @@ async def test_the_speaker_screen_through_a_slot(
         assert view.has_class("phase-normal")
 
         clock.set(at("16:06"))
-        await frame(app, "4:00")
+        await frame(app, "04:00")
         assert view.has_class("phase-warning")
 
         session.act(Action(ActionKind.EXTEND, minutes=5))
-        await frame(app, "9:00")
+        await frame(app, "09:00")
         assert view.has_class("phase-normal")
 
         session.set_message("Five more minutes", flash=True)
@@ -79,17 +79,17 @@ async def test_the_speaker_screen_through_a_slot(
         session.act(Action(ActionKind.HOLD))
         clock.set(at("16:15:03"))
         session.tick()
-        await frame(app, "+0:03")
+        await frame(app, "+00:03")
         assert view.has_class("phase-overtime")
         assert text_of(app, "#label") == "Overtime"
         clock.advance(0.5)
         await until(lambda: view.has_class("blink-off"), what="the overtime blink")
         clock.advance(0.5)
         await until(lambda: not view.has_class("blink-off"), what="the overtime blink back on")
-        assert app.shown is not None and app.shown.digits == "+0:04"
+        assert app.shown is not None and app.shown.digits == "+00:04"
 
         session.act(Action(ActionKind.NEXT))
-        await frame(app, "3:00")
+        await frame(app, "03:00")
         assert text_of(app, "#speaker") == "Michele Molè"
         assert text_of(app, "#next") == "Next: Beryl ter Haar"
         await pilot.press("q")
@@ -163,3 +163,23 @@ def test_a_malformed_url_exits_2_with_a_clear_message(capsys: pytest.CaptureFixt
     assert cli.main(["speaker", "--url", "ftp://stage"]) == 2
     err = capsys.readouterr().err
     assert "--url" in err and "http://" in err
+
+
+async def test_a_countdown_a_hard_start_cuts_counts_to_the_cut(
+    cut_server: tuple[SpeakerServer, ShowSession, ManualClock],
+) -> None:
+    server, session, clock = cut_server
+    assert server.url is not None
+    app = SpeakerApp(server.url, clock, backoff=FAST)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await frame(app, "00:10")  # not 03:10: the Q&A's own deadline is 17:33
+        assert text_of(app, "#label") == "Remaining until Reception, 17:30 — hard start"
+        view = app.query_one(SpeakerView)
+        assert view.has_class("phase-danger") and view.has_class("cut")
+        clock.set(at("17:29:59"))
+        await frame(app, "00:01")
+        clock.set(at("17:30:00"))
+        session.tick()  # the hard start: the Reception is live, counting its own hour
+        await frame(app, "1:00:00")
+        assert text_of(app, "#title") == "Reception" and not view.has_class("cut")
+        await pilot.press("q")

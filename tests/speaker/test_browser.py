@@ -184,3 +184,22 @@ async def test_an_extended_slot_shows_its_new_deadline(
     session.act(Action(ActionKind.EXTEND, minutes=5))
     dom = await chromium(server.url, tmp_path, (1280, 720), None)
     assert 35 * 60 - BUDGET_S - 2 <= seconds(element(dom, "digits")) <= 35 * 60
+
+
+async def test_a_countdown_a_hard_start_cuts_counts_to_the_cut(
+    cut_server: tuple[SpeakerServer, ShowSession, ManualClock], tmp_path: Path
+) -> None:
+    """The late Q&A at 17:29:50: 10 s to the hard Reception on the page, not 3:10."""
+    server, _, _ = cut_server
+    assert server.url is not None
+    dom = await chromium(server.url, tmp_path, (1280, 720), None)
+    expected = python_display(server)
+    assert element(dom, "label") == expected.label
+    assert element(dom, "label") == "Remaining until Reception, 17:30 — hard start"
+    assert element(dom, "title") == "Q&amp;A with the participants"
+    assert 10 - BUDGET_S - 2 <= seconds(element(dom, "digits")) <= 10, element(dom, "digits")
+    assert {"phase-danger", "cut"} <= body_classes(dom)
+
+    shot = tmp_path / "speaker-cut-by-hard-start.png"
+    await chromium(server.url, tmp_path, (1280, 720), shot.name)
+    keep(shot)

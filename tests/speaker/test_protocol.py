@@ -8,21 +8,24 @@ from typing import Any
 
 import pytest
 
-from tests.factories import at, seed
-from timekeeper.core.engine import Action, ActionKind, apply, new_show
+from tests.core.test_limits import qa_three_minutes_late
+from tests.factories import at, programme, seed, slot
+from tests.speaker.vectors import CASES
+from timekeeper.core.engine import Action, ActionKind, ShowState, advance, apply, new_show
 from timekeeper.core.status import evaluate
-from timekeeper.speaker.bigdigits import pixel_width, render_big, scale_for
 from timekeeper.speaker.protocol import (
     ClockEstimator,
     ClockSync,
     ProtocolError,
     build_snapshot,
+    compute_display,
     follow,
     follower_urls,
-    format_remaining,
+    instant,
     parse_snapshot,
     ping_echo,
 )
+from timekeeper.ui.speaker.bigdigits import pixel_width, render_big, scale_for
 
 
 def snap_at(hhmm: str, *actions: tuple[str, Action], message: Any = None) -> dict[str, Any]:
@@ -42,29 +45,28 @@ def shown(data: dict[str, Any], hhmm: str, connected: bool = True) -> Any:
     return follow(snap, at(hhmm), sync, connected)
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (300, "5:00"),
-        (299.001, "5:00"),
-        (299, "4:59"),
-        (0.4, "0:01"),
-        (0, "0:00"),
-        (-0.4, "+0:00"),
-        (-1, "+0:01"),
-        (-61.9, "+1:01"),
-        (3600, "1:00:00"),
-        (3661, "1:01:01"),
-        (-3725, "+1:02:05"),
-    ],
-)
-def test_countdown_rounds_up_and_overtime_counts_up(seconds: float, text: str) -> None:
-    assert format_remaining(timedelta(seconds=seconds)) == text
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['remaining']}s" for c in CASES])
+def test_the_speaker_display_reads_every_countdown_as_the_core_does(case: dict[str, Any]) -> None:
+    """The shared table (tests/vectors/countdown.json), through a snapshot on the wire."""
+    now = at("16:00")
+    deadline = now + timedelta(milliseconds=round(case["remaining"] * 1000))
+    countdown = {
+        "start": instant(deadline - timedelta(hours=36)),
+        "deadline": instant(deadline),
+        "warning_at": instant(deadline - timedelta(seconds=case["warning"])),
+        "danger_at": instant(deadline - timedelta(seconds=case["danger"])),
+    }
+    data = snap_at("15:40")  # the keynote is live; its countdown replaced by the case's
+    data["live"]["countdown"] = countdown
+    snap = parse_snapshot(json.loads(json.dumps(data)))
+    d = compute_display(snap, now, now)
+    assert (d.digits, d.phase) == (case["text"], case["phase"]), case["why"]
+    assert d.label == ("Overtime" if case["remaining"] < 0 else "Remaining")
 
 
 def test_before_the_show_starts_in() -> None:
     d = shown(snap_at("15:25:01"), "15:25:01")
-    assert (d.label, d.digits, d.title) == ("Starts in", "4:59", "Introduction")
+    assert (d.label, d.digits, d.title) == ("Starts in", "04:59", "Introduction")
     assert d.clock == "15:25:01"  # Europe/Amsterdam, the event's timezone
 
 
@@ -78,12 +80,12 @@ def test_live_slot_counts_down_through_its_phases_from_one_snapshot() -> None:
         "Antonio A. Casilli",
     )
     assert d.next == "Next: Panel at 16:10"
-    assert (shown(data, "16:05").digits, shown(data, "16:05").phase) == ("5:00", "warning")
-    assert (shown(data, "16:09").digits, shown(data, "16:09").phase) == ("1:00", "danger")
-    assert (shown(data, "16:10").digits, shown(data, "16:10").phase) == ("0:00", "danger")
+    assert (shown(data, "16:05").digits, shown(data, "16:05").phase) == ("05:00", "warning")
+    assert (shown(data, "16:09").digits, shown(data, "16:09").phase) == ("01:00", "danger")
+    assert (shown(data, "16:10").digits, shown(data, "16:10").phase) == ("00:00", "danger")
     over = shown(data, "16:10:07")
     assert (over.digits, over.phase, over.label, over.overtime) == (
-        "+0:07",
+        "+00:07",
         "overtime",
         "Overtime",
         True,
@@ -92,11 +94,11 @@ def test_live_slot_counts_down_through_its_phases_from_one_snapshot() -> None:
 
 def test_a_turn_shows_its_own_countdown_with_the_slot_below() -> None:
     d = shown(snap_at("16:11"), "16:11")
-    assert (d.name, d.digits, d.phase) == ("Michele Molè", "2:00", "normal")
+    assert (d.name, d.digits, d.phase) == ("Michele Molè", "02:00", "normal")
     assert d.slot_line == "Panel: 59:00 left"
     assert d.next == "Next: Beryl ter Haar"
     late = shown(snap_at("16:11"), "16:13:30")
-    assert (late.digits, late.phase) == ("+0:30", "overtime")
+    assert (late.digits, late.phase) == ("+00:30", "overtime")
 
 
 def test_between_slots_counts_down_to_the_next() -> None:
@@ -104,7 +106,7 @@ def test_between_slots_counts_down_to_the_next() -> None:
     data = snap_at("16:05", ("15:40", Action(ActionKind.EXTEND, minutes=-10)))
     assert data["mode"] == "between"
     d = shown(data, "16:05")
-    assert (d.label, d.digits, d.title, d.name) == ("Next in", "5:00", "Panel", "Michele Molè")
+    assert (d.label, d.digits, d.title, d.name) == ("Next in", "05:00", "Panel", "Michele Molè")
     assert shown(data, "16:10:30").label == "Starting"  # never a negative "next in"
 
 
@@ -204,3 +206,42 @@ def test_big_digits_scale_to_fit() -> None:
     assert scale_for("12:34", 30, 4) is None  # falls back to Digits
     lines = render_big("1", 2, 1)
     assert lines == ["  ██  ", "████  ", "  ██  ", "  ██  ", "██████"]
+
+
+def _shown_state(state: ShowState, hhmm: str, *local: str) -> list[Any]:
+    """The displays at local instants `local` from one snapshot of `state` taken at `hhmm`."""
+    data = build_snapshot(
+        evaluate(state, at(hhmm)), state.programme, seq=1, speed=1.0, rehearsal=False, message=None
+    )
+    return [shown(data, t) for t in local]
+
+
+def test_a_countdown_a_hard_start_cuts_counts_to_the_cut_and_says_so() -> None:
+    """Reception made hard, the Q&A 3 minutes late: at 17:29:50 the speaker has 10 s, not 3:10."""
+    state = qa_three_minutes_late()
+    d, last = _shown_state(state, "17:29:50", "17:29:50", "17:29:59")
+    assert (d.digits, d.phase) == ("00:10", "danger")
+    assert d.label == "Remaining until Reception, 17:30 — hard start"
+    assert d.cut == "until Reception, 17:30 — hard start"
+    assert (last.digits, last.phase) == ("00:01", "danger")  # counted on the follower's clock
+    # the warning comes five minutes before the cut, not five minutes before 17:33
+    before, warned = _shown_state(state, "17:20", "17:24:59", "17:25")
+    assert (before.digits, before.phase, warned.phase) == ("05:01", "normal", "warning")
+
+
+def test_a_turn_shows_the_cut_of_its_slot_and_then_its_own() -> None:
+    prog = programme(
+        [
+            slot("panel", "16:00", 30, turns=[("Ada", 10), ("Grace", 10)]),
+            slot("talk", "16:15", 15, hard=True),
+        ]
+    )
+    state, _ = advance(new_show(prog, at("15:00")), at("16:05"))
+    (ada,) = _shown_state(state, "16:05", "16:05")  # her turn ends 16:10: only the slot is cut
+    assert (ada.name, ada.digits, ada.label, ada.cut) == ("Ada", "05:00", "Remaining", "")
+    assert ada.slot_line == "Panel: 10:00 left until Talk, 16:15 — hard start"
+    state, _ = apply(state, Action(ActionKind.NEXT_TURN), at("16:11"))
+    (grace,) = _shown_state(state, "16:11", "16:11")  # hers would end 16:21: the cut comes first
+    assert (grace.name, grace.digits) == ("Grace", "04:00")
+    assert grace.label == "Remaining until Talk, 16:15 — hard start"
+    assert grace.slot_line == "Panel: 04:00 left"  # said once, beside the digits

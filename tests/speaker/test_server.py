@@ -63,7 +63,7 @@ async def test_a_follower_through_a_whole_slot(
     clock.set(at("15:25:01"))
     async with following(server.url, clock) as f:
         d = f.display()
-        assert (d.label, d.digits, d.title) == ("Starts in", "4:59", "Introduction")
+        assert (d.label, d.digits, d.title) == ("Starts in", "04:59", "Introduction")
 
         clock.set(at("15:35"))  # the introduction ran; the keynote starts by itself
         session.tick()
@@ -74,12 +74,12 @@ async def test_a_follower_through_a_whole_slot(
 
         seq = f.snapshot.seq if f.snapshot else -1
         clock.set(at("16:05"))  # no message needed: the follower counts from timestamps
-        assert (f.display().digits, f.display().phase) == ("5:00", "warning")
+        assert (f.display().digits, f.display().phase) == ("05:00", "warning")
         clock.set(at("16:09:30"))
-        assert (f.display().digits, f.display().phase) == ("0:30", "danger")
+        assert (f.display().digits, f.display().phase) == ("00:30", "danger")
 
         session.act(Action(ActionKind.EXTEND, minutes=2))  # the digits jump
-        await until(lambda: f.display().digits == "2:30", what="the extension")
+        await until(lambda: f.display().digits == "02:30", what="the extension")
         assert f.display().phase == "warning"
         assert f.snapshot is not None and f.snapshot.seq > seq
 
@@ -93,20 +93,20 @@ async def test_a_follower_through_a_whole_slot(
         clock.set(at("16:12:42"))
         session.tick()
         d = f.display()
-        assert (d.digits, d.phase, d.label) == ("+0:42", "overtime", "Overtime")
+        assert (d.digits, d.phase, d.label) == ("+00:42", "overtime", "Overtime")
         clock.advance(60)
-        assert f.display().digits == "+1:42"
+        assert f.display().digits == "+01:42"
 
         session.act(Action(ActionKind.NEXT))  # the operator moves on: the panel's first turn
         await until(lambda: f.display().title == "Panel", what="the panel")
         d = f.display()
-        assert (d.name, d.digits, d.next) == ("Michele Molè", "3:00", "Next: Beryl ter Haar")
+        assert (d.name, d.digits, d.next) == ("Michele Molè", "03:00", "Next: Beryl ter Haar")
         assert d.slot_line == "Panel: 1:00:00 left"
 
         clock.advance(100)
         session.act(Action(ActionKind.NEXT_TURN))
         await until(lambda: f.display().name == "Beryl ter Haar", what="the next turn")
-        assert f.display().digits == "6:00"
+        assert f.display().digits == "06:00"
         assert f.display().slot_line == "Panel: 58:20 left"
 
 

@@ -18,6 +18,7 @@ from textual.widgets import Input
 
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
+from timekeeper.core.programme import Programme
 from timekeeper.runtime.session import RunMode, ShowSession
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.keyguard import GAP
@@ -55,11 +56,12 @@ def make_app(
     mode: RunMode = RunMode.DRY,
     speed: float = 1.0,
     simulated: bool = True,
+    programme: Programme | None = None,
 ) -> TimekeeperApp:
-    """The seed event on a manual clock; the show is moved only by the test."""
+    """The seed event (or `programme`) on a manual clock; the show is moved only by the test."""
     instant = at(start) if isinstance(start, str) else start
     clock = ManualClock(instant, speed=speed, simulated=simulated)
-    session = ShowSession(seed(), clock, mode)
+    session = ShowSession(programme or seed(), clock, mode)
     return TimekeeperApp(session, runner=_idle, input_clock=InputClock())
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from textual.widgets import Digits, Input
 
-from tests.factories import AMS, at
+from tests.factories import AMS, at, seed
 from tests.ui.conftest import clock_of, make_app, press, screen_text, step
 from timekeeper.core.engine import Mode
+from timekeeper.core.programme import ObsAction
 from timekeeper.runtime.session import RunMode, SpeakerMessage
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.screens.dialogs import ConfirmDialog, JumpDialog, MessageDialog
@@ -189,11 +191,29 @@ async def test_jump_picks_a_slot_and_asks_first() -> None:
         text = screen_text(app)
         assert "Jump to Qa now?" in text
         assert "Keynote ends now. Skipped: Panel." in text
+        assert "Stream and recording stay as they are." in app.screen.detail
         await press(pilot, "n")
         assert live_id(app) == "keynote"
         await press(pilot, "j", "down", "enter", "y")
         assert live_id(app) == "qa"
         assert app.session.status().slots[2].outcome.value == "skipped"
+
+
+async def test_the_jump_dialog_says_what_happens_to_the_stream_and_recording() -> None:
+    prog = seed()
+    slots = list(prog.slots)
+    slots[0] = replace(slots[0], on_start=(ObsAction.START_STREAMING,))
+    slots[1] = replace(slots[1], on_start=(ObsAction.START_RECORDING,))
+    app = make_app("15:31:00", mode=RunMode.LIVE, simulated=False,
+                   programme=replace(prog, slots=tuple(slots)))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, "15:31:00")
+        await press(pilot, "j", "down", "enter")  # Keynote, then Panel
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.detail == (
+            "Introduction ends now. Skipped: Keynote. "
+            "Recording will start (skipped slot 'Keynote' starts it)."
+        )
 
 
 async def test_quit_asks_while_the_show_runs() -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from tests.core.test_countdown_vectors import load_cases
+from tests.core.test_limits import qa_three_minutes_late
 from tests.factories import AMS, at, seed
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply, new_show
 from timekeeper.core.status import Status, evaluate
@@ -22,13 +25,10 @@ def status_at(hhmm: str, *actions: tuple[str, Action]) -> Status:
     return evaluate(state, at(hhmm))
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(299.0, "04:59"), (298.2, "04:59"), (0.4, "00:01"), (0.0, "00:00"), (-0.4, "+00:00"),
-     (-35.0, "+00:35"), (3600.0, "1:00:00"), (-3725.0, "+1:02:05")],
-)  # fmt: skip
-def test_countdown_reads_like_a_stage_clock(seconds: float, text: str) -> None:
-    assert fmt.countdown(timedelta(seconds=seconds)) == text
+@pytest.mark.parametrize("case", load_cases(), ids=lambda c: f"{c['remaining']}s")
+def test_dashboard_countdown_follows_the_shared_table(case: dict[str, Any]) -> None:
+    remaining = timedelta(milliseconds=round(case["remaining"] * 1000))
+    assert fmt.countdown(remaining) == case["text"], case["why"]
 
 
 def test_lateness_words() -> None:
@@ -88,6 +88,23 @@ def test_timeline_rows_show_planned_expected_actual() -> None:
     assert rows["qa"].cells[2] == "17:16:00" and rows["qa"].state == "next"
 
 
+def test_a_coming_slot_whose_scene_obs_lacks_is_flagged_with_the_closest_name() -> None:
+    status = status_at("16:20")  # the panel live, the Q&A next, the reception after
+    missing = {"Q&A": "Q&A 2", "Reception": None, "Keynote": "Keynote 2", "Panel": "Panel 2"}
+    rows = {row.key: row for row in views.timeline_rows(status, INFO, missing)}
+    assert (
+        rows["qa"].alert and rows["qa"].cells[0] == "⚠ Qa: no scene 'Q&A' in OBS, closest 'Q&A 2'"
+    )
+    assert rows["qa"].cells[7] == "next ⚠"
+    assert rows["reception"].alert and rows["reception"].cells[0].endswith(
+        "no scene 'Reception' in OBS"
+    )
+    # past and live slots are not flagged: their boundary is behind them
+    assert not rows["keynote"].alert and rows["keynote"].cells[0] == "Keynote"
+    assert not rows["panel"].alert
+    assert not any(r.alert for r in views.timeline_rows(status, INFO))
+
+
 def test_event_lines_read_as_sentences() -> None:
     prog = seed()
     started = ShowEvent("slot_started", at("16:10"), "panel", cause="auto")
@@ -123,3 +140,24 @@ def test_one_rounding_rule_for_instants_and_deltas() -> None:
     assert _fmt.hms(early, _AMS) == "15:29:00"
     assert _fmt.signed(early - _at("15:30:00")) == "−1:00"
     assert report_text.signed(early - _at("15:30:00")) == "-1:00"
+
+
+def test_a_cut_slot_shows_the_time_to_the_hard_start_with_what_cuts_it() -> None:
+    """Reception made hard, the Q&A 3 minutes late: at 17:29:50 it has 10 s, not 3:10."""
+    status = evaluate(qa_three_minutes_late(), at("17:29:50"))
+    live = views.live_view(status, INFO)
+    assert (live.digits, live.phase) == ("00:10", "danger")
+    assert live.caption[:2] == (
+        "until Reception, 17:30 — hard start",
+        "cut short: was to end 17:33:00",
+    )
+    assert views.header_view(status, INFO).cut == "✂ until Reception, 17:30 — hard start"
+    rows = {r.key: r for r in views.timeline_rows(status, INFO)}
+    assert rows["qa"].cells[0].endswith("✂ until Reception, 17:30 — hard start")
+    assert "until" not in rows["reception"].cells[0]
+
+
+def test_an_uncut_slot_has_no_cut_label() -> None:
+    status = status_at("17:20")
+    assert views.header_view(status, INFO).cut == ""
+    assert views.live_view(status, INFO).caption[1] == "ends 17:30:00"

@@ -19,7 +19,7 @@ def run_speaker(args: argparse.Namespace) -> int:
         follower_urls(url)
     except ValueError as exc:
         raise UsageError(f"--url: {exc}") from None
-    from timekeeper.speaker.app import SpeakerApp  # Textual only once the arguments are good
+    from timekeeper.ui.speaker.app import SpeakerApp  # Textual only once the arguments are good
 
     SpeakerApp(url).run()
     return 0

@@ -10,30 +10,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from timekeeper.core.engine import (
-    Mode,
-    Outcome,
-    Phase,
-    ShowState,
-    advance,
-    phase_at,
-    slot_deadline,
-    turn_thresholds,
-)
+from timekeeper.core.countdown import Phase, phase_at
 from timekeeper.core.programme import Advance, Slot, Turn
+from timekeeper.core.rules import Limit, slot_deadline, slot_limit, turn_limit
+from timekeeper.core.state import Mode, Outcome, ShowState
+from timekeeper.core.transitions import advance
 
 ZERO = timedelta(0)
 
 
 @dataclass(frozen=True)
+class Cut:
+    """The hard start that ends a countdown before its own deadline (docs/timing.md "limit")."""
+
+    slot_id: str  # the hard slot
+    title: str
+    at: datetime  # its planned start: where the countdown ends
+    deadline: datetime  # the countdown's own deadline, which the cut comes before
+    label: str  # "until Reception, 17:30 — hard start", for every surface alike
+
+
+@dataclass(frozen=True)
 class Countdown:
-    """A running countdown as timestamps (followers recompute it on their own clocks)."""
+    """A running countdown as timestamps (followers recompute it on their own clocks).
+
+    `deadline` is the instant it counts to, its *limit*: its own deadline, or the
+    planned start of the hard slot that will cut it first (then `cut` says which,
+    and `warning_at`/`danger_at` come before the cut).
+    """
 
     start: datetime
     deadline: datetime
     warning_at: datetime
     danger_at: datetime
     now: datetime
+    cut: Cut | None = None
+
+    @property
+    def own_deadline(self) -> datetime:
+        """The deadline without the cut (actual start + duration + extensions)."""
+        return self.cut.deadline if self.cut is not None else self.deadline
 
     @property
     def duration(self) -> timedelta:
@@ -245,21 +261,27 @@ def _slot_view(
     )
 
 
+def _countdown(state: ShowState, start: datetime, limit: Limit, now: datetime) -> Countdown:
+    cut = None
+    if limit.cut_by is not None:
+        hard = state.programme.slots[limit.cut_by]
+        local = state.programme.local(hard.start)
+        when = local.strftime("%H:%M:%S" if local.second else "%H:%M")
+        label = f"until {hard.title}, {when} — hard start"
+        cut = Cut(hard.id, hard.title, hard.start, limit.deadline, label)
+    return Countdown(start, limit.at, limit.warning_at, limit.danger_at, now, cut)
+
+
 def _slot_countdown(state: ShowState, now: datetime) -> Countdown:
-    slot, rec = state.programme.slots[state.position], state.records[state.position]
-    deadline = slot_deadline(slot, rec)
+    rec = state.records[state.position]
     assert rec.actual_start is not None
-    return Countdown(
-        rec.actual_start, deadline, deadline - slot.warning, deadline - slot.danger, now
-    )
+    return _countdown(state, rec.actual_start, slot_limit(state), now)
 
 
-def _turn_countdown(state: ShowState, turn: TurnView, now: datetime) -> Countdown:
-    slot = state.programme.slots[state.position]
+def _turn_countdown(state: ShowState, turn: TurnView, now: datetime) -> Countdown | None:
+    limit = turn_limit(state)
     assert turn.actual_start is not None
-    deadline = turn.actual_start + turn.turn.duration
-    warning, danger = turn_thresholds(slot, turn.turn)
-    return Countdown(turn.actual_start, deadline, deadline - warning, deadline - danger, now)
+    return None if limit is None else _countdown(state, turn.actual_start, limit, now)
 
 
 def _turn_views(state: ShowState, now: datetime) -> tuple[TurnView, ...]:

@@ -5,7 +5,9 @@
   its typed requests are in `requests`, obs-websocket's data and messages in `protocol`.
 - `controller`: `ObsController`, the self-healing part the app drives with desired
   state and one-shot actions; a thin composition of
-  `connection` (connect, backoff, heartbeat, re-sync), `switcher` and `switch_job`
+  `connection` (connect, backoff, heartbeat, re-sync; `probe`: the TCP probe that ends a
+  backoff as soon as OBS is back), `scenewatch` (OBS's scene list kept live; the
+  programme's scenes renamed or removed), `switcher` and `switch_job`
   (scene switches, confirmation, retries, hand overrides), `outputs` (once-only
   stream/record actions), `texts` (throttled text sources) and `preview` (studio
   mode), sharing `context` (status, events, background tasks).

@@ -5,9 +5,12 @@ connects and reconnects by the `RetryPolicy` (immediately after a drop of a
 connection that lasted `STABLE_CONNECTION` seconds), the reading of OBS's state
 on connect, the heartbeat that notices a stalled OBS, and the connection fields
 of the status (`state`, `reconnect_attempt`, `next_retry_at`, `connected_since`,
-...). What has to happen once connected or once the link is lost (scenes,
-actions, texts) it leaves to callbacks: it must not touch switch jobs, actions
-or texts itself.
+`last_known_at`, `obs_rtt`, ...). Between two attempts it waits by `probe.wait_for_retry`:
+a cheap TCP probe ends the backoff as soon as OBS's port starts answering, so a
+restarted OBS is reconnected and re-synced within a fraction of a second. The
+round-trip time of the heartbeat's request is kept as `obs_rtt`. What has to
+happen once connected or once the link is lost (scenes, actions, texts) it
+leaves to callbacks: it must not touch switch jobs, actions or texts itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from timekeeper.errors import ObsAuthError, ObsError, ObsTimeoutError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.port import ObsInfo
+from timekeeper.obs.probe import Probe, ProbePolicy, Timer, wait_for_retry
 from timekeeper.obs.status import ObsState, RetryPolicy
 
 STABLE_CONNECTION = 10.0  # seconds a connection must last for the next reconnect to be immediate
@@ -45,8 +49,14 @@ class ConnectionSupervisor:
         on_studio: Callable[[bool | None], Awaitable[None]],
         on_connected: Callable[[], None],
         on_lost: Callable[[], None],
+        probe: Probe | None,
+        probe_policy: ProbePolicy,
+        timer: Timer,
     ) -> None:
         self._ctx = ctx
+        self._probe = probe
+        self.probe_policy = probe_policy
+        self._timer = timer
         self.retry = retry
         self._heartbeat_interval = heartbeat_interval
         self._rng = rng
@@ -142,8 +152,13 @@ class ConnectionSupervisor:
                 next_retry_at=ctx.clock.now() + timedelta(seconds=delay * ctx.clock.speed),
             )
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+            await wait_for_retry(
+                delay,
+                probe=self._probe,
+                timer=self._timer,
+                wake=self._wake,
+                policy=self.probe_policy,
+            )
 
     async def _on_connected(self, info: ObsInfo) -> None:
         """Read OBS's state, then bring it to what the programme wants."""
@@ -151,7 +166,9 @@ class ConnectionSupervisor:
         assert ctx.port is not None
         port = ctx.port
         try:
+            sent = self._timer.monotonic()
             scenes = await port.get_scene_list()
+            rtt: float | None = self._timer.monotonic() - sent
             studio = await port.get_studio_mode()
             stream = await port.get_stream_status()
             record = await port.get_record_status()
@@ -160,13 +177,16 @@ class ConnectionSupervisor:
             if not port.connected:
                 self._lost.set()
                 return
-            scenes, studio, stream, record = None, None, None, None
+            scenes, studio, stream, record, rtt = None, None, None, None, None
         now = ctx.clock.now()
         ctx.set(
             state=ObsState.CONNECTED,
             reconnect_attempt=0,
             next_retry_at=None,
             connected_since=now,
+            last_known_at=None,
+            obs_rtt=rtt,
+            scenes=scenes.scenes if scenes else ctx.status.scenes,
             obs_version=info.obs_version,
             program_scene=scenes.program if scenes else None,
             preview_scene=scenes.preview if scenes else None,
@@ -190,16 +210,18 @@ class ConnectionSupervisor:
         ctx = self._ctx
         assert ctx.port is not None
         while True:
-            await asyncio.sleep(self._heartbeat_interval)
+            await self._timer.sleep(self._heartbeat_interval)
             try:
+                sent = self._timer.monotonic()
                 stream = await ctx.port.get_stream_status()
+                rtt = self._timer.monotonic() - sent
                 record = await ctx.port.get_record_status()
             except ObsTimeoutError as exc:
                 await self.drop_and_reconnect(f"OBS stopped answering ({exc})")
                 return
             except ObsError:
                 continue  # a drop is reported by the Disconnected event
-            ctx.set(streaming=stream.active, recording=record.active)
+            ctx.set(streaming=stream.active, recording=record.active, obs_rtt=rtt)
 
     def _stop_heartbeat(self) -> None:
         if self._heartbeat is not None:
@@ -217,7 +239,13 @@ class ConnectionSupervisor:
         if ctx.status.state is not ObsState.CONNECTED:
             self._lost.set()
             return
-        ctx.set(state=ObsState.DISCONNECTED, connected_since=None, last_error=reason)
+        # What OBS showed is from now on only the last known state, not the current one.
+        ctx.set(
+            state=ObsState.DISCONNECTED,
+            connected_since=None,
+            last_error=reason,
+            last_known_at=ctx.clock.now(),
+        )
         ctx.emit(ev.ObsDisconnected, url=ctx.status.url or "", reason=reason, code=code)
         self._on_lost()
         self._lost.set()

@@ -18,8 +18,10 @@ This module only composes the parts, each owning one responsibility:
 `switcher.SceneSwitcher` (switch state machine, confirmation, retries, hand
 overrides), `outputs.OutputActions` (once-only stream/record actions),
 `texts.TextSources` (throttled text sources), `preview.StudioPreview`
-(studio mode and preview) and `announce.Announcer` (this run announced to
-OBS, other timekeepers heard), over the shared `context.ObsContext`. It routes
+(studio mode and preview), `scenewatch.SceneWatch` (OBS's scene list, kept
+live; the programme's scenes gone missing) and `announce.Announcer` (this run
+announced to OBS, other timekeepers heard), over the shared
+`context.ObsContext`. It routes
 OBS's events to them and keeps the public API; the data it reports lives in
 `status` (and is importable from here too).
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from timekeeper.core.clock import Clock
@@ -40,7 +42,7 @@ from timekeeper.obs.announce import ANNOUNCE_INTERVAL, Announcer, Sleep
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
-from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions
+from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions, RehearsalGuard
 from timekeeper.obs.port import (
     CustomEvent,
     Disconnected,
@@ -50,10 +52,16 @@ from timekeeper.obs.port import (
     PreviewSceneChanged,
     ProgramSceneChanged,
     RecordStateChanged,
+    SceneCreated,
+    SceneListChanged,
+    SceneRemoved,
+    SceneRenamed,
     StreamStateChanged,
     StudioModeChanged,
 )
 from timekeeper.obs.preview import StudioPreview
+from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, tcp_probe
+from timekeeper.obs.scenewatch import SceneWatch
 from timekeeper.obs.status import (
     ActionRecord,
     ObsMode,
@@ -110,10 +118,18 @@ class ObsController:
         heartbeat_interval: float = 5.0,
         override_settle: float = 0.25,
         rng: random.Random | None = None,
+        allow_live_outputs: bool = False,
+        probe: Probe | None = None,
+        probe_policy: ProbePolicy | None = None,
+        timer: Timer | None = None,
+        scene_uses: Mapping[str, Sequence[str]] | None = None,
         announce: RunIdentity | None = None,
         announce_interval: float = ANNOUNCE_INTERVAL,
         announce_sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`probe` (default: a TCP connect to the port's URL) and `timer` (default: the event
+        loop's) pace the reconnection; see `probe`. `scene_uses` (scene -> the ids of the
+        slots naming it) are the scenes watched for renames and removals."""
         self._port = port
         status = ObsStatus(
             state=ObsState.NOT_CONFIGURED if port is None else ObsState.DISCONNECTED,
@@ -130,7 +146,13 @@ class ObsController:
             from_preview=self._preview.from_preview,
         )
         self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
+        self._guard = RehearsalGuard(
+            ctx,
+            enabled=mode is ObsMode.DRESS_REHEARSAL and not allow_live_outputs,
+            stop_switching=lambda: self._switcher.set_auto_switch(False),
+        )
         self._texts = TextSources(ctx, interval=text_interval)
+        self._scenes = SceneWatch(ctx, scene_uses or {})
         self._connection = ConnectionSupervisor(
             ctx,
             retry=retry or RetryPolicy(),
@@ -139,6 +161,9 @@ class ObsController:
             on_studio=self._preview.on_connected,
             on_connected=self._resync,
             on_lost=self._switcher.connection_lost,
+            probe=probe if probe is not None or port is None else tcp_probe(port.url),
+            probe_policy=probe_policy or ProbePolicy(),
+            timer=timer or LoopTimer(),
         )
         self._announcer = (
             Announcer(ctx, announce, interval=announce_interval, sleep=announce_sleep)
@@ -260,9 +285,11 @@ class ObsController:
         (confirmed, failed after the SwitchPolicy retries, skipped, superseded,
         overridden or cancelled); nobody has to await it.
         """
-        return self._switcher.switch_scene(
+        future = self._switcher.switch_scene(
             scene, boundary_at=boundary_at, key=key, transition=transition
         )
+        self._guard.keep_alarm()
+        return future
 
     def resend_live_scene(self) -> asyncio.Future[SwitchRecord] | None:
         """Operator key: send the desired scene again now (clears override and alarm).
@@ -322,7 +349,10 @@ class ObsController:
     # ================================================================== wiring
 
     def _resync(self) -> None:
-        """After (re)connecting: the desired scene (unless overridden), queued actions, texts."""
+        """After (re)connecting: the desired scene (unless overridden), queued actions, texts
+        (a dress rehearsal that finds OBS streaming or recording stops switching first)."""
+        self._guard.check()
+        self._scenes.connected()
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
@@ -345,8 +375,12 @@ class ObsController:
                 self._preview.on_studio_mode_changed(enabled)
             case StreamStateChanged(state=state):
                 self._outputs.on_stream_state(state)
+                self._guard.check()
             case RecordStateChanged(state=state, path=path):
                 self._outputs.on_record_state(state, path)
+                self._guard.check()
+            case SceneCreated() | SceneRemoved() | SceneRenamed() | SceneListChanged():
+                self._scenes.on_event(event)
             case ExitStarted():
                 self._ctx.emit(ev.ObsExiting)
             case CustomEvent(data=data):

@@ -26,6 +26,7 @@ from timekeeper.obs.output_events import (
     ActionSkipped,
     RecordStarted,
     RecordStopped,
+    RehearsalOnLiveOutput,
     StreamStarted,
     StreamStopped,
     TextFailed,
@@ -49,6 +50,9 @@ __all__ = [
     "ObsExiting",
     "RecordStarted",
     "RecordStopped",
+    "RehearsalOnLiveOutput",
+    "SceneBack",
+    "SceneMissing",
     "SceneOverride",
     "ScenePreviewSet",
     "SceneSwitchConfirmed",
@@ -221,6 +225,41 @@ class SceneOverride(ObsEvent):
             f"{self.scene} put on program by hand (the programme wants {self.desired}); "
             "leaving it until the next slot"
         )
+
+
+@dataclass(frozen=True)
+class SceneMissing(ObsEvent):
+    """A scene the programme names is gone from OBS (renamed, removed): said once per loss."""
+
+    kind: ClassVar[str] = "scene_missing"
+    alarm: ClassVar[bool] = True
+    scene: str
+    slots: tuple[str, ...]  # ids of the slots that name it
+    suggestion: str | None  # the scene it was renamed to, else the closest existing name
+    cause: str  # renamed | removed | gone (not in OBS's list after a reconnect)
+
+    @property
+    def message(self) -> str:
+        users = f" (needed by {', '.join(self.slots)})" if self.slots else ""
+        if self.cause == "renamed" and self.suggestion:
+            what = f"was renamed to {self.suggestion!r} in OBS"
+        else:
+            what = "was removed from OBS" if self.cause == "removed" else "is not in OBS"
+            if self.suggestion:
+                what += f"; closest: {self.suggestion!r}"
+        return f"scene {self.scene!r}{users} {what}: rename it back or fix the programme"
+
+
+@dataclass(frozen=True)
+class SceneBack(ObsEvent):
+    """A scene reported missing exists in OBS again."""
+
+    kind: ClassVar[str] = "scene_back"
+    scene: str
+
+    @property
+    def message(self) -> str:
+        return f"scene {self.scene!r} exists in OBS again"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the client, the only module importing simpleobsws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsSettings
@@ -27,6 +27,8 @@ def build_controller(
     on_event: Callable[[ev.ObsEvent], None] | None = None,
     mode: ObsMode = ObsMode.LIVE,
     done_keys: Iterable[str] = (),
+    allow_live_outputs: bool = False,
+    scene_uses: Mapping[str, Sequence[str]] | None = None,
     announce: RunIdentity | None = None,
 ) -> ObsController:
     """The controller for a programme's `obs:` settings (not configured -> a no-op controller)."""
@@ -42,5 +44,7 @@ def build_controller(
         mode=mode,
         studio_mode=settings.studio_mode,
         done_keys=done_keys,
+        allow_live_outputs=allow_live_outputs,
+        scene_uses=scene_uses,
         announce=announce,
     )

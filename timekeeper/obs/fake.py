@@ -15,7 +15,8 @@ the state and the request handlers are in `fake_requests`.
 
 Knobs to misbehave: `reply_delay`, `event_delay`, `emit_program_events`,
 `fail_next()`, `drop()`, `stalled`, `refuse_auth`, `send_garbage()`,
-`manual_switch()`, `stop()` / `start()` on the same port.
+`manual_switch()`, `stop()` / `start()` on the same port; someone editing OBS's
+scenes: `rename_scene()`, `remove_scene()` (as the SetSceneName / RemoveScene requests).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ from timekeeper.obs.fake_requests import (
 _CATEGORY = {
     "ExitStarted": 1 << 0,
     "SceneCreated": 1 << 2,
+    "SceneRemoved": 1 << 2,
+    "SceneNameChanged": 1 << 2,
     "SceneListChanged": 1 << 2,
     "CurrentProgramSceneChanged": 1 << 2,
     "CurrentPreviewSceneChanged": 1 << 2,
@@ -173,6 +176,14 @@ class FakeObs(FakeRequests):
     def manual_switch(self, scene: str) -> None:
         """Someone clicks a scene in OBS: program changes and the event goes out."""
         self._spawn(self._change_program(scene, 0.0))
+
+    def rename_scene(self, old: str, new: str) -> None:
+        """Someone renames a scene in OBS: SceneNameChanged, then SceneListChanged."""
+        self._r_SetSceneName({"sceneName": old, "newSceneName": new})
+
+    def remove_scene(self, scene: str) -> None:
+        """Someone removes a scene in OBS: SceneRemoved, then SceneListChanged."""
+        self._r_RemoveScene({"sceneName": scene})
 
     def count(self, request_type: str) -> int:
         return sum(1 for t, _ in self.requests if t == request_type)

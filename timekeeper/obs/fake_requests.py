@@ -205,6 +205,27 @@ class FakeRequests:
             raise RequestRefused(601, "A source already exists by that scene name.")
         self.scenes.append(name)
 
+    def _r_SetSceneName(self, d: dict[str, Any]) -> None:
+        old, new = self._scene(d["sceneName"]), d["newSceneName"]
+        if new in self.scenes:
+            raise RequestRefused(601, "A source already exists by that new scene name.")
+        self.scenes[self.scenes.index(old)] = new
+        self.program = new if self.program == old else self.program
+        self.preview = new if self.preview == old else self.preview
+        self._spawn(
+            self._scenes_changed("SceneNameChanged", {"oldSceneName": old, "sceneName": new})
+        )
+
+    def _r_RemoveScene(self, d: dict[str, Any]) -> None:
+        scene = self._scene(d["sceneName"])
+        if len(self.scenes) == 1:
+            raise RequestRefused(703, "You cannot remove the last scene in the collection.")
+        self.scenes.remove(scene)
+        self._spawn(self._scenes_changed("SceneRemoved", {"sceneName": scene, "isGroup": False}))
+        if self.program == scene:
+            self.program = self.scenes[0]
+            self._spawn(self._broadcast("CurrentProgramSceneChanged", {"sceneName": self.program}))
+
     def _need_studio(self) -> None:
         if not self.studio_mode:
             raise RequestRefused(506, "Studio mode is not enabled.")
@@ -223,6 +244,12 @@ class FakeRequests:
             await self._broadcast("CurrentPreviewSceneChanged", {"sceneName": also_preview})
         if self.emit_program_events:
             await self._broadcast("CurrentProgramSceneChanged", {"sceneName": scene})
+
+    async def _scenes_changed(self, event_type: str, data: dict[str, Any]) -> None:
+        await self._broadcast(event_type, data)
+        n = len(self.scenes)
+        listed = [{"sceneName": s, "sceneIndex": n - 1 - i} for i, s in enumerate(self.scenes)]
+        await self._broadcast("SceneListChanged", {"scenes": listed})
 
     async def _output_events(self, event_type: str, active: bool, path: str | None) -> None:
         first, last = (STARTING, STARTED) if active else (STOPPING, STOPPED)

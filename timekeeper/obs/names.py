@@ -101,6 +101,15 @@ def programme_names(programme: Programme) -> dict[tuple[str, str], list[str]]:
     return used
 
 
+def scene_uses(programme: Programme) -> dict[str, tuple[str, ...]]:
+    """Scene -> the ids of the slots that name it (what the controller watches in OBS)."""
+    return {
+        name: tuple(users)
+        for (kind, name), users in programme_names(programme).items()
+        if kind == "scene"
+    }
+
+
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The existing name most like `name` (case-insensitive), if any is reasonably close."""
     pool = list(candidates)

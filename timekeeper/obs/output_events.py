@@ -54,6 +54,22 @@ class RecordStopped(ObsEvent):
         return f"OBS stopped recording ({self.path})" if self.path else "OBS stopped recording"
 
 
+@dataclass(frozen=True)
+class RehearsalOnLiveOutput(ObsEvent):
+    """A dress rehearsal found OBS streaming or recording: it stopped switching scenes."""
+
+    kind: ClassVar[str] = "rehearsal_on_live_output"
+    alarm: ClassVar[bool] = True
+    outputs: str  # "recording", "streaming", "streaming and recording"
+
+    @property
+    def message(self) -> str:
+        return (
+            f"OBS is {self.outputs} during a dress rehearsal: scene switching STOPPED so the "
+            "rehearsal cannot change what goes out (a turns it back on)"
+        )
+
+
 # ---------------------------------------------------------------------- one-shot actions
 
 _ACTION_WORDS = {

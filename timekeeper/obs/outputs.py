@@ -6,6 +6,10 @@ the queue of actions waiting for a connection, the check of the output's state
 before sending, the retry after a timeout, and the `streaming`/`recording`
 status fields as OBS's output events report them. It must not switch scenes,
 set texts or manage the connection.
+
+Also owns the dress rehearsal's guard (`RehearsalGuard`): a rehearsal never
+touches a live output, so when OBS is (or starts) streaming or recording during
+one, the guard has scene switching stopped at once and raises an alarm.
 """
 
 from __future__ import annotations
@@ -188,6 +192,45 @@ class OutputActions:
         self._actions.pop(job.key, None)
         if not job.future.done():
             job.future.set_result(ActionRecord(job.action, job.key, outcome, note))
+
+
+class RehearsalGuard:
+    """Stops a dress rehearsal's scene switching whenever an output goes live.
+
+    `enabled` only for a dress rehearsal without the operator's explicit
+    `--allow-live-outputs`. Trips once per output going live (at connect, or on
+    OBS's event); turning automatic switching back on is the operator's call.
+    """
+
+    def __init__(self, ctx: ObsContext, *, enabled: bool, stop_switching: Callable[[], None]):
+        self._ctx = ctx
+        self.enabled = enabled
+        self._stop_switching = stop_switching
+        self._live: set[str] = set()
+        self.alarm: str | None = None  # kept on the panel while switching stays off
+
+    def check(self) -> None:
+        """Call after OBS's output state may have changed (connect, output events)."""
+        status = self._ctx.status
+        live = {name for name, on in (("streaming", status.streaming),
+                                      ("recording", status.recording)) if on}  # fmt: skip
+        new = live - self._live
+        self._live = live
+        if not self.enabled or not new:
+            return
+        self._stop_switching()
+        outputs = " and ".join(sorted(live, key=("streaming", "recording").index))
+        event = ev.RehearsalOnLiveOutput(at=self._ctx.clock.now(), outputs=outputs)
+        self.alarm = event.message
+        self._ctx.set(alarm=self.alarm)
+        self._ctx.emit(ev.RehearsalOnLiveOutput, outputs=outputs)
+
+    def keep_alarm(self) -> None:
+        """A boundary clears the switch alarm; this one stays while switching is off."""
+        if self.alarm is not None and not self._ctx.status.auto_switch:
+            self._ctx.set(alarm=self.alarm)
+        elif self._ctx.status.auto_switch:
+            self.alarm = None
 
 
 def _resolved(

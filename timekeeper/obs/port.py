@@ -120,6 +120,31 @@ class RecordStateChanged:
 
 
 @dataclass(frozen=True)
+class SceneCreated:
+    scene: str
+
+
+@dataclass(frozen=True)
+class SceneRemoved:
+    scene: str
+
+
+@dataclass(frozen=True)
+class SceneRenamed:
+    """obs-websocket's SceneNameChanged."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class SceneListChanged:
+    """The whole scene list, top first (as `SceneList.scenes`)."""
+
+    scenes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ExitStarted:
     """OBS is shutting down cleanly (the connection closes with 1001 right after)."""
 
@@ -146,6 +171,10 @@ PortEvent = (
     | StudioModeChanged
     | StreamStateChanged
     | RecordStateChanged
+    | SceneCreated
+    | SceneRemoved
+    | SceneRenamed
+    | SceneListChanged
     | ExitStarted
     | CustomEvent
     | Disconnected

@@ -22,6 +22,10 @@ from timekeeper.obs.port import (
     PreviewSceneChanged,
     ProgramSceneChanged,
     RecordStateChanged,
+    SceneCreated,
+    SceneListChanged,
+    SceneRemoved,
+    SceneRenamed,
     StreamStateChanged,
     StudioModeChanged,
 )
@@ -33,7 +37,9 @@ DEFAULT_URL = "ws://127.0.0.1:4455"
 # exactly what triggers the Nagle/delayed-ACK stall; we confirm switches with
 # CurrentProgramSceneChanged (Scenes) and need nothing from Transitions.
 SUB_GENERAL = 1 << 0  # ExitStarted, CustomEvent
-SUB_SCENES = 1 << 2  # CurrentProgramSceneChanged, CurrentPreviewSceneChanged
+SUB_SCENES = (
+    1 << 2
+)  # Current{Program,Preview}SceneChanged, Scene{Created,Removed,NameChanged,ListChanged}
 SUB_OUTPUTS = 1 << 6  # StreamStateChanged, RecordStateChanged
 SUB_UI = 1 << 10  # StudioModeStateChanged
 EVENT_SUBSCRIPTIONS = SUB_GENERAL | SUB_SCENES | SUB_OUTPUTS | SUB_UI
@@ -128,6 +134,17 @@ def port_event(event_type: str, data: dict[str, Any]) -> PortEvent | None:
             state=str(data.get("outputState", "")),
             path=data.get("outputPath"),
         )
+    if event_type in ("SceneCreated", "SceneRemoved") and not data.get("isGroup"):
+        scene = str(data.get("sceneName", ""))
+        return SceneCreated(scene) if event_type == "SceneCreated" else SceneRemoved(scene)
+    if event_type == "SceneNameChanged":
+        return SceneRenamed(
+            old=str(data.get("oldSceneName", "")), new=str(data.get("sceneName", ""))
+        )
+    if event_type == "SceneListChanged":
+        listed = [s for s in data.get("scenes") or [] if isinstance(s, dict)]
+        listed.sort(key=lambda s: -int(s.get("sceneIndex", 0)))
+        return SceneListChanged(scenes=tuple(str(s.get("sceneName", "")) for s in listed))
     if event_type == "ExitStarted":
         return ExitStarted()
     if event_type == "CustomEvent":

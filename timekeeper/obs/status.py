@@ -3,9 +3,9 @@
 Owns the plain, frozen data shared by the controller's parts and shown by the
 dashboard: `ObsState`, `ObsMode`, `SwitchOutcome`, the `RetryPolicy` and
 `SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results,
-the `RunIdentity` a run announces itself with and the `ObsStatus` snapshot.
-No behaviour beyond small derived properties: it must not talk to OBS, read
-the clock or hold mutable state.
+`MissingScene`, the `RunIdentity` a run announces itself with and the
+`ObsStatus` snapshot. No behaviour beyond small derived properties: it must
+not talk to OBS, read the clock or hold mutable state.
 """
 
 from __future__ import annotations
@@ -133,6 +133,15 @@ class RunIdentity:
 
 
 @dataclass(frozen=True)
+class MissingScene:
+    """A scene the programme names that OBS does not have (now)."""
+
+    scene: str
+    suggestion: str | None  # what it was renamed to, else the closest existing name
+    slots: tuple[str, ...]  # the slots that name it
+
+
+@dataclass(frozen=True)
 class ObsStatus:
     """A snapshot of everything the dashboard's OBS panel shows. Compare with `!=`."""
 
@@ -154,6 +163,12 @@ class ObsStatus:
     next_retry_at: datetime | None = None  # clock instant of the next connection attempt
     obs_version: str | None = None
     connected_since: datetime | None = None
+    # While not connected: the instant the scene and output fields above stopped being
+    # current (the connection was lost). None while connected, or never connected.
+    last_known_at: datetime | None = None
+    obs_rtt: float | None = None  # real seconds a request last took to be answered
+    scenes: tuple[str, ...] | None = None  # OBS's scene list, kept live (None: never read)
+    missing_scenes: tuple[MissingScene, ...] = ()  # programme scenes not in `scenes`
     others: tuple[RunIdentity, ...] = ()  # other timekeepers heard on this OBS, first heard first
 
     @property

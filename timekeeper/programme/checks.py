@@ -3,7 +3,8 @@
 Errors here make the programme unusable (a danger threshold above the warning
 one, turns that do not fit in their slot, two slots with one id); warnings are
 things a stage manager would want pointed out before the show (a slot that
-leaves OBS on the previous scene, turns with no slack before a hard slot).
+leaves OBS on the previous scene, turns with no slack before a hard slot, a
+stream or recording started and never stopped, or stopped before it starts).
 """
 
 from __future__ import annotations
@@ -36,6 +37,43 @@ class Checker:
         for index, spot in enumerate(placed):
             if spot is not None:
                 self._check_placed(spot, placed[index + 1] if index + 1 < len(placed) else None)
+        self._check_outputs()
+
+    def _check_outputs(self) -> None:
+        """Follow each output through the slots' on_start/on_end, in show order."""
+        started: dict[str, tuple[Path, str]] = {}  # output -> (where, by which slot)
+        stopped: dict[str, str] = {}  # output -> the slot that stopped it
+        for index, model in enumerate(self.parts.slots):
+            if model is None:
+                continue
+            for hook in ("on_start", "on_end"):
+                for number, action in enumerate(getattr(model, hook)):
+                    verb, output = action.split("_", 1)
+                    what = _OUTPUT_WORDS[output]
+                    where: Path = ("slots", index, hook, number)
+                    if verb == "start":
+                        started[output] = (where, label(model))
+                        stopped.pop(output, None)
+                    elif output in started:
+                        del started[output]
+                        stopped[output] = label(model)
+                    else:
+                        before = (
+                            f"{stopped[output]} already stopped it"
+                            if output in stopped
+                            else "no slot before it starts it"
+                        )
+                        self.report.warning(
+                            self.locations.value(where),
+                            f"{label(model)} stops the {what} before it is started ({before}): "
+                            f"add start_{output} to an earlier slot, or remove this",
+                        )
+        for output, (where, by) in started.items():
+            self.report.warning(
+                self.locations.value(where),
+                f"{by} starts the {_OUTPUT_WORDS[output]} and no later slot stops it: add "
+                f"stop_{output} to the last slot's on_end (or stop it by hand in OBS)",
+            )
 
     def _thresholds(
         self, path: Path, warning: timedelta, danger: timedelta, names: tuple[str, str], where: str
@@ -135,6 +173,9 @@ class Checker:
                 f"the warning threshold ({format_duration(warning)}) is not shorter than "
                 f"{spot.label} ({format_duration(spot.duration)}): its countdown starts in warning",
             )
+
+
+_OUTPUT_WORDS = {"streaming": "stream", "recording": "recording"}
 
 
 def _pick(value: timedelta | None, fallback: timedelta) -> timedelta:

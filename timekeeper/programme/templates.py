@@ -15,7 +15,15 @@ TEXT_PLACEHOLDERS: dict[str, str] = {
     "speaker": "the live turn's speaker, or the slot's speakers",
     "next_title": "the next slot's title",
     "next_start": "the next slot's expected start (HH:MM, event timezone)",
-    "remaining": "the live slot's remaining time (e.g. 4:59)",
+    "remaining": (
+        "the live slot's countdown as the speaker screens read it (04:59, 1:02:05, +00:35 "
+        "in overtime), or between slots the wait until the next one; when a coming hard "
+        "start cuts the live slot, the time left until that start"
+    ),
+    "cut": (
+        "what {remaining} counts to while a coming hard start cuts the live slot "
+        "('until Reception, 17:30 — hard start'), else empty"
+    ),
 }
 
 

@@ -1,8 +1,11 @@
 """ObsDirector: carries the show's cues out through the ObsController.
 
 The session says *what happened* (a slot started at 16:10:00.000); the pure
-`cues_for` says *what OBS should do* about it; the controller makes OBS do it
-and reports back. The director is the only place those three meet. It also
+`cues_for` says which scene OBS should switch to, and `output_cues` which
+stream/record actions bring OBS to the output intent of the live position
+(core/outputs.py: a jump or a hard start over a slot loses none of its
+actions); the controller makes OBS do it and reports back. The director is the
+only place those meet, and says each output change in the event log. It also
 keeps the programme's OBS text sources up to date (at most once a second,
 only when the text changes: the controller throttles) and, in studio mode,
 puts the next slot's scene on preview as soon as the previous one goes live.
@@ -12,10 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from timekeeper.core.cues import RunAction, SwitchScene, cues_for
-from timekeeper.core.engine import ShowEvent
+from timekeeper.core.countdown import countdown_text
+from timekeeper.core.cues import RunAction, aimed, cues_for, output_cues
+from timekeeper.core.engine import ActionKind, ShowEvent
+from timekeeper.core.outputs import Intents, Output, intent_at
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status
 from timekeeper.obs import events as obs_events
@@ -38,27 +45,95 @@ def obs_record(event: obs_events.ObsEvent) -> Record:
 class ObsDirector:
     """Subscribes to the session; turns its events into OBS switches, actions and texts."""
 
-    def __init__(self, session: ShowSession, controller: ObsController) -> None:
+    def __init__(
+        self,
+        session: ShowSession,
+        controller: ObsController,
+        on_record: Callable[[Record], None] | None = None,
+    ) -> None:
         self.session = session
         self.controller = controller
+        self.on_record = on_record  # the run's records (as-run log, event log)
         self._texts_task: asyncio.Task[None] | None = None
         self._sync_task: asyncio.Task[None] | None = None
+        self._intent: Intents = intent_at(session.programme, session.state)
+        self._asked: set[str] = set()  # output keys asked for in this run
         session.subscribe(self.on_show_events)
 
     def on_show_events(self, events: list[ShowEvent]) -> None:
-        """Carry out the cues of a batch; of several switches (a catch-up) only the last counts."""
-        cues = cues_for(self.session.programme, events)
-        switches = [c for c in cues if isinstance(c, SwitchScene)]
-        last = switches[-1] if switches else None
-        for cue in cues:
-            if isinstance(cue, RunAction):
+        """Carry out the cues of a batch; of several switches (a catch-up) only the last counts.
+
+        Output actions follow the intent of the position the batch leaves the show at:
+        stops before the switch, starts after it (the stream starts on the new scene).
+        """
+        switches = cues_for(self.session.programme, events)
+        outputs = self.follow_outputs(
+            events[-1].at if events else None, _cause(self.session.programme, events)
+        )
+        for cue in outputs:
+            if not cue.starts:
                 self.controller.run_action(cue.action, cue.key)
-            elif cue is last:
-                self.controller.switch_scene(
-                    cue.scene, boundary_at=cue.boundary_at, key=cue.key, transition=cue.transition
-                )
+        if switches:
+            switch = switches[-1]
+            self.controller.switch_scene(
+                switch.scene,
+                boundary_at=switch.boundary_at,
+                key=switch.key,
+                transition=switch.transition,
+            )
+        for cue in outputs:
+            if cue.starts:
+                self.controller.run_action(cue.action, cue.key)
         if any(e.kind in ("slot_started", "slot_ended") for e in events):
             self._preview_next()
+
+    def follow_outputs(self, at: datetime | None, cause: Cause | None) -> list[RunAction]:
+        """The output actions that bring OBS to the live position's intent (each once);
+        each is said in the event log. The caller sends them (see on_show_events)."""
+        programme = self.session.programme
+        after = intent_at(programme, self.session.state)
+        status = self.controller.status
+        observed = {
+            Output.STREAM: status.streaming if status.connected else None,
+            Output.RECORDING: status.recording if status.connected else None,
+        }
+        settled = self.controller.done_keys | self._asked
+        when = at if at is not None else self.session.clock.now()
+        cues = output_cues(self._intent, after, when, settled, observed)
+        self._intent = aimed(self._intent, after)
+        for cue in cues:
+            self._asked.add(cue.key)
+            self._say(cue, cause)
+        return cues
+
+    def _say(self, cue: RunAction, cause: Cause | None) -> None:
+        intent = cue.intent
+        if self.on_record is None or intent is None:
+            return
+        sent = self.controller.mode is ObsMode.LIVE
+        text = intent.sentence(sent=sent)
+        if cue.again:
+            text += ", again: the show went back over it"
+        if not sent:
+            text += f" — {self.controller.mode.value.replace('_', ' ')}: never sent"
+        if cause is not None:
+            text = f"{cause.label}: {text}"
+        self.on_record(
+            {
+                "event": "output_intent",
+                "at": cue.at.isoformat(),
+                "output": intent.output.value,
+                "running": intent.running,
+                "action": cue.action.value,
+                "key": cue.key,
+                "slot": intent.slot,
+                "skipped": intent.skipped,
+                "again": cue.again,
+                "cause": cause.kind if cause is not None else None,
+                "notify": intent.skipped or cue.again or cause is not None,
+                "message": text,
+            }
+        )
 
     def _preview_next(self) -> None:
         """Studio mode: the next slot's scene goes on preview well before its boundary."""
@@ -84,32 +159,15 @@ class ObsDirector:
         return True
 
     def resume_actions(self) -> int:
-        """A resumed show: carry out the once-only actions its slots asked for that never got
-        done (a crash between a boundary and OBS's reply, or a boundary passed while down).
-
-        In order, as the boundaries came; keys already done (the log's action_done) are
-        left out, and the controller checks OBS's output state before sending. Live only.
-        """
-        if self.controller.mode is not ObsMode.LIVE:
-            return 0
-        programme, records = self.session.programme, self.session.state.records
-        boundaries: list[tuple[datetime, int, ShowEvent]] = []  # on_end before on_start
-        for slot, rec in zip(programme.slots, records, strict=True):
-            if rec.actual_start is not None:
-                boundaries.append(
-                    (rec.actual_start, 1, ShowEvent("slot_started", rec.actual_start, slot.id))
-                )
-            if rec.actual_end is not None:
-                boundaries.append(
-                    (rec.actual_end, 0, ShowEvent("slot_ended", rec.actual_end, slot.id))
-                )
-        events = [event for _, _, event in sorted(boundaries, key=lambda b: (b[0], b[1]))]
-        done = self.controller.done_keys
-        due = [c for c in cues_for(programme, events) if isinstance(c, RunAction)]
-        due = [c for c in due if c.key not in done]
-        for cue in due:
+        """A resumed show: bring the outputs to the intent of where it stands, for what its
+        slots asked and never got done (a crash between a boundary and OBS's reply, a
+        boundary passed while down, a slot skipped). Keys already done (the log's
+        action_done) are left out, and the controller checks OBS's output state before
+        sending. Stops first."""
+        cues = self.follow_outputs(None, Cause("resume", "Resumed"))
+        for cue in sorted(cues, key=lambda c: c.starts):
             self.controller.run_action(cue.action, cue.key)
-        return len(due)
+        return len(cues)
 
     async def start(self) -> None:
         await self.controller.start()
@@ -143,6 +201,33 @@ class ObsDirector:
             await asyncio.sleep(TEXT_INTERVAL / max(1.0, min(self.session.clock.speed, 10.0)))
 
 
+@dataclass(frozen=True)
+class Cause:
+    """What moved the show in a way the event log should name (a jump, a hard start...)."""
+
+    kind: str  # hard | jump | back | resume
+    label: str  # "Hard start of 'Reception'"
+
+
+def _cause(programme: Programme, events: list[ShowEvent]) -> Cause | None:
+    def title(slot_id: str | None) -> str:
+        try:
+            return programme.slots[programme.index(slot_id or "")].title
+        except KeyError:
+            return str(slot_id)
+
+    for ev in events:
+        if ev.kind == "slot_started" and ev.cause == "hard":
+            return Cause("hard", f"Hard start of '{title(ev.slot)}'")
+    for ev in events:
+        if ev.kind == "operator" and ev.action is not None:
+            if ev.action.kind is ActionKind.JUMP:
+                return Cause("jump", f"Jump to '{title(ev.action.slot)}'")
+            if ev.action.kind is ActionKind.BACK:
+                return Cause("back", "Back")
+    return None
+
+
 def _names_texts(programme: Programme) -> bool:
     return bool(programme.obs.texts) or any(slot.texts for slot in programme.slots)
 
@@ -169,8 +254,10 @@ def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
         speaker = status.turn.turn.speaker
     elif live is not None:
         speaker = live.slot.speaker_names()
-    if status.countdown is not None:
+    cut = ""
+    if status.countdown is not None:  # its deadline is the limit: a hard start that cuts it
         remaining = status.countdown.remaining
+        cut = status.countdown.cut.label if status.countdown.cut is not None else ""
     else:
         remaining = status.until_next or timedelta(0)
     next_start = ""
@@ -181,18 +268,9 @@ def _placeholders(programme: Programme, status: Status) -> dict[str, str]:
         "speaker": speaker,
         "next_title": nxt.slot.title if nxt is not None else "",
         "next_start": next_start,
-        "remaining": format_clock(remaining),
+        "remaining": countdown_text(remaining),
+        "cut": cut,
     }
-
-
-def format_clock(delta: timedelta) -> str:
-    """m:ss (h:mm:ss past an hour); a leading + in overtime."""
-    seconds = int(delta.total_seconds())
-    sign = "+" if seconds < 0 else ""
-    seconds = abs(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
 
 
 class _Blank(dict[str, str]):

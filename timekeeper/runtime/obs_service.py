@@ -19,6 +19,7 @@ from timekeeper.obs import events as obs_events
 from timekeeper.obs.announce import this_run
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
+from timekeeper.obs.names import scene_uses
 from timekeeper.runtime.director import ObsDirector, obs_record
 from timekeeper.runtime.session import RunMode, ShowSession
 
@@ -51,7 +52,10 @@ class ObsService:
         url_override: str | None,
         done_keys: Iterable[str],
         on_record: Callable[[Record], None],
+        allow_live_outputs: bool = False,
     ) -> None:
+        """`allow_live_outputs`: the operator's --allow-live-outputs (a dress rehearsal then
+        switches scenes even while OBS streams or records)."""
         self.session = session
         self._on_record = on_record
         self.controller: ObsController = build_controller(
@@ -62,9 +66,11 @@ class ObsService:
             on_event=self._on_event,
             mode=OBS_MODES[session.run_mode],
             done_keys=done_keys,
+            allow_live_outputs=allow_live_outputs,
+            scene_uses=scene_uses(session.programme),
             announce=this_run(session.programme.event.title, OBS_MODES[session.run_mode].value),
         )
-        self.director = ObsDirector(session, self.controller)
+        self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None
 
     @property

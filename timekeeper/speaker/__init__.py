@@ -1,6 +1,8 @@
 """Speaker screens: the live show state served to followers (terminals, browsers, OBS).
 
-`protocol` is pure (no aiohttp, no Textual) so the server, the terminal app, the
-tests and the benchmark all read the wire format through the same code; the
-page's JavaScript mirrors its `Display` computation.
+`server` serves it (aiohttp); `protocol` (wire, snapshot, clocksync, display,
+urls) is pure, so the server, the follower, the tests and the benchmark all read
+the wire format through the same code; `follower` is the client side; the
+page's JavaScript (static/speaker.js) mirrors `display`. No Textual here: the
+terminal speaker screen is `timekeeper.ui.speaker`.
 """

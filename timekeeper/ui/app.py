@@ -4,7 +4,7 @@ It runs the session's scheduler as a worker, recomputes the Status from the
 clock on a timer and hands it to the screen (with whatever the OBS status
 provider returns), turns the screen's messages into session calls, logs the
 runtime's notices, and guards quitting while the show runs. Services (OBS,
-as-run log, speaker server) are started around it by `timekeeper.commands.run`.
+as-run log, speaker server) are started around it by `timekeeper.runtime.dashboard`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ OBS_ALARMS = frozenset(
         "obs_disconnected",
         "scene_switch_failed",
         "scene_override",
+        "scene_missing",
         "action_failed",
+        "rehearsal_on_live_output",
         "other_timekeeper",  # one show, one driver: another run drives this OBS
     }
 )
@@ -163,6 +165,8 @@ class TimekeeperApp(App[None]):
         if data.get("source") == "obs":
             if event in OBS_ALARMS and self.is_running:  # the panel shows the rest
                 self.notify(text, title="OBS", severity="error", timeout=15)
+            elif event == "output_intent" and data.get("notify") and self.is_running:
+                self.notify(text, title="Stream and recording", timeout=15)  # a skipped slot's
         elif event.endswith("_failed"):
             self._warnings.append(text)
             if self.is_running:

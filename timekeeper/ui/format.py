@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from timekeeper.core.seconds import left, shown, whole
+from timekeeper.core.countdown import clock_text, countdown_text
+from timekeeper.core.seconds import shown, whole
 
 MINUS = "−"  # U+2212: a dash that does not read as a hyphen
 
@@ -19,25 +20,12 @@ def _seconds(delta: timedelta) -> int:
 
 
 def clock(delta: timedelta) -> str:
-    """A non-negative duration as `MM:SS`, or `H:MM:SS` from one hour up."""
-    total = max(0, _seconds(delta))
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes:02d}:{seconds:02d}"
+    """A non-negative duration (a length, time run) as `MM:SS`, or `H:MM:SS` from one hour up."""
+    return clock_text(_seconds(delta))
 
 
-def countdown(remaining: timedelta) -> str:
-    """What a countdown shows: the time left, or `+` and the overtime counting up.
-
-    The remaining time is rounded up (a countdown reads 00:01 in its last second,
-    00:00 exactly at the deadline), overtime is rounded down, so the two meet at 0.
-    """
-    total = left(remaining)
-    if remaining < timedelta(0):
-        return "+" + clock(timedelta(seconds=-total))
-    return clock(timedelta(seconds=total))
+# What a countdown shows: the core's one rule (core/countdown.py), rounded up, `+` in overtime.
+countdown = countdown_text
 
 
 def signed(delta: timedelta) -> str:
@@ -71,7 +59,7 @@ def far(delta: timedelta) -> str:
     total = max(0, _seconds(delta))
     days, rest = divmod(total, 86400)
     if not days:
-        return clock(timedelta(seconds=rest))
+        return clock_text(rest)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{days} d {hours:02d}:{minutes:02d}:{seconds:02d}"

@@ -2,18 +2,24 @@
 
 `describe_obs(status)` turns the controller's frozen ObsStatus into a frozen
 ObsView of short styled lines; the panel repaints only when the view changes
-(values compare equal frame to frame while nothing happens).
+(values compare equal frame to frame while nothing happens). While OBS is not
+connected, the scene and outputs it last reported are shown as "last known
+(hh:mm:ss)" — what OBS showed when the link was lost, not what it shows now.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, SwitchRecord
+
+if TYPE_CHECKING:
+    from timekeeper.runtime.clockcheck import ClockReport
 
 OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
 
@@ -21,13 +27,18 @@ OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
 @dataclass(frozen=True)
 class ObsView:
     lines: tuple[tuple[str, str], ...]  # (text, style)
+    # the programme's scenes OBS does not have, with the closest existing name (the timeline
+    # flags the coming slots that need them)
+    missing_scenes: tuple[tuple[str, str | None], ...] = ()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for text, style in self.lines:
             yield Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
-def describe_obs(status: ObsStatus) -> ObsView:
+def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None = None) -> ObsView:
+    """The panel for `status`; instants (the last known state's) in the event's `tz`; the
+    machine's clock check `clock` and OBS's round trip on the last line."""
     lines = [_connection(status)]
     if status.mode is ObsMode.DRY_RUN:
         lines.append(("DRY RUN: nothing sent to OBS", WARN))
@@ -37,13 +48,19 @@ def describe_obs(status: ObsStatus) -> ObsView:
         lines.append(("AUTO SWITCH OFF (a: on)", BAD))
     for other in status.others:  # one show, one driver: say so while another is heard
         lines.append((f"⚠ {other.describe()}", BAD if other.drives else WARN))
-    lines.append(_program(status))
-    lines.append(_outputs(status))
+    stale = _stale(status, tz)
+    lines.append(_program(status, stale))
+    lines.append(_outputs(status, stale is not None))
     if status.alarm:
         lines.append((f"ALARM {status.alarm}", BAD))
     elif status.last_switch is not None:
         lines.append(_switch(status.last_switch))
-    return ObsView(tuple(lines))
+    if status.missing_scenes:
+        lines.append(_missing(status))
+    if clock is not None or status.connected:
+        lines.append(_clock(clock, status.obs_rtt if status.connected else None))
+    missing = tuple((m.scene, m.suggestion) for m in status.missing_scenes)
+    return ObsView(tuple(lines), missing)
 
 
 def _connection(status: ObsStatus) -> tuple[str, str]:
@@ -58,7 +75,16 @@ def _connection(status: ObsStatus) -> tuple[str, str]:
     return (f"OBS ✗ DISCONNECTED{attempt}", BAD)
 
 
-def _program(status: ObsStatus) -> tuple[str, str]:
+def _stale(status: ObsStatus, tz: tzinfo) -> str | None:
+    """hh:mm:ss of the last known state while it is not current (None: current, or none)."""
+    if status.connected or status.last_known_at is None:
+        return None
+    return f"{status.last_known_at.astimezone(tz):%H:%M:%S}"
+
+
+def _program(status: ObsStatus, stale: str | None = None) -> tuple[str, str]:
+    if stale is not None and status.program_scene is not None:
+        return (f"Last known ({stale}): {status.program_scene}", DIM)
     if status.override:
         return (f"HAND: {status.program_scene} (r: re-send)", WARN)
     scene = status.program_scene or "?"
@@ -66,13 +92,39 @@ def _program(status: ObsStatus) -> tuple[str, str]:
     return (f"Program: {scene}{preview}", "" if status.connected else DIM)
 
 
-def _outputs(status: ObsStatus) -> tuple[str, str]:
+def _outputs(status: ObsStatus, stale: bool = False) -> tuple[str, str]:
     def mark(on: bool | None, word: str) -> str:
         return f"{word} ?" if on is None else (f"● {word}" if on else f"{word} off")
 
     text = f"{mark(status.streaming, 'LIVE' if status.streaming else 'Stream')}  "
     text += mark(status.recording, "REC" if status.recording else "Rec")
+    if stale:
+        return (f"was {text}", DIM)
     return (text, BAD if status.streaming else "")
+
+
+def _missing(status: ObsStatus) -> tuple[str, str]:
+    """The first programme scene OBS lacks, with the closest name (the timeline says which slot)."""
+    first = status.missing_scenes[0]
+    hint = f" → {first.suggestion!r}" if first.suggestion else ""
+    more = f" +{len(status.missing_scenes) - 1}" if len(status.missing_scenes) > 1 else ""
+    return (f"⚠ no scene {first.scene!r}{hint}{more}", WARN)
+
+
+def _clock(report: ClockReport | None, rtt: float | None) -> tuple[str, str]:
+    """`Clock ✓ +0.4 ms · OBS rtt 2 ms`; red when the clock cannot be trusted."""
+    obs = "" if rtt is None else f" · OBS rtt {rtt * 1000:.0f} ms"
+    if report is None:
+        return (f"Clock … checking{obs}", DIM)
+    sync = report.sync
+    if report.alarm is not None:
+        if sync.synced is False:
+            return (f"Clock ✗ NOT SYNCED{obs}", BAD)
+        return (f"Clock ✗ off {(sync.offset or 0) * 1000:+.0f} ms{obs}", BAD)
+    if sync.synced is None:
+        return (f"Clock ? sync unknown{obs}", WARN)
+    offset = "synced" if sync.offset is None else f"{sync.offset * 1000:+.1f} ms"
+    return (f"Clock ✓ {offset}{obs}", "")
 
 
 def _ms(delta: timedelta | None) -> str:

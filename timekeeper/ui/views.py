@@ -8,6 +8,7 @@ pure, every sentence the operator reads can be tested without a terminal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 
@@ -38,6 +39,7 @@ class HeaderView:
     status: str  # ON TIME | +3:12 LATE | −1:05 EARLY | ENDED +2:10 LATE
     kind: str  # ontime | late | early
     held: bool
+    cut: str = ""  # "✂ until Reception, 17:30 — hard start" while a hard start cuts the live slot
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class TimelineRow:
     key: str
     cells: tuple[str, ...]
     state: str  # done | cut | skipped | live | next | pending
+    alert: bool = False  # a coming slot that cannot go on air as planned (its scene is missing)
 
 
 TIMELINE_COLUMNS = ("Slot", "Plan", "Expected", "Actual", "Dur", "Ran", "±", "Status")
@@ -99,7 +102,8 @@ def header_view(status: Status, info: ShowInfo) -> HeaderView:
             text = f"ENDED {text}"
     else:
         text, kind = fmt.lateness(status.over_under or ZERO)
-    return HeaderView(info.title, clock, text, kind, status.held)
+    cut = status.countdown.cut if status.countdown is not None else None
+    return HeaderView(info.title, clock, text, kind, status.held, f"✂ {cut.label}" if cut else "")
 
 
 def banner_view(info: ShowInfo) -> BannerView:
@@ -131,6 +135,12 @@ def _live_slot(status: Status, live: SlotView, cd: Countdown, info: ShowInfo) ->
         f"was due {due}" if over else f"ends {due}",
         _adjustment(live.adjustment) or ("cut by hard start" if live.squeezed else ""),
     )
+    if cd.cut is not None:  # the digits count to the hard start, not to its own deadline
+        lines = (
+            cd.cut.label,
+            f"cut short: was to end {fmt.hms(cd.cut.deadline, info.tz)}",
+            _adjustment(live.adjustment),
+        )
     started = live.actual_start or cd.start
     detail = (
         f"planned {fmt.hm(slot.start, info.tz)} · started {fmt.hms(started, info.tz)}"
@@ -165,7 +175,7 @@ def _waiting(status: Status, info: ShowInfo) -> LiveView:
         return LiveView(heading, "", "", "", IDLE, ("", "", ""), None, "", status.held)
     start = nxt.expected_start
     big = until >= timedelta(days=1)
-    digits = "" if big else fmt.clock(until)
+    digits = "" if big else fmt.countdown(max(until, ZERO))
     first = f"starts in {fmt.far(until)}" if big else "until it starts"
     caption = (first, f"at {fmt.hms(start, info.tz)}", "HARD start" if nxt.slot.hard else "")
     detail = f"planned {fmt.hm(nxt.slot.start, info.tz)}"
@@ -235,9 +245,15 @@ def turns_view(status: Status, info: ShowInfo) -> TurnsView:
         else turn.turn.speaker,
         digits=fmt.countdown(cd.remaining),
         phase=cd.phase.value,
-        caption=f"OVERTIME\n{length} turn" if over else f"left of {length}",
+        caption=_turn_caption(cd, over, length),
         lines=(lines[0], lines[1]),
     )
+
+
+def _turn_caption(cd: Countdown, over: bool, length: str) -> str:
+    if cd.cut is not None:
+        return f"left: cut short\n{cd.cut.label}"
+    return f"OVERTIME\n{length} turn" if over else f"left of {length}"
 
 
 def next_view(status: Status, info: ShowInfo) -> NextView:
@@ -258,12 +274,22 @@ def next_view(status: Status, info: ShowInfo) -> NextView:
     )
 
 
-def timeline_rows(status: Status, info: ShowInfo) -> tuple[TimelineRow, ...]:
+def timeline_rows(
+    status: Status, info: ShowInfo, missing_scenes: Mapping[str, str | None] | None = None
+) -> tuple[TimelineRow, ...]:
+    """One row per slot; `missing_scenes` (scene -> closest name in OBS) flags coming slots."""
     next_index = status.next.index if status.next is not None else None
-    return tuple(_row(v, status, info, v.index == next_index) for v in status.slots)
+    missing = missing_scenes or {}
+    return tuple(_row(v, status, info, v.index == next_index, missing) for v in status.slots)
 
 
-def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> TimelineRow:
+def _row(
+    view: SlotView,
+    status: Status,
+    info: ShowInfo,
+    is_next: bool,
+    missing: Mapping[str, str | None],
+) -> TimelineRow:
     slot = view.slot
     state = {
         Outcome.DONE: "done",
@@ -272,6 +298,9 @@ def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> Timel
         Outcome.LIVE: "live",
     }.get(view.outcome, "next" if is_next else "pending")
     title = f"⚑ {slot.title}" if slot.hard else slot.title
+    cut = status.countdown.cut if status.countdown is not None else None
+    if view.outcome is Outcome.LIVE and cut is not None:
+        title = f"{title} ✂ {cut.label}"
     ran = ""
     if view.actual_start is not None:
         end = view.actual_end or status.at
@@ -281,6 +310,12 @@ def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> Timel
     label = {"pending": "", "next": "next"}.get(state, state)
     if view.squeezed and state in ("live", "next", "pending"):
         label = (label + " ✂").strip()
+    alert = state in ("next", "pending") and slot.scene is not None and slot.scene in missing
+    if alert:
+        closest = missing[slot.scene or ""]
+        hint = f", closest {closest!r}" if closest else ""
+        title = f"⚠ {title}: no scene {slot.scene!r} in OBS{hint}"
+        label = (label + " ⚠").strip()
     cells = (
         title,
         fmt.hm(slot.start, info.tz),
@@ -291,4 +326,4 @@ def _row(view: SlotView, status: Status, info: ShowInfo, is_next: bool) -> Timel
         delta,
         label,
     )
-    return TimelineRow(slot.id, cells, state)
+    return TimelineRow(slot.id, cells, state, alert)

@@ -38,6 +38,7 @@ ALARMS = {
     "action_failed",
     "text_failed",
     "obs_error",
+    "rehearsal_on_live_output",
     "other_timekeeper",
 }
 ACTION_DONE = {"action_done"}

@@ -1,10 +1,10 @@
-// The speaker screen in a browser: a mirror of timekeeper/speaker/protocol.py.
+// The speaker screen in a browser: a mirror of timekeeper/speaker/display.py.
 //
 // The server sends the show as timestamps; this page recomputes the digits every
 // frame from its own clock mapped to the operator's show clock (NTP-style pings:
 // the sample with the shortest round trip wins), so it counts smoothly, agrees
 // with every other screen, and keeps counting when the connection drops.
-// Keep `compute` in step with protocol.compute_display (tests compare the two).
+// Keep `compute` in step with display.compute_display (tests compare the two).
 "use strict";
 (function () {
   const VERSION = 1;
@@ -48,20 +48,33 @@
 
   // ------------------------------------------------------------ display (mirror of Python)
 
-  function formatRemaining(ms) {
-    const whole = Math.round(ms); // whole milliseconds: float noise must not flip a second
-    let total, sign;
-    if (whole >= 0) { total = Math.ceil(whole / 1000); sign = ""; }
-    else { total = Math.floor(-whole / 1000); sign = "+"; }
-    const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
-    const ss = String(s).padStart(2, "0");
-    return h ? `${sign}${h}:${String(m).padStart(2, "0")}:${ss}` : `${sign}${m}:${ss}`;
+  // The countdown rule of timekeeper/core/countdown.py, checked against the same table
+  // (tests/vectors/countdown.json) in headless Chromium. Both take whole milliseconds.
+  function clockText(total) {
+    const t = Math.max(0, total);
+    const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
+    const mm = String(m).padStart(2, "0"), ss = String(s).padStart(2, "0");
+    return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
   }
-  function phaseOf(t, now) {
-    if (now > t.deadline) return "overtime";
-    if (now >= t.danger_at) return "danger";
-    if (now >= t.warning_at) return "warning";
+  function countdownText(ms) {
+    // time left rounds up (00:01 in the last second); overtime rounds down from +00:00
+    if (ms < 0) return "+" + clockText(Math.floor(-ms / 1000));
+    return clockText(Math.ceil(ms / 1000));
+  }
+  function phaseAt(remaining, warning, danger) {
+    if (remaining < 0) return "overtime";
+    if (remaining <= danger) return "danger";
+    if (remaining <= warning) return "warning";
     return "normal";
+  }
+  // whole milliseconds: float noise from performance.now() must not flip a second or a phase
+  const ms = (x) => Math.round(x) || 0;
+  function countdownAt(t, now) {
+    const left = ms(t.deadline - now);
+    return {
+      text: countdownText(left),
+      phase: phaseAt(left, ms(t.deadline - t.warning_at), ms(t.deadline - t.danger_at)),
+    };
   }
   const formatters = {};
   function timeOfDay(ms, tz, seconds) {
@@ -74,22 +87,31 @@
     return formatters[key].format(new Date(ms));
   }
 
+  // The live slot's countdown, or its turn's: a countdown a hard start cuts counts to that
+  // start (its deadline is the limit) and says so (mirror of display._live_countdown).
+  function liveCountdown(live, turn, now) {
+    const cd = turn ? turn.countdown : live.countdown;
+    const shown = countdownAt(cd, now);
+    const cut = cd.cut ? cd.cut.label : "";
+    let label = shown.phase === "overtime" ? "Overtime" : "Remaining";
+    if (cut && shown.phase !== "overtime") label = `${label} ${cut}`;
+    let slotLine = "";
+    if (turn) {
+      const left = countdownAt(live.countdown, now).text;
+      slotLine = `${live.title}: ${left} ${left[0] === "+" ? "over" : "left"}`;
+      if (live.countdown.cut && !cut) slotLine = `${slotLine} ${live.countdown.cut.label}`;
+    }
+    return { digits: shown.text, phase: shown.phase, label, slotLine, cut };
+  }
+
   function compute(s, now, blinkOn, status) {
     const tz = s.event.timezone;
     let digits = "--:--", phase = "normal", label = "", name = "", title = "", next = "", slotLine = "";
+    let cut = "";
     if (s.mode === "live" && s.live) {
-      const shown = s.turn ? s.turn.countdown : s.live.countdown;
-      phase = phaseOf(shown, now);
-      digits = formatRemaining(shown.deadline - now);
-      label = phase === "overtime" ? "Overtime" : "Remaining";
+      ({ digits, phase, label, slotLine, cut } = liveCountdown(s.live, s.turn, now));
       title = s.live.title;
-      if (s.turn) {
-        name = s.turn.speaker;
-        const left = formatRemaining(s.live.countdown.deadline - now);
-        slotLine = `${s.live.title}: ${left} ${left[0] === "+" ? "over" : "left"}`;
-      } else {
-        name = s.live.speakers.join(", ");
-      }
+      name = s.turn ? s.turn.speaker : s.live.speakers.join(", ");
       if (s.next_turn) next = `Next: ${s.next_turn.speaker}`;
       else if (s.next) {
         const start = s.next.expected_start ?? s.next.planned_start;
@@ -98,7 +120,7 @@
     } else if ((s.mode === "before" || s.mode === "between") && s.next) {
       const start = s.next.expected_start ?? s.next.planned_start;
       const until = start - now;
-      digits = formatRemaining(Math.max(until, 0));
+      digits = countdownText(Math.max(ms(until), 0));
       label = until > 0 ? (s.mode === "before" ? "Starts in" : "Next in") : "Starting";
       title = s.next.title;
       name = s.next.speakers.join(", ");
@@ -113,7 +135,7 @@
       digits, phase, label, name, title, next, slot_line: slotLine,
       clock: timeOfDay(now, tz, true), event: s.event.title, rehearsal,
       message: s.message ? s.message.text : "", flash: s.message ? s.message.flash : false,
-      disconnected: Boolean(status), status, blink_on: blinkOn,
+      disconnected: Boolean(status), status, blink_on: blinkOn, cut,
     };
   }
 
@@ -126,6 +148,7 @@
         digits: "--:--", phase: "normal", label: "Waiting for the show", name: "", title: "",
         next: "", slot_line: "", clock: "", event: "", rehearsal: "", message: "", flash: false,
         disconnected: true, status: `Connecting to ${location.host} — retrying…`, blink_on: blinkOn,
+        cut: "",
       };
     }
     return compute(snap, showAt(s, l), blinkOn, connected ? "" : "DISCONNECTED — reconnecting…");
@@ -155,6 +178,7 @@
     b.toggle("has-message", Boolean(d.message));
     b.toggle("flash", d.flash);
     b.toggle("disconnected", d.disconnected);
+    b.toggle("cut", Boolean(d.cut));
     document.body.dataset.phase = d.phase;
   }
 
@@ -164,7 +188,7 @@
   function parseSnapshot(m) {
     if (m.v !== VERSION || m.type !== "snapshot") throw new Error("not a v1 snapshot");
     const times = (cd) => {
-      const out = {};
+      const out = { cut: cd.cut || null }; // the hard start that cuts it: only its label is shown
       for (const k of MS_KEYS) {
         out[k] = Date.parse(cd[k]);
         if (Number.isNaN(out[k])) throw new Error(`bad instant ${k}`);
@@ -262,7 +286,7 @@
   }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) stayAwake(); });
 
-  window.speakerScreen = { current, compute, formatRemaining }; // for tests and curious people
+  window.speakerScreen = { current, compute, countdownText, phaseAt }; // for tests and curious people
   render();
   fetchState();
   connect();

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from timekeeper.core.engine import Action, ActionKind, Mode, Outcome
+from timekeeper.core.outputs import describe_changes, jump_changes
 from timekeeper.core.status import Status
 from timekeeper.ui import format as fmt
 from timekeeper.ui import views
@@ -174,7 +175,8 @@ class OperatorScreen(Screen[None]):
         self.query_one(LivePanel).view = views.live_view(status, info)
         self.query_one(TurnPanel).view = views.turns_view(status, info)
         self.query_one(NextPanel).view = views.next_view(status, info)
-        self.query_one(Timeline).rows_view = views.timeline_rows(status, info)
+        missing = dict(getattr(obs, "missing_scenes", ()))  # an ObsView's, if OBS is there
+        self.query_one(Timeline).rows_view = views.timeline_rows(status, info, missing)
 
     def keyboard_locked(self, locked: bool, dropped: int) -> None:
         """Say across the screen that a burst locked the keyboard (or that it is unlocked)."""
@@ -245,7 +247,8 @@ class OperatorScreen(Screen[None]):
     def action_extend(self, minutes: float) -> None:
         status = self.status
         cd = status.countdown if status is not None else None
-        if minutes < 0 and cd is not None and cd.remaining <= timedelta(minutes=-minutes):
+        left = cd.own_deadline - cd.now if cd is not None else None  # a cut does not move
+        if minutes < 0 and left is not None and left <= timedelta(minutes=-minutes):
             live = status.live if status is not None else None
             title = live.slot.title if live is not None else "The live slot"
             self._confirm(
@@ -313,6 +316,10 @@ class OperatorScreen(Screen[None]):
         ]
         ending = f"{status.live.slot.title} ends now. " if status.live is not None else ""
         detail = ending + (f"Skipped: {', '.join(skipped)}." if skipped else "Nothing is skipped.")
+        outputs = describe_changes(
+            jump_changes(status, target.index), sent=self.info.run_mode == "live"
+        )
+        detail += " " + (outputs or "Stream and recording stay as they are.")
 
         self._confirm(
             f"Jump to {target.slot.title} now?",

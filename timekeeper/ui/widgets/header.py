@@ -26,6 +26,7 @@ class StatusBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Caption(id="title")
         yield Caption(id="hold")
+        yield Caption(id="cut")
         yield Caption(id="clock")
         yield Caption(id="show-status")
 
@@ -34,6 +35,10 @@ class StatusBar(Horizontal):
             return
         if old is None or old.title != new.title:
             self.query_one("#title", Caption).update(new.title)
+        if old is None or old.cut != new.cut:
+            cut = self.query_one("#cut", Caption)
+            cut.update(f" {new.cut} " if new.cut else "")
+            cut.display = bool(new.cut)
         if old is None or old.clock != new.clock:
             self.query_one("#clock", Caption).update(new.clock)
         if old is None or old.held != new.held:

@@ -20,12 +20,12 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from timekeeper.core.clock import Clock, SystemClock
-from timekeeper.speaker.bigdigits import render_big, scale_for, supported
+from timekeeper.core.countdown import Phase
 from timekeeper.speaker.follower import PING_EVERY, Backoff, Follower
 from timekeeper.speaker.protocol import Display
+from timekeeper.ui.speaker.bigdigits import render_big, scale_for, supported
 
 FPS = 10  # frames per second: enough for a smooth second and a visible blink
-PHASES = ("normal", "warning", "danger", "overtime")
 
 
 class BigTime(Widget):
@@ -73,6 +73,7 @@ class SpeakerView(Vertical):
     SpeakerView.phase-overtime.blink-off BigTime { color: #5c0f0b; }
     SpeakerView.phase-warning #label { color: #ffb000; }
     SpeakerView.phase-danger #label, SpeakerView.phase-overtime #label { color: #ff3b30; }
+    SpeakerView.cut #label { text-style: bold; }
     SpeakerView #slotline { height: auto; text-align: center; color: $text-muted; }
     SpeakerView #next { height: auto; text-align: center; color: white; }
     SpeakerView #message {
@@ -113,12 +114,13 @@ class SpeakerView(Vertical):
     def watch_state(self, state: Display | None) -> None:
         if state is None:
             return
-        for phase in PHASES:
-            self.set_class(state.phase == phase, f"phase-{phase}")
+        for phase in Phase:  # the core's phases, as the Display names them
+            self.set_class(state.phase == phase.value, f"phase-{phase.value}")
         self.set_class(not state.blink_on, "blink-off")
         self.set_class(bool(state.message), "has-message")
         self.set_class(state.flash, "flash")
         self.set_class(state.disconnected, "disconnected")
+        self.set_class(bool(state.cut), "cut")  # the digits count to a hard start
         self._text("#event", state.event)
         self._text("#rehearsal", f" {state.rehearsal} " if state.rehearsal else "")
         self._text("#clock", state.clock)

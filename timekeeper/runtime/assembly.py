@@ -1,0 +1,149 @@
+"""How a run is put together: programme, clock, as-run log, session, and its services.
+
+`build_runtime()` builds a `Runtime` synchronously (so a service that must see
+every ShowEvent, like the as-run log, subscribes before the first tick). Other
+parts plug in as services by adding a factory to `SERVICE_FACTORIES`; a factory
+returns None when its service is not wanted (no speaker port, no `obs:`).
+Headless runs have nobody at the keys: their session runs on autopilot (manual
+slots and turns move on at their deadlines, logged as operator moves).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from timekeeper.core.clock import SystemClock
+from timekeeper.core.programme import Programme
+from timekeeper.errors import UsageError
+from timekeeper.runtime import diagnostics
+from timekeeper.runtime.options import RunOptions, load, make_clock
+from timekeeper.runtime.preflight import refuse_live_outputs
+from timekeeper.runtime.run import Runtime, Service
+from timekeeper.runtime.session import RunMode, ShowSession
+
+
+class SpeakerService:
+    """The speaker-screen server (`timekeeper speaker` and browsers follow it)."""
+
+    name = "speaker_server"
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._server: _Server | None = None
+
+    async def start(self, runtime: Runtime) -> None:
+        try:
+            from timekeeper.speaker.server import SpeakerServer
+        except ImportError as exc:
+            raise UsageError(f"speaker screens are not available: {exc}") from None
+        server = SpeakerServer(runtime.session, self.host, self.port)
+        url = await server.start()
+        self._server = server
+        runtime.notice("speaker_server", url=url)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+
+
+class _Server(Protocol):
+    async def stop(self) -> None: ...
+
+
+def speaker_service(runtime: Runtime) -> Service | None:
+    if runtime.options.port == 0:
+        return None
+    return SpeakerService(runtime.options.bind, runtime.options.port)
+
+
+ServiceFactory = Callable[[Runtime], "Service | None"]
+
+
+def clock_service(runtime: Runtime) -> Service:
+    """The machine's time sync, at start and every minute (runtime/clockcheck.py)."""
+    from timekeeper.runtime.clockcheck import ClockCheck
+
+    def record(rec: Mapping[str, object]) -> None:  # not Runtime.record: not an OBS record
+        if runtime.asrun is not None:
+            runtime.asrun.log.append(dict(rec))
+        data = {k: v for k, v in rec.items() if k not in ("event", "at")}
+        runtime.notice(str(rec["event"]), **data)
+
+    return ClockCheck(runtime.session.clock, on_record=record)
+
+
+def obs_service(runtime: Runtime) -> Service | None:
+    """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
+    from timekeeper.runtime.obs_service import ObsService
+
+    run = runtime.asrun
+    service = ObsService(
+        runtime.session,
+        url_override=runtime.options.obs_url,
+        done_keys=run.done_keys if run is not None else (),
+        on_record=runtime.record,
+        allow_live_outputs=runtime.options.allow_live_outputs,
+    )
+    if not service.configured:
+        return None
+    runtime.obs_status = lambda: service.controller.status
+    runtime.obs_command = service.command
+    return service
+
+
+SERVICE_FACTORIES: list[ServiceFactory] = [speaker_service, clock_service, obs_service]
+
+
+def _secret_variables(programme: Programme) -> list[str]:
+    """The environment variables whose values must never be written anywhere."""
+    names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
+    return [name for name in names if name]
+
+
+def build_runtime(options: RunOptions) -> Runtime:
+    """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
+    from timekeeper.asrun import start_run
+
+    programme = load(options.programme)
+    clock, mode, started_at = make_clock(options, programme)
+    refuse_live_outputs(
+        programme, mode, url_override=options.obs_url, allow=options.allow_live_outputs
+    )
+    holder: list[Runtime] = []
+    run = start_run(
+        programme,
+        clock=clock,
+        real_clock=SystemClock(),
+        mode=mode.value,
+        rehearsal=mode is not RunMode.LIVE or clock.simulated,
+        log_path=options.log,
+        # --at asks for a pretend time: a new rehearsal there, not the last one resumed
+        fresh=options.fresh or options.at is not None,
+        on_health=lambda health: holder[0].log_health(health) if holder else None,
+        autopilot=options.headless,  # while it was down, its autopilot would have moved on
+    )
+    session = ShowSession(
+        programme,
+        run.clock,
+        mode,
+        state=run.state,
+        autopilot=options.headless,
+        catch_up=run.resumed is None,
+    )
+    session.message = run.message
+    session.subscribe(run.log.record_events)
+    runtime = Runtime(programme, session, options, started_at, asrun=run)
+    holder.append(runtime)
+    runtime.diagnostics = diagnostics.path_for(Path(run.path))
+    secrets = [os.environ.get(name, "") for name in _secret_variables(programme)]
+    runtime.diagnostics_handler = diagnostics.install(runtime.diagnostics, secrets)
+    session.on_failure = runtime.internal_error
+    for factory in SERVICE_FACTORIES:
+        service = factory(runtime)
+        if service is not None:
+            runtime.services.append(service)
+    return runtime

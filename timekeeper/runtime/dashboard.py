@@ -1,0 +1,67 @@
+"""The dashboard front end of a run: the Textual app first, then the services beside it.
+
+The only module of `timekeeper.runtime` that loads Textual (an import contract
+keeps it so): a headless run never imports it. If the dashboard itself dies, the
+run exits non-zero after the as-run log is closed, so a supervisor (or the
+operator) can start it again and the show resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from timekeeper.runtime.clockcheck import ClockCheck
+from timekeeper.runtime.run import Runtime
+from timekeeper.ui.app import TimekeeperApp
+from timekeeper.ui.obspanel import ObsView, describe_obs
+
+log = logging.getLogger(__name__)
+DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
+
+
+def _panel(runtime: Runtime) -> ObsView | None:
+    """What the OBS panel shows this frame (with the clock check's last result); None reads
+    "OBS: not configured"."""
+    status = runtime.read_obs_status()
+    if status is None:
+        return None
+    check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
+    report = check.report if check is not None else None
+    return describe_obs(status, runtime.programme.tz, report)
+
+
+async def run_dashboard(runtime: Runtime) -> int:
+    """The dashboard first (the operator sees the show at once), then the services beside it."""
+    services_up = asyncio.Event()
+
+    async def scheduler() -> None:
+        await services_up.wait()  # the services see the show's first tick
+        await runtime.session.run()
+
+    app = TimekeeperApp(
+        runtime.session,
+        obs_status=lambda: _panel(runtime),
+        obs_command=runtime.obs_command,
+        runner=scheduler,
+    )
+    runtime.listeners.append(lambda note: app.notice(note.event, note.data))
+    runtime.announce_log()
+    shown = asyncio.create_task(app.first_frame.wait())
+    running = asyncio.create_task(app.run_async())
+    await asyncio.wait({shown, running}, return_when=asyncio.FIRST_COMPLETED)
+    shown.cancel()
+    async with runtime.services_running():
+        services_up.set()
+        await running
+    if app.return_code:  # the dashboard itself died: say so, and let a supervisor restart it
+        log.error("the dashboard stopped on an error", exc_info=app._exception)
+        where = f" (traceback in {runtime.diagnostics})" if runtime.diagnostics else ""
+        print(
+            f"timekeeper: the dashboard stopped on an internal error{where}; the as-run log "
+            "is closed: run the same command again to resume the show",
+            file=sys.stderr,
+        )
+        return DASHBOARD_CRASHED
+    return 0

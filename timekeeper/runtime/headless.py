@@ -1,0 +1,82 @@
+"""The headless front end of a run: one JSON object per line on stdout, no Textual.
+
+Runs the show until its last slot ends, or SIGINT/SIGTERM (exit 0 either way);
+a closed pipe stops the run quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from collections.abc import Callable, Mapping
+from datetime import tzinfo
+from functools import partial
+from typing import IO
+
+from timekeeper.core.engine import ShowEvent
+from timekeeper.runtime.run import Runtime
+
+
+class JsonLines:
+    """One JSON object per line, flushed at once; a closed pipe stops the run quietly."""
+
+    def __init__(self, stream: IO[str], on_closed: Callable[[], None]) -> None:
+        self.stream = stream
+        self.on_closed = on_closed
+        self.closed = False
+
+    def write(self, data: Mapping[str, object]) -> None:
+        if self.closed:
+            return
+        try:
+            self.stream.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            with contextlib.suppress(OSError, ValueError):  # no error again at exit's flush
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            self.on_closed()
+
+    def events(self, events: list[ShowEvent], tz: tzinfo) -> None:
+        """Show events with their instants in the event's timezone (as --at reads them)."""
+        for event in events:
+            self.write({**event.to_json(), "at": event.at.astimezone(tz).isoformat()})
+
+
+async def run_headless(runtime: Runtime, stream: IO[str]) -> int:
+    """Run the show without a dashboard until its last slot ends, or SIGINT/SIGTERM (exit 0)."""
+    stop = asyncio.Event()
+    out = JsonLines(stream, stop.set)
+    out.write(runtime.run_started())
+    runtime.session.subscribe(partial(out.events, tz=runtime.programme.tz))
+    runtime.listeners.append(lambda note: None if note.update else out.write(note.to_json()))
+    runtime.announce_log()
+    loop = asyncio.get_running_loop()
+    caught: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        caught.append(sig.name)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    show = asyncio.create_task(runtime.serve())
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({show, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    if show.done():
+        stopped.cancel()
+        show.result()  # a crash in the scheduler is not a clean end
+        return 0
+    show.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await show
+    now = runtime.session.clock.now().astimezone(runtime.programme.tz)
+    out.write({"at": now.isoformat(), "event": "stopped", "signal": ",".join(caught) or None})
+    return 0

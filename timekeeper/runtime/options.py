@@ -1,0 +1,121 @@
+"""What `timekeeper run` was asked for: the typed options, the programme they name, and the clock.
+
+`RunOptions` is the command line, typed; `make_clock` turns it into the live
+clock or a pretend one for a rehearsal (--dry-run, --at, --speed) and says where
+that clock starts. Nothing here starts a service or writes a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pendulum
+
+from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
+from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
+from timekeeper.core.programme import Programme
+from timekeeper.errors import ProgrammeError, UsageError
+from timekeeper.runtime.session import RunMode
+
+DEFAULT_PORT = 8765
+DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show
+TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The `run` command line, typed (see cli.py for what each flag means)."""
+
+    programme: Path
+    dry_run: bool = False
+    at: str | None = None
+    speed: float | None = None
+    headless: bool = False
+    obs_url: str | None = None
+    port: int = DEFAULT_PORT  # 0: no speaker server
+    bind: str = "127.0.0.1"
+    log: Path | None = None
+    fresh: bool = False
+    allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> RunOptions:
+        return cls(
+            programme=Path(args.programme),
+            dry_run=bool(args.dry_run),
+            at=args.at,
+            speed=args.speed,
+            headless=bool(args.headless),
+            obs_url=args.obs_url,
+            port=DEFAULT_PORT if args.port is None else int(args.port),
+            bind=str(args.bind),
+            log=Path(args.log) if args.log else None,
+            fresh=bool(args.fresh),
+            allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
+        )
+
+
+def load(path: Path) -> Programme:
+    from timekeeper.programme.loader import load_programme
+
+    try:
+        return load_programme(path)
+    except OSError as exc:
+        raise ProgrammeError(f"{path}: {exc.strerror or exc}") from None
+
+
+def check_speed(speed: float | None) -> float:
+    if speed is None:
+        return 1.0
+    if not math.isfinite(speed) or not SPEED_MIN <= speed <= SPEED_MAX:
+        raise UsageError(
+            f"--speed must be a factor from {SPEED_MIN:g} to {SPEED_MAX:g}, e.g. 10 (got {speed:g})"
+        )
+    return speed
+
+
+def parse_at(text: str, programme: Programme) -> datetime:
+    """`HH:MM[:SS]` on the event date in the event's timezone, or a full ISO 8601 datetime."""
+    event = programme.event
+    hint = (
+        f"--at: cannot read {text!r}: give HH:MM[:SS] (on {event.date.isoformat()}, "
+        f"{event.timezone}) or an ISO 8601 date and time like {event.date.isoformat()}T16:09:30"
+    )
+    match = TIME_OF_DAY.fullmatch(text.strip())
+    try:
+        if match:
+            hour, minute, second = (int(g) if g else 0 for g in match.groups())
+            return datetime.combine(event.date, time(hour, minute, second), tzinfo=programme.tz)
+        parsed = pendulum.parse(text.strip(), exact=True, tz=event.timezone)
+    except ValueError:
+        raise UsageError(hint) from None
+    if not isinstance(parsed, pendulum.DateTime):
+        raise UsageError(hint)
+    return datetime.fromtimestamp(parsed.timestamp(), tz=UTC)
+
+
+def make_clock(
+    options: RunOptions, programme: Programme, real: Clock | None = None
+) -> tuple[Clock, RunMode, datetime]:
+    """The live clock, or a pretend one for a rehearsal (--dry-run, --at, --speed); and its start.
+
+    `--speed` without `--at` starts where a dry run without `--at` starts.
+    """
+    speed = check_speed(options.speed)
+    real = real or SystemClock()
+    pretend = options.at is not None or options.speed is not None
+    if not pretend and not options.dry_run:
+        return real, RunMode.LIVE, real.now()
+    mode = RunMode.DRY if options.dry_run else RunMode.DRESS
+    if options.at is not None:
+        start = parse_at(options.at, programme)
+    elif real.now().astimezone(programme.tz).date() == programme.event.date:
+        start = real.now()  # on the day: rehearse from the real time of day
+    else:
+        start = programme.start - DRY_RUN_LEAD  # any other day: watch the show begin
+    return SimulatedClock(start, speed), mode, start

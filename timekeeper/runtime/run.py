@@ -1,0 +1,197 @@
+"""One run: the programme, its session, and the services around the show (`Runtime`).
+
+Both front ends (the dashboard and `--headless`) share a `Runtime`; they differ only
+in how they show what happens. A *service* (OBS director, as-run log, speaker
+server) starts before the show's scheduler ticks and stops after it; it reports
+through `Runtime.notice()` and can hand the dashboard an OBS status by setting
+`Runtime.obs_status`. How a run is put together is `runtime.assembly`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from timekeeper.asrun.repeats import EventLogRepeats
+from timekeeper.core.clock import SystemClock
+from timekeeper.core.programme import Programme
+from timekeeper.errors import TimekeeperError
+from timekeeper.runtime import diagnostics
+from timekeeper.runtime.options import RunOptions
+from timekeeper.runtime.session import ShowSession
+
+if TYPE_CHECKING:
+    from timekeeper.asrun import LogHealth, RunStart
+    from timekeeper.obs.controller import ObsStatus
+
+_REAL = SystemClock()  # the gap between repeats of an alarm is real time
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the runtime reports that is not a show event (a service's URL, a failure)."""
+
+    event: str
+    data: Mapping[str, object]
+    update: bool = False  # only updates the line of a repeated alarm (headless skips it)
+
+    def to_json(self) -> dict[str, object]:
+        return {"at": self.data.get("at"), "event": self.event, **self.data}
+
+
+class Service(Protocol):
+    """Runs beside the show (OBS director, as-run log, speaker server).
+
+    `start()` must return promptly (long work, like reconnecting, goes in the
+    service's own task); raising a TimekeeperError or OSError there is reported
+    as `<name>_failed` and the show runs on without the service.
+    """
+
+    name: str
+
+    async def start(self, runtime: Runtime) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Runtime:
+    """One run: programme, session, options, and the services around the show."""
+
+    programme: Programme
+    session: ShowSession
+    options: RunOptions
+    started_at: datetime  # the clock's first reading
+    services: list[Service] = field(default_factory=list)
+    obs_status: Callable[[], ObsStatus] | None = None  # set by the OBS service; polled per frame
+    obs_command: Callable[[str], str] | None = None  # operator keys for OBS (resend, auto)
+    listeners: list[Callable[[Notice], None]] = field(default_factory=list)
+    asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
+    diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
+
+    repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
+
+    def notice(self, event: str, **data: object) -> None:
+        """Tell the front end (a dashboard log line, a headless JSON line)."""
+        self._tell(event, data)
+
+    def _tell(self, event: str, data: Mapping[str, object], update: bool = False) -> None:
+        now = self.session.clock.now().astimezone(self.programme.tz)
+        note = Notice(event, {"at": now.isoformat(), **data}, update)
+        for listener in list(self.listeners):
+            listener(note)
+
+    def record(self, record: Mapping[str, object]) -> None:
+        """A record from a service (OBS): into the as-run log, and to the front end."""
+        if self.asrun is not None:
+            self.asrun.log.append(dict(record))
+        event = str(record.get("event", "record"))
+        if event == "text_set":
+            return  # logged; the OBS panel shows it, the front end need not repeat it
+        data = {k: v for k, v in record.items() if k != "event"}
+        if self.repeats is None:
+            self.repeats = EventLogRepeats(self.programme.tz)
+        for shown in self.repeats.shown(event, data, self.session.clock.now(), _REAL.now()):
+            self._tell(shown.event, {"source": "obs", **shown.data}, shown.update)
+
+    def flush_repeats(self) -> None:
+        """The run ends: sum up the alarms still repeating (one `repeated` line each)."""
+        for shown in self.repeats.flush() if self.repeats is not None else []:
+            self.notice(shown.event, source="obs", **shown.data)
+
+    def log_health(self, health: LogHealth) -> None:
+        """The as-run log could not write (disk full, removed): say so loudly, keep the show."""
+        if health.ok:
+            self.notice("as_run_log_ok", message="as-run log writing again")
+        else:
+            self.notice("as_run_log_failed", error=health.describe())
+
+    def announce_log(self) -> None:
+        """Where this run is logged, or what was resumed from where."""
+        if self.asrun is not None:
+            resumed = self.asrun.resumed is not None
+            lines = self.asrun.lines()
+            if not resumed:
+                lines = [str(self.asrun.path), *lines[1:]]  # "as-run log: " is the event's name
+            self.notice(
+                "resumed" if resumed else "as_run_log",
+                path=str(self.asrun.path),
+                message=" | ".join(lines),
+            )
+
+    def _clock_start(self) -> datetime:
+        """Where the clock started: --at's time, or where a resumed rehearsal carries on."""
+        if self.asrun is not None and self.asrun.resumed is not None:
+            return self.asrun.resumed.at
+        return self.started_at
+
+    diagnostics_handler: logging.Handler | None = None
+
+    def internal_error(self, where: str, exc: BaseException) -> None:
+        """A contained internal error: name it and the file that holds its traceback."""
+        handler = self.diagnostics_handler
+        text = f"{type(exc).__name__}: {exc}"
+        if handler is not None and isinstance(handler.formatter, diagnostics.RedactingFormatter):
+            text = handler.formatter.redact(text)
+        self.notice(
+            "internal_error",
+            where=where,
+            error=text,
+            diagnostics=str(self.diagnostics) if self.diagnostics else None,
+        )
+
+    def close(self) -> None:
+        """Close the as-run log (raises LogWriteError if records had to be rescued), then
+        the diagnostics log."""
+        try:
+            if self.asrun is not None:
+                self.asrun.log.close()
+        finally:
+            if self.diagnostics_handler is not None:
+                diagnostics.uninstall(self.diagnostics_handler)
+                self.diagnostics_handler = None
+
+    def read_obs_status(self) -> ObsStatus | None:
+        """The OBS controller's status; None: no OBS configured."""
+        return None if self.obs_status is None else self.obs_status()
+
+    def run_started(self) -> dict[str, object]:
+        return {
+            "event": "run_started",
+            "mode": self.session.run_mode.value,
+            "speed": self.session.clock.speed,
+            "at": self._clock_start().astimezone(self.programme.tz).isoformat(),
+            "rehearsal": self.session.rehearsal,
+            "programme": str(self.options.programme),
+        }
+
+    @contextlib.asynccontextmanager
+    async def services_running(self) -> AsyncIterator[None]:
+        """Start every service (skipping those that fail); stop them, newest first, after."""
+        started: list[Service] = []
+        try:
+            for service in self.services:
+                try:
+                    await service.start(self)
+                except (TimekeeperError, OSError) as exc:
+                    self.notice(f"{service.name}_failed", error=str(exc))
+                else:
+                    started.append(service)
+            yield
+        finally:
+            for service in reversed(started):
+                try:
+                    await service.stop()
+                except Exception as exc:  # one failing stop must not keep the others running
+                    self.notice(f"{service.name}_stop_failed", error=str(exc))
+            self.flush_repeats()
+
+    async def serve(self) -> None:
+        """The show with its services, until the last slot has ended."""
+        async with self.services_running():
+            await self.session.run()

@@ -1,0 +1,37 @@
+"""Where a follower connects: the server's page, state and WebSocket URLs from what was typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+
+@dataclass(frozen=True)
+class FollowerUrls:
+    page: str  # http(s)://host:port/
+    state: str  # .../state
+    ws: str  # ws(s)://host:port/ws
+
+
+def follower_urls(url: str) -> FollowerUrls:
+    """The server's URLs from what a person typed (raises ValueError with the reason)."""
+    text = url.strip()
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    scheme = {"http": "http", "ws": "http", "https": "https", "wss": "https"}.get(parts.scheme)
+    if scheme is None:
+        raise ValueError(f"'{url}' must be an http:// URL, like http://127.0.0.1:8765")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"'{url}' has an invalid port") from None
+    if not parts.hostname:
+        raise ValueError(f"'{url}' names no host, like http://127.0.0.1:8765")
+    if parts.path not in {"", "/", "/ws", "/state"} or parts.query or parts.fragment:
+        raise ValueError(f"'{url}': give only the server, like http://127.0.0.1:8765")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = host if port is None else f"{host}:{port}"
+    base = urlunsplit((scheme, netloc, "/", "", ""))
+    ws = urlunsplit(("wss" if scheme == "https" else "ws", netloc, "/ws", "", ""))
+    return FollowerUrls(page=base, state=base + "state", ws=ws)
