@@ -129,6 +129,12 @@ def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp.add_argument("--changeover-scene", metavar="SCENE", default="Changeover",
                      help="OBS scene of changeover slots in gaps (default Changeover)")  # fmt: skip
 
+    init = sub.add_parser("init", help="write a first programme.yaml (or one from a schedule)")
+    init.add_argument("--from", dest="source", metavar="SCHEDULE", help="import this schedule")
+    init.add_argument("--room", metavar="NAME", help="the room to import (with --from)")
+    init.add_argument("-o", "--output", metavar="FILE", help="file to write (programme.yaml)")
+    init.set_defaults(talk_scene="Stage", changeover_scene="Changeover")
+
     exp = sub.add_parser("export", help="a programme as ICS, schedule.json/xml or CSV")
     exp.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
     exp.add_argument("--format", required=True,
@@ -172,6 +178,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.import_ import run_import
 
         return run_import(args)
+    if args.command == "init":
+        from timekeeper.commands.init import run_init
+        from timekeeper.core.clock import SystemClock
+
+        return run_init(args, SystemClock().now().date())
     if args.command == "export":
         from timekeeper.commands.export import run_export
 

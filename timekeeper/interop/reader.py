@@ -7,7 +7,7 @@ schedule.json saved as .txt still imports.
 
 from __future__ import annotations
 
-from timekeeper.interop import frab_xml, schedule_json
+from timekeeper.interop import csvio, frab_xml, schedule_json
 from timekeeper.interop.schedule import Conference, ScheduleError, read_bounded
 
 
@@ -20,6 +20,4 @@ def read_schedule(path: str) -> Conference:
         return frab_xml.read(data, path)
     if schedule_json.looks_like(data):
         return schedule_json.read(data, path)
-    from timekeeper.interop import csvio
-
     return csvio.read(data, path)
