@@ -48,12 +48,14 @@ def reference(programme: Programme, started_at: datetime, until: datetime) -> Sh
     return state
 
 
-def reference_events(programme: Programme, started_at: datetime, until: datetime) -> list[tuple]:
+def reference_events(
+    programme: Programme, started_at: datetime, until: datetime
+) -> list[tuple[object, ...]]:
     _, events = follow_plan(new_show(programme, started_at), until)
     return [key(e) for e in events if e.kind in COMPARED]
 
 
-def key(event: ShowEvent | Line) -> tuple:
+def key(event: ShowEvent | Line) -> tuple[object, ...]:
     if isinstance(event, ShowEvent):
         return (event.kind, event.at, event.slot, event.turn)
     return (
