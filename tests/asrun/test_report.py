@@ -399,3 +399,21 @@ def test_resync_switches_after_a_resume_are_not_timed() -> None:
     summary = _switches(records)
     assert summary is not None and summary.confirmed == 1
     assert summary.median is not None and summary.median.total_seconds() == 0.03
+
+
+def test_a_missing_scene_and_an_unsynchronised_clock_are_alarms() -> None:
+    """What the scene watch and the clock check log is in the report, in the operator's words."""
+    from timekeeper.asrun.report.records import alarms
+
+    records = [
+        {"record": "event", "event": "clock_alarm", "at": "2023-11-20T14:20:00+00:00",
+         "synced": False, "message": "the clock is NOT synchronised (adjtimex)"},
+        {"record": "event", "event": "clock_check", "at": "2023-11-20T14:21:00+00:00",
+         "synced": True, "message": "clock synchronised, offset +0.4 ms"},
+        {"record": "event", "event": "scene_missing", "at": "2023-11-20T14:40:00+00:00",
+         "scene": "Q&A", "suggestion": "Q&A 2", "cause": "renamed"},
+    ]  # fmt: skip
+    lines = alarms(seed(), records)
+    assert [line.kind for line in lines] == ["clock_alarm", "scene_missing"]
+    assert "NOT synchronised" in lines[0].text
+    assert "Q&A" in lines[1].text

@@ -40,6 +40,8 @@ ALARMS = {
     "obs_error",
     "rehearsal_on_live_output",
     "other_timekeeper",
+    "scene_missing",  # a programme scene renamed or removed in OBS mid-show
+    "clock_alarm",  # the machine's clock not synchronised, or off by more than 100 ms
 }
 ACTION_DONE = {"action_done"}
 
