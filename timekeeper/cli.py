@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
 
+    diff = sub.add_parser(
+        "diff", help="what changes between two versions of a programme (exit 1 if any)"
+    )
+    diff.add_argument("old", metavar="OLD", help="the programme as it was")
+    diff.add_argument("new", metavar="NEW", help="the programme as it is now")
+
     run = sub.add_parser("run", help="run the show: operator dashboard (or --headless)")
     run.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
     run.add_argument(
@@ -162,6 +168,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.check import run_check
 
         return run_check(args)
+    if args.command == "diff":
+        from timekeeper.commands.diff import run_diff
+
+        return run_diff(args)
     if args.command == "run":
         from timekeeper.commands.run import run_run
 

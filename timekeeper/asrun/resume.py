@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from timekeeper.asrun import versions
 from timekeeper.asrun.log import (
     AsRunLog,
     HealthListener,
@@ -174,6 +175,7 @@ def start_run(
         programme, path, clock=clock, real_clock=real_clock, mode=mode, rehearsal=rehearsal
     )
     log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
+    versions.keep_source(path, programme)  # so a resume with an edited file can replay this one
     return RunStart(log, new_show(programme, header.started_at), clock, None, tuple(notes))
 
 
