@@ -129,7 +129,11 @@ def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp.add_argument("--room", metavar="NAME", help="write the programme of this room")
     imp.add_argument("--list-rooms", action="store_true", help="list the rooms and stop")
     imp.add_argument("--all-rooms", metavar="DIR", help="one programme per room, and venue.yaml")
-    imp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    imp.add_argument("-o", "--output", metavar="FILE",
+                     help="write to FILE instead of stdout; an existing FILE is re-imported "
+                     "into: local edits kept, the difference printed")  # fmt: skip
+    imp.add_argument("--dry-run", action="store_true",
+                     help="with -o FILE: print the changes, write nothing")  # fmt: skip
     imp.add_argument("--talk-scene", metavar="SCENE", default="Stage",
                      help="OBS scene of every talk (default Stage)")  # fmt: skip
     imp.add_argument("--changeover-scene", metavar="SCENE", default="Changeover",
