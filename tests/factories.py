@@ -15,7 +15,8 @@ def at(hhmm: str, day: date = date(2023, 11, 20), tz: ZoneInfo = AMS) -> datetim
     parts = [int(p) for p in hhmm.split(":")]
     while len(parts) < 3:
         parts.append(0)
-    return datetime(day.year, day.month, day.day, *parts, tzinfo=tz)
+    hour, minute, second = parts[:3]
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
 
 
 def mins(m: float) -> timedelta:

@@ -45,7 +45,11 @@ class Rig:
         log: Path | None = None,
         fresh: bool = False,
         real: ManualClock | None = None,
+        autopilot: bool = False,
+        tick: bool = True,
     ) -> None:
+        """`autopilot`: a headless run. `tick=False`: the run is still starting up (its
+        session has not ticked yet)."""
         self.programme = programme
         self.real = real if real is not None else ManualClock(REAL_START, simulated=False)
         show = ManualClock(start, speed, simulated=simulated)
@@ -58,12 +62,14 @@ class Rig:
             log_path=log,
             fresh=fresh,
             make_clock=manual_clock,
+            autopilot=autopilot,
         )
         self.clock = self.run.clock
         assert isinstance(self.clock, ManualClock)
-        self.session = ShowSession(programme, self.clock, state=self.run.state)
+        self.session = ShowSession(programme, self.clock, state=self.run.state, autopilot=autopilot)
         self.session.subscribe(self.run.log.record_events)
-        self.session.tick()
+        if tick:
+            self.session.tick()
 
     @property
     def path(self) -> Path:

@@ -12,11 +12,20 @@ import pytest
 from tests.asrun.rig import Rig, on_disk, play
 from tests.factories import at, seed
 from timekeeper.asrun.log import LogMismatchError, read_log
-from timekeeper.asrun.resume import find_resumable, logged_actions, resume, start_run
+from timekeeper.asrun.resume import (
+    STRUCTURAL,
+    describe_position,
+    find_resumable,
+    logged_actions,
+    resume,
+    start_run,
+)
 from timekeeper.core.clock import ManualClock
-from timekeeper.core.engine import Action, ActionKind, Mode, advance, replay
+from timekeeper.core.engine import Action, ActionKind, Mode, advance, follow_plan, replay
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
+from timekeeper.runtime.options import RunOptions
+from timekeeper.runtime.run import Notice, Runtime
 from timekeeper.runtime.session import SpeakerMessage
 
 
@@ -336,3 +345,55 @@ def test_a_headless_replay_follows_the_plan_while_it_was_down() -> None:
     assert followed.state.records[2].live_turn == 1
     moves = [e for e in followed.events if e.kind == "operator"]
     assert [(e.at, e.cause) for e in moves] == [(at("16:13"), "autopilot")]
+
+
+def _announced(rig: Rig) -> dict[str, object]:
+    """The notice a run shows when it starts (dashboard event log, headless JSON line)."""
+    runtime = Runtime(rig.programme, rig.session, RunOptions(Path("p.yaml")), at("15:00"))
+    runtime.asrun = rig.run
+    notes: list[Notice] = []
+    runtime.listeners.append(notes.append)
+    runtime.announce_log()
+    [note] = notes
+    return note.to_json()
+
+
+@pytest.mark.parametrize(
+    ("autopilot", "crash", "read", "shown", "where"),
+    [
+        # headless: the autopilot moves the manual turns on; turns 2 and 3 end while starting
+        (True, "16:14", "16:14:30", "16:26", "Panel, turn 4 (Seonok Lee)"),
+        # headless: the panel, the Q&A and the reception's start pass while starting
+        (True, "17:08", "17:09:59", "17:31", "Reception"),
+        # dashboard: the introduction ends and the keynote starts while starting
+        (False, "15:33", "15:34:50", "15:36", "Keynote"),
+    ],
+)
+def test_a_slow_restart_says_where_the_show_is_when_it_is_shown(
+    tmp_path: Path, autopilot: bool, crash: str, read: str, shown: str, where: str
+) -> None:
+    """The log is read at `read`; loading the front end and the services takes until
+    `shown`, across boundaries: the notice names the position at `shown`, not at `read`."""
+    prog = _prog(tmp_path)
+    first = Rig(prog, at("15:25"), autopilot=autopilot)
+    first.to(crash)
+    second = Rig(prog, at(read), real=first.real, autopilot=autopilot, tick=False)
+    assert second.run.resumed is not None
+    read_where = describe_position(second.run.resumed.state)
+    second.clock.set(at(shown))  # the slow part of the start-up
+
+    note = _announced(second)
+
+    # the first run, had it not been killed
+    carry = follow_plan if autopilot else advance
+    uncrashed, passed = carry(first.session.state, at(shown))
+    assert describe_position(uncrashed) == where != read_where
+    changes = [e for e in passed if e.kind in STRUCTURAL]
+    assert note["at"] == at(shown).isoformat()
+    summary, *details = str(note["message"]).split(" | ")
+    assert summary == f"resumed from {first.path.name} at {shown}:00: {where}"
+    down = f"{len(changes)} change(s) while timekeeper was down, the first: "
+    assert [line for line in details if line.startswith(down)], details
+    # the show goes on from there
+    second.session.tick()
+    assert second.session.state == uncrashed

@@ -11,7 +11,7 @@ must not choose which log to open (that is `resume.start_run`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,16 @@ class ResumeResult:
     def ok(self) -> bool:
         """The replay reproduced every logged slot and turn event."""
         return not self.mismatches
+
+    def carried_on(self, state: ShowState, events: Iterable[ShowEvent]) -> ResumeResult:
+        """This resume as read later: the show carried on to `state.as_of`, `events` on the way.
+
+        A restart is not instant: between reading the log and showing the notice
+        (loading the front end, the services) boundaries may pass. The notice must
+        say where the show *is*; what passed meanwhile counts as passed while down.
+        The `resume` record (`record()`) keeps the instant the log was read.
+        """
+        return replace(self, state=state, at=state.as_of, caught_up=(*self.caught_up, *events))
 
     def summary(self) -> str:
         """One line for the dashboard: where the show is now."""

@@ -15,6 +15,7 @@ resuming in `recover`; their names stay importable from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from timekeeper.asrun.replay import (
     replay_log,
 )
 from timekeeper.core.clock import Clock, SimulatedClock
-from timekeeper.core.engine import ShowState, new_show
+from timekeeper.core.engine import ShowEvent, ShowState, new_show
 from timekeeper.core.programme import Programme
 from timekeeper.runtime.session import SpeakerMessage
 
@@ -89,11 +90,16 @@ class RunStart:
     def message(self) -> SpeakerMessage | None:
         return self.resumed.message if self.resumed is not None else None
 
-    def lines(self) -> list[str]:
-        """What the dashboard says about the log when the run starts."""
+    def lines(self, now: ShowState | None = None, since: Iterable[ShowEvent] = ()) -> list[str]:
+        """What the dashboard says about the log when the run starts.
+
+        `now`: the resumed show carried on to the instant the lines are shown, with
+        `since` the events that brought it there (see ResumeResult.carried_on).
+        """
         if self.resumed is None:
             return [f"as-run log: {self.path}", *self.notes]
-        return [self.resumed.summary(), *self.resumed.details(), *self.notes]
+        resumed = self.resumed if now is None else self.resumed.carried_on(now, since)
+        return [resumed.summary(), *resumed.details(), *self.notes]
 
 
 def find_resumable(

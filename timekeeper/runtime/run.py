@@ -71,7 +71,8 @@ class Runtime:
     offered: Programme | None = None  # the programme file differs from the version resumed
 
     def notice(self, event: str, **data: object) -> None:
-        """Tell the front end (a dashboard log line, a headless JSON line)."""
+        """Tell the front end (a dashboard log line, a headless JSON line), stamped now
+        (or with the ISO instant `at` given in `data`)."""
         now = self.session.clock.now().astimezone(self.programme.tz)
         note = Notice(event, {"at": now.isoformat(), **data})
         for listener in list(self.listeners):
@@ -98,11 +99,14 @@ class Runtime:
         """Where this run is logged, or what was resumed from where."""
         if self.asrun is not None:
             resumed = self.asrun.resumed is not None
-            lines = self.asrun.lines()
-            if not resumed:
-                lines = [str(self.asrun.path), *lines[1:]]  # "as-run log: " is the event's name
+            now = self.session.clock.now()
+            if resumed:  # where the show is now: a slow start-up may have passed boundaries
+                lines = self.asrun.lines(*self.session.due(now))
+            else:
+                lines = [str(self.asrun.path), *self.asrun.lines()[1:]]  # the event names it
             self.notice(
                 "resumed" if resumed else "as_run_log",
+                at=now.astimezone(self.programme.tz).isoformat(),  # the instant it describes
                 path=str(self.asrun.path),
                 message=" | ".join(lines),
             )

@@ -103,17 +103,20 @@ class ShowSession:
         """The show as it stands now (computed from the clock: it cannot drift)."""
         return evaluate(self.state, self.clock.now())
 
+    def due(self, now: datetime) -> tuple[ShowState, list[ShowEvent]]:
+        """What a tick at `now` would make of the show, and its events: nothing is applied
+        or published (a resumed run's notice says where the show is when it is shown)."""
+        if self.autopilot:
+            return follow_plan(self.state, now)
+        state, events = self.state, list[ShowEvent]()
+        if self._catch_up is not None:
+            state, events = follow_plan(state, min(self._catch_up, now))
+        state, more = advance(state, now)
+        return state, events + more
+
     def tick(self) -> list[ShowEvent]:
         """Apply what is due by now; publish and return the events."""
-        now = self.clock.now()
-        if self.autopilot:
-            self.state, events = follow_plan(self.state, now)
-        else:
-            events = []
-            if self._catch_up is not None:
-                self.state, events = follow_plan(self.state, min(self._catch_up, now))
-            self.state, more = advance(self.state, now)
-            events += more
+        self.state, events = self.due(self.clock.now())
         self._catch_up = None
         self._publish(events)
         return events
