@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")
     report.add_argument(
         "--format",
-        choices=["markdown", "csv", "json"],
+        choices=["markdown", "csv", "json", "html"],
         default="markdown",
         help="output format (default markdown)",
     )
