@@ -45,7 +45,8 @@ def programme(
         assert begin is not None
         duration = mins(float(spec["minutes"]))  # type: ignore[arg-type]
         turns = tuple(Turn(name, mins(m)) for name, m in spec.get("turns", []))  # type: ignore[attr-defined]
-        extra = {k: v for k, v in spec.items() if k not in {"id", "start", "minutes", "turns"}}
+        own = {"id", "start", "minutes", "turns", "title"}
+        extra = {k: v for k, v in spec.items() if k not in own}
         slots.append(
             Slot(
                 id=str(spec["id"]),

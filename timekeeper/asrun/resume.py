@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from timekeeper.asrun import versions
 from timekeeper.asrun.lock import LogLock
 from timekeeper.asrun.log import (
     AsRunLog,
@@ -190,6 +191,7 @@ def start_run(
     lock = LogLock.acquire(path, real_clock.now())
     with _released_on_error(lock):
         log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
+        versions.keep_source(path, programme)  # so a resume with an edited file can replay this one
     log.lock = lock
     return RunStart(log, new_show(programme, header.started_at), clock, None, tuple(notes))
 

@@ -126,6 +126,7 @@ def build_runtime(options: RunOptions) -> Runtime:
         on_health=lambda health: holder[0].log_health(health) if holder else None,
         autopilot=options.headless,  # while it was down, its autopilot would have moved on
     )
+    programme = run.state.programme  # a resumed run goes on with the version it logged last
     session = ShowSession(
         programme,
         run.clock,
@@ -137,6 +138,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     session.message = run.message
     session.subscribe(run.log.record_events)
     runtime = Runtime(programme, session, options, started_at, asrun=run)
+    runtime.offered = run.resumed.offered if run.resumed is not None else None
     holder.append(runtime)
     runtime.diagnostics = diagnostics.path_for(Path(run.path))
     secrets = [os.environ.get(name, "") for name in _secret_variables(programme)]

@@ -73,6 +73,7 @@ class Runtime:
     listeners: list[Callable[[Notice], None]] = field(default_factory=list)
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
     diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
+    offered: Programme | None = None  # the programme file differs from the version resumed
 
     repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
 

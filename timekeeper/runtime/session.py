@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from timekeeper.core.clock import Clock
+from timekeeper.core.diff import ProgrammeDiff, running_diff
 from timekeeper.core.engine import (
     Action,
     Mode,
@@ -31,6 +32,7 @@ from timekeeper.core.engine import (
     next_instant,
 )
 from timekeeper.core.programme import Programme
+from timekeeper.core.revise import revise
 from timekeeper.core.status import Status, evaluate
 from timekeeper.runtime.timing import sleep_until
 
@@ -129,6 +131,35 @@ class ShowSession:
         self._publish(events)
         self._poke()
         return events
+
+    def preview(self, programme: Programme) -> ProgrammeDiff:
+        """What accepting `programme` now would change (raises RevisionRefused if refused)."""
+        now = max(self.clock.now(), self.state.as_of)
+        after, _ = revise(self.state, programme, now)
+        return running_diff(self.state, after, now)
+
+    def revise(
+        self,
+        programme: Programme,
+        by: str = "operator",
+        journal: Callable[[datetime], None] | None = None,
+    ) -> tuple[ProgrammeDiff, list[ShowEvent]]:
+        """Run on a new version of the programme from now (raises RevisionRefused, unchanged).
+
+        `journal(at)` is called once the revision is known to apply and before its
+        events are published: the as-run log records it there, ahead of its effects.
+        """
+        self.tick()
+        now = max(self.clock.now(), self.state.as_of)
+        before = self.state
+        after, events = revise(before, programme, now, by)
+        if journal is not None:
+            journal(now)
+        self.state = after
+        self.programme = after.programme
+        self._publish(events)
+        self._poke()
+        return running_diff(before, after, now), events
 
     def set_message(self, text: str, flash: bool = False) -> ShowEvent:
         """Show (or, with empty text, clear) a message on the speaker screens."""
