@@ -64,8 +64,9 @@ class Rig:
             make_clock=manual_clock,
             autopilot=autopilot,
         )
-        self.clock = self.run.clock
-        assert isinstance(self.clock, ManualClock)
+        clock = self.run.clock
+        assert isinstance(clock, ManualClock)
+        self.clock = clock
         self.session = ShowSession(programme, self.clock, state=self.run.state, autopilot=autopilot)
         self.session.subscribe(self.run.log.record_events)
         if tick:

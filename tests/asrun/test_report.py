@@ -405,7 +405,7 @@ def test_a_missing_scene_and_an_unsynchronised_clock_are_alarms() -> None:
     """What the scene watch and the clock check log is in the report, in the operator's words."""
     from timekeeper.asrun.report.records import alarms
 
-    records = [
+    records: list[dict[str, object]] = [
         {"record": "event", "event": "clock_alarm", "at": "2023-11-20T14:20:00+00:00",
          "synced": False, "message": "the clock is NOT synchronised (adjtimex)"},
         {"record": "event", "event": "clock_check", "at": "2023-11-20T14:21:00+00:00",

@@ -18,7 +18,9 @@ def base() -> list[dict[str, object]]:
     ]
 
 
-def changes(old: list[dict[str, object]], new: list[dict[str, object]]) -> dict[str, tuple]:
+def changes(
+    old: list[dict[str, object]], new: list[dict[str, object]]
+) -> dict[str, tuple[object, ...]]:
     d = diff(programme(old), programme(new))
     return {row.slot.id: row.changes for row in d.changed}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -135,7 +136,9 @@ def test_removing_a_slot_that_has_run_is_refused() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(programmes(), st.lists(st.tuples(st.integers(0, 900), actions), max_size=15), st.data())
-def test_a_revision_never_changes_history(prog: Programme, plan: list, data: st.DataObject) -> None:
+def test_a_revision_never_changes_history(
+    prog: Programme, plan: list[Any], data: st.DataObject
+) -> None:
     now = T0
     state = new_show(prog, now)
     for seconds, action in plan:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop.conftest import SampleFinder
 from timekeeper.cli import main
 from timekeeper.core.programme import ObsAction
 from timekeeper.programme.loader import load_programme
@@ -128,14 +129,16 @@ def edited(tmp_path: Path) -> Path:
     return programme
 
 
-def _reimport(schedule: Path, programme: Path, capsys, *extra: str) -> tuple[int, str]:
+def _reimport(
+    schedule: Path, programme: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str]:
     capsys.readouterr()
     code = main(["import", str(schedule), "--room", "Main Hall", "-o", str(programme), *extra])
     return code, capsys.readouterr().out
 
 
 def test_reimport_keeps_the_teams_work_and_takes_the_conferences_changes(
-    edited: Path, tmp_path: Path, capsys
+    edited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = _reimport(_changed_upstream(tmp_path), edited, capsys)
     assert code == 0
@@ -176,7 +179,7 @@ def test_reimport_keeps_the_teams_work_and_takes_the_conferences_changes(
 
 
 def test_the_teams_comments_survive_and_the_cancelled_talk_stays_as_a_comment(
-    edited: Path, tmp_path: Path, capsys
+    edited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _reimport(_changed_upstream(tmp_path), edited, capsys)
     text = edited.read_text(encoding="utf-8")
@@ -189,7 +192,9 @@ def test_the_teams_comments_survive_and_the_cancelled_talk_stays_as_a_comment(
     assert "# Check it with:  timekeeper check THIS-FILE" in text
 
 
-def test_the_difference_is_printed_slot_by_slot(edited: Path, tmp_path: Path, capsys) -> None:
+def test_the_difference_is_printed_slot_by_slot(
+    edited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out = _reimport(_changed_upstream(tmp_path), edited, capsys)
     assert code == 0
     lines = out.splitlines()
@@ -212,7 +217,7 @@ def test_the_difference_is_printed_slot_by_slot(edited: Path, tmp_path: Path, ca
 
 
 def test_dry_run_prints_the_difference_and_writes_nothing(
-    edited: Path, tmp_path: Path, capsys
+    edited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = edited.read_bytes()
     code, out = _reimport(_changed_upstream(tmp_path), edited, capsys, "--dry-run")
@@ -223,7 +228,7 @@ def test_dry_run_prints_the_difference_and_writes_nothing(
 
 
 def test_reimporting_the_same_schedule_again_changes_nothing(
-    edited: Path, tmp_path: Path, capsys
+    edited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     v2 = _changed_upstream(tmp_path)
     _reimport(v2, edited, capsys)
@@ -235,7 +240,7 @@ def test_reimporting_the_same_schedule_again_changes_nothing(
 
 
 def test_a_slot_in_flow_style_is_written_anew_and_the_output_says_its_comments_went(
-    tmp_path: Path, capsys
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     programme = tmp_path / "main.yaml"
     assert main(["import", str(NIGHT), "--room", "Main Hall", "-o", str(programme)]) == 0
@@ -258,7 +263,7 @@ def test_a_slot_in_flow_style_is_written_anew_and_the_output_says_its_comments_w
 
 
 def test_a_merge_that_would_not_be_valid_writes_nothing_and_says_why(
-    edited: Path, tmp_path: Path, capsys
+    edited: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     v2 = _changed_upstream(tmp_path)
     xml = v2.read_text(encoding="utf-8").replace("2023-10-29T11:15:00", "2023-10-29T10:15:00")
@@ -273,7 +278,7 @@ def test_a_merge_that_would_not_be_valid_writes_nothing_and_says_why(
     assert edited.read_bytes() == before
 
 
-def test_dry_run_needs_an_existing_file(tmp_path: Path, capsys) -> None:
+def test_dry_run_needs_an_existing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         ["import", str(NIGHT), "--room", "Main Hall", "-o", str(tmp_path / "new.yaml"), "--dry-run"]
     )
@@ -282,7 +287,7 @@ def test_dry_run_needs_an_existing_file(tmp_path: Path, capsys) -> None:
 
 
 def test_a_real_pretalx_schedule_reimports_with_a_cancellation(
-    real_sample, tmp_path: Path, capsys
+    real_sample: SampleFinder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = real_sample("pretalx-democon.json")
     programme = tmp_path / "gray.yaml"
@@ -313,7 +318,9 @@ def test_a_real_pretalx_schedule_reimports_with_a_cancellation(
     assert "  # ours\n" in programme.read_text(encoding="utf-8")
 
 
-def _reimport_room(schedule: Path, programme: Path, room: str, capsys) -> tuple[int, str]:
+def _reimport_room(
+    schedule: Path, programme: Path, room: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
     capsys.readouterr()
     code = main(["import", str(schedule), "--room", room, "-o", str(programme)])
     return code, capsys.readouterr().out
