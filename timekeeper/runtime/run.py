@@ -26,6 +26,7 @@ from timekeeper.runtime.session import ShowSession
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.controller import ObsStatus
+    from timekeeper.runtime.changes import ChangeCheck
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Runtime:
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
     diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
     offered: Programme | None = None  # the programme file differs from the version resumed
+    change_listeners: list[Callable[[ChangeCheck], None]] = field(default_factory=list)
+    reread: Callable[[], object] | None = None  # check the programme file now (the p key)
 
     def notice(self, event: str, **data: object) -> None:
         """Tell the front end (a dashboard log line, a headless JSON line)."""
