@@ -21,6 +21,9 @@ from timekeeper.runtime.run import Runtime
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 150  # an editor's save is several events within a few ms: one change
+# How often the watch thread looks up from the kernel's events (to see it is being stopped):
+# each look takes the GIL from the show's loop, so rarely (watchfiles' default is 50 ms).
+STEP_MS = 250
 
 
 class ProgrammeWatch:
@@ -64,6 +67,7 @@ class ProgrammeWatch:
                 self.path.parent,
                 watch_filter=ours,
                 debounce=DEBOUNCE_MS,
+                step=STEP_MS,
                 stop_event=self._stop,
                 force_polling=self.force_polling,
                 recursive=False,
