@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="start a new run instead of resuming the last one"
     )
     run.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="with --headless: accept every valid edit of the programme file while the show "
+        "runs (programme_changed / programme_invalid lines)",
+    )
+    run.add_argument(
         cliargs.ALLOW_LIVE_OUTPUTS,
         action="store_true",
         help="let a dress rehearsal (--at/--speed without --dry-run) switch scenes while OBS "

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.asrun.rig import Rig
 from tests.factories import at
 from timekeeper.asrun.log import read_log
+from timekeeper.asrun.report import build_report, render
 from timekeeper.core.engine import ActionKind, advance
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
@@ -109,3 +110,28 @@ def test_a_run_resumed_with_an_edited_file_goes_on_as_logged(tmp_path: Path) -> 
     assert resumed is not None and resumed.ok
     assert second.session.state.programme.slots[1].duration == start.slots[1].duration
     assert resumed.offered is not None and resumed.offered.digest == edited.digest
+
+
+def test_the_report_lists_each_revision_and_reports_the_plan_as_it_ran(tmp_path: Path) -> None:
+    event = tmp_path / "event"
+    event.mkdir()
+    start, _ = save(event, SEED)
+    rig = Rig(start, at("15:25"))
+    rig.to("15:40")
+    longer, data = save(event, LONGER_KEYNOTE)
+    accept(rig, longer, data)
+    rig.to("16:16")
+    swapped, data = save(event, SWAPPED)
+    accept(rig, swapped, data)
+    rig.to("16:20")
+    # the file changes again afterwards: the report still reads the versions that ran
+    later, _ = save(event, BREAK)
+    report = build_report(read_log(rig.path), later)
+    text = render(report, later)
+    section = text.split("## Programme revisions\n\n")[1].split("\n\n")[0].splitlines()
+    assert section[0].startswith("- 15:40:00 accepted by operator: ~ 'Keynote lecture': 40 min")
+    assert section[1].startswith("- 16:16:00 accepted by operator: ~ 'Panel discussion'")
+    assert "turn 4: Ada Lovelace (was Seonok Lee)" in section[1]
+    keynote = next(row for row in report.slots if row.id == "keynote")
+    assert (keynote.actual_start, keynote.actual_end) == (at("15:35"), at("16:15"))
+    assert not [w for w in report.warnings if "differs" in w]

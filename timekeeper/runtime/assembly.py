@@ -95,7 +95,19 @@ def obs_service(runtime: Runtime) -> Service | None:
     return service
 
 
-SERVICE_FACTORIES: list[ServiceFactory] = [speaker_service, clock_service, obs_service]
+def programme_watch(runtime: Runtime) -> Service:
+    """The programme file, watched: edits are checked and offered (runtime/watch.py)."""
+    from timekeeper.runtime.watch import watch_service
+
+    return watch_service(runtime)
+
+
+SERVICE_FACTORIES: list[ServiceFactory] = [
+    speaker_service,
+    clock_service,
+    obs_service,
+    programme_watch,
+]
 
 
 def _secret_variables(programme: Programme) -> list[str]:

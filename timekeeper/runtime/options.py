@@ -42,6 +42,7 @@ class RunOptions:
     log: Path | None = None
     fresh: bool = False
     allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
+    accept_changes: bool = False  # headless: every valid edit of the programme file is accepted
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -57,7 +58,16 @@ class RunOptions:
             log=Path(args.log) if args.log else None,
             fresh=bool(args.fresh),
             allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
+            accept_changes=bool(getattr(args, "accept_changes", False)),
         )
+
+    def check(self) -> None:
+        """Flags that only make sense together (a usage error before anything is read)."""
+        if self.accept_changes and not self.headless:
+            raise UsageError(
+                "--accept-changes is for --headless runs; the dashboard shows each change "
+                "and asks (y accepts)"
+            )
 
 
 def load(path: Path) -> Programme:

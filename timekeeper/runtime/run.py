@@ -28,6 +28,7 @@ from timekeeper.runtime.session import ShowSession
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.controller import ObsStatus
+    from timekeeper.runtime.changes import ChangeCheck
 
 _REAL = SystemClock()  # the gap between repeats of an alarm is real time
 
@@ -74,6 +75,8 @@ class Runtime:
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
     diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
     offered: Programme | None = None  # the programme file differs from the version resumed
+    change_listeners: list[Callable[[ChangeCheck], None]] = field(default_factory=list)
+    reread: Callable[[], object] | None = None  # check the programme file now (the p key)
 
     repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
 

@@ -59,6 +59,9 @@ def describe(event: ShowEvent, programme: Programme) -> str | None:
         return "Released: automatic advance again"
     if kind == "back":
         return f"Back: last move undone, {title} live" if event.slot else "Back: last move undone"
+    if kind == "revised":
+        who = " (--accept-changes)" if event.cause == "accept-changes" else ""
+        return f"Programme revised{who}: the new plan runs from now"
     if kind == "message":
         if not event.text:
             return "Speaker message cleared"
@@ -99,6 +102,9 @@ def notice_text(event: str, data: Mapping[str, object]) -> str:
         return f"Speaker screens at {data['url']}"
     if event == "repeated" and data.get("message"):  # an alarm and its repeats, one line
         return str(data["message"])
+    if event == "programme_changed":
+        lines = [str(x) for x in data.get("lines", []) or []]  # type: ignore[attr-defined]
+        return "Programme changed: " + " | ".join(lines)
     if data.get("source") == "obs" and data.get("message"):
         return f"OBS: {data['message']}"
     detail = data.get("error") or data.get("message") or ""

@@ -126,6 +126,7 @@ class Report:
     actions: tuple[Line, ...]
     messages: tuple[Line, ...]
     warnings: tuple[str, ...]
+    revisions: tuple[Line, ...] = ()  # each accepted programme version: when, who, what changed
 
     @property
     def start_delay(self) -> timedelta | None:

@@ -90,5 +90,6 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
             "list": [line(a) for a in report.actions],
         },
         "messages": [line(m) for m in report.messages],
+        "revisions": [line(r) for r in report.revisions],
         "warnings": list(report.warnings),
     }

@@ -80,6 +80,9 @@ def render_markdown(report: Report, prog: Programme) -> str:
     out += ["", "## Alarms", ""]
     out += [f"- {_when(prog, a)} {a.text}" for a in report.alarms] or ["None."]
     out += _actions_md(report, prog)
+    if report.revisions:
+        out += ["", "## Programme revisions", ""]
+        out += [f"- {hms(prog, r.at)} {r.text}" for r in report.revisions]
     if report.messages:
         out += ["", "## Messages to the speakers", ""]
         out += [

@@ -83,6 +83,14 @@ COMMANDS = (
         footer=False,
     ),
     Command(
+        "p",
+        "reread",
+        "Plan",
+        "Re-read programme",
+        "Read programme.yaml again and show what would change (asks before applying)",
+        footer=False,
+    ),
+    Command(
         "q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first until the show has ended)"
     ),
 )
@@ -104,6 +112,9 @@ class OperatorScreen(Screen[None]):
 
     class Undo(Message):
         """The operator asked to take back the last one-key action."""
+
+    class Reread(Message):
+        """The operator asked to read the programme file again (the p key)."""
 
     class ObsCommand(Message):
         """The operator asked OBS for something: "resend" the live scene, toggle "auto"."""
@@ -237,6 +248,9 @@ class OperatorScreen(Screen[None]):
             self.post_message(self.ObsCommand(command))
 
         self._confirm(question, detail, send)
+
+    def action_reread(self) -> None:
+        self.post_message(self.Reread())
 
     def action_next_turn(self) -> None:
         self._act(ActionKind.NEXT_TURN)
