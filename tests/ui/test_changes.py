@@ -3,6 +3,7 @@ to accept with y (the dialog answers once, not in its first 300 ms)."""
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 
 from tests.factories import at
@@ -107,3 +108,19 @@ async def test_an_edit_removing_the_live_slot_is_refused_with_the_reason(tmp_pat
         assert not isinstance(app.screen, ChangeDialog)
         assert any("removes 'Keynote lecture', which is live" in n for n in notes(app))
         assert app.session.state.programme.slots[1].id == "keynote"
+
+
+async def test_an_edit_seen_by_the_watch_service_opens_the_dialog_without_crashing(
+    tmp_path: Path,
+) -> None:
+    """The watch service calls the app from its own task, outside the app's context (as in a
+    real run): the dashboard must show the dialog, not die on NoActiveAppError."""
+    app, path = make(tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await step(pilot, "15:40:00")
+        path.write_text(LONGER, encoding="utf-8")
+        check = check_file(app.session, path)
+        contextvars.Context().run(app.offer_change, check)  # no active app in this context
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ChangeDialog)
+        assert app.is_running

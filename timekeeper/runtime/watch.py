@@ -42,7 +42,11 @@ class ProgrammeWatch:
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._watch(), name="programme-watch")
         await asyncio.sleep(0)  # the watch is set up before the front end hears it is on
-        runtime.notice("programme_watch", path=str(self.path))
+        runtime.notice(
+            "programme_watch",
+            path=str(self.path),
+            message=f"watching {self.path} for edits (p re-reads it)",
+        )
         if runtime.offered is not None:  # resumed with an edited file: offer the change now
             self.recheck()
 

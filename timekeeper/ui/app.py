@@ -276,7 +276,15 @@ class TimekeeperApp(App[None]):
         self.reread()
 
     def offer_change(self, check: ChangeCheck) -> None:
-        """An edit of the programme file (watched, or re-read with p): show it, or ask."""
+        """An edit of the programme file (watched, or re-read with p): show it, or ask.
+
+        Called from the watch service's task, outside the app's context (where a dialog
+        cannot be composed): the offer is posted to the app and handled in its own turn.
+        """
+        if self.is_running:
+            self.call_later(self._offer_change, check)
+
+    def _offer_change(self, check: ChangeCheck) -> None:
         if not self.is_running:
             return
         state = self.session.state
