@@ -40,3 +40,15 @@ async def test_77_connect_failures_are_one_line_that_counts() -> None:
             f"15:52:40 OBS unreachable 15:40:00–15:52:40, 77 attempts: {REFUSED}",
         ]
         assert sum("unreachable" in line or "connect failed" in line for line in lines) == 1
+
+
+async def test_a_notice_after_the_dashboard_closed_is_not_a_crash() -> None:
+    """As the services stop after `q`, the repeated-alarm summary still reaches the app: the
+    quit must stay a clean exit (it was a NoMatches traceback and exit 1)."""
+    app = make_app("15:40:00")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await step(pilot, "15:40:00")
+    summary = {"at": at("15:41:00").isoformat(), "source": "obs",
+               "message": "OBS unreachable 15:40:00–15:41:00, 12 attempts"}  # fmt: skip
+    app.notice("repeated", summary)  # must not raise
+    assert app.return_code in (None, 0)

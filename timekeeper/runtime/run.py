@@ -25,6 +25,8 @@ from timekeeper.runtime import diagnostics
 from timekeeper.runtime.options import RunOptions
 from timekeeper.runtime.session import ShowSession
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.controller import ObsStatus
@@ -89,7 +91,10 @@ class Runtime:
         now = self.session.clock.now().astimezone(self.programme.tz)
         note = Notice(event, {"at": now.isoformat(), **data}, update)
         for listener in list(self.listeners):
-            listener(note)
+            try:
+                listener(note)
+            except Exception:  # a front end that cannot show a notice must not stop the show
+                log.exception("a front end failed to show the notice %r", event)
 
     def record(self, record: Mapping[str, object]) -> None:
         """A record from a service (OBS): into the as-run log, and to the front end."""

@@ -156,6 +156,11 @@ class OperatorScreen(Screen[None]):
             yield ObsPanel(id="obs")
         yield Footer(compact=True)
 
+    def on_unmount(self) -> None:
+        """The app is closing: what still arrives (a repeated alarm's summary as the services
+        stop) is in the as-run log; the panels it would go to are gone."""
+        self._ready = False
+
     def on_mount(self) -> None:
         self._ready = True
         if self._pending_log:
