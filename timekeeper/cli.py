@@ -33,14 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="validate a programme and print its timeline")
-    check.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    check.add_argument(
+        "programme", metavar="PROGRAMME", help="path to programme.yaml or venue.yaml"
+    )
     check.add_argument(
         "--obs", action="store_true", help="also connect to OBS and check every scene it names"
     )
     check.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
 
     run = sub.add_parser("run", help="run the show: operator dashboard (or --headless)")
-    run.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    run.add_argument(
+        "programme", metavar="PROGRAMME", help="path to programme.yaml, or venue.yaml with --room"
+    )
+    run.add_argument("--room", metavar="NAME", help="the venue's room to run (publishes to --mqtt)")
+    run.add_argument("--mqtt", metavar="URL", help="the venue's broker, mqtt://HOST[:PORT]")
+    run.add_argument("--venue", metavar="NAME", help="venue name on the broker (with --mqtt)")
     run.add_argument(
         "--dry-run",
         action="store_true",
@@ -113,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _interop_parsers(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of programme.yaml")
+    schema.add_argument("--venue", action="store_true", help="the schema of venue.yaml instead")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 

@@ -20,6 +20,7 @@ from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
+from timekeeper.rooms.options import RoomOptions
 from timekeeper.runtime.session import RunMode
 
 DEFAULT_PORT = 8765
@@ -42,6 +43,7 @@ class RunOptions:
     log: Path | None = None
     fresh: bool = False
     allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
+    room: RoomOptions | None = None  # --room/--mqtt/--venue: one room of a venue (rooms/)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -57,6 +59,7 @@ class RunOptions:
             log=Path(args.log) if args.log else None,
             fresh=bool(args.fresh),
             allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
+            room=RoomOptions.from_args(args),
         )
 
 
