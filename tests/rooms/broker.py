@@ -15,7 +15,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 INSTALL = "apt-get install mosquitto"
 
@@ -118,3 +120,58 @@ class Broker:
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+
+class Listener:
+    """A test's own MQTT subscriber: collects (topic, payload, retain) and waits for one."""
+
+    def __init__(self, port: int, topic: str = "timekeeper/#") -> None:
+        self.port, self.topic = port, topic
+        self.messages: list[tuple[str, bytes, bool]] = []
+        self._changed: Any = None
+        self._task: Any = None
+
+    async def __aenter__(self) -> Listener:
+        import asyncio
+
+        import aiomqtt
+
+        self._changed = asyncio.Event()
+        ready = asyncio.Event()
+
+        async def run() -> None:
+            async with aiomqtt.Client("127.0.0.1", self.port) as client:
+                await client.subscribe(self.topic, qos=1)
+                ready.set()
+                async for m in client.messages:
+                    payload = m.payload if isinstance(m.payload, bytes) else str(m.payload).encode()
+                    self.messages.append((str(m.topic), payload, bool(m.retain)))
+                    self._changed.set()
+
+        self._task = asyncio.get_running_loop().create_task(run())
+        await asyncio.wait_for(ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        import asyncio
+        import contextlib
+
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+
+    async def wait_for(
+        self, topic_end: str, match: Callable[[bytes], bool] = lambda _: True, timeout: float = 10
+    ) -> tuple[str, bytes, bool]:
+        """The first message (already received or coming) on a topic ending `topic_end`."""
+        import asyncio
+
+        async def wait() -> tuple[str, bytes, bool]:
+            while True:
+                for message in self.messages:
+                    if message[0].endswith(topic_end) and match(message[1]):
+                        return message
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(wait(), timeout)
