@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
     )
 
+    venue = sub.add_parser("venue", help="the overview of every room of a venue, from its broker")
+    venue.add_argument("venue_file", metavar="VENUE", help="path to venue.yaml")
+    venue.add_argument("--mqtt", metavar="URL", help="the broker (overrides mqtt.url)")
+
     report = sub.add_parser("report", help="planned versus actual, from an as-run log")
     report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")
     report.add_argument(
@@ -178,6 +182,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.speaker import run_speaker
 
         return run_speaker(args)
+    if args.command == "venue":
+        from timekeeper.commands.venue import run_venue
+
+        return run_venue(args)
     if args.command == "report":
         from timekeeper.commands.report import run_report
 
