@@ -156,3 +156,14 @@ def test_committed_schema_is_current_and_accepts_the_example(venue: Path) -> Non
         jsonschema.validate(
             {"venue": {"name": "x"}, "rooms": [], "extra": 1}, json.loads(committed)
         )
+
+
+def test_the_venue_file_written_by_import_all_rooms_is_a_valid_venue(tmp_path: Path) -> None:
+    schedule = REPO / "tests" / "interop" / "fixtures" / "nightcamp-frab.xml"
+    assert main(["import", str(schedule), "--all-rooms", str(tmp_path)]) == 0
+    venue = load_venue(tmp_path / "venue.yaml")
+    assert [(r.name, r.programme.name) for r in venue.rooms] == [
+        ("Main Hall", "main-hall.yaml"),
+        ("Workshop Tent", "workshop-tent.yaml"),
+    ]
+    assert main(["check", str(tmp_path / "venue.yaml")]) == 0
