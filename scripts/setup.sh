@@ -2,8 +2,9 @@
 # Set up a Python virtual environment in .venv with timekeeper installed (editable), from the lock.
 #   scripts/setup.sh          runtime only (requirements/runtime.lock)
 #   scripts/setup.sh --test   the tested set (requirements/test.lock), and the system packages the
-#                             tests drive for real: OBS Studio under Xvfb, and Chromium (Debian,
-#                             needs root or sudo)
+#                             tests drive for real: OBS Studio under Xvfb, Chromium and the
+#                             mosquitto MQTT broker (Debian, needs root or sudo; the tests start
+#                             their own brokers, the system service is not used)
 # Every Python package comes from a lock with its hashes; nothing is resolved at install time.
 # To change a dependency on purpose: scripts/lock.sh (see the README's Development section).
 set -euo pipefail
@@ -13,7 +14,7 @@ want_test=no
 [[ "${1:-}" == "--test" ]] && want_test=yes
 
 if [[ $want_test == yes ]] && command -v apt-get >/dev/null 2>&1; then
-  pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core)
+  pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core mosquitto)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then

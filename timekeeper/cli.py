@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     check = sub.add_parser("check", help="validate a programme and print its timeline")
-    check.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    check.add_argument(
+        "programme", metavar="PROGRAMME", help="path to programme.yaml or venue.yaml"
+    )
     check.add_argument(
         "--obs", action="store_true", help="also connect to OBS and check every scene it names"
     )
@@ -46,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("new", metavar="NEW", help="the programme as it is now")
 
     run = sub.add_parser("run", help="run the show: operator dashboard (or --headless)")
-    run.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    run.add_argument(
+        "programme", metavar="PROGRAMME", help="path to programme.yaml, or venue.yaml with --room"
+    )
+    run.add_argument("--room", metavar="NAME", help="the venue's room to run (publishes to --mqtt)")
+    run.add_argument("--mqtt", metavar="URL", help="the venue's broker, mqtt://HOST[:PORT]")
+    run.add_argument("--venue", metavar="NAME", help="venue name on the broker (with --mqtt)")
     run.add_argument(
         "--dry-run",
         action="store_true",
@@ -112,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
     )
 
+    venue = sub.add_parser("venue", help="the overview of every room of a venue, from its broker")
+    venue.add_argument("venue_file", metavar="VENUE", help="path to venue.yaml")
+    venue.add_argument("--mqtt", metavar="URL", help="the broker (overrides mqtt.url)")
+
     report = sub.add_parser("report", help="planned versus actual, from an as-run log")
     report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")
     report.add_argument(
@@ -125,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     _interop_parsers(sub)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of programme.yaml")
+    schema.add_argument("--venue", action="store_true", help="the schema of venue.yaml instead")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
@@ -190,6 +202,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.speaker import run_speaker
 
         return run_speaker(args)
+    if args.command == "venue":
+        from timekeeper.commands.venue import run_venue
+
+        return run_venue(args)
     if args.command == "report":
         from timekeeper.commands.report import run_report
 

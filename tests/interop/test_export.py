@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 import pytest
 
 from tests.interop.conftest import SampleFinder

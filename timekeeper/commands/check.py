@@ -27,6 +27,12 @@ ObsCheck = Callable[[Programme, "str | None"], int]
 def run_check(args: argparse.Namespace) -> int:
     """Validate args.programme; with args.obs, also run the OBS preflight on the result."""
     path: str = args.programme
+    from timekeeper.rooms.venue import is_venue_file
+
+    if is_venue_file(path):
+        from timekeeper.commands.check_venue import run_venue_check
+
+        return run_venue_check(path)
     try:
         programme, warnings = load_programme_with_warnings(path)
     except InvalidProgrammeError as exc:

@@ -118,9 +118,10 @@ def _all_rooms(conference: Conference, folder: Path, options: Options) -> int:
         raise UsageError(f"--all-rooms: {folder} is not an existing folder")
     index = [
         "# The rooms of one conference, one programme each (written by `timekeeper import`).",
-        "# Run each room's show on its own machine:  timekeeper run ROOM-FILE",
-        f"conference: {_q(conference.title)}",
-        f"source: {_q(conference.source)}",
+        "# Run each room's show on its own machine:  timekeeper run venue.yaml --room NAME",
+        "# (add mqtt: {url: mqtt://HOST:1883} to share the rooms; see docs/rooms.md)",
+        f"# source: {conference.source}",
+        f"venue: {{name: {_q(conference.title)}}}",
         "rooms:",
     ]
     used: set[str] = set()
@@ -133,8 +134,8 @@ def _all_rooms(conference: Conference, folder: Path, options: Options) -> int:
             name, counter = f"{base}-{counter}.yaml", counter + 1
         used.add(name)
         _write(folder / name, programme_text(conference, room, options, str(folder / name)))
-        index.append(f"  - {{name: {_q(room)}, programme: {name}, "
-                     f"talks: {len(conference.room_talks(room))}}}")  # fmt: skip
+        index.append(f"  - {{name: {_q(room)}, programme: {name}}}  "
+                     f"# {len(conference.room_talks(room))} talks")  # fmt: skip
     _write(folder / "venue.yaml", "\n".join(index) + "\n")
     return 0
 

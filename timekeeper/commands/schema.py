@@ -1,4 +1,4 @@
-"""`timekeeper schema [-o FILE]`: the JSON Schema of programme.yaml, for editors."""
+"""`timekeeper schema [--venue] [-o FILE]`: the JSON Schema of programme.yaml (or venue.yaml)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from timekeeper.programme.schema import schema_text
 
 def run_schema(args: argparse.Namespace) -> int:
     """Print the schema, or write it to args.output; 2 if the file cannot be written."""
-    text = schema_text()
+    if getattr(args, "venue", False):
+        from timekeeper.rooms.model import venue_schema_text
+
+        text = venue_schema_text()
+    else:
+        text = schema_text()
     output: str | None = getattr(args, "output", None)
     if not output:
         sys.stdout.write(text)

@@ -18,6 +18,7 @@ from typing import Protocol
 from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import UsageError
+from timekeeper.rooms.options import resolve_room
 from timekeeper.runtime import diagnostics
 from timekeeper.runtime.options import RunOptions, load, make_clock
 from timekeeper.runtime.preflight import refuse_live_outputs
@@ -102,17 +103,30 @@ def programme_watch(runtime: Runtime) -> Service:
     return watch_service(runtime)
 
 
+def rooms_service(runtime: Runtime) -> Service | None:
+    """The venue's broker (rooms/service.py): only for a room with a broker (--mqtt or venue)."""
+    room = runtime.options.room
+    if room is None or room.mqtt is None:
+        return None
+    from timekeeper.rooms.service import RoomService
+
+    return RoomService(room)
+
+
 SERVICE_FACTORIES: list[ServiceFactory] = [
     speaker_service,
     clock_service,
     obs_service,
     programme_watch,
+    rooms_service,
 ]
 
 
-def _secret_variables(programme: Programme) -> list[str]:
+def _secret_variables(programme: Programme, options: RunOptions) -> list[str]:
     """The environment variables whose values must never be written anywhere."""
     names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
+    if options.room is not None and options.room.mqtt is not None:
+        names.append(options.room.password_env)  # the venue broker's password
     return [name for name in names if name]
 
 
@@ -120,6 +134,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
     from timekeeper.asrun import start_run
 
+    options = resolve_room(options)  # a venue file: its room's programme and broker
     programme = load(options.programme)
     clock, mode, started_at = make_clock(options, programme)
     refuse_live_outputs(
@@ -153,7 +168,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     runtime.offered = run.resumed.offered if run.resumed is not None else None
     holder.append(runtime)
     runtime.diagnostics = diagnostics.path_for(Path(run.path))
-    secrets = [os.environ.get(name, "") for name in _secret_variables(programme)]
+    secrets = [os.environ.get(name, "") for name in _secret_variables(programme, options)]
     runtime.diagnostics_handler = diagnostics.install(runtime.diagnostics, secrets)
     session.on_failure = runtime.internal_error
     for factory in SERVICE_FACTORIES:

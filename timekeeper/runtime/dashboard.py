@@ -16,7 +16,7 @@ from timekeeper.runtime.changes import ChangeCheck
 from timekeeper.runtime.clockcheck import ClockCheck
 from timekeeper.runtime.run import Runtime
 from timekeeper.ui.app import TimekeeperApp
-from timekeeper.ui.obspanel import ObsView, describe_obs
+from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
 
 log = logging.getLogger(__name__)
 DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
@@ -26,11 +26,18 @@ def _panel(runtime: Runtime) -> ObsView | None:
     """What the OBS panel shows this frame (with the clock check's last result); None reads
     "OBS: not configured"."""
     status = runtime.read_obs_status()
-    if status is None:
-        return None
-    check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
-    report = check.report if check is not None else None
-    return describe_obs(status, runtime.programme.tz, report)
+    view = None
+    if status is not None:
+        check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
+        report = check.report if check is not None else None
+        view = describe_obs(status, runtime.programme.tz, report)
+    broker = next((s for s in runtime.services if s.name == "rooms"), None)
+    if broker is not None:
+        from timekeeper.rooms.service import RoomService, describe_link
+
+        if isinstance(broker, RoomService):
+            return with_broker(view, *describe_link(broker.state))
+    return view
 
 
 async def run_dashboard(runtime: Runtime) -> int:

@@ -20,6 +20,7 @@ from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
+from timekeeper.rooms.options import RoomOptions
 from timekeeper.runtime.session import RunMode
 
 DEFAULT_PORT = 8765
@@ -43,6 +44,7 @@ class RunOptions:
     fresh: bool = False
     allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
     accept_changes: bool = False  # headless: every valid edit of the programme file is accepted
+    room: RoomOptions | None = None  # --room/--mqtt/--venue: one room of a venue (rooms/)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -59,6 +61,7 @@ class RunOptions:
             fresh=bool(args.fresh),
             allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
             accept_changes=bool(getattr(args, "accept_changes", False)),
+            room=RoomOptions.from_args(args),
         )
 
     def check(self) -> None:

@@ -63,6 +63,14 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None 
     return ObsView(tuple(lines), missing)
 
 
+def with_broker(view: ObsView | None, line: str, healthy: bool) -> ObsView:
+    """The panel with the venue broker's line last (`Broker ✓ mqtt://…`, red while away); a
+    run without OBS still shows it, under "OBS: not configured"."""
+    base = view.lines if view is not None else (("OBS: not configured", DIM),)
+    missing = view.missing_scenes if view is not None else ()
+    return ObsView((*base, (line, OK if healthy else BAD)), missing)
+
+
 def _connection(status: ObsStatus) -> tuple[str, str]:
     state = status.state
     if state is ObsState.CONNECTED:

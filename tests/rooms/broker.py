@@ -1,0 +1,177 @@
+"""A private mosquitto for tests and benchmarks: its own config, port and folder.
+
+Debian's `mosquitto` binary started directly (never the system service, never a
+running system broker): a config file written in a temp folder, listening on
+127.0.0.1 on a free port, no persistence. `kill()` SIGKILLs it (a broker lost
+mid-show), `start()` starts it again on the same port. Only the process started
+here is ever signalled. Importable without pytest (bench/ uses it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+INSTALL = "apt-get install mosquitto"
+
+
+def mosquitto_missing_reason() -> str | None:
+    """Why a real mosquitto cannot run here, or None if it can."""
+    if mosquitto_path() is None:
+        return f"mosquitto is not installed ({INSTALL})"
+    return None
+
+
+def mosquitto_path() -> str | None:
+    return shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+class Broker:
+    """One mosquitto on 127.0.0.1:`port`, configured in `root`."""
+
+    def __init__(self, root: Path, port: int | None = None, extra_config: str = "") -> None:
+        self.root = root
+        self.port = port or free_port()
+        self.extra_config = extra_config
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.config = root / "mosquitto.conf"
+        self.log = root / "mosquitto.log"
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def _write_config(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence false\n"
+            "log_dest stderr\n"
+            "log_type error\nlog_type warning\n" + self.extra_config
+        )
+
+    def start(self, timeout: float = 5.0) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        binary = mosquitto_path()
+        if binary is None:
+            raise BrokerError(f"mosquitto is not installed ({INSTALL})")
+        self._write_config()
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [binary, "-c", str(self.config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BrokerError(f"mosquitto exited: {self.log.read_text()[-500:]}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
+            ):
+                return
+            time.sleep(0.02)
+        self.kill()
+        raise BrokerError(f"mosquitto did not listen on {self.port} within {timeout} s")
+
+    def kill(self) -> None:
+        """SIGKILL the broker (only the one started here) and wait for it to go."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+class Listener:
+    """A test's own MQTT subscriber: collects (topic, payload, retain) and waits for one."""
+
+    def __init__(self, port: int, topic: str = "timekeeper/#") -> None:
+        self.port, self.topic = port, topic
+        self.messages: list[tuple[str, bytes, bool]] = []
+        self._changed: Any = None
+        self._task: Any = None
+
+    async def __aenter__(self) -> Listener:
+        import asyncio
+
+        import aiomqtt
+
+        self._changed = asyncio.Event()
+        ready = asyncio.Event()
+
+        async def run() -> None:
+            async with aiomqtt.Client("127.0.0.1", self.port) as client:
+                await client.subscribe(self.topic, qos=1)
+                ready.set()
+                async for m in client.messages:
+                    payload = m.payload if isinstance(m.payload, bytes) else str(m.payload).encode()
+                    self.messages.append((str(m.topic), payload, bool(m.retain)))
+                    self._changed.set()
+
+        self._task = asyncio.get_running_loop().create_task(run())
+        await asyncio.wait_for(ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        import asyncio
+        import contextlib
+
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+
+    async def wait_for(
+        self, topic_end: str, match: Callable[[bytes], bool] = lambda _: True, timeout: float = 10
+    ) -> tuple[str, bytes, bool]:
+        """The first message (already received or coming) on a topic ending `topic_end`."""
+        import asyncio
+
+        async def wait() -> tuple[str, bytes, bool]:
+            while True:
+                for message in self.messages:
+                    if message[0].endswith(topic_end) and match(message[1]):
+                        return message
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(wait(), timeout)

@@ -1,0 +1,1 @@
+"""The venue overview screen (`timekeeper venue venue.yaml`)."""
