@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="address the speaker-screen server listens on (default 127.0.0.1)",
     )
     run.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        type=cliargs.host_name,
+        default=[],
+        help="a host name followers use for this machine besides its own name and IP addresses "
+        "(repeatable; other names are refused against DNS rebinding)",
+    )
+    run.add_argument(
         "--log",
         metavar="PATH",
         type=cliargs.log_path,

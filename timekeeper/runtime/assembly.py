@@ -30,8 +30,8 @@ class SpeakerService:
 
     name = "speaker_server"
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, allow_hosts: tuple[str, ...] = ()) -> None:
+        self.host, self.port, self.allow_hosts = host, port, allow_hosts
         self._server: _Server | None = None
 
     async def start(self, runtime: Runtime) -> None:
@@ -39,7 +39,7 @@ class SpeakerService:
             from timekeeper.speaker.server import SpeakerServer
         except ImportError as exc:
             raise UsageError(f"speaker screens are not available: {exc}") from None
-        server = SpeakerServer(runtime.session, self.host, self.port)
+        server = SpeakerServer(runtime.session, self.host, self.port, allow_hosts=self.allow_hosts)
         url = await server.start()
         self._server = server
         runtime.notice("speaker_server", url=url)
@@ -57,7 +57,8 @@ class _Server(Protocol):
 def speaker_service(runtime: Runtime) -> Service | None:
     if runtime.options.port == 0:
         return None
-    return SpeakerService(runtime.options.bind, runtime.options.port)
+    options = runtime.options
+    return SpeakerService(options.bind, options.port, options.allow_hosts)
 
 
 ServiceFactory = Callable[[Runtime], "Service | None"]

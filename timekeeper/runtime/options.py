@@ -42,6 +42,7 @@ class RunOptions:
     log: Path | None = None
     fresh: bool = False
     allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
+    allow_hosts: tuple[str, ...] = ()  # Host names the server answers to besides its own
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -57,6 +58,7 @@ class RunOptions:
             log=Path(args.log) if args.log else None,
             fresh=bool(args.fresh),
             allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
+            allow_hosts=tuple(getattr(args, "allow_host", None) or ()),
         )
 
 
