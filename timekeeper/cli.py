@@ -101,6 +101,29 @@ def build_parser() -> argparse.ArgumentParser:
         "streams or records (refused otherwise)",
     )
 
+    run.add_argument(
+        "--control",
+        action="store_true",
+        help="serve the control API (/api) on the speaker server, guarded by the token in "
+        "TIMEKEEPER_CONTROL_TOKEN (see `timekeeper token`)",
+    )
+    run.add_argument(
+        "--osc",
+        metavar="PORT",
+        type=cliargs.osc_port,
+        default=None,
+        help="take OSC commands (/timekeeper/next …) on this UDP port (default: no OSC)",
+    )
+    run.add_argument(
+        "--osc-bind",
+        metavar="ADDRESS",
+        type=cliargs.bind_address,
+        default="127.0.0.1",
+        help="address the OSC port listens on (default 127.0.0.1; OSC has no password)",
+    )
+
+    sub.add_parser("token", help="print a new random token for TIMEKEEPER_CONTROL_TOKEN")
+
     speaker = sub.add_parser("speaker", help="the speaker countdown screen, following a run")
     speaker.add_argument(
         "--url",
@@ -196,6 +219,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.export import run_export
 
         return run_export(args)
+    if args.command == "token":
+        from timekeeper.control.token import new_token
+
+        print(new_token())
+        return 0
     if args.command == "schema":
         from timekeeper.commands.schema import run_schema
 

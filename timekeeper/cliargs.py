@@ -30,6 +30,14 @@ def port(text: str) -> int:
     return value
 
 
+def osc_port(text: str) -> int:
+    """A UDP port for OSC input, 1 to 65535."""
+    value = port(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is not a port for OSC: give 1-65535, e.g. 9000")
+    return value
+
+
 def speed(text: str) -> float:
     """A finite factor within [SPEED_MIN, SPEED_MAX]."""
     try:

@@ -30,8 +30,11 @@ class SpeakerService:
 
     name = "speaker_server"
 
-    def __init__(self, host: str, port: int, allow_hosts: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, host: str, port: int, allow_hosts: tuple[str, ...] = (), control: bool = False
+    ) -> None:
         self.host, self.port, self.allow_hosts = host, port, allow_hosts
+        self.control = control
         self._server: _Server | None = None
 
     async def start(self, runtime: Runtime) -> None:
@@ -39,10 +42,21 @@ class SpeakerService:
             from timekeeper.speaker.server import SpeakerServer
         except ImportError as exc:
             raise UsageError(f"speaker screens are not available: {exc}") from None
-        server = SpeakerServer(runtime.session, self.host, self.port, allow_hosts=self.allow_hosts)
+        extensions = []
+        if self.control:  # the control API on the same server, behind the same trust checks
+            from timekeeper.control.service import control_api
+
+            extensions.append(control_api(runtime).install)
+        server = SpeakerServer(
+            runtime.session,
+            self.host,
+            self.port,
+            allow_hosts=self.allow_hosts,
+            extensions=extensions,
+        )
         url = await server.start()
         self._server = server
-        runtime.notice("speaker_server", url=url)
+        runtime.notice("speaker_server", url=url, control=self.control or None)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -58,7 +72,7 @@ def speaker_service(runtime: Runtime) -> Service | None:
     if runtime.options.port == 0:
         return None
     options = runtime.options
-    return SpeakerService(options.bind, options.port, options.allow_hosts)
+    return SpeakerService(options.bind, options.port, options.allow_hosts, options.control)
 
 
 ServiceFactory = Callable[[Runtime], "Service | None"]
@@ -96,12 +110,27 @@ def obs_service(runtime: Runtime) -> Service | None:
     return service
 
 
-SERVICE_FACTORIES: list[ServiceFactory] = [speaker_service, clock_service, obs_service]
+def osc_service(runtime: Runtime) -> Service | None:
+    """OSC input (`--osc PORT`): the same actions as the control API, over UDP."""
+    if runtime.options.osc_port is None:
+        return None
+    from timekeeper.control.service import osc_service as build
+
+    return build(runtime)
+
+
+SERVICE_FACTORIES: list[ServiceFactory] = [
+    speaker_service,
+    clock_service,
+    obs_service,
+    osc_service,
+]
 
 
 def _secret_variables(programme: Programme) -> list[str]:
     """The environment variables whose values must never be written anywhere."""
     names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
+    names.append("TIMEKEEPER_CONTROL_TOKEN")  # the control API's token (`--control`)
     return [name for name in names if name]
 
 
@@ -109,6 +138,10 @@ def build_runtime(options: RunOptions) -> Runtime:
     """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
     from timekeeper.asrun import start_run
 
+    if options.control:  # refused before anything is read or written
+        from timekeeper.control.service import check_control
+
+        check_control(options, os.environ)
     programme = load(options.programme)
     clock, mode, started_at = make_clock(options, programme)
     refuse_live_outputs(

@@ -10,29 +10,45 @@ from OBS and log-health records come from `records`. It must not render.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from timekeeper.asrun.log import LogContents, LogFormatError
-from timekeeper.asrun.report.model import Report, SlotRow, TurnRow
+from timekeeper.asrun.report.model import Line, Report, SlotRow, TurnRow
 from timekeeper.asrun.report.records import (
     RECORD_OFF,
     RECORD_ON,
     STREAM_OFF,
     STREAM_ON,
     action_line,
+    action_sources,
     alarms,
     intervals,
     messages,
+    obs_commands,
     switches,
 )
 from timekeeper.asrun.report.text import ZERO, duration, hms, short, signed
-from timekeeper.asrun.resume import compare, instant, logged_actions, replay_log
+from timekeeper.asrun.resume import ActionAt, compare, instant, logged_actions, replay_log
 from timekeeper.core.engine import Outcome, ShowState, TurnRecord
 from timekeeper.core.programme import Programme, Turn
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
+
+
+def _actions(
+    programme: Programme, records: Sequence[Mapping[str, Any]], played: tuple[ActionAt, ...]
+) -> tuple[Line, ...]:
+    """The show's actions with who took them, and the OBS commands, in time order."""
+    sources = action_sources(records)
+    lines = [
+        action_line(programme, row, sources[i] if i < len(sources) else None)
+        for i, row in enumerate(played)
+    ]
+    return tuple(sorted(lines + obs_commands(programme, records), key=lambda line: line.at))
 
 
 def build_report(contents: LogContents, programme: Programme) -> Report:
@@ -81,7 +97,7 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         recording=intervals(records, RECORD_ON, RECORD_OFF, "recording"),
         switches=switches(records),
         alarms=tuple(alarms(programme, records)),
-        actions=tuple(action_line(programme, a) for a in played.actions),
+        actions=_actions(programme, records, played.actions),
         messages=tuple(messages(records)),
         warnings=tuple(warnings),
     )
