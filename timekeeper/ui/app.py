@@ -29,7 +29,7 @@ from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
 from timekeeper.ui.screens.operator import COMMANDS, OperatorScreen
 from timekeeper.ui.undo import Undo, UndoBook
-from timekeeper.ui.views import ShowInfo
+from timekeeper.ui.views import ShowInfo, remote_line
 
 REFRESH_HZ = 8.0  # the old fixed rate, kept as the benchmark's reference
 MIN_FRAME = 0.05  # real seconds: at most 20 frames a second, however fast a rehearsal runs
@@ -153,6 +153,8 @@ class TimekeeperApp(App[None]):
         text = eventtext.notice_text(event, data)
         if event == "speaker_server" and "url" in data:
             self.operator.speaker_url = str(data["url"])
+        if event == "remote_action":
+            self.operator.remote_action(remote_line(data, self.session.programme.tz))
         if event == "internal_error" and self.is_running:
             where = data.get("diagnostics")
             self.notify(
