@@ -223,6 +223,10 @@ def _describe(name: str, events: list[ShowEvent], programme: Programme) -> str:
         return f"{name}: {programme.slots[programme.index(started.slot)].title} is live"
     if turn is not None:
         return f"{name}: {turn.speaker} speaks"
+    back = kinds.get("back")
+    if back is not None and back.slot is not None:
+        title = programme.slots[programme.index(back.slot)].title
+        return f"back: {title} again" + (", on hold" if "hold" in kinds else "")
     changed = kinds.get("extended") or kinds.get("shortened")
     if changed is not None and changed.minutes is not None:
         return f"{name}: {changed.minutes:+g} min"
