@@ -106,6 +106,9 @@ def test_every_action_over_http_and_osc_with_the_keyboards_rules(tmp_path: Path)
     # the headless stream says who steered
     remote = [json.loads(line) for line in out.splitlines() if '"remote_action"' in line]
     assert {r["by"] for r in remote} == {"api:deck", "osc"}
+    refused = [json.loads(line) for line in out.splitlines() if '"remote_refused"' in line]
+    assert any(r["by"] == "api:deck" and "Start Introduction now?" in r["message"] for r in refused)
+    assert any(r["by"] == "osc" and r["action"] == "next" for r in refused)
 
     # the report names them too
     report = timekeeper("report", str(log_path))

@@ -106,7 +106,11 @@ class ControlApi:
             return params
         try:
             done = self.controls.run(request.match_info["name"], params, f"api:{guarded}")
-        except Refused as refused:
+        except Refused as refused:  # the dashboard's log says so: someone's button did nothing
+            self.controls.runtime.notice(
+                "remote_refused", action=request.match_info["name"][:40], by=f"api:{guarded}",
+                message=refused.reason,
+            )  # fmt: skip
             return _error(refused.status, refused.reason)
         return _json(
             200,
