@@ -28,3 +28,16 @@ async def test_a_remote_action_is_named_on_the_dashboard_with_its_source_and_tim
         await pilot.pause()
         assert "· osc · extend: +2 min" in str(line.render())
         assert app.operator.query_one("#timeline").region.height > 0  # the timeline still fits
+
+
+def test_the_event_log_names_who_acted_and_who_was_refused() -> None:
+    from timekeeper.ui import eventtext
+
+    done = {"action": "next", "by": "api:companion", "message": "next: Panel discussion is live"}
+    assert eventtext.notice_text("remote_action", done) == (
+        "api:companion: next: Panel discussion is live"
+    )
+    refused = {"action": "hold", "by": "osc", "message": "Hold the show? Send confirm"}
+    assert eventtext.notice_text("remote_refused", refused) == (
+        "osc refused: Hold the show? Send confirm"
+    )
