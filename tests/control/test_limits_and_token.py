@@ -98,6 +98,16 @@ async def test_the_api_limits_each_client_on_its_clock(served: tuple[str, Ticks]
         assert await post(auth) == 428
         assert await post({**auth, "X-Timekeeper-Client": "bad name!"}) == 400
 
+        # wrong tokens count per address, whatever name each guess gives
+        guesses = [
+            await post({"Authorization": "Bearer guess", "X-Timekeeper-Client": f"g{i}"})
+            for i in range(12)
+        ]
+        assert guesses == [401] * 10 + [429] * 2
+        assert await post(auth) == 429  # the address is slowed down, the right token too
+        ticks.now += 2.0  # one failure allowance back (0.5 a second)
+        assert await post(auth) == 428
+
 
 def test_shorten_asks_only_when_it_would_pass_the_deadline(
     runtime: Runtime, clock: ManualClock

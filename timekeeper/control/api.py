@@ -3,7 +3,8 @@
 Routes: `POST /api/actions/{name}` (JSON parameters; see `actions`), `GET
 /api/status` (see `status`), `GET /api/openapi.json`. Each request is, in this
 order: rate-limited per client (the peer address and its `X-Timekeeper-Client`
-name; 429 with `Retry-After`), authenticated (`Authorization: Bearer <token>`,
+name; 429 with `Retry-After`; wrong tokens also count per address, whatever the
+name), authenticated (`Authorization: Bearer <token>`,
 compared in constant time; 401), then done. Answers are JSON; an error is
 `{"ok": false, "error": "…"}` with the reason and never the token. The server's
 `trust` middleware has already refused foreign origins and rebinding hosts.
@@ -31,6 +32,7 @@ CLIENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
 MAX_BODY = 4096  # bytes of JSON parameters
 ACTION_LIMIT = (20.0, 5.0)  # a burst of 20 actions, then 5 a second, per client
 STATUS_LIMIT = (30.0, 10.0)  # feedback polling: a burst of 30, then 10 a second
+FAILURE_LIMIT = (10.0, 0.5)  # wrong tokens per address, whatever client name it gives
 DEFAULT_CLIENT = "unnamed"
 
 
@@ -69,6 +71,7 @@ class ControlApi:
         self._token = token
         self.actions = RateLimiter(*action_limit, clock)
         self.statuses = RateLimiter(*status_limit, clock)
+        self.failures = RateLimiter(*FAILURE_LIMIT, clock)
 
     def __repr__(self) -> str:  # never the token, whatever prints this
         return "ControlApi(token=***)"
@@ -83,13 +86,15 @@ class ControlApi:
         name = client_name(request)
         if name is None:
             return _error(400, f"{CLIENT_HEADER} must be 1-32 letters, digits, '.', '_' or '-'")
-        wait = limiter.take(f"{request.remote} {name}")
+        address = str(request.remote)
+        wait = self.failures.wait(address) or limiter.take(f"{address} {name}")
         if wait > 0:
             retry = str(max(1, math.ceil(wait)))
             return _error(
                 429, f"too many requests from {name}: retry in {retry} s", {"Retry-After": retry}
             )
         if not bearer_matches(request.headers.get("Authorization"), self._token):
+            self.failures.take(address)  # a new name per guess does not get new guesses
             return _error(
                 401,
                 "missing or wrong token: send Authorization: Bearer <TIMEKEEPER_CONTROL_TOKEN>",

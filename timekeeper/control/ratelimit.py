@@ -27,6 +27,14 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[str, Bucket] = {}
 
+    def wait(self, client: str) -> float:
+        """Seconds until `client` could take one (0.0: now), spending nothing."""
+        bucket = self._buckets.get(client)
+        if bucket is None:
+            return 0.0
+        tokens = min(self.capacity, bucket.tokens + (self.clock() - bucket.at) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def take(self, client: str) -> float:
         """Spend one token of `client`'s bucket: 0.0 when allowed, else seconds until one is."""
         now = self.clock()
