@@ -15,7 +15,8 @@ def at(hhmm: str, day: date = date(2023, 11, 20), tz: ZoneInfo = AMS) -> datetim
     parts = [int(p) for p in hhmm.split(":")]
     while len(parts) < 3:
         parts.append(0)
-    return datetime(day.year, day.month, day.day, *parts, tzinfo=tz)
+    hour, minute, second = parts[:3]
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=tz)
 
 
 def mins(m: float) -> timedelta:
@@ -44,7 +45,8 @@ def programme(
         assert begin is not None
         duration = mins(float(spec["minutes"]))  # type: ignore[arg-type]
         turns = tuple(Turn(name, mins(m)) for name, m in spec.get("turns", []))  # type: ignore[attr-defined]
-        extra = {k: v for k, v in spec.items() if k not in {"id", "start", "minutes", "turns"}}
+        own = {"id", "start", "minutes", "turns", "title"}
+        extra = {k: v for k, v in spec.items() if k not in own}
         slots.append(
             Slot(
                 id=str(spec["id"]),

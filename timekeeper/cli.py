@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
 
+    diff = sub.add_parser(
+        "diff", help="what changes between two versions of a programme (exit 1 if any)"
+    )
+    diff.add_argument("old", metavar="OLD", help="the programme as it was")
+    diff.add_argument("new", metavar="NEW", help="the programme as it is now")
+
     run = sub.add_parser("run", help="run the show: operator dashboard (or --headless)")
     run.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
     run.add_argument(
@@ -95,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh", action="store_true", help="start a new run instead of resuming the last one"
     )
     run.add_argument(
+        "--accept-changes",
+        action="store_true",
+        help="with --headless: accept every valid edit of the programme file while the show "
+        "runs (programme_changed / programme_invalid lines)",
+    )
+    run.add_argument(
         cliargs.ALLOW_LIVE_OUTPUTS,
         action="store_true",
         help="let a dress rehearsal (--at/--speed without --dry-run) switch scenes while OBS "
@@ -136,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")
     report.add_argument(
         "--format",
-        choices=["markdown", "csv", "json"],
+        choices=["markdown", "csv", "json", "html"],
         default="markdown",
         help="output format (default markdown)",
     )
@@ -155,7 +167,11 @@ def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     imp.add_argument("--room", metavar="NAME", help="write the programme of this room")
     imp.add_argument("--list-rooms", action="store_true", help="list the rooms and stop")
     imp.add_argument("--all-rooms", metavar="DIR", help="one programme per room, and venue.yaml")
-    imp.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    imp.add_argument("-o", "--output", metavar="FILE",
+                     help="write to FILE instead of stdout; an existing FILE is re-imported "
+                     "into: local edits kept, the difference printed")  # fmt: skip
+    imp.add_argument("--dry-run", action="store_true",
+                     help="with -o FILE: print the changes, write nothing")  # fmt: skip
     imp.add_argument("--talk-scene", metavar="SCENE", default="Stage",
                      help="OBS scene of every talk (default Stage)")  # fmt: skip
     imp.add_argument("--changeover-scene", metavar="SCENE", default="Changeover",
@@ -194,6 +210,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.check import run_check
 
         return run_check(args)
+    if args.command == "diff":
+        from timekeeper.commands.diff import run_diff
+
+        return run_diff(args)
     if args.command == "run":
         from timekeeper.commands.run import run_run
 

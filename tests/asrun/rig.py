@@ -45,7 +45,11 @@ class Rig:
         log: Path | None = None,
         fresh: bool = False,
         real: ManualClock | None = None,
+        autopilot: bool = False,
+        tick: bool = True,
     ) -> None:
+        """`autopilot`: a headless run. `tick=False`: the run is still starting up (its
+        session has not ticked yet)."""
         self.programme = programme
         self.real = real if real is not None else ManualClock(REAL_START, simulated=False)
         show = ManualClock(start, speed, simulated=simulated)
@@ -58,12 +62,15 @@ class Rig:
             log_path=log,
             fresh=fresh,
             make_clock=manual_clock,
+            autopilot=autopilot,
         )
-        self.clock = self.run.clock
-        assert isinstance(self.clock, ManualClock)
-        self.session = ShowSession(programme, self.clock, state=self.run.state)
+        clock = self.run.clock
+        assert isinstance(clock, ManualClock)
+        self.clock = clock
+        self.session = ShowSession(programme, self.clock, state=self.run.state, autopilot=autopilot)
         self.session.subscribe(self.run.log.record_events)
-        self.session.tick()
+        if tick:
+            self.session.tick()
 
     @property
     def path(self) -> Path:
@@ -84,6 +91,11 @@ class Rig:
     def obs(self, event: str, **fields: object) -> None:
         """An OBS director event, as a plain dict on the log."""
         self.run.log.append({"event": event, "at": self.clock.now(), **fields})
+
+    def crash(self) -> None:
+        """The process dies: nothing more is written, and its lock on the log dies with it."""
+        if self.run.log.lock is not None:
+            self.run.log.lock.release()
 
     def wait_real(self, seconds: float) -> None:
         """Real time passes with nobody running (a crash): the show clock is not moved."""

@@ -79,6 +79,7 @@ def seed_rehearsal(folder: Path) -> tuple[Path, Programme]:
         rig.obs("scene_switch_confirmed", scene=scene, slot=slot_id, confirm_delay=delay)
     play(rig, "16:33")
     rig.wait_real(3)  # killed; restarted 3 real seconds (one pretend minute) later
+    rig.crash()
     rig = Rig(prog, at("15:25"), real=rig.real, **kw)  # type: ignore[arg-type]
     play(rig, "16:50")
     rig.obs("obs_disconnected", reason="connection lost")

@@ -149,7 +149,10 @@ def test_duplicate_records_from_a_retried_write_are_dropped(tmp_path: Path) -> N
     line = log.path.read_bytes().splitlines(keepends=True)[-1]
     with log.path.open("ab") as fh:
         fh.write(line)
-    assert [r["event"] for r in read_log(log.path).records] == ["a"]
+    contents = read_log(log.path)
+    assert [r["event"] for r in contents.records] == ["a"]
+    assert len(contents.warnings) == 1
+    assert "1 record(s) were written twice by a retried write (seq 1)" in contents.warnings[0]
 
 
 # ---------------------------------------------------------------- failures mid-show
@@ -304,6 +307,7 @@ def test_an_unwritable_place_when_resuming_loses_nothing(
         return real_open(path, flags, mode)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "open", refuse_append)
+    rig.crash()
     with pytest.raises(LogLocationError, match=r"read-only.*--log PATH"):
         Rig(prog, at("15:41"), real=rig.real)
     assert rig.path.read_bytes() == before

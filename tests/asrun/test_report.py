@@ -66,12 +66,12 @@ None.
 """
 
 WEBINAR_CSV = """\
-row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by
-slot,Welcome,welcome,,,2023-11-20T10:00:00+01:00,2023-11-20T10:05:00+01:00,2023-11-20T10:01:00+01:00,2023-11-20T10:06:00+01:00,300,300,60,0,0,done,
-slot,Talk,talk,,,2023-11-20T10:05:00+01:00,2023-11-20T10:35:00+01:00,2023-11-20T10:06:00+01:00,2023-11-20T10:41:00+01:00,1800,2100,60,300,300,done,
-slot,Break,break,,,2023-11-20T10:35:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T10:41:00+01:00,2023-11-20T10:45:00+01:00,600,240,360,-360,0,cut,Workshop
-slot,Workshop,workshop,,,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2700,2700,0,0,0,done,
-slot,Closing,closing,,,2023-11-20T11:30:00+01:00,2023-11-20T11:40:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T11:43:00+01:00,600,780,0,180,0,done,
+row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by,count
+slot,Welcome,welcome,,,2023-11-20T10:00:00+01:00,2023-11-20T10:05:00+01:00,2023-11-20T10:01:00+01:00,2023-11-20T10:06:00+01:00,300,300,60,0,0,done,,
+slot,Talk,talk,,,2023-11-20T10:05:00+01:00,2023-11-20T10:35:00+01:00,2023-11-20T10:06:00+01:00,2023-11-20T10:41:00+01:00,1800,2100,60,300,300,done,,
+slot,Break,break,,,2023-11-20T10:35:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T10:41:00+01:00,2023-11-20T10:45:00+01:00,600,240,360,-360,0,cut,Workshop,
+slot,Workshop,workshop,,,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2700,2700,0,0,0,done,,
+slot,Closing,closing,,,2023-11-20T11:30:00+01:00,2023-11-20T11:40:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T11:43:00+01:00,600,780,0,180,0,done,,
 """
 
 SEED_MD = """\
@@ -146,19 +146,23 @@ Introduction 15:30–15:35 (on time); Keynote 15:35–16:20 (45 of 35 min, +5:00
 """
 
 SEED_CSV = """\
-row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by
-slot,Introduction,introduction,,,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,300,300,0,0,0,done,
-slot,Keynote,keynote,,Antonio A. Casilli,2023-11-20T15:35:00+01:00,2023-11-20T16:10:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T16:20:00+01:00,2100,2700,0,600,300,done,
-slot,Panel,panel,,,2023-11-20T16:10:00+01:00,2023-11-20T17:10:00+01:00,2023-11-20T16:20:00+01:00,2023-11-20T17:20:00+01:00,3600,3600,600,0,0,done,
-turn,Panel,panel,1,Michele Molè,,,2023-11-20T16:20:00+01:00,2023-11-20T16:23:00+01:00,180,180,,0,,done,
-turn,Panel,panel,2,Beryl ter Haar,,,2023-11-20T16:23:00+01:00,2023-11-20T16:30:00+01:00,360,420,,60,,done,
-turn,Panel,panel,3,Tatiana Llaguno Nieves,,,2023-11-20T16:30:00+01:00,2023-11-20T16:38:10+01:00,360,490,,130,,done,
-turn,Panel,panel,4,Seonok Lee,,,2023-11-20T16:38:10+01:00,2023-11-20T16:45:00+01:00,360,410,,50,,done,
-turn,Panel,panel,5,Wike Been,,,2023-11-20T16:45:00+01:00,2023-11-20T16:52:00+01:00,360,420,,60,,done,
-turn,Panel,panel,6,Femke Cnossen,,,2023-11-20T16:52:00+01:00,2023-11-20T16:58:00+01:00,360,360,,0,,done,
-turn,Panel,panel,7,George Azzopardi,,,2023-11-20T16:58:00+01:00,2023-11-20T17:05:00+01:00,360,420,,60,,done,
-slot,Qa,qa,,,2023-11-20T17:10:00+01:00,2023-11-20T17:30:00+01:00,2023-11-20T17:20:00+01:00,2023-11-20T17:45:00+01:00,1200,1500,600,300,300,done,
-slot,Reception,reception,,,2023-11-20T17:30:00+01:00,2023-11-20T18:30:00+01:00,2023-11-20T17:45:00+01:00,2023-11-20T18:45:00+01:00,3600,3600,900,0,0,done,
+row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by,count
+slot,Introduction,introduction,,,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,300,300,0,0,0,done,,
+slot,Keynote,keynote,,Antonio A. Casilli,2023-11-20T15:35:00+01:00,2023-11-20T16:10:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T16:20:00+01:00,2100,2700,0,600,300,done,,
+slot,Panel,panel,,,2023-11-20T16:10:00+01:00,2023-11-20T17:10:00+01:00,2023-11-20T16:20:00+01:00,2023-11-20T17:20:00+01:00,3600,3600,600,0,0,done,,
+turn,Panel,panel,1,Michele Molè,,,2023-11-20T16:20:00+01:00,2023-11-20T16:23:00+01:00,180,180,,0,,done,,
+turn,Panel,panel,2,Beryl ter Haar,,,2023-11-20T16:23:00+01:00,2023-11-20T16:30:00+01:00,360,420,,60,,done,,
+turn,Panel,panel,3,Tatiana Llaguno Nieves,,,2023-11-20T16:30:00+01:00,2023-11-20T16:38:10+01:00,360,490,,130,,done,,
+turn,Panel,panel,4,Seonok Lee,,,2023-11-20T16:38:10+01:00,2023-11-20T16:45:00+01:00,360,410,,50,,done,,
+turn,Panel,panel,5,Wike Been,,,2023-11-20T16:45:00+01:00,2023-11-20T16:52:00+01:00,360,420,,60,,done,,
+turn,Panel,panel,6,Femke Cnossen,,,2023-11-20T16:52:00+01:00,2023-11-20T16:58:00+01:00,360,360,,0,,done,,
+turn,Panel,panel,7,George Azzopardi,,,2023-11-20T16:58:00+01:00,2023-11-20T17:05:00+01:00,360,420,,60,,done,,
+slot,Qa,qa,,,2023-11-20T17:10:00+01:00,2023-11-20T17:30:00+01:00,2023-11-20T17:20:00+01:00,2023-11-20T17:45:00+01:00,1200,1500,600,300,300,done,,
+slot,Reception,reception,,,2023-11-20T17:30:00+01:00,2023-11-20T18:30:00+01:00,2023-11-20T17:45:00+01:00,2023-11-20T18:45:00+01:00,3600,3600,900,0,0,done,,
+alarm,,,,,,,2023-11-20T16:20:00+01:00,2023-11-20T16:20:00+01:00,,,,,,"scene switch failed: scene Panel, slot panel, OBS did not answer",,1
+alarm,,,,,,,2023-11-20T16:34:00+01:00,2023-11-20T16:34:00+01:00,,,,,,timekeeper restarted and resumed the run; its last record before was at 16:30:00,,1
+alarm,,,,,,,2023-11-20T16:50:00+01:00,2023-11-20T16:50:00+01:00,,,,,,OBS disconnected: connection lost,,1
+alarm,,,,,,,2023-11-20T17:00:00+01:00,2023-11-20T17:00:00+01:00,,,,,,the as-run log could not be written from 17:00:00 until 17:05:00 (the disk is full); 1 record(s) were kept in memory and written late,,1
 """
 # fmt: on
 
@@ -285,6 +289,30 @@ def test_a_log_that_ends_mid_show(tmp_path: Path) -> None:
     )
 
 
+def test_two_runs_interleaved_in_one_log_are_a_warning_not_a_silent_drop(
+    tmp_path: Path,
+) -> None:
+    """The issue's case, as an older timekeeper (no lock) let it happen: a second run resumed
+    the log while the first went on writing; their sequence numbers collide."""
+    prog = on_disk(seed(), tmp_path)
+    first = Rig(prog, at("15:25"))
+    play(first, "15:50")
+    first.crash()  # its lock is gone, but the process goes on writing: no lock in the old days
+    second = Rig(prog, at("15:50"), real=first.real)
+    first.act(K.EXTEND, 5)  # seq n on the first run's count ...
+    second.act(K.NEXT)  # ... and seq n again on the second's
+    first.to("16:00")
+    contents = read_log(first.path)
+    seqs = [r["seq"] for r in contents.records]
+    assert len(seqs) > len(set(seqs))  # the records are kept, duplicates and all
+    report = build_report(contents, prog)
+    [interleaved] = [w for w in report.warnings if "two runs wrote this log" in w]
+    assert "interleaved" in interleaved and "may be wrong" in interleaved
+    assert {"extend", "next"} <= {a.kind for a in report.actions}  # neither run's action lost
+    text = render(report, prog)
+    assert "## Warnings" in text and "two runs wrote this log at the same time" in text
+
+
 def test_a_changed_programme_is_a_warning(tmp_path: Path) -> None:
     path, prog = webinar_live(tmp_path)
     report = build_report(read_log(path), replace(prog, digest="0" * 64))
@@ -371,3 +399,21 @@ def test_resync_switches_after_a_resume_are_not_timed() -> None:
     summary = _switches(records)
     assert summary is not None and summary.confirmed == 1
     assert summary.median is not None and summary.median.total_seconds() == 0.03
+
+
+def test_a_missing_scene_and_an_unsynchronised_clock_are_alarms() -> None:
+    """What the scene watch and the clock check log is in the report, in the operator's words."""
+    from timekeeper.asrun.report.records import alarms
+
+    records: list[dict[str, object]] = [
+        {"record": "event", "event": "clock_alarm", "at": "2023-11-20T14:20:00+00:00",
+         "synced": False, "message": "the clock is NOT synchronised (adjtimex)"},
+        {"record": "event", "event": "clock_check", "at": "2023-11-20T14:21:00+00:00",
+         "synced": True, "message": "clock synchronised, offset +0.4 ms"},
+        {"record": "event", "event": "scene_missing", "at": "2023-11-20T14:40:00+00:00",
+         "scene": "Q&A", "suggestion": "Q&A 2", "cause": "renamed"},
+    ]  # fmt: skip
+    lines = alarms(seed(), records)
+    assert [line.kind for line in lines] == ["clock_alarm", "scene_missing"]
+    assert "NOT synchronised" in lines[0].text
+    assert "Q&A" in lines[1].text

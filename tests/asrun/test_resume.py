@@ -12,11 +12,20 @@ import pytest
 from tests.asrun.rig import Rig, on_disk, play
 from tests.factories import at, seed
 from timekeeper.asrun.log import LogMismatchError, read_log
-from timekeeper.asrun.resume import find_resumable, logged_actions, resume, start_run
+from timekeeper.asrun.resume import (
+    STRUCTURAL,
+    describe_position,
+    find_resumable,
+    logged_actions,
+    resume,
+    start_run,
+)
 from timekeeper.core.clock import ManualClock
-from timekeeper.core.engine import Action, ActionKind, Mode, advance, replay
+from timekeeper.core.engine import Action, ActionKind, Mode, advance, follow_plan, replay
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
+from timekeeper.runtime.options import RunOptions
+from timekeeper.runtime.run import Notice, Runtime
 from timekeeper.runtime.session import SpeakerMessage
 
 
@@ -52,6 +61,7 @@ def test_resume_matches_the_run_without_the_crash(
     del first.session  # SIGKILL: nothing is closed, nothing more is written
     first.real.advance(at(restart) - at(crash))
 
+    first.crash()
     second = Rig(prog, at(restart), real=first.real)
     resumed = second.run.resumed
     assert resumed is not None and resumed.ok, resumed and resumed.mismatches
@@ -91,6 +101,7 @@ def test_resume_reports_where_the_show_is(tmp_path: Path) -> None:
     first.session.set_message("Two minutes please", flash=True)
     first.obs("action_done", key="introduction:on_start:start_streaming")
     first.obs("action_done", key="introduction:on_start:start_recording")
+    first.crash()
     second = Rig(prog, at("16:40:12"), real=first.real)
     resumed = second.run.resumed
     assert resumed is not None
@@ -113,6 +124,7 @@ def test_a_cleared_message_is_not_brought_back(tmp_path: Path) -> None:
     first.to("15:40")
     first.session.set_message("Hello")
     first.session.set_message("")
+    first.crash()
     second = Rig(prog, at("15:41"), real=first.real)
     assert second.run.message is None
 
@@ -121,6 +133,7 @@ def test_events_while_down_are_logged_once_on_resume(tmp_path: Path) -> None:
     prog = _prog(tmp_path)
     first = Rig(prog, at("15:25"))
     play(first, "15:34:50")
+    first.crash()
     second = Rig(prog, at("15:36"), real=first.real)
     assert second.run.resumed is not None
     caught = [(e.kind, e.slot) for e in second.run.resumed.caught_up]
@@ -137,6 +150,7 @@ def test_empty_log_resumes_at_the_start(tmp_path: Path) -> None:
     prog = _prog(tmp_path)
     first = Rig(prog, at("15:25"))
     first.path.write_bytes(b"")  # a crash before even the header reached the disk
+    first.crash()
     second = Rig(prog, at("15:31"), real=first.real)
     assert second.run.resumed is not None and second.run.resumed.header is None
     expected = replay(prog, at("15:31"), [], at("15:31"))
@@ -149,6 +163,7 @@ def test_header_only_log_resumes_from_the_run_start(tmp_path: Path) -> None:
     prog = _prog(tmp_path)
     first = Rig(prog, at("15:25"))
     assert read_log(first.path).records == ()
+    first.crash()
     second = Rig(prog, at("15:32"), real=first.real)
     assert second.run.resumed is not None and second.run.resumed.ok
     assert second.session.state == replay(prog, at("15:25"), [], at("15:32"))
@@ -162,6 +177,7 @@ def test_a_cut_off_last_line_is_dropped_and_the_run_goes_on(tmp_path: Path) -> N
     play(first, "15:52")
     with first.path.open("ab") as fh:
         fh.write(b'{"record":"event","seq":99,"at":"2023-11-20T14:52:00+00:00","event":"ope')
+    first.crash()
     second = Rig(prog, at("15:53"), real=first.real)
     resumed = second.run.resumed
     assert resumed is not None and resumed.ok
@@ -178,6 +194,7 @@ def test_a_log_of_another_programme_version_is_refused(tmp_path: Path) -> None:
     play(first, "15:40")
     assert prog.source is not None
     changed = on_disk(seed(), tmp_path / "event", text="programme: v2\n")
+    first.crash()
     with pytest.raises(LogMismatchError) as err:
         Rig(changed, at("15:41"), real=first.real)
     message = str(err.value)
@@ -186,6 +203,7 @@ def test_a_log_of_another_programme_version_is_refused(tmp_path: Path) -> None:
     assert prog.digest[:12] in message and changed.digest[:12] in message
     assert "--fresh" in message and "Restore the programme" in message
     # --fresh starts a new file and keeps the old one
+    first.crash()
     fresh = Rig(changed, at("15:41"), real=first.real, fresh=True)
     assert fresh.path.name.endswith("-live-2.jsonl") and first.path.exists()
     assert fresh.run.resumed is None
@@ -198,6 +216,7 @@ def test_an_ended_run_is_not_resumed(tmp_path: Path) -> None:
     first.run.log.close()
     assert read_log(first.path).ended
     assert find_resumable(prog, "live", rehearsal=False) is None
+    first.crash()
     second = Rig(prog, at("19:05"), real=first.real)
     assert second.run.resumed is None
     assert second.path == first.path.with_name(first.path.stem + "-2.jsonl")
@@ -221,6 +240,7 @@ def test_fresh_starts_a_new_file_and_leaves_the_old(tmp_path: Path) -> None:
     first = Rig(prog, at("15:25"))
     play(first, "15:40")
     before = first.path.read_bytes()
+    first.crash()
     second = Rig(prog, at("15:41"), real=first.real, fresh=True)
     assert second.run.resumed is None and second.path.name.endswith("-2.jsonl")
     assert first.path.read_bytes() == before
@@ -233,6 +253,7 @@ def test_a_rehearsal_log_never_resumes_the_live_show(tmp_path: Path) -> None:
     log = tmp_path / "mine.jsonl"
     first = Rig(prog, at("15:25"), rehearsal=True, simulated=True, mode="dress", log=log)
     first.to("15:40")
+    first.crash()
     with pytest.raises(LogMismatchError, match="log of a rehearsal, but this run is the live"):
         Rig(prog, at("15:41"), real=first.real, log=log)
 
@@ -244,6 +265,7 @@ def test_a_rehearsal_continues_its_pretend_clock(tmp_path: Path) -> None:
     play(first, "16:33")  # the last record is at 16:30 (next turn); 3 pretend min are 9 s
     first.wait_real(6)  # down for 6 real seconds = 2 pretend minutes
     # whatever pretend time the restart asks for, the rehearsal goes on where it was
+    first.crash()
     second = Rig(
         prog, at("15:25"), speed=5, simulated=True, mode="dress", rehearsal=True, real=first.real
     )
@@ -267,6 +289,7 @@ def test_a_mismatch_between_log_and_replay_is_reported(tmp_path: Path) -> None:
             rec["at"] = "2023-11-20T14:36:00+00:00"
             lines[i] = json.dumps(rec)
     first.path.write_text("\n".join(lines) + "\n")
+    first.crash()
     second = Rig(prog, at("15:51"), real=first.real)
     resumed = second.run.resumed
     assert resumed is not None and not resumed.ok
@@ -283,6 +306,7 @@ def test_resume_without_a_digest_still_works(tmp_path: Path) -> None:
     prog = replace(_prog(tmp_path), digest=None)
     first = Rig(prog, at("15:25"))
     play(first, "15:40")
+    first.crash()
     second = Rig(prog, at("15:41"), real=first.real)
     assert second.run.resumed is not None and second.run.resumed.ok
     assert second.clock.now() - at("15:41") == timedelta(0)
@@ -303,6 +327,7 @@ def test_an_empty_rehearsal_log_keeps_the_pretend_clock_asked_for(tmp_path: Path
     kw: dict[str, object] = {"speed": 10, "simulated": True, "mode": "dry", "rehearsal": True}
     first = Rig(prog, at("15:25"), **kw)  # type: ignore[arg-type]
     first.path.write_bytes(b"")
+    first.crash()
     second = Rig(prog, at("15:28"), real=first.real, **kw)  # type: ignore[arg-type]
     assert second.run.resumed is not None
     assert second.clock.now() == at("15:28") and second.clock.speed == 10
@@ -314,6 +339,7 @@ def test_a_live_log_resumed_with_a_pretend_clock_stays_on_the_real_clock(tmp_pat
     prog = _prog(tmp_path)
     first = Rig(prog, at("15:25"), mode="dry", rehearsal=True)  # a dry run on the real clock
     first.to("15:40")
+    first.crash()
     second_real = ManualClock(at("15:41"), simulated=False)
     run = start_run(
         prog,
@@ -336,3 +362,56 @@ def test_a_headless_replay_follows_the_plan_while_it_was_down() -> None:
     assert followed.state.records[2].live_turn == 1
     moves = [e for e in followed.events if e.kind == "operator"]
     assert [(e.at, e.cause) for e in moves] == [(at("16:13"), "autopilot")]
+
+
+def _announced(rig: Rig) -> dict[str, object]:
+    """The notice a run shows when it starts (dashboard event log, headless JSON line)."""
+    runtime = Runtime(rig.programme, rig.session, RunOptions(Path("p.yaml")), at("15:00"))
+    runtime.asrun = rig.run
+    notes: list[Notice] = []
+    runtime.listeners.append(notes.append)
+    runtime.announce_log()
+    [note] = notes
+    return note.to_json()
+
+
+@pytest.mark.parametrize(
+    ("autopilot", "crash", "read", "shown", "where"),
+    [
+        # headless: the autopilot moves the manual turns on; turns 2 and 3 end while starting
+        (True, "16:14", "16:14:30", "16:26", "Panel, turn 4 (Seonok Lee)"),
+        # headless: the panel, the Q&A and the reception's start pass while starting
+        (True, "17:08", "17:09:59", "17:31", "Reception"),
+        # dashboard: the introduction ends and the keynote starts while starting
+        (False, "15:33", "15:34:50", "15:36", "Keynote"),
+    ],
+)
+def test_a_slow_restart_says_where_the_show_is_when_it_is_shown(
+    tmp_path: Path, autopilot: bool, crash: str, read: str, shown: str, where: str
+) -> None:
+    """The log is read at `read`; loading the front end and the services takes until
+    `shown`, across boundaries: the notice names the position at `shown`, not at `read`."""
+    prog = _prog(tmp_path)
+    first = Rig(prog, at("15:25"), autopilot=autopilot)
+    first.to(crash)
+    first.crash()
+    second = Rig(prog, at(read), real=first.real, autopilot=autopilot, tick=False)
+    assert second.run.resumed is not None
+    read_where = describe_position(second.run.resumed.state)
+    second.clock.set(at(shown))  # the slow part of the start-up
+
+    note = _announced(second)
+
+    # the first run, had it not been killed
+    carry = follow_plan if autopilot else advance
+    uncrashed, passed = carry(first.session.state, at(shown))
+    assert describe_position(uncrashed) == where != read_where
+    changes = [e for e in passed if e.kind in STRUCTURAL]
+    assert note["at"] == at(shown).isoformat()
+    summary, *details = str(note["message"]).split(" | ")
+    assert summary == f"resumed from {first.path.name} at {shown}:00: {where}"
+    down = f"{len(changes)} change(s) while timekeeper was down, the first: "
+    assert [line for line in details if line.startswith(down)], details
+    # the show goes on from there
+    second.session.tick()
+    assert second.session.state == uncrashed

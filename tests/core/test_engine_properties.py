@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -91,7 +92,7 @@ def _check(state: ShowState, now: datetime) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(programmes(), steps)
-def test_invariants_hold_through_any_sequence_of_actions(prog: Programme, plan: list) -> None:
+def test_invariants_hold_through_any_sequence_of_actions(prog: Programme, plan: list[Any]) -> None:
     now = T0
     state = new_show(prog, now)
     log: list[tuple[datetime, Action]] = []

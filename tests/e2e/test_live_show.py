@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.obs.headless import HeadlessObs
+from tests.obs.headless import HeadlessObs, reset
 
-from .conftest import ObsUnderTest, reset
+from .conftest import ObsUnderTest
 from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme
 from .runner import Line, Run, cli, environment, read_jsonl, run_argv
 

@@ -95,9 +95,15 @@ def test_dead_obs_keeps_time_and_check_says_nothing_answers(tmp_path: Path) -> N
     assert_kept_time(run, programme)
     failed = run.of("obs_connect_failed")
     assert failed and "nothing answers" in failed[0]["error"], run.kinds()
-    # it keeps trying with backoff (the log has every attempt; stdout only some)
+    # it keeps trying with backoff: the as-run log has every attempt; stdout has the first
+    # and, as the run ends, one line that sums them up (not one line per attempt)
     attempts = [r["attempt"] for r in read_jsonl(log) if r.get("event") == "obs_connect_failed"]
     assert attempts[:3] == [1, 2, 3]
+    assert len(failed) == 1
+    [summary] = run.of("repeated", of="obs_connect_failed")
+    assert summary["count"] == len(attempts)
+    assert f"OBS unreachable {summary['first_at'][11:19]}–" in summary["message"]
+    assert f", {len(attempts)} attempts: " in summary["message"]
     assert not run.of("obs_connected")
     assert run.of("action_queued"), "start_recording waits for OBS, it is not dropped"
 

@@ -10,6 +10,7 @@ TIMEKEEPER_SCHEDULE_SAMPLES, else from `shared/schedules/` beside the repository
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,11 @@ def samples_dir() -> Path:
     return Path(given) if given else _REPO.parent / "shared" / "schedules"
 
 
+SampleFinder = Callable[[str], Path]
+
+
 @pytest.fixture
-def real_sample():
+def real_sample() -> SampleFinder:
     def find(name: str) -> Path:
         path = samples_dir() / name
         if not path.is_file():

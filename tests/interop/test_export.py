@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from tests.interop.conftest import SampleFinder
 from timekeeper.cli import main
 from timekeeper.interop.reader import read_schedule
 from timekeeper.programme.loader import load_programme
@@ -35,7 +36,7 @@ def _export(programme: Path, fmt: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("which", ["night", "seed"])
-def test_ics_round_trips_with_the_right_instants(which, night, tmp_path: Path) -> None:
+def test_ics_round_trips_with_the_right_instants(which: str, night: Path, tmp_path: Path) -> None:
     source = night if which == "night" else SEED
     programme = load_programme(source)
     cal = icalendar.Calendar.from_ical(_export(source, "ics", tmp_path).read_bytes())
@@ -49,7 +50,7 @@ def test_ics_round_trips_with_the_right_instants(which, night, tmp_path: Path) -
     assert zones[0] == programme.event.timezone
 
 
-def test_ics_uids_are_stable_and_come_from_slot_ids(night, tmp_path: Path) -> None:
+def test_ics_uids_are_stable_and_come_from_slot_ids(night: Path, tmp_path: Path) -> None:
     first = icalendar.Calendar.from_ical(_export(night, "ics", tmp_path).read_bytes())
     again = icalendar.Calendar.from_ical(_export(night, "ics", tmp_path).read_bytes())
     uids = [str(e["UID"]) for e in first.walk("VEVENT")]
@@ -59,7 +60,9 @@ def test_ics_uids_are_stable_and_come_from_slot_ids(night, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("which", ["night", "seed"])
-def test_schedule_json_validates_against_the_c3voc_schema(which, night, tmp_path, real_sample):
+def test_schedule_json_validates_against_the_c3voc_schema(
+    which: str, night: Path, tmp_path: Path, real_sample: SampleFinder
+) -> None:
     schema = json.loads(real_sample("schema.json").read_text(encoding="utf-8"))
     source = night if which == "night" else SEED
     document = json.loads(_export(source, "schedule-json", tmp_path).read_text(encoding="utf-8"))
@@ -67,7 +70,7 @@ def test_schedule_json_validates_against_the_c3voc_schema(which, night, tmp_path
 
 
 @pytest.mark.parametrize("fmt", ["schedule-json", "schedule-xml", "csv"])
-def test_exports_import_back_to_the_same_slots(fmt, night, tmp_path: Path) -> None:
+def test_exports_import_back_to_the_same_slots(fmt: str, night: Path, tmp_path: Path) -> None:
     programme = load_programme(night)
     conference = read_schedule(str(_export(night, fmt, tmp_path)))
     talks = conference.room_talks(conference.rooms[0])
@@ -77,7 +80,7 @@ def test_exports_import_back_to_the_same_slots(fmt, night, tmp_path: Path) -> No
     assert talks[0].persons == ("Ada Nightingale", "Grace Owl")
 
 
-def test_schedule_xml_marks_the_talk_without_recording(night, tmp_path: Path) -> None:
+def test_schedule_xml_marks_the_talk_without_recording(night: Path, tmp_path: Path) -> None:
     root = ET.parse(_export(night, "schedule-xml", tmp_path)).getroot()
     optout = {e.findtext("title"): e.findtext("recording/optout") for e in root.iter("event")}
     assert optout["Across midnight"] == "true"
@@ -105,7 +108,9 @@ def test_csv_running_order_imports(tmp_path: Path) -> None:
     assert [s.name for s in programme.slots[1].speakers] == ["Ada", "Grace"]
 
 
-def test_csv_without_a_title_column_says_so(tmp_path: Path, capsys) -> None:
+def test_csv_without_a_title_column_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sheet = tmp_path / "plan.csv"
     sheet.write_text("Talk name,When\nA,10:00\n")
     assert main(["import", str(sheet), "--room", "Main"]) == 2

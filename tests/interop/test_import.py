@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop.conftest import SampleFinder
 from timekeeper.cli import main
-from timekeeper.core.programme import ObsAction
+from timekeeper.core.programme import ObsAction, Programme
 from timekeeper.interop.reader import read_schedule
 from timekeeper.interop.to_programme import render
 from timekeeper.programme.loader import load_programme_text_with_warnings
@@ -18,7 +19,7 @@ from .conftest import FIXTURES
 NIGHT = FIXTURES / "nightcamp-frab.xml"
 
 
-def _programme(schedule: Path, room: str):
+def _programme(schedule: Path, room: str) -> Programme:
     conference = read_schedule(str(schedule))
     programme, _ = load_programme_text_with_warnings(render(conference, room), "p.yaml")
     return programme
@@ -69,7 +70,9 @@ def test_opt_outs_keep_recording_and_streaming_off_for_that_talk() -> None:
     assert after.on_start == (ObsAction.START_STREAMING,)
 
 
-def test_cli_import_writes_a_programme_that_check_accepts(tmp_path: Path, capsys) -> None:
+def test_cli_import_writes_a_programme_that_check_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "main.yaml"
     assert main(["import", str(NIGHT), "--room", "main hall", "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
@@ -77,7 +80,7 @@ def test_cli_import_writes_a_programme_that_check_accepts(tmp_path: Path, capsys
     assert "The second 02:15" in capsys.readouterr().out
 
 
-def test_list_rooms_and_all_rooms(tmp_path: Path, capsys) -> None:
+def test_list_rooms_and_all_rooms(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", str(NIGHT), "--list-rooms"]) == 0
     assert capsys.readouterr().out.splitlines() == ["Main Hall\t6 talks", "Workshop Tent\t1 talks"]
     assert main(["import", str(NIGHT), "--all-rooms", str(tmp_path)]) == 0
@@ -89,7 +92,7 @@ def test_list_rooms_and_all_rooms(tmp_path: Path, capsys) -> None:
     assert "programme: workshop-tent.yaml" in (tmp_path / "venue.yaml").read_text()
 
 
-def test_unknown_room_lists_the_rooms(capsys) -> None:
+def test_unknown_room_lists_the_rooms(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", str(NIGHT), "--room", "Kitchen"]) == 2
     err = capsys.readouterr().err
     assert "no room 'Kitchen'; its rooms are 'Main Hall', 'Workshop Tent'" in err
@@ -100,7 +103,9 @@ def test_unknown_room_lists_the_rooms(capsys) -> None:
     [("pretalx-democon.json", {"Gray Room": 27, "Tan Room": 9}),
      ("frab-camp2019.json", {"Curie": 41, "Meitner": 38})],
 )  # fmt: skip
-def test_real_published_schedules_import_room_by_room(real_sample, name, rooms) -> None:
+def test_real_published_schedules_import_room_by_room(
+    real_sample: SampleFinder, name: str, rooms: dict[str, int]
+) -> None:
     path = real_sample(name)
     conference = read_schedule(str(path))
     assert {r: len(conference.room_talks(r)) for r in conference.rooms} == rooms
@@ -113,7 +118,7 @@ def test_real_published_schedules_import_room_by_room(real_sample, name, rooms) 
             assert slot.duration == talk.duration
 
 
-def test_democon_first_talk_is_at_its_published_instant(real_sample) -> None:
+def test_democon_first_talk_is_at_its_published_instant(real_sample: SampleFinder) -> None:
     programme = _programme(real_sample("pretalx-democon.json"), "Gray Room")
     first = programme.slots[0]
     assert (first.id, first.title) == (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from timekeeper.cli import build_parser, main
 from timekeeper.commands.init import run_init
 from timekeeper.programme.loader import load_programme
@@ -22,7 +24,9 @@ def test_starter_programme_is_valid_and_dated_today(tmp_path: Path) -> None:
     assert out.read_text().startswith("# yaml-language-server: $schema=")
 
 
-def test_init_from_a_schedule_and_never_overwrites(tmp_path: Path, capsys) -> None:
+def test_init_from_a_schedule_and_never_overwrites(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "programme.yaml"
     schedule = str(FIXTURES / "nightcamp-frab.xml")
     assert main(["init", "--from", schedule, "--room", "Workshop Tent", "-o", str(out)]) == 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,14 +15,14 @@ from timekeeper.interop import schedule
 from .conftest import FIXTURES
 
 
-def _import(path: Path, capsys) -> tuple[int, str]:
+def _import(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(["import", str(path), "--room", "Main Hall"])
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return code, err.strip()
 
 
-def test_broken_xml_names_its_line(tmp_path: Path, capsys) -> None:
+def test_broken_xml_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "schedule.xml"
     bad.write_text("<schedule>\n<conference>\n<title>X</title>\n</conferense>\n</schedule>\n")
     code, err = _import(bad, capsys)
@@ -28,7 +30,7 @@ def test_broken_xml_names_its_line(tmp_path: Path, capsys) -> None:
     assert err.startswith(f"timekeeper: {bad}:4: not well-formed XML")
 
 
-def test_entity_expansion_is_refused(tmp_path: Path, capsys) -> None:
+def test_entity_expansion_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bomb = tmp_path / "schedule.xml"
     bomb.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE s [<!ENTITY a "aaaaaaaaaa">'
@@ -39,7 +41,9 @@ def test_entity_expansion_is_refused(tmp_path: Path, capsys) -> None:
     assert "refused" in err and "entities are not allowed" in err
 
 
-def test_a_bad_date_in_xml_names_the_line_of_the_date(tmp_path: Path, capsys) -> None:
+def test_a_bad_date_in_xml_names_the_line_of_the_date(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines = FIXTURES.joinpath("nightcamp-frab.xml").read_text().splitlines()
     at = next(i for i, line in enumerate(lines) if "2023-10-28T23:00:00+02:00" in line)
     lines[at] = "        <date>tomorrow-ish</date>"
@@ -50,14 +54,16 @@ def test_a_bad_date_in_xml_names_the_line_of_the_date(tmp_path: Path, capsys) ->
     assert f"{bad}:{at + 1}: date 'tomorrow-ish' is not an ISO 8601 date" in err
 
 
-def _json_schedule(event: dict[str, object]) -> dict[str, object]:
+def _json_schedule(event: Mapping[str, object]) -> dict[str, Any]:
     return {"schedule": {"version": "1", "conference": {
         "title": "T", "acronym": "tttt", "time_zone_name": "Europe/Berlin",
         "days": [{"index": 1, "date": "2024-05-01", "rooms": {"Main Hall": [event]}}],
     }}}  # fmt: skip
 
 
-def test_json_problems_name_the_json_path(tmp_path: Path, capsys) -> None:
+def test_json_problems_name_the_json_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "schedule.json"
     event = {"guid": "x", "title": "A", "date": "2024-05-01T10:00:00+02:00", "duration": 45}
     bad.write_text(json.dumps(_json_schedule(event)))
@@ -69,11 +75,13 @@ def test_json_problems_name_the_json_path(tmp_path: Path, capsys) -> None:
     assert code == 2 and f"{bad}:3:2: not valid JSON" in err
 
 
-def test_overlapping_talks_are_reported_where_they_are(tmp_path: Path, capsys) -> None:
+def test_overlapping_talks_are_reported_where_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     talks = [{"guid": f"g{i}", "title": f"T{i}", "date": "2024-05-01T10:00:00+02:00",
               "duration": "00:30"} for i in (1, 2)]  # fmt: skip
     data = _json_schedule(talks[0])
-    data["schedule"]["conference"]["days"][0]["rooms"]["Main Hall"] = talks  # type: ignore[index]
+    data["schedule"]["conference"]["days"][0]["rooms"]["Main Hall"] = talks
     bad = tmp_path / "schedule.json"
     bad.write_text(json.dumps(data))
     code, err = _import(bad, capsys)
@@ -82,7 +90,7 @@ def test_overlapping_talks_are_reported_where_they_are(tmp_path: Path, capsys) -
 
 
 def test_oversized_files_are_not_read(
-    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(schedule, "MAX_BYTES", 1024)
     big = tmp_path / "schedule.json"
@@ -91,7 +99,7 @@ def test_oversized_files_are_not_read(
     assert code == 2 and "larger than" in err
 
 
-def test_missing_file_is_one_line(tmp_path: Path, capsys) -> None:
+def test_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _import(tmp_path / "nope.xml", capsys)
     assert (
         code == 2

@@ -29,7 +29,7 @@ async def test_a_renamed_scene_is_missing_with_its_new_name_said_once_and_back_w
     await ctl.start()
     assert await ctl.wait_connected(3)
     assert ctl.status.scenes == ("Holding", "Intro", "Keynote", "Panel", "Q&A")
-    assert ctl.status.missing_scenes == ()
+    assert not ctl.status.missing_scenes
 
     fake.rename_scene("Keynote", "Keynote 2")
     missing = await rec.wait_for("scene_missing")
@@ -51,7 +51,7 @@ async def test_a_renamed_scene_is_missing_with_its_new_name_said_once_and_back_w
 
     fake.rename_scene("Keynote two", "Keynote")
     back = await rec.wait_for("scene_back")
-    assert back.scene == "Keynote" and ctl.status.missing_scenes == ()
+    assert back.scene == "Keynote" and not ctl.status.missing_scenes
 
 
 async def test_a_removed_scene_is_missing_with_the_closest_name(

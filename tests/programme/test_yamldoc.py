@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from timekeeper.programme import yamlbounds, yamldoc
 from timekeeper.programme.diagnostics import Report
-from timekeeper.programme.yamldoc import MAX_DEPTH, compose
+from timekeeper.programme.yamlbounds import MAX_DEPTH
+from timekeeper.programme.yamldoc import compose
 
 
 def _compose(text: str) -> tuple[object, Report]:
@@ -115,13 +116,13 @@ if hasattr(yaml, "CSafeLoader"):
 class _StrictParser(yaml.SafeLoader):
     """A library stricter than timekeeper: it refuses flow nesting beyond 10 levels."""
 
-    def fetch_flow_collection_start(self, TokenClass: type) -> None:  # type: ignore[override]
+    def fetch_flow_collection_start(self, TokenClass: type) -> None:
         if self.flow_level >= 10:
             raise yaml.scanner.ScannerError(
                 "while increasing flow level", None, "exceeded maximum nesting depth",
                 self.get_mark(),
             )  # fmt: skip
-        super().fetch_flow_collection_start(TokenClass)  # type: ignore[misc]
+        super().fetch_flow_collection_start(TokenClass)
 
 
 @pytest.fixture(params=_PARSERS)

@@ -252,3 +252,39 @@ async def test_preflight_reports_a_wrong_password_at_once() -> None:
     preflight = next(r for r in records if r["event"] == "obs_preflight")
     assert preflight["reachable"] is False
     assert "not-the-password" not in str(records)
+
+
+async def test_a_revised_programme_naming_a_new_scene_is_checked_in_obs_again() -> None:
+    """Everything follows a revision: the preflight says a renamed scene is missing in OBS."""
+    import os
+    from dataclasses import replace
+
+    from timekeeper.runtime.obs_service import ObsService
+
+    async with FakeObs(scenes=SCENES, password=PASSWORD) as server:
+        os.environ["OBS_PASSWORD"] = PASSWORD
+        try:
+            clock = ManualClock(at("15:40"))
+            session = ShowSession(SEED, clock, RunMode.DRY)
+            records: list[dict[str, object]] = []
+            service = ObsService(
+                session, url_override=server.url, done_keys=(), on_record=records.append
+            )
+            await service.start()
+            try:
+                await until(lambda: any(r["event"] == "obs_preflight" for r in records), 5)
+                assert all(r["ok"] for r in records if r["event"] == "obs_preflight")
+                qa = SEED.index("qa")
+                renamed = replace(SEED.slots[qa], scene="Questions")
+                slots = (*SEED.slots[:qa], renamed, *SEED.slots[qa + 1 :])
+                session.revise(replace(SEED, slots=slots, digest="v2"))
+                await until(lambda: sum(r["event"] == "obs_preflight" for r in records) == 2, 5)
+            finally:
+                await service.stop()
+        finally:
+            del os.environ["OBS_PASSWORD"]
+    second = [r for r in records if r["event"] == "obs_preflight"][-1]
+    assert second["ok"] is False
+    missing = second["missing"]
+    assert isinstance(missing, list)
+    assert any("Questions" in m for m in missing)

@@ -78,3 +78,22 @@ def test_the_diagnostics_log_has_the_traceback_and_never_the_secret(tmp_path: Pa
     text = path.read_text()
     assert "connect failed" in text and "Traceback" in text and "ValueError" in text
     assert "hunter2" not in text and "***" in text
+
+
+def test_a_front_end_that_fails_on_a_notice_does_not_stop_the_others() -> None:
+    from timekeeper.runtime.options import RunOptions
+    from timekeeper.runtime.run import Notice, Runtime
+
+    programme = seed()
+    clock = ManualClock(at("16:00"))
+    runtime = Runtime(
+        programme, ShowSession(programme, clock), RunOptions(Path("p.yaml")), at("16:00")
+    )
+    heard: list[Notice] = []
+
+    def gone(note: Notice) -> None:
+        raise LookupError("the dashboard's panels are gone")
+
+    runtime.listeners += [gone, heard.append]
+    runtime.notice("repeated", message="OBS unreachable 15:40–15:41, 12 attempts")
+    assert [n.event for n in heard] == ["repeated"]

@@ -306,3 +306,23 @@ def test_snapshot_is_plain_json(session: ShowSession) -> None:
     """The snapshot survives a JSON round trip unchanged (no datetimes or enums leak)."""
     data = SpeakerServer(session, port=0).snapshot()
     assert json.loads(json.dumps(data)) == data
+
+
+async def test_speaker_screens_follow_an_accepted_revision(
+    server: SpeakerServer, session: ShowSession, clock: ManualClock
+) -> None:
+    from dataclasses import replace
+
+    from tests.factories import mins
+
+    clock.set(at("15:40"))
+    session.tick()
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{server.url}ws") as ws:
+        first = await ws.receive_json(timeout=2)
+        assert first["live"]["countdown"]["deadline"] == "2023-11-20T15:10:00.000+00:00"
+        prog = session.programme
+        keynote = replace(prog.slots[1], title="Keynote (extended)", duration=mins(45))
+        session.revise(replace(prog, slots=(prog.slots[0], keynote, *prog.slots[2:])))
+        snap = await _next(ws, "snapshot")
+        assert snap["live"]["countdown"]["deadline"] == "2023-11-20T15:20:00.000+00:00"
+        assert snap["live"]["title"] == "Keynote (extended)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -69,7 +70,7 @@ async def _idle() -> None:
     """Tests tick the session themselves: no scheduler racing the test's clock."""
 
 
-def input_clock_of(app: App[object]) -> InputClock:
+def input_clock_of(app: App[Any]) -> InputClock:
     assert isinstance(app, TimekeeperApp) and isinstance(app.input_clock, InputClock)
     return app.input_clock
 
@@ -107,7 +108,7 @@ async def step(pilot: Pilot[None], when: str | float) -> None:
     await pilot.pause()
 
 
-def screen_text(app: App[object]) -> str:
+def screen_text(app: App[Any]) -> str:
     """What a person reads on the terminal right now, as plain text."""
     width, height = app.size
     console = Console(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -25,7 +26,7 @@ def key_event(key: str) -> events.Key:
 
 async def burst(pilot: Pilot[None], keys: Iterable[str]) -> None:
     """Send every key to the app's driver at once (no pause between them), then settle."""
-    app: App[object] = pilot.app
+    app: App[Any] = pilot.app
     driver = app._driver
     assert driver is not None
     for key in keys:

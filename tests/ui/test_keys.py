@@ -278,7 +278,7 @@ async def test_random_keys_never_crash_or_bend_the_show(moment: str, dialog: str
                 yes.append(True)
             original_answer(self, value)
 
-        ConfirmDialog.action_answer = answer  # type: ignore[method-assign]
+        ConfirmDialog.action_answer = answer  # type: ignore[method-assign,assignment]
         try:
             for _ in range(ROUNDS):
                 await press(pilot, *DIALOGS[dialog])

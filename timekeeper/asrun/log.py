@@ -14,8 +14,8 @@ back. Opening the log, by contrast, fails loudly before the show starts.
 
 This module owns that writer (`AsRunLog`, `LogHealth`). The run header and
 where logs live are in `header`, reading a log back in `reader`, the encoding
-of records in `encoding`, the errors in `errors`; their names stay importable
-from here.
+of records in `encoding`, the errors in `errors`, the run's exclusive lock on
+its log in `lock`; their names stay importable from here.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from timekeeper.asrun.header import (
     run_kind,
     slug,
 )
+from timekeeper.asrun.lock import LogInUseError, LogLock
 from timekeeper.asrun.reader import LogContents, read_log
 from timekeeper.core.clock import Clock
 
@@ -64,6 +65,7 @@ __all__ = [
     "LogContents",
     "LogFormatError",
     "LogHealth",
+    "LogInUseError",
     "LogLocationError",
     "LogMismatchError",
     "LogWriteError",
@@ -137,6 +139,7 @@ class AsRunLog:
         self._since: datetime | None = None
         self._delayed = 0
         self._closed = False
+        self.lock: LogLock | None = None  # held while the run uses the log; released by close()
 
     # ------------------------------------------------------------ opening
 
@@ -263,11 +266,15 @@ class AsRunLog:
         """
         if self._closed:
             return
-        self.append({"record": "close"})
-        self._closed = True
-        self._close_fd()
-        if self._pending:
-            raise LogWriteError(self._rescue())
+        try:
+            self.append({"record": "close"})
+            self._closed = True
+            self._close_fd()
+            if self._pending:
+                raise LogWriteError(self._rescue())
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     def _flush(self) -> bool:
         if not self._pending:

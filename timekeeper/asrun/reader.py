@@ -2,8 +2,10 @@
 
 Owns `read_log` and `LogContents`: a cut-off last line (a crash mid-write) and
 unreadable lines are dropped with a warning, records written twice by a retry
-are dropped by their sequence number, and a file that is not a log (or is from
-a newer timekeeper) is refused. It must not write logs.
+are dropped by their sequence number (with a note), records of a second writer
+that reuse sequence numbers (two runs interleaved) are kept with a loud
+warning, and a file that is not a log (or is from a newer timekeeper) is
+refused. It must not write logs.
 """
 
 from __future__ import annotations
@@ -65,7 +67,9 @@ def read_log(path: Path) -> LogContents:
         )
     header: RunHeader | None = None
     records: list[dict[str, Any]] = []
-    seen: set[int] = set()
+    seen: dict[int, bytes] = {}  # seq -> the line that first had it
+    copies: list[int] = []  # seqs written twice, the same record: a retried write
+    clashes: list[tuple[int, int]] = []  # (seq, line) of another record with a seq taken
     next_seq = 0
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -79,15 +83,53 @@ def read_log(path: Path) -> LogContents:
             continue
         seq = rec.get("seq")
         if isinstance(seq, int):
-            if seq in seen:
+            first = seen.get(seq)
+            if first is not None and first == raw.strip():
+                copies.append(seq)
                 continue  # written twice by a retry after a failed write
-            seen.add(seq)
+            if first is not None:
+                clashes.append((seq, number))  # another writer: kept, and said loudly
+            else:
+                seen[seq] = raw.strip()
             next_seq = max(next_seq, seq + 1)
         if header is None and not records:
             header = _header(rec, path)
             continue
         records.append(rec)
+    warnings += _duplicates(path, copies, clashes)
     return LogContents(path, header, tuple(records), tuple(warnings), keep, next_seq)
+
+
+def _duplicates(path: Path, copies: list[int], clashes: list[tuple[int, int]]) -> list[str]:
+    """What duplicate sequence numbers mean: a retried write (harmless), or two writers."""
+    out = []
+    if copies:
+        out.append(
+            f"{path}: {len(copies)} record(s) were written twice by a retried write "
+            f"(seq {_ranges(copies)}); the copies are ignored"
+        )
+    if clashes:
+        seqs = [seq for seq, _ in clashes]
+        out.append(
+            f"{path}: two runs wrote this log at the same time (interleaved): from line "
+            f"{clashes[0][1]} on, {len(clashes)} record(s) reuse sequence numbers another "
+            f"record already has (seq {_ranges(seqs)}). They are kept in the order written, "
+            "so what is read from this log mixes two runs and may be wrong "
+            "(timekeeper now refuses a second run of a log in use)"
+        )
+    return out
+
+
+def _ranges(numbers: list[int], most: int = 4) -> str:
+    """ "41–77, 80, 83–90" (at most `most` ranges, then "…")."""
+    spans: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    words = [f"{a}–{b}" if b > a else str(a) for a, b in spans[:most]]
+    return ", ".join(words) + (", …" if len(spans) > most else "")
 
 
 def _header(rec: Mapping[str, Any], path: Path) -> RunHeader:

@@ -11,12 +11,13 @@ must not choose which log to open (that is `resume.start_run`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from timekeeper import __version__
+from timekeeper.asrun import versions
 from timekeeper.asrun.log import LogContents, LogMismatchError, RunHeader, read_log
 from timekeeper.asrun.replay import (
     STRUCTURAL,
@@ -24,6 +25,7 @@ from timekeeper.asrun.replay import (
     compare,
     instant,
     logged_actions,
+    logged_steps,
     replay_log,
 )
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
@@ -53,11 +55,22 @@ class ResumeResult:
     keep_bytes: int | None = None
     next_seq: int = 0
     notes: tuple[str, ...] = field(default=())
+    offered: Programme | None = None  # the programme file, when it differs from the log's last
 
     @property
     def ok(self) -> bool:
         """The replay reproduced every logged slot and turn event."""
         return not self.mismatches
+
+    def carried_on(self, state: ShowState, events: Iterable[ShowEvent]) -> ResumeResult:
+        """This resume as read later: the show carried on to `state.as_of`, `events` on the way.
+
+        A restart is not instant: between reading the log and showing the notice
+        (loading the front end, the services) boundaries may pass. The notice must
+        say where the show *is*; what passed meanwhile counts as passed while down.
+        The `resume` record (`record()`) keeps the instant the log was read.
+        """
+        return replace(self, state=state, at=state.as_of, caught_up=(*self.caught_up, *events))
 
     def summary(self) -> str:
         """One line for the dashboard: where the show is now."""
@@ -116,18 +129,47 @@ def describe_position(state: ShowState) -> str:
 
 
 def check_programme(contents: LogContents, programme: Programme) -> None:
-    """Refuse a log of another version of the programme: its instants would be mixed up."""
+    """Refuse a log of another version of the programme that cannot be replayed.
+
+    A log whose versions are kept beside it (docs/changes.md) replays with
+    them whatever the file holds now; without the copy, its instants would be
+    mixed up with another plan.
+    """
+    _first_version(contents, programme)
+
+
+def _mismatch(contents: LogContents, sha: str, programme: Programme) -> LogMismatchError:
+    source = programme.source or "the programme"
+    return LogMismatchError(
+        f"{contents.path} was written for another version of the programme "
+        f"(sha256 {sha[:12]}…), but {source} now has sha256 "
+        f"{(programme.digest or '?')[:12]}… and that version is not kept in "
+        f"{versions.folder(contents.path)}. Restore the programme file as it was during that "
+        "run to resume it, or start a new run with --fresh (the old log is kept)."
+    )
+
+
+def _version(contents: LogContents, sha: str | None, programme: Programme) -> Programme:
+    """The programme version with this hash: the file itself, or the copy beside the log."""
+    if not sha or not programme.digest or sha == programme.digest:
+        return programme
+    kept = versions.load(contents.path, sha)
+    if kept is None:
+        raise _mismatch(contents, sha, programme)
+    return kept
+
+
+def _first_version(contents: LogContents, programme: Programme) -> Programme:
     header = contents.header
-    if header is None or not header.programme_sha256 or not programme.digest:
-        return
-    if header.programme_sha256 != programme.digest:
-        source = programme.source or "the programme"
-        raise LogMismatchError(
-            f"{contents.path} was written for another version of the programme "
-            f"(sha256 {header.programme_sha256[:12]}…), but {source} now has sha256 "
-            f"{programme.digest[:12]}…. Restore the programme file as it was during that run "
-            "to resume it, or start a new run with --fresh (the old log is kept)."
-        )
+    return _version(contents, header.programme_sha256 if header else None, programme)
+
+
+def last_version(contents: LogContents) -> str | None:
+    """The sha256 of the version the run last ran under (its last revision, else its start)."""
+    for rec in reversed(contents.records):
+        if rec.get("record") == "revision" and isinstance(rec.get("sha256"), str):
+            return str(rec["sha256"])
+    return contents.header.programme_sha256 if contents.header is not None else None
 
 
 def resume(
@@ -150,13 +192,13 @@ def resume(
     `follow`): what its autopilot would have done while it was down is done.
     """
     contents = contents if contents is not None else read_log(path)
-    check_programme(contents, programme)
+    first = _first_version(contents, programme)
     real_clock = real_clock if real_clock is not None else SystemClock()
     header, records = contents.header, contents.records
     notes: list[str] = []
-    last = _last_timed(contents)
+    last_timed = _last_timed(contents)
     if header is not None and header.simulated:
-        clock = _continued(header, last, real_clock, make_clock)
+        clock = _continued(header, last_timed, real_clock, make_clock)
         notes.append(
             f"rehearsal clock continues at {programme.local(clock.now()):%H:%M:%S} "
             f"(×{header.speed:g}); use --fresh to start the rehearsal over"
@@ -167,15 +209,27 @@ def resume(
     now = clock.now()
     start = header.started_at if header is not None else now
     actions = logged_actions(records)
-    played = replay_log(programme, start, actions, max(now, start), follow=autopilot)
+    steps = logged_steps(
+        records, lambda rec: _version(contents, str(rec.get("sha256") or ""), programme)
+    )
+    played = replay_log(first, start, steps, max(now, start), follow=autopilot)
     mismatches, matched = compare(programme, records, played.events)
+    mismatches += list(played.refused_revisions)
+    last = last_version(contents)
+    offered = None
+    if programme.digest and last and programme.digest != last:
+        offered = programme
+        notes.append(
+            f"{programme.source or 'the programme'} differs from the version this run last ran "
+            f"under (sha256 {last[:12]}…): the show goes on as logged; the difference is offered"
+        )
     mismatches += [
         f"operator action {row.action.kind.value} at {programme.local(row.at):%H:%M:%S} "
         f"could not be replayed: {row.refused}"
         for row in played.actions
         if row.refused
     ]
-    last_at = last[0] if last else None
+    last_at = last_timed[0] if last_timed else None
     if last_at is not None and now < last_at:
         notes.append(f"the clock is {last_at - now} behind the log's last record")
     return ResumeResult(
@@ -196,6 +250,7 @@ def resume(
         keep_bytes=contents.keep_bytes,
         next_seq=contents.next_seq,
         notes=tuple(notes),
+        offered=offered,
     )
 
 

@@ -11,7 +11,7 @@ not open logs for writing nor decide between a fresh run and a resume.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from timekeeper.core.engine import (
     new_show,
 )
 from timekeeper.core.programme import Programme
+from timekeeper.core.revise import revise
 from timekeeper.errors import TransitionError
 
 STRUCTURAL = frozenset(
@@ -44,6 +45,7 @@ STRUCTURAL = frozenset(
         "release",
         "extended",
         "shortened",
+        "revised",
     }
 )
 
@@ -66,6 +68,7 @@ class Replay:
     state: ShowState
     events: tuple[ShowEvent, ...]  # every engine event, in order
     actions: tuple[ActionAt, ...]
+    refused_revisions: tuple[str, ...] = ()  # revisions the replay could not apply (mismatch)
 
 
 def instant(value: object) -> datetime | None:
@@ -88,10 +91,34 @@ def logged_actions(records: Iterable[Mapping[str, Any]]) -> list[tuple[datetime,
     return out
 
 
+Step = tuple[datetime, "Action | Programme"]  # an operator action, or an accepted revision
+
+
+def logged_steps(
+    records: Iterable[Mapping[str, Any]], version: Callable[[Mapping[str, Any]], Programme]
+) -> list[Step]:
+    """The operator actions and the accepted revisions of a log, in the order logged.
+
+    `version(record)` gives the programme a `revision` record names (see versions.py).
+    """
+    out: list[Step] = []
+    for rec in records:
+        at = instant(rec.get("at"))
+        if at is None:
+            continue
+        if rec.get("record") == "revision":
+            out.append((at, version(rec)))
+            continue
+        action = rec.get("action")
+        if rec.get("event") == "operator" and isinstance(action, dict):
+            out.append((at, Action.from_json(action)))
+    return out
+
+
 def replay_log(
     programme: Programme,
     start: datetime,
-    actions: list[tuple[datetime, Action]],
+    actions: Sequence[Step],
     until: datetime,
     *,
     follow: bool = False,
@@ -108,9 +135,18 @@ def replay_log(
     state = new_show(programme, start)
     events: list[ShowEvent] = []
     rows = []
+    refused: list[str] = []
     for at, action in actions:
         state, due = advance(state, at)
         events += due
+        if isinstance(action, Programme):
+            try:
+                state, done = revise(state, action, at, by="replay")
+            except TransitionError as exc:
+                refused.append(f"the revision at {programme.local(at):%H:%M:%S}: {exc}")
+                continue
+            events += done
+            continue
         live = programme.slots[state.live].id if state.live is not None else None
         try:
             state, done = apply(state, action, at)
@@ -120,7 +156,7 @@ def replay_log(
         events += done
         rows.append(ActionAt(at, action, live, produced=tuple(done)))
     state, due = follow_plan(state, until) if follow else advance(state, until)
-    return Replay(state, tuple(events + due), tuple(rows))
+    return Replay(state, tuple(events + due), tuple(rows), tuple(refused))
 
 
 def _key(kind: str, at: datetime | None, slot: object, turn: object) -> tuple[object, ...]:

@@ -15,9 +15,13 @@ resuming in `recover`; their names stay importable from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from timekeeper.asrun import versions
+from timekeeper.asrun.lock import LogLock
 from timekeeper.asrun.log import (
     AsRunLog,
     HealthListener,
@@ -42,7 +46,7 @@ from timekeeper.asrun.replay import (
     replay_log,
 )
 from timekeeper.core.clock import Clock, SimulatedClock
-from timekeeper.core.engine import ShowState, new_show
+from timekeeper.core.engine import ShowEvent, ShowState, new_show
 from timekeeper.core.programme import Programme
 from timekeeper.runtime.session import SpeakerMessage
 
@@ -88,11 +92,16 @@ class RunStart:
     def message(self) -> SpeakerMessage | None:
         return self.resumed.message if self.resumed is not None else None
 
-    def lines(self) -> list[str]:
-        """What the dashboard says about the log when the run starts."""
+    def lines(self, now: ShowState | None = None, since: Iterable[ShowEvent] = ()) -> list[str]:
+        """What the dashboard says about the log when the run starts.
+
+        `now`: the resumed show carried on to the instant the lines are shown, with
+        `since` the events that brought it there (see ResumeResult.carried_on).
+        """
         if self.resumed is None:
             return [f"as-run log: {self.path}", *self.notes]
-        return [self.resumed.summary(), *self.resumed.details(), *self.notes]
+        resumed = self.resumed if now is None else self.resumed.carried_on(now, since)
+        return [resumed.summary(), *resumed.details(), *self.notes]
 
 
 def find_resumable(
@@ -140,7 +149,7 @@ def start_run(
     make_clock: ClockFactory = SimulatedClock,
     autopilot: bool = False,
 ) -> RunStart:
-    """Open the run's log, resuming the event's last run unless it ended or `fresh` is set.
+    """Lock and open the run's log, resuming the event's last run unless it ended or `fresh` is set.
 
     A run whose show ended is kept and a new one starts in NAME-2.jsonl (then
     -3, ...); `fresh` does the same whatever state the last run is in. Raises
@@ -152,20 +161,26 @@ def start_run(
     latest = latest_in_series(base)
     notes: list[str] = []
     if latest is not None and not fresh:
-        contents = read_log(latest[0])
-        if not contents.ended:
-            _check_kind(contents, mode, rehearsal)
-            return _resume_run(
-                contents,
-                programme,
-                clock,
-                real_clock,
-                mode,
-                rehearsal,
-                on_health,
-                make_clock,
-                autopilot,
-            )
+        # before reading: a second run of a log in use is refused at once, reading nothing
+        lock = LogLock.acquire(latest[0], real_clock.now())
+        with _released_on_error(lock):
+            contents = read_log(latest[0])
+            if not contents.ended:
+                _check_kind(contents, mode, rehearsal)
+                run = _resume_run(
+                    contents,
+                    programme,
+                    clock,
+                    real_clock,
+                    mode,
+                    rehearsal,
+                    on_health,
+                    make_clock,
+                    autopilot,
+                )
+                run.log.lock = lock
+                return run
+        lock.release()
         notes.append(f"the run logged in {latest[0].name} ended; this is a new run (kept)")
     path = next_in_series(base)
     if fresh and latest is not None:
@@ -173,8 +188,21 @@ def start_run(
     header = RunHeader.for_run(
         programme, path, clock=clock, real_clock=real_clock, mode=mode, rehearsal=rehearsal
     )
-    log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
+    lock = LogLock.acquire(path, real_clock.now())
+    with _released_on_error(lock):
+        log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
+        versions.keep_source(path, programme)  # so a resume with an edited file can replay this one
+    log.lock = lock
     return RunStart(log, new_show(programme, header.started_at), clock, None, tuple(notes))
+
+
+@contextmanager
+def _released_on_error(lock: LogLock) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        lock.release()
+        raise
 
 
 def _check_kind(contents: LogContents, mode: str, rehearsal: bool) -> None:

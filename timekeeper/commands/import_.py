@@ -1,6 +1,9 @@
 """`timekeeper import SCHEDULE`: a conference's schedule.xml / schedule.json / CSV as programmes.
 
-`--room NAME` writes one room's programme (stdout or -o FILE); `--list-rooms`
+`--room NAME` writes one room's programme (stdout or -o FILE); an existing
+-o FILE is re-imported into (`interop.merge`: the team's edits kept, the
+conference's changes taken), the difference printed slot by slot first, and
+`--dry-run` prints only that. `--list-rooms`
 lists the rooms with their talk counts; `--all-rooms DIR` writes one programme
 per room plus `venue.yaml`, the index of them. Every file written is checked
 with the programme loader first, so what import writes, `check` accepts.
@@ -12,11 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from timekeeper.core.diff import planned_diff
 from timekeeper.errors import UsageError
+from timekeeper.interop.merge import merge
 from timekeeper.interop.reader import read_schedule
 from timekeeper.interop.schedule import Conference, ScheduleError
 from timekeeper.interop.to_programme import Options, render
 from timekeeper.programme.diagnostics import InvalidProgrammeError
+from timekeeper.programme.difftext import render_diff
 from timekeeper.programme.ids import slugify
 from timekeeper.programme.loader import load_programme_text
 
@@ -29,6 +35,8 @@ def run_import(args: argparse.Namespace) -> int:
     chosen = [bool(args.room), args.list_rooms, bool(args.all_rooms)]
     if sum(chosen) != 1:
         raise UsageError("import: give exactly one of --room NAME, --list-rooms, --all-rooms DIR")
+    if args.dry_run and not (args.room and args.output):
+        raise UsageError("import: --dry-run goes with --room NAME -o EXISTING-FILE")
     conference = read_schedule(args.schedule)
     if args.list_rooms:
         for room in conference.rooms:
@@ -36,12 +44,60 @@ def run_import(args: argparse.Namespace) -> int:
         return 0
     if args.all_rooms:
         return _all_rooms(conference, Path(args.all_rooms), options_from(args))
+    if args.output and Path(args.output).exists():
+        return reimport(conference, args.room, options_from(args), Path(args.output),
+                        dry_run=args.dry_run)  # fmt: skip
+    if args.dry_run:
+        raise UsageError(
+            f"import --dry-run: {args.output} does not exist; nothing to re-import into"
+        )
     text = programme_text(conference, args.room, options_from(args), args.output or "<stdout>")
     if not args.output:
         sys.stdout.write(text)
         return 0
     _write(Path(args.output), text)
     return 0
+
+
+def reimport(
+    conference: Conference, room: str, options: Options, path: Path, *, dry_run: bool
+) -> int:
+    """Merge the room's schedule into the programme at `path`; print the difference first."""
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        merged = merge(existing, str(path), conference, room, options)
+    except InvalidProgrammeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise ScheduleError(
+            f"{path}: not re-imported (nothing written): "
+            + (
+                "fix the programme first (timekeeper check)"
+                if _is_own(exc, path)
+                else "the merged programme would not be valid; see above"
+            )
+        ) from None
+    d = planned_diff(merged.old, merged.new)
+    print(f"{path} <- {conference.source} (room {conference.find_room(room)})")
+    for line in render_diff(d, merged.old, merged.new):
+        print(line)
+    for note in merged.notes:
+        print(f"note: {note}")
+    if dry_run:
+        print("dry run: nothing written")
+        return 0
+    if merged.text == existing:
+        print(f"{path} is up to date with the schedule")
+        return 0
+    _write(path, merged.text)
+    return 0
+
+
+def _is_own(exc: InvalidProgrammeError, path: Path) -> bool:
+    return any(str(problem).startswith(f"{path}:") for problem in exc.problems)
 
 
 def programme_text(conference: Conference, room: str, options: Options, name: str) -> str:

@@ -19,6 +19,7 @@ from timekeeper.runtime.options import RunOptions, check_speed
 def run_run(args: argparse.Namespace) -> int:
     options = RunOptions.from_args(args)
     check_speed(options.speed)  # a usage error before the programme is even read
+    options.check()
     runtime = build_runtime(options)
     try:
         if options.headless:

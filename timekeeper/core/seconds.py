@@ -39,3 +39,18 @@ def left(remaining: timedelta) -> int:
     """
     total = remaining.total_seconds()
     return -math.floor(-total) if total < 0 else math.ceil(total)
+
+
+def delta_text(delta: timedelta, *, plus: str = "+", minus: str = "-") -> str:
+    """A delta (over/under, a length) as `M:SS` or `H:MM:SS` in whole seconds (`whole`), signed.
+
+    `0:00` within the same second; `plus=""` for an unsigned length. The dashboard passes
+    a real minus sign (U+2212), the report a hyphen.
+    """
+    total = whole(delta)
+    sign = plus if total > 0 else minus if total < 0 else ""
+    hours, rest = divmod(abs(total), 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{sign}{minutes}:{seconds:02d}"

@@ -151,11 +151,11 @@ def render(conference: Conference, room: str, options: Options | None = None) ->
         "slots:",
     ]
     for slot in slots:
-        lines.extend(_slot_lines(slot, zone))
+        lines.extend(slot_lines(slot, zone))
     return "\n".join(lines) + "\n"
 
 
-def _slot_lines(slot: Slot, zone: ZoneInfo) -> list[str]:
+def slot_lines(slot: Slot, zone: ZoneInfo) -> list[str]:
     talk = slot.talk
     out: list[str] = []
     if talk is not None and (talk.do_not_record or talk.do_not_stream):
@@ -165,7 +165,7 @@ def _slot_lines(slot: Slot, zone: ZoneInfo) -> list[str]:
     out += [
         f"  - id: {slot.id}",
         f"    title: {_q(slot.title)}",
-        f"    start: {_q(_instant(slot.start, zone))}",
+        f"    start: {_q(instant_text(slot.start, zone))}",
         f"    duration: {format_duration(slot.duration)}",
     ]
     if talk is not None and talk.persons:
@@ -181,7 +181,7 @@ def _slot_lines(slot: Slot, zone: ZoneInfo) -> list[str]:
     return out
 
 
-def _instant(instant: datetime, zone: ZoneInfo) -> str:
+def instant_text(instant: datetime, zone: ZoneInfo) -> str:
     local = instant.astimezone(zone)
     return local.isoformat(timespec="seconds" if local.second else "minutes")
 

@@ -18,8 +18,10 @@ This module only composes the parts, each owning one responsibility:
 `switcher.SceneSwitcher` (switch state machine, confirmation, retries, hand
 overrides), `outputs.OutputActions` (once-only stream/record actions),
 `texts.TextSources` (throttled text sources), `preview.StudioPreview`
-(studio mode and preview) and `scenewatch.SceneWatch` (OBS's scene list, kept
-live; the programme's scenes gone missing), over the shared `context.ObsContext`. It routes
+(studio mode and preview), `scenewatch.SceneWatch` (OBS's scene list, kept
+live; the programme's scenes gone missing) and `announce.Announcer` (this run
+announced to OBS, other timekeepers heard), over the shared
+`context.ObsContext`. It routes
 OBS's events to them and keeps the public API; the data it reports lives in
 `status` (and is importable from here too).
 """
@@ -36,11 +38,13 @@ from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
+from timekeeper.obs.announce import ANNOUNCE_INTERVAL, Announcer, Sleep
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions, RehearsalGuard
 from timekeeper.obs.port import (
+    CustomEvent,
     Disconnected,
     ExitStarted,
     ObsPort,
@@ -64,6 +68,7 @@ from timekeeper.obs.status import (
     ObsState,
     ObsStatus,
     RetryPolicy,
+    RunIdentity,
     SwitchOutcome,
     SwitchPolicy,
     SwitchRecord,
@@ -81,6 +86,7 @@ __all__ = [
     "ObsState",
     "ObsStatus",
     "RetryPolicy",
+    "RunIdentity",
     "SwitchOutcome",
     "SwitchPolicy",
     "SwitchRecord",
@@ -117,6 +123,9 @@ class ObsController:
         probe_policy: ProbePolicy | None = None,
         timer: Timer | None = None,
         scene_uses: Mapping[str, Sequence[str]] | None = None,
+        announce: RunIdentity | None = None,
+        announce_interval: float = ANNOUNCE_INTERVAL,
+        announce_sleep: Sleep = asyncio.sleep,
     ) -> None:
         """`probe` (default: a TCP connect to the port's URL) and `timer` (default: the event
         loop's) pace the reconnection; see `probe`. `scene_uses` (scene -> the ids of the
@@ -155,6 +164,11 @@ class ObsController:
             probe=probe if probe is not None or port is None else tcp_probe(port.url),
             probe_policy=probe_policy or ProbePolicy(),
             timer=timer or LoopTimer(),
+        )
+        self._announcer = (
+            Announcer(ctx, announce, interval=announce_interval, sleep=announce_sleep)
+            if announce is not None
+            else None
         )
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -205,6 +219,8 @@ class ObsController:
         self._ctx.stopping = False
         self._unsubscribe = self._port.subscribe(self._on_port_event)
         self._connection.start()
+        if self._announcer is not None:
+            self._announcer.start()
 
     async def stop(self) -> None:
         """Stop everything, close the connection, resolve whatever is still pending."""
@@ -340,6 +356,8 @@ class ObsController:
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
+        if self._announcer is not None:
+            self._announcer.announce_now()
 
     def _on_port_event(self, event: PortEvent) -> None:
         try:
@@ -365,6 +383,9 @@ class ObsController:
                 self._scenes.on_event(event)
             case ExitStarted():
                 self._ctx.emit(ev.ObsExiting)
+            case CustomEvent(data=data):
+                if self._announcer is not None:
+                    self._announcer.on_custom_event(data)
             case Disconnected(code=code, reason=reason, by_client=by_client):
                 if not by_client:
                     self._connection.connection_lost(

@@ -15,7 +15,7 @@ from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsSettings
 from timekeeper.obs import events as ev
 from timekeeper.obs.controller import ObsController
-from timekeeper.obs.status import ObsMode
+from timekeeper.obs.status import ObsMode, RunIdentity
 
 
 def build_controller(
@@ -29,6 +29,7 @@ def build_controller(
     done_keys: Iterable[str] = (),
     allow_live_outputs: bool = False,
     scene_uses: Mapping[str, Sequence[str]] | None = None,
+    announce: RunIdentity | None = None,
 ) -> ObsController:
     """The controller for a programme's `obs:` settings (not configured -> a no-op controller)."""
     if not settings.configured and url_override is None:
@@ -45,4 +46,5 @@ def build_controller(
         done_keys=done_keys,
         allow_live_outputs=allow_live_outputs,
         scene_uses=scene_uses,
+        announce=announce,
     )

@@ -193,6 +193,12 @@ class FakeRequests:
         self._spawn(self._output_events("RecordStateChanged", False, path))
         return {"outputPath": path}
 
+    def _r_BroadcastCustomEvent(self, d: dict[str, Any]) -> None:
+        data = d["eventData"]
+        if not isinstance(data, dict):
+            raise RequestRefused(400, "The field value of `eventData` must be an object.")
+        self._spawn(self._broadcast("CustomEvent", data))
+
     def _r_CreateScene(self, d: dict[str, Any]) -> None:
         name = d["sceneName"]
         if name in self.scenes:

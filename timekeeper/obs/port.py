@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from timekeeper.errors import ObsRequestError
 
@@ -150,6 +150,13 @@ class ExitStarted:
 
 
 @dataclass(frozen=True)
+class CustomEvent:
+    """Another obs-websocket client's BroadcastCustomEvent (our own come back too)."""
+
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Disconnected:
     """An identified connection ended, for whatever reason (also after `close()`)."""
 
@@ -169,6 +176,7 @@ PortEvent = (
     | SceneRenamed
     | SceneListChanged
     | ExitStarted
+    | CustomEvent
     | Disconnected
 )
 EventHandler = Callable[[PortEvent], None]
@@ -314,4 +322,8 @@ class ObsPort(Protocol):
 
     async def stop_record(self) -> None:
         """Stop recording; ObsRequestError 501 if not recording."""
+        ...
+
+    async def broadcast_custom_event(self, data: dict[str, Any]) -> None:
+        """Send `data` to every client of this OBS as a CustomEvent (changes nothing in OBS)."""
         ...

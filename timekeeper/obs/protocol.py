@@ -15,6 +15,7 @@ from typing import Any
 
 from timekeeper.errors import ObsRequestError
 from timekeeper.obs.port import (
+    CustomEvent,
     ExitStarted,
     OutputStatus,
     PortEvent,
@@ -35,7 +36,7 @@ DEFAULT_URL = "ws://127.0.0.1:4455"
 # (SceneTransitionStarted, ...) arrives right before a switch's reply, which is
 # exactly what triggers the Nagle/delayed-ACK stall; we confirm switches with
 # CurrentProgramSceneChanged (Scenes) and need nothing from Transitions.
-SUB_GENERAL = 1 << 0  # ExitStarted
+SUB_GENERAL = 1 << 0  # ExitStarted, CustomEvent
 SUB_SCENES = (
     1 << 2
 )  # Current{Program,Preview}SceneChanged, Scene{Created,Removed,NameChanged,ListChanged}
@@ -146,4 +147,6 @@ def port_event(event_type: str, data: dict[str, Any]) -> PortEvent | None:
         return SceneListChanged(scenes=tuple(str(s.get("sceneName", "")) for s in listed))
     if event_type == "ExitStarted":
         return ExitStarted()
+    if event_type == "CustomEvent":
+        return CustomEvent(data=dict(data))
     return None

@@ -149,3 +149,6 @@ class ObsRequests:
 
     async def stop_record(self) -> None:
         await self._call("StopRecord")
+
+    async def broadcast_custom_event(self, data: dict[str, Any]) -> None:
+        await self._call("BroadcastCustomEvent", {"eventData": data})

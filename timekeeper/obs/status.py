@@ -3,8 +3,9 @@
 Owns the plain, frozen data shared by the controller's parts and shown by the
 dashboard: `ObsState`, `ObsMode`, `SwitchOutcome`, the `RetryPolicy` and
 `SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results,
-`MissingScene` and the `ObsStatus` snapshot. No behaviour beyond small derived properties: it
-must not talk to OBS, read the clock or hold mutable state.
+`MissingScene`, the `RunIdentity` a run announces itself with and the
+`ObsStatus` snapshot. No behaviour beyond small derived properties: it must
+not talk to OBS, read the clock or hold mutable state.
 """
 
 from __future__ import annotations
@@ -111,6 +112,27 @@ class ActionRecord:
 
 
 @dataclass(frozen=True)
+class RunIdentity:
+    """A `timekeeper run` as it announces itself to OBS (see `announce`): who, where, what."""
+
+    run_id: str
+    host: str
+    pid: int
+    title: str  # the programme's event title
+    mode: str  # an ObsMode value
+
+    @property
+    def drives(self) -> bool:
+        """A dry run only watches; a live show or a dress rehearsal drives OBS."""
+        return self.mode != ObsMode.DRY_RUN.value
+
+    def describe(self) -> str:
+        """The words of the panel: "another timekeeper (stage-pc, 4242) drives this OBS"."""
+        verb = "drives this OBS" if self.drives else "watches this OBS (dry run)"
+        return f"another timekeeper ({self.host}, {self.pid}) {verb}"
+
+
+@dataclass(frozen=True)
 class MissingScene:
     """A scene the programme names that OBS does not have (now)."""
 
@@ -147,6 +169,7 @@ class ObsStatus:
     obs_rtt: float | None = None  # real seconds a request last took to be answered
     scenes: tuple[str, ...] | None = None  # OBS's scene list, kept live (None: never read)
     missing_scenes: tuple[MissingScene, ...] = ()  # programme scenes not in `scenes`
+    others: tuple[RunIdentity, ...] = ()  # other timekeepers heard on this OBS, first heard first
 
     @property
     def connected(self) -> bool:

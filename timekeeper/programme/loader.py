@@ -36,6 +36,26 @@ def load_programme_with_warnings(path: str | Path) -> tuple[Programme, list[Diag
     return _load(text, data, report)
 
 
+def read_programme(path: str | Path) -> tuple[Programme, bytes, list[Diagnostic]]:
+    """The programme, the exact bytes it was read from (what its digest hashes), and warnings."""
+    report = Report(str(path))
+    data = read_bytes(Path(path), report)
+    text = decode(data, report) if data is not None else None
+    if data is None or text is None:
+        raise InvalidProgrammeError(report.sorted())
+    programme, warnings = _load(text, data, report)
+    return programme, data, warnings
+
+
+def load_programme_data(data: bytes, source_name: str) -> Programme:
+    """The programme in `data` (a file's bytes kept elsewhere, e.g. beside an as-run log)."""
+    report = Report(source_name)
+    text = decode(data, report)
+    if text is None:
+        raise InvalidProgrammeError(report.sorted())
+    return _load(text, data, report)[0]
+
+
 def load_programme_text(text: str, source_name: str = "<text>") -> Programme:
     """The programme in `text` (for tests); diagnostics name `source_name` as the file."""
     return load_programme_text_with_warnings(text, source_name)[0]

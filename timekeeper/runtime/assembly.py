@@ -110,6 +110,13 @@ def obs_service(runtime: Runtime) -> Service | None:
     return service
 
 
+def programme_watch(runtime: Runtime) -> Service:
+    """The programme file, watched: edits are checked and offered (runtime/watch.py)."""
+    from timekeeper.runtime.watch import watch_service
+
+    return watch_service(runtime)
+
+
 def osc_service(runtime: Runtime) -> Service | None:
     """OSC input (`--osc PORT`): the same actions as the control API, over UDP."""
     if runtime.options.osc_port is None:
@@ -123,6 +130,7 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
     speaker_service,
     clock_service,
     obs_service,
+    programme_watch,
     osc_service,
 ]
 
@@ -160,6 +168,7 @@ def build_runtime(options: RunOptions) -> Runtime:
         on_health=lambda health: holder[0].log_health(health) if holder else None,
         autopilot=options.headless,  # while it was down, its autopilot would have moved on
     )
+    programme = run.state.programme  # a resumed run goes on with the version it logged last
     session = ShowSession(
         programme,
         run.clock,
@@ -171,6 +180,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     session.message = run.message
     session.subscribe(run.log.record_events)
     runtime = Runtime(programme, session, options, started_at, asrun=run)
+    runtime.offered = run.resumed.offered if run.resumed is not None else None
     holder.append(runtime)
     runtime.diagnostics = diagnostics.path_for(Path(run.path))
     secrets = [os.environ.get(name, "") for name in _secret_variables(programme)]

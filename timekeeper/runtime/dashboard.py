@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from timekeeper.runtime.changes import ChangeCheck
 from timekeeper.runtime.clockcheck import ClockCheck
 from timekeeper.runtime.run import Runtime
 from timekeeper.ui.app import TimekeeperApp
@@ -46,12 +47,25 @@ async def run_dashboard(runtime: Runtime) -> int:
         await services_up.wait()  # the services see the show's first tick
         await runtime.session.run()
 
+    def reread() -> None:
+        if runtime.reread is not None:
+            runtime.reread()
+
+    def accept_change(check: ChangeCheck) -> None:
+        from timekeeper.runtime.revisions import accept
+
+        assert check.programme is not None
+        accept(runtime, check.programme, check.data, "operator")
+
     app = TimekeeperApp(
         runtime.session,
         obs_status=lambda: _panel(runtime),
         obs_command=None if runtime.obs_command is None else _keyboard_obs(runtime),
         runner=scheduler,
+        reread=reread,
+        accept_change=accept_change,
     )
+    runtime.change_listeners.append(app.offer_change)
     runtime.listeners.append(lambda note: app.notice(note.event, note.data))
     runtime.announce_log()
     shown = asyncio.create_task(app.first_frame.wait())

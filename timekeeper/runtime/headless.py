@@ -17,6 +17,8 @@ from functools import partial
 from typing import IO
 
 from timekeeper.core.engine import ShowEvent
+from timekeeper.errors import TimekeeperError
+from timekeeper.runtime.changes import ChangeCheck, ChangeKind
 from timekeeper.runtime.run import Runtime
 
 
@@ -46,13 +48,39 @@ class JsonLines:
             self.write({**event.to_json(), "at": event.at.astimezone(tz).isoformat()})
 
 
+def on_change(runtime: Runtime, check: ChangeCheck) -> None:
+    """An edit of the programme file: accepted with --accept-changes, else reported."""
+    if check.kind is ChangeKind.INVALID:
+        runtime.notice("programme_invalid", path=check.path, errors=list(check.lines))
+    elif check.kind is ChangeKind.REFUSED:
+        runtime.notice("programme_refused", path=check.path, reason=" ".join(check.lines))
+    elif check.kind is ChangeKind.UNCHANGED:
+        runtime.notice("programme_unchanged", path=check.path)
+    elif not runtime.options.accept_changes:
+        runtime.notice(
+            "programme_edited",
+            path=check.path,
+            lines=list(check.lines),
+            message="not accepted: the show goes on with its plan (--accept-changes accepts)",
+        )
+    else:
+        from timekeeper.runtime.revisions import accept
+
+        assert check.programme is not None
+        try:
+            accept(runtime, check.programme, check.data, "accept-changes")
+        except TimekeeperError as exc:
+            runtime.notice("programme_refused", path=check.path, reason=str(exc))
+
+
 async def run_headless(runtime: Runtime, stream: IO[str]) -> int:
     """Run the show without a dashboard until its last slot ends, or SIGINT/SIGTERM (exit 0)."""
     stop = asyncio.Event()
     out = JsonLines(stream, stop.set)
     out.write(runtime.run_started())
     runtime.session.subscribe(partial(out.events, tz=runtime.programme.tz))
-    runtime.listeners.append(lambda note: out.write(note.to_json()))
+    runtime.listeners.append(lambda note: None if note.update else out.write(note.to_json()))
+    runtime.change_listeners.append(partial(on_change, runtime))
     runtime.announce_log()
     loop = asyncio.get_running_loop()
     caught: list[str] = []

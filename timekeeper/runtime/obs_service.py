@@ -14,8 +14,10 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
+from timekeeper.obs.announce import this_run
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
 from timekeeper.obs.names import scene_uses
@@ -67,6 +69,7 @@ class ObsService:
             done_keys=done_keys,
             allow_live_outputs=allow_live_outputs,
             scene_uses=scene_uses(session.programme),
+            announce=this_run(session.programme.event.title, OBS_MODES[session.run_mode].value),
         )
         self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None
@@ -79,8 +82,17 @@ class ObsService:
         await self.director.start()
         if self.configured:
             self._preflight = asyncio.create_task(self._check(), name="obs-preflight")
+            self.session.subscribe(self._on_show_events)
+
+    def _on_show_events(self, events: list[ShowEvent]) -> None:
+        """A revised programme may name new scenes: the preflight checks them again."""
+        if any(e.kind == "revised" for e in events):
+            if self._preflight is not None and not self._preflight.done():
+                self._preflight.cancel()
+            self._preflight = asyncio.create_task(self._check(), name="obs-preflight")
 
     async def stop(self) -> None:
+        self.session.unsubscribe(self._on_show_events)
         if self._preflight is not None:
             self._preflight.cancel()
             with contextlib.suppress(asyncio.CancelledError):

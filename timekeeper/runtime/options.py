@@ -46,6 +46,7 @@ class RunOptions:
     control: bool = False  # the control API on the speaker server (needs the token)
     osc_port: int | None = None  # OSC input on this UDP port (None: none)
     osc_bind: str = "127.0.0.1"
+    accept_changes: bool = False  # headless: every valid edit of the programme file is accepted
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -65,7 +66,16 @@ class RunOptions:
             control=bool(getattr(args, "control", False)),
             osc_port=getattr(args, "osc", None),
             osc_bind=str(getattr(args, "osc_bind", "127.0.0.1")),
+            accept_changes=bool(getattr(args, "accept_changes", False)),
         )
+
+    def check(self) -> None:
+        """Flags that only make sense together (a usage error before anything is read)."""
+        if self.accept_changes and not self.headless:
+            raise UsageError(
+                "--accept-changes is for --headless runs; the dashboard shows each change "
+                "and asks (y accepts)"
+            )
 
 
 def load(path: Path) -> Programme:

@@ -17,15 +17,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from timekeeper.asrun.repeats import EventLogRepeats
+from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TimekeeperError
 from timekeeper.runtime import diagnostics
 from timekeeper.runtime.options import RunOptions
 from timekeeper.runtime.session import ShowSession
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.controller import ObsStatus
+    from timekeeper.runtime.changes import ChangeCheck
+
+_REAL = SystemClock()  # the gap between repeats of an alarm is real time
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Notice:
 
     event: str
     data: Mapping[str, object]
+    update: bool = False  # only updates the line of a repeated alarm (headless skips it)
 
     def to_json(self) -> dict[str, object]:
         return {"at": self.data.get("at"), "event": self.event, **self.data}
@@ -68,23 +76,43 @@ class Runtime:
     listeners: list[Callable[[Notice], None]] = field(default_factory=list)
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
     diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
+    offered: Programme | None = None  # the programme file differs from the version resumed
+    change_listeners: list[Callable[[ChangeCheck], None]] = field(default_factory=list)
+    reread: Callable[[], object] | None = None  # check the programme file now (the p key)
+
+    repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
 
     def notice(self, event: str, **data: object) -> None:
-        """Tell the front end (a dashboard log line, a headless JSON line)."""
+        """Tell the front end (a dashboard log line, a headless JSON line), stamped now
+        (or with the ISO instant `at` given in `data`)."""
+        self._tell(event, data)
+
+    def _tell(self, event: str, data: Mapping[str, object], update: bool = False) -> None:
         now = self.session.clock.now().astimezone(self.programme.tz)
-        note = Notice(event, {"at": now.isoformat(), **data})
+        note = Notice(event, {"at": now.isoformat(), **data}, update)
         for listener in list(self.listeners):
-            listener(note)
+            try:
+                listener(note)
+            except Exception:  # a front end that cannot show a notice must not stop the show
+                log.exception("a front end failed to show the notice %r", event)
 
     def record(self, record: Mapping[str, object]) -> None:
         """A record from a service (OBS): into the as-run log, and to the front end."""
         if self.asrun is not None:
             self.asrun.log.append(dict(record))
         event = str(record.get("event", "record"))
-        if _routine(event, record):
+        if event == "text_set":
             return  # logged; the OBS panel shows it, the front end need not repeat it
-        data = {k: v for k, v in record.items() if k not in ("event", "at")}
-        self.notice(event, source="obs", **data)
+        data = {k: v for k, v in record.items() if k != "event"}
+        if self.repeats is None:
+            self.repeats = EventLogRepeats(self.programme.tz)
+        for shown in self.repeats.shown(event, data, self.session.clock.now(), _REAL.now()):
+            self._tell(shown.event, {"source": "obs", **shown.data}, shown.update)
+
+    def flush_repeats(self) -> None:
+        """The run ends: sum up the alarms still repeating (one `repeated` line each)."""
+        for shown in self.repeats.flush() if self.repeats is not None else []:
+            self.notice(shown.event, source="obs", **shown.data)
 
     def obs_act(self, name: str, source: str) -> str:
         """An operator's OBS command ("resend" the live scene, toggle "auto" switching) with who
@@ -110,11 +138,14 @@ class Runtime:
         """Where this run is logged, or what was resumed from where."""
         if self.asrun is not None:
             resumed = self.asrun.resumed is not None
-            lines = self.asrun.lines()
-            if not resumed:
-                lines = [str(self.asrun.path), *lines[1:]]  # "as-run log: " is the event's name
+            now = self.session.clock.now()
+            if resumed:  # where the show is now: a slow start-up may have passed boundaries
+                lines = self.asrun.lines(*self.session.due(now))
+            else:
+                lines = [str(self.asrun.path), *self.asrun.lines()[1:]]  # the event names it
             self.notice(
                 "resumed" if resumed else "as_run_log",
+                at=now.astimezone(self.programme.tz).isoformat(),  # the instant it describes
                 path=str(self.asrun.path),
                 message=" | ".join(lines),
             )
@@ -184,18 +215,9 @@ class Runtime:
                     await service.stop()
                 except Exception as exc:  # one failing stop must not keep the others running
                     self.notice(f"{service.name}_stop_failed", error=str(exc))
+            self.flush_repeats()
 
     async def serve(self) -> None:
         """The show with its services, until the last slot has ended."""
         async with self.services_running():
             await self.session.run()
-
-
-def _routine(event: str, record: Mapping[str, object]) -> bool:
-    """OBS records too frequent for the front end: text updates, repeated connect failures."""
-    if event == "text_set":
-        return True
-    attempt = record.get("attempt")
-    if event == "obs_connect_failed" and isinstance(attempt, int):
-        return attempt > 1 and attempt % 10 != 0
-    return False

@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from timekeeper.core.clock import Clock
+from timekeeper.core.diff import ProgrammeDiff, running_diff
 from timekeeper.core.engine import (
     Action,
     Mode,
@@ -31,6 +32,7 @@ from timekeeper.core.engine import (
     next_instant,
 )
 from timekeeper.core.programme import Programme
+from timekeeper.core.revise import revise
 from timekeeper.core.status import Status, evaluate
 from timekeeper.runtime.timing import sleep_until
 
@@ -101,17 +103,20 @@ class ShowSession:
         """The show as it stands now (computed from the clock: it cannot drift)."""
         return evaluate(self.state, self.clock.now())
 
+    def due(self, now: datetime) -> tuple[ShowState, list[ShowEvent]]:
+        """What a tick at `now` would make of the show, and its events: nothing is applied
+        or published (a resumed run's notice says where the show is when it is shown)."""
+        if self.autopilot:
+            return follow_plan(self.state, now)
+        state, events = self.state, list[ShowEvent]()
+        if self._catch_up is not None:
+            state, events = follow_plan(state, min(self._catch_up, now))
+        state, more = advance(state, now)
+        return state, events + more
+
     def tick(self) -> list[ShowEvent]:
         """Apply what is due by now; publish and return the events."""
-        now = self.clock.now()
-        if self.autopilot:
-            self.state, events = follow_plan(self.state, now)
-        else:
-            events = []
-            if self._catch_up is not None:
-                self.state, events = follow_plan(self.state, min(self._catch_up, now))
-            self.state, more = advance(self.state, now)
-            events += more
+        self.state, events = self.due(self.clock.now())
         self._catch_up = None
         self._publish(events)
         return events
@@ -129,6 +134,35 @@ class ShowSession:
         self._publish(events)
         self._poke()
         return events
+
+    def preview(self, programme: Programme) -> ProgrammeDiff:
+        """What accepting `programme` now would change (raises RevisionRefused if refused)."""
+        now = max(self.clock.now(), self.state.as_of)
+        after, _ = revise(self.state, programme, now)
+        return running_diff(self.state, after, now)
+
+    def revise(
+        self,
+        programme: Programme,
+        by: str = "operator",
+        journal: Callable[[datetime], None] | None = None,
+    ) -> tuple[ProgrammeDiff, list[ShowEvent]]:
+        """Run on a new version of the programme from now (raises RevisionRefused, unchanged).
+
+        `journal(at)` is called once the revision is known to apply and before its
+        events are published: the as-run log records it there, ahead of its effects.
+        """
+        self.tick()
+        now = max(self.clock.now(), self.state.as_of)
+        before = self.state
+        after, events = revise(before, programme, now, by)
+        if journal is not None:
+            journal(now)
+        self.state = after
+        self.programme = after.programme
+        self._publish(events)
+        self._poke()
+        return running_diff(before, after, now), events
 
     def set_message(self, text: str, flash: bool = False, source: str | None = None) -> ShowEvent:
         """Show (or, with empty text, clear) a message on the speaker screens."""

@@ -23,8 +23,9 @@ from textual.worker import Worker, WorkerState
 
 from timekeeper.core.engine import Mode, ShowEvent
 from timekeeper.errors import TransitionError
+from timekeeper.runtime.changes import ChangeCheck
 from timekeeper.runtime.session import ShowSession
-from timekeeper.ui import eventtext
+from timekeeper.ui import changes, eventtext
 from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
 from timekeeper.ui.screens.operator import COMMANDS, OperatorScreen
@@ -49,6 +50,7 @@ OBS_ALARMS = frozenset(
         "scene_missing",
         "action_failed",
         "rehearsal_on_live_output",
+        "other_timekeeper",  # one show, one driver: another run drives this OBS
     }
 )
 
@@ -63,6 +65,8 @@ class TimekeeperApp(App[None]):
         obs_status: ObsStatusProvider | None = None,
         obs_command: Callable[[str], str] | None = None,
         runner: Runner | None = None,
+        reread: Callable[[], object] | None = None,
+        accept_change: Callable[[ChangeCheck], object] | None = None,
         refresh_hz: float = REFRESH_HZ,
         input_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -81,6 +85,8 @@ class TimekeeperApp(App[None]):
         self.obs_status = obs_status
         self.obs_command = obs_command  # operator keys for OBS; returns what it did
         self._runner = runner or session.run
+        self.reread = reread  # check the programme file now (p); the result comes to offer_change
+        self.accept_change = accept_change
         self._refresh_hz = refresh_hz
         self._warnings: list[str] = []
         self.first_frame = asyncio.Event()  # set once the dashboard has been painted
@@ -175,7 +181,9 @@ class TimekeeperApp(App[None]):
                 self._flush_warnings()
         now = self.session.clock.now()
         local = now.astimezone(self.session.programme.tz)
-        self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")])
+        series = data.get("series")  # a repeated alarm: its repeats update one line
+        key = str(series) if series is not None else None
+        self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")], key)
         if self.is_running:
             self.refresh_status()  # an OBS change is shown at once, not at the next frame
 
@@ -263,6 +271,28 @@ class TimekeeperApp(App[None]):
                 return
         self.notify(f"Undone: {step.done}", title="Undo")
         self.refresh_status()
+
+    def on_operator_screen_reread(self, message: OperatorScreen.Reread) -> None:
+        if self.reread is None:
+            self.notify("The programme file is not watched in this run", severity="warning")
+            return
+        self.reread()
+
+    def offer_change(self, check: ChangeCheck) -> None:
+        """An edit of the programme file (watched, or re-read with p): show it, or ask.
+
+        Called from the watch service's task, outside the app's context (where a dialog
+        cannot be composed): the offer is posted to the app and handled in its own turn.
+        """
+        if self.is_running:
+            self.call_later(self._offer_change, check)
+
+    def _offer_change(self, check: ChangeCheck) -> None:
+        if not self.is_running:
+            return
+        state = self.session.state
+        live = state.programme.slots[state.live].id if state.live is not None else None
+        changes.present(self, check, self.accept_change, live)
 
     def on_operator_screen_obs_command(self, message: OperatorScreen.ObsCommand) -> None:
         if self.obs_command is None:

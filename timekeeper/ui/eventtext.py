@@ -59,6 +59,9 @@ def describe(event: ShowEvent, programme: Programme) -> str | None:
         return "Released: automatic advance again"
     if kind == "back":
         return f"Back: last move undone, {title} live" if event.slot else "Back: last move undone"
+    if kind == "revised":
+        who = " (--accept-changes)" if event.cause == "accept-changes" else ""
+        return f"Programme revised{who}: the new plan runs from now"
     if kind == "message":
         if not event.text:
             return "Speaker message cleared"
@@ -100,6 +103,11 @@ def notice_text(event: str, data: Mapping[str, object]) -> str:
     if event in ("remote_action", "remote_refused") and data.get("by"):
         verb = "" if event == "remote_action" else " refused"
         return f"{data['by']}{verb}: {data.get('message') or data.get('action')}"
+    if event == "repeated" and data.get("message"):  # an alarm and its repeats, one line
+        return str(data["message"])
+    if event == "programme_changed":
+        lines = [str(x) for x in data.get("lines", []) or []]  # type: ignore[attr-defined]
+        return "Programme changed: " + " | ".join(lines)
     if data.get("source") == "obs" and data.get("message"):
         return f"OBS: {data['message']}"
     detail = data.get("error") or data.get("message") or ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 from timekeeper.core.countdown import clock_text, countdown_text
-from timekeeper.core.seconds import shown, whole
+from timekeeper.core.seconds import delta_text, shown, whole
 
 MINUS = "−"  # U+2212: a dash that does not read as a hyphen
 
@@ -33,15 +33,7 @@ def signed(delta: timedelta) -> str:
 
     Floored like the instants beside it (`core.seconds`): 15:31:00.4 against 15:30 is +1:00.
     """
-    total = whole(delta)
-    if total == 0:
-        return "0:00"
-    sign = "+" if total > 0 else MINUS
-    hours, rest = divmod(abs(total), 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{sign}{minutes}:{seconds:02d}"
+    return delta_text(delta, minus=MINUS)
 
 
 def lateness(delta: timedelta) -> tuple[str, str]:

@@ -46,6 +46,8 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None 
         lines.append(("DRESS: scenes only, no stream", WARN))
     if not status.auto_switch:
         lines.append(("AUTO SWITCH OFF (a: on)", BAD))
+    for other in status.others:  # one show, one driver: say so while another is heard
+        lines.append((f"⚠ {other.describe()}", BAD if other.drives else WARN))
     stale = _stale(status, tz)
     lines.append(_program(status, stale))
     lines.append(_outputs(status, stale is not None))

@@ -15,7 +15,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from timekeeper.asrun import versions
 from timekeeper.asrun.log import LogContents, LogFormatError
+from timekeeper.asrun.replay import logged_steps
 from timekeeper.asrun.report.model import Line, Report, SlotRow, TurnRow
 from timekeeper.asrun.report.records import (
     RECORD_OFF,
@@ -31,9 +33,11 @@ from timekeeper.asrun.report.records import (
     switches,
 )
 from timekeeper.asrun.report.text import ZERO, duration, hms, short, signed
-from timekeeper.asrun.resume import ActionAt, compare, instant, logged_actions, replay_log
+from timekeeper.asrun.resume import ActionAt, compare, instant, replay_log
+from timekeeper.core.diff import diff
 from timekeeper.core.engine import Outcome, ShowState, TurnRecord
 from timekeeper.core.programme import Programme, Turn
+from timekeeper.programme.difftext import render_diff
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
@@ -58,7 +62,11 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         raise LogFormatError(f"{contents.path} has no run header: there is nothing to report")
     records = contents.records
     warnings = list(contents.warnings)
-    if header.programme_sha256 and programme.digest and header.programme_sha256 != programme.digest:
+    file_programme = programme
+    kept = _kept(contents, header.programme_sha256, programme)
+    if kept is not None:
+        programme = kept  # the version the run started with, from beside the log
+    elif header.programme_sha256 and programme.digest:  # kept is None: the hashes differ
         warnings.append(
             f"the programme file has changed since this run (log sha256 "
             f"{header.programme_sha256[:12]}…, file {programme.digest[:12]}…): "
@@ -66,7 +74,23 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         )
     times = [t for t in (instant(r.get("at")) for r in records) if t is not None]
     log_end = max([header.started_at, *times])
-    played = replay_log(programme, header.started_at, logged_actions(records), log_end)
+    revisions: list[Line] = []
+    last = [programme]
+
+    def version(rec: Mapping[str, Any]) -> Programme:
+        sha = str(rec.get("sha256") or "")
+        found = _kept(contents, sha, file_programme) or file_programme
+        if found is file_programme and sha != file_programme.digest:
+            warnings.append(f"programme version {sha[:12]}… is not kept beside the log")
+        words = "; ".join(render_diff(diff(last[0], found), last[0], found))
+        at = instant(rec.get("at"))
+        if at is not None:
+            revisions.append(Line(at, "revision", f"accepted by {rec.get('by', '?')}: {words}"))
+        last[0] = found
+        return found
+
+    steps = logged_steps(records, version)
+    played = replay_log(programme, header.started_at, steps, log_end)
     mismatches, _ = compare(programme, records, played.events)
     warnings += [f"the replay differs from the log: {m}" for m in mismatches]
     warnings += [
@@ -75,6 +99,7 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         if a.refused
     ]
     state = played.state
+    programme = state.programme  # the plan as it last stood (history as it ran)
     slots = _slot_rows(state)
     started = next((s.actual_start for s in slots if s.actual_start is not None), None)
     event = programme.event
@@ -100,7 +125,17 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         actions=_actions(programme, records, played.actions),
         messages=tuple(messages(records)),
         warnings=tuple(warnings),
+        revisions=tuple(revisions),
     )
+
+
+def _kept(contents: LogContents, sha: str | None, programme: Programme) -> Programme | None:
+    """The version with this hash: the file if it is that one, else the copy beside the log."""
+    if not sha:
+        return None
+    if sha == programme.digest:
+        return programme
+    return versions.load(contents.path, sha)
 
 
 def _run_words(rehearsal: bool, mode: str, simulated: bool, speed: float) -> str:

@@ -92,6 +92,8 @@ class Line:
     text: str
     slot: str | None = None  # title of the slot live at the time
     by: str | None = None  # who: keyboard | api:<client> | osc (None: not logged, or autopilot)
+    until: datetime | None = None  # a repeated alarm: its last repeat (`at` is its first)
+    count: int = 1  # how many times it happened
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Report:
     actions: tuple[Line, ...]
     messages: tuple[Line, ...]
     warnings: tuple[str, ...]
+    revisions: tuple[Line, ...] = ()  # each accepted programme version: when, who, what changed
 
     @property
     def start_delay(self) -> timedelta | None:

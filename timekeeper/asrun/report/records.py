@@ -3,8 +3,8 @@
 Owns which OBS and log-health record kinds the report understands (see
 docs/as-run-log.md) and how they read: when the stream and the recording ran,
 the scene-switch summary, the alarms (OBS trouble, log write errors,
-restarts), the operator actions with what they did, and the messages to the
-speakers. It must not replay the run or render.
+restarts; repeats as one line with span and count), the operator actions with
+what they did, and the messages to the speakers. It must not replay the run or render.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from timekeeper.asrun.repeats import Repeats, alarm_reason
 from timekeeper.asrun.report.model import Interval, Line, Switches
 from timekeeper.asrun.report.text import hms
 from timekeeper.asrun.resume import ActionAt, instant
@@ -38,6 +39,9 @@ ALARMS = {
     "text_failed",
     "obs_error",
     "rehearsal_on_live_output",
+    "other_timekeeper",
+    "scene_missing",  # a programme scene renamed or removed in OBS mid-show
+    "clock_alarm",  # the machine's clock not synchronised, or off by more than 100 ms
 }
 ACTION_DONE = {"action_done"}
 
@@ -112,11 +116,17 @@ def _details(rec: Mapping[str, Any]) -> str:
     for key in ("error", "reason", "comment", "text"):
         if rec.get(key):
             parts.append(str(rec[key]))
+    if not parts and rec.get("message"):
+        parts.append(str(rec["message"]))  # e.g. another timekeeper: who and where
     return ", ".join(parts)
 
 
 def alarms(prog: Programme, records: Iterable[Mapping[str, Any]]) -> list[Line]:
-    out = []
+    """The alarms in time order; a repeated alarm is one line with its span and count
+    (the rule is in `timekeeper.asrun.repeats`)."""
+    out: list[Line] = []
+    repeats = Repeats()
+    where: dict[str, int] = {}  # series id -> its line in `out`
     for rec in records:
         at = instant(rec.get("at"))
         if at is None:
@@ -125,7 +135,16 @@ def alarms(prog: Programme, records: Iterable[Mapping[str, Any]]) -> list[Line]:
         if kind == "event" and (event in ALARMS or event.endswith("_failed")):
             words = event.replace("_", " ").replace("obs", "OBS")
             detail = _details(rec)
+            series = repeats.feed(rec, at, alarm_reason(rec), instant(rec.get("real_at")))
+            if series is not None and series.count > 1:
+                line = Line(series.first, event, series.text(), until=at, count=series.count)
+                out[where[series.series_id]] = line
+                continue
+            if series is not None:
+                where[series.series_id] = len(out)
             out.append(Line(at, event, f"{words}: {detail}" if detail else words))
+        elif kind == "event":
+            repeats.feed(rec, at, real=instant(rec.get("real_at")))  # a recovery ends series
         elif kind == "log_error":
             until = instant(rec.get("until"))
             span = f" from {hms(prog, at)} until {hms(prog, until)}" if until else ""

@@ -1,8 +1,9 @@
-"""The report as CSV: a row per slot and per turn, for a spreadsheet.
+"""The report as CSV: a row per slot, per turn and per alarm, for a spreadsheet.
 
 Owns the CSV columns (`CSV_FIELDS`) and rows; local ISO times, durations in
-seconds. It must not build the model; the slot figures it shares with the
-JSON renderer come from `text.slot_figures`.
+seconds; an alarm row has its first and last time and how often it happened.
+It must not build the model; the slot figures it shares with the JSON renderer
+come from `text.slot_figures`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from timekeeper.core.programme import Programme
 CSV_FIELDS = [
     "row", "slot", "slot_id", "turn", "speaker", "planned_start", "planned_end",
     "actual_start", "actual_end", "planned_seconds", "actual_seconds", "start_delta_seconds",
-    "length_delta_seconds", "extension_seconds", "outcome", "cut_by",
+    "length_delta_seconds", "extension_seconds", "outcome", "cut_by", "count",
 ]  # fmt: skip
 
 
 def render_csv(report: Report, prog: Programme) -> str:
-    """A row per slot and per turn; local ISO times, durations in seconds."""
+    """A row per slot, per turn and per alarm; local ISO times, durations in seconds."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -55,4 +56,15 @@ def render_csv(report: Report, prog: Programme) -> str:
                     "outcome": t.outcome,
                 }
             )
+    for a in report.alarms:
+        writer.writerow(
+            {
+                "row": "alarm",
+                "slot": a.slot or "",
+                "actual_start": iso(prog, a.at),
+                "actual_end": iso(prog, a.until or a.at),
+                "outcome": a.text,
+                "count": a.count,
+            }
+        )
     return buf.getvalue()

@@ -20,6 +20,9 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
             data["slot"] = item.slot
         if item.by is not None:
             data["by"] = item.by
+        if item.until is not None and item.count > 1:  # a repeated alarm: one line
+            data["until"] = iso(prog, item.until)
+            data["count"] = item.count
         return data
 
     def span(item: Interval) -> dict[str, object]:
@@ -89,5 +92,6 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
             "list": [line(a) for a in report.actions],
         },
         "messages": [line(m) for m in report.messages],
+        "revisions": [line(r) for r in report.revisions],
         "warnings": list(report.warnings),
     }

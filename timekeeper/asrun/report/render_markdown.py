@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from timekeeper.asrun.report.model import Report, SlotRow
+from timekeeper.asrun.report.model import Line, Report, SlotRow
 from timekeeper.asrun.report.text import ZERO, duration, hms, ms, opt, short, signed
 from timekeeper.core.engine import Outcome
 from timekeeper.core.programme import Programme
@@ -78,8 +78,11 @@ def render_markdown(report: Report, prog: Programme) -> str:
     out += _speakers_md(report, prog)
     out += _obs_md(report, prog)
     out += ["", "## Alarms", ""]
-    out += [f"- {hms(prog, a.at)} {a.text}" for a in report.alarms] or ["None."]
+    out += [f"- {_when(prog, a)} {a.text}" for a in report.alarms] or ["None."]
     out += _actions_md(report, prog)
+    if report.revisions:
+        out += ["", "## Programme revisions", ""]
+        out += [f"- {hms(prog, r.at)} {r.text}" for r in report.revisions]
     if report.messages:
         out += ["", "## Messages to the speakers", ""]
         out += [
@@ -91,6 +94,13 @@ def render_markdown(report: Report, prog: Programme) -> str:
     if report.warnings:
         out += ["", "## Warnings", ""] + [f"- {w}" for w in report.warnings]
     return "\n".join(out) + "\n"
+
+
+def _when(prog: Programme, line: Line) -> str:
+    """ "16:20:00", or "15:29:10–17:50:02" for an alarm that repeated."""
+    first = hms(prog, line.at)
+    last = hms(prog, line.until) if line.until is not None else first
+    return first if last == first else f"{first}–{last}"
 
 
 def _start_end(report: Report, prog: Programme) -> str:

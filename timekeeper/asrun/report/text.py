@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from timekeeper.asrun.report.model import SlotRow
 from timekeeper.core.programme import Programme
-from timekeeper.core.seconds import whole
+from timekeeper.core.seconds import delta_text
 
 ZERO = timedelta(0)
 
@@ -21,19 +21,12 @@ ZERO = timedelta(0)
 def duration(value: timedelta) -> str:
     """H:MM:SS or M:SS in whole seconds floored, as the dashboard reads it (`core.seconds`):
     a start at 15:31:00.4 against 15:30 is +1:00 in both; a minus sign when negative."""
-    total = whole(value)
-    sign = "-" if total < 0 else ""
-    hours, rest = divmod(abs(total), 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}:{minutes:02}:{seconds:02}"
-    return f"{sign}{minutes}:{seconds:02}"
+    return delta_text(value, plus="")
 
 
 def signed(value: timedelta) -> str:
     """Like `duration`, with a plus sign when positive: over/under."""
-    text = duration(value)
-    return text if text.startswith("-") or text == "0:00" else f"+{text}"
+    return delta_text(value)
 
 
 def hms(prog: Programme, at: datetime) -> str:

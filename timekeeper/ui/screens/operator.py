@@ -83,6 +83,14 @@ COMMANDS = (
         footer=False,
     ),
     Command(
+        "p",
+        "reread",
+        "Plan",
+        "Re-read programme",
+        "Read programme.yaml again and show what would change (asks before applying)",
+        footer=False,
+    ),
+    Command(
         "q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first until the show has ended)"
     ),
 )
@@ -104,6 +112,9 @@ class OperatorScreen(Screen[None]):
 
     class Undo(Message):
         """The operator asked to take back the last one-key action."""
+
+    class Reread(Message):
+        """The operator asked to read the programme file again (the p key)."""
 
     class ObsCommand(Message):
         """The operator asked OBS for something: "resend" the live scene, toggle "auto"."""
@@ -129,6 +140,7 @@ class OperatorScreen(Screen[None]):
         self.remote_text = ""  # the last remote action's line ("" until there is one)
         self._ready = False
         self._pending_log: list[Entry] = []
+        self._pending_keyed: dict[str, list[Entry]] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="header")
@@ -146,6 +158,11 @@ class OperatorScreen(Screen[None]):
             yield ObsPanel(id="obs")
         yield Footer(compact=True)
 
+    def on_unmount(self) -> None:
+        """The app is closing: what still arrives (a repeated alarm's summary as the services
+        stop) is in the as-run log; the panels it would go to are gone."""
+        self._ready = False
+
     def on_mount(self) -> None:
         self._ready = True
         if self.remote_text:
@@ -153,6 +170,9 @@ class OperatorScreen(Screen[None]):
         if self._pending_log:
             self.add_log(self._pending_log)
             self._pending_log = []
+        for key, keyed in self._pending_keyed.items():
+            self.add_log(keyed, key)
+        self._pending_keyed = {}
         if self.status is not None:
             self.show(self.status, self.obs)
 
@@ -189,9 +209,12 @@ class OperatorScreen(Screen[None]):
         if self._ready:
             self.query_one(LockBanner).view = (locked, dropped)
 
-    def add_log(self, lines: list[Entry]) -> None:
+    def add_log(self, lines: list[Entry], key: str | None = None) -> None:
+        """Log lines; `key` names a line that later ones replace (a repeated alarm)."""
         if self._ready:
-            self.query_one(EventLog).add(lines)
+            self.query_one(EventLog).add(lines, key)
+        elif key is not None:
+            self._pending_keyed[key] = lines  # before mount: only its latest state
         else:
             self._pending_log += lines
 
@@ -240,6 +263,9 @@ class OperatorScreen(Screen[None]):
             self.post_message(self.ObsCommand(command))
 
         self._confirm(question, detail, send)
+
+    def action_reread(self) -> None:
+        self.post_message(self.Reread())
 
     def action_next_turn(self) -> None:
         self._act(ActionKind.NEXT_TURN)

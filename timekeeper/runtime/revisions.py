@@ -1,0 +1,67 @@
+"""Accepting a new version of the programme during a run: durable first, then in effect.
+
+Owns what `accept` does for both front ends (the dashboard's change dialog,
+`--headless --accept-changes`): the new version's exact bytes are kept beside
+the as-run log (`asrun.versions`), a `revision` record names it at its instant,
+and only then does the session run on it and publish its events; the front end
+is told with a `programme_changed` notice carrying the difference
+(docs/changes.md). A refused change (`RevisionRefused`) leaves everything as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from timekeeper.asrun import versions
+from timekeeper.core.diff import ProgrammeDiff
+from timekeeper.core.programme import Programme
+from timekeeper.errors import TimekeeperError
+from timekeeper.programme.difftext import diff_json
+
+if TYPE_CHECKING:
+    from timekeeper.asrun import RunStart
+    from timekeeper.runtime.run import Runtime
+
+
+class RevisionNotKept(TimekeeperError):
+    """The new version could not be kept beside the log: it is not applied."""
+
+
+def journal(
+    run: RunStart | None, programme: Programme, data: bytes, by: str
+) -> Callable[[datetime], None]:
+    """What records an accepted revision at its instant (before its effects are published)."""
+
+    def record(at: datetime) -> None:
+        if run is None:
+            return
+        try:
+            sha = versions.store(run.path, data)
+        except OSError as exc:
+            raise RevisionNotKept(
+                f"cannot keep the new programme beside the as-run log "
+                f"({versions.folder(run.path)}: {exc.strerror or exc}); it was not applied"
+            ) from exc
+        run.log.append(
+            {
+                "record": "revision",
+                "at": at,
+                "sha256": sha,
+                "source": programme.source,
+                "copy": str(versions.path_of(run.path, sha).relative_to(run.path.parent)),
+                "by": by,
+            }
+        )
+
+    return record
+
+
+def accept(runtime: Runtime, programme: Programme, data: bytes, by: str) -> ProgrammeDiff:
+    """Run on `programme` from now (raises RevisionRefused / RevisionNotKept, nothing changed)."""
+    before = runtime.session.programme
+    diff, _ = runtime.session.revise(programme, by, journal(runtime.asrun, programme, data, by))
+    runtime.programme = runtime.session.programme
+    runtime.notice("programme_changed", by=by, **diff_json(diff, before, programme))
+    return diff
