@@ -90,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="address the speaker-screen server listens on (default 127.0.0.1)",
     )
     run.add_argument(
+        "--allow-host",
+        metavar="NAME",
+        action="append",
+        type=cliargs.host_name,
+        default=[],
+        help="a host name followers use for this machine besides its own name and IP addresses "
+        "(repeatable; other names are refused against DNS rebinding)",
+    )
+    run.add_argument(
         "--log",
         metavar="PATH",
         type=cliargs.log_path,
@@ -110,6 +119,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="let a dress rehearsal (--at/--speed without --dry-run) switch scenes while OBS "
         "streams or records (refused otherwise)",
     )
+
+    run.add_argument(
+        "--control",
+        action="store_true",
+        help="serve the control API (/api) on the speaker server, guarded by the token in "
+        "TIMEKEEPER_CONTROL_TOKEN (see `timekeeper token`)",
+    )
+    run.add_argument(
+        "--osc",
+        metavar="PORT",
+        type=cliargs.osc_port,
+        default=None,
+        help="take OSC commands (/timekeeper/next …) on this UDP port (default: no OSC)",
+    )
+    run.add_argument(
+        "--osc-bind",
+        metavar="ADDRESS",
+        type=cliargs.bind_address,
+        default="127.0.0.1",
+        help="address the OSC port listens on (default 127.0.0.1; OSC has no password)",
+    )
+
+    sub.add_parser("token", help="print a new random token for TIMEKEEPER_CONTROL_TOKEN")
 
     speaker = sub.add_parser("speaker", help="the speaker countdown screen, following a run")
     speaker.add_argument(
@@ -223,6 +255,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.export import run_export
 
         return run_export(args)
+    if args.command == "token":
+        from timekeeper.control.token import new_token
+
+        print(new_token())
+        return 0
     if args.command == "schema":
         from timekeeper.commands.schema import run_schema
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import math
+import re
 from pathlib import Path
 
 SPEED_MIN = 0.01  # a hundredth of real time: stepping through a boundary frame by frame
@@ -26,6 +27,14 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port: give 0-65535 (0 turns it off)")
+    return value
+
+
+def osc_port(text: str) -> int:
+    """A UDP port for OSC input, 1 to 65535."""
+    value = port(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is not a port for OSC: give 1-65535, e.g. 9000")
     return value
 
 
@@ -53,6 +62,20 @@ def bind_address(text: str) -> str:
             f"{text!r} is not an address to listen on: give an IP address such as 127.0.0.1 "
             "(this machine only), 0.0.0.0 (every network) or ::1"
         ) from None
+
+
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"(?=.{{1,253}}$){LABEL}(\.{LABEL})*\.?")
+
+
+def host_name(text: str) -> str:
+    """A DNS host name (letters, digits, hyphens, dots), lower-cased."""
+    name = text.strip().lower()
+    if not HOST_NAME.fullmatch(name):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a host name: give a name such as timer.venue.lan"
+        )
+    return name.rstrip(".")
 
 
 def log_path(text: str) -> Path:

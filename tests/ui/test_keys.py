@@ -258,9 +258,10 @@ async def test_random_keys_never_crash_or_bend_the_show(moment: str, dialog: str
         acted: list[ActionKind] = []
         original_act = app.session.act
 
-        def act(action):  # type: ignore[no-untyped-def]
+        def act(action, source=None):  # type: ignore[no-untyped-def]
+            assert source == "keyboard"  # the as-run log names the keyboard as its source
             acted.append(action.kind)
-            return original_act(action)
+            return original_act(action, source=source)
 
         app.session.act = act  # type: ignore[method-assign]
         original_undo = app._undo

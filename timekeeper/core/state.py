@@ -104,10 +104,21 @@ class ShowEvent:
     minutes: float | None = None
     text: str | None = None  # an operator message to the speaker screens
     action: Action | None = None  # the operator action this event records
+    source: str | None = None  # who took an operator action: keyboard | api:<client> | osc
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"at": self.at.isoformat(), "event": self.kind}
-        for key in ("slot", "turn", "speaker", "cause", "outcome", "phase", "minutes", "text"):
+        for key in (
+            "slot",
+            "turn",
+            "speaker",
+            "cause",
+            "outcome",
+            "phase",
+            "minutes",
+            "text",
+            "source",
+        ):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value

@@ -31,8 +31,11 @@ class SpeakerService:
 
     name = "speaker_server"
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(
+        self, host: str, port: int, allow_hosts: tuple[str, ...] = (), control: bool = False
+    ) -> None:
+        self.host, self.port, self.allow_hosts = host, port, allow_hosts
+        self.control = control
         self._server: _Server | None = None
 
     async def start(self, runtime: Runtime) -> None:
@@ -40,10 +43,21 @@ class SpeakerService:
             from timekeeper.speaker.server import SpeakerServer
         except ImportError as exc:
             raise UsageError(f"speaker screens are not available: {exc}") from None
-        server = SpeakerServer(runtime.session, self.host, self.port)
+        extensions = []
+        if self.control:  # the control API on the same server, behind the same trust checks
+            from timekeeper.control.service import control_api
+
+            extensions.append(control_api(runtime).install)
+        server = SpeakerServer(
+            runtime.session,
+            self.host,
+            self.port,
+            allow_hosts=self.allow_hosts,
+            extensions=extensions,
+        )
         url = await server.start()
         self._server = server
-        runtime.notice("speaker_server", url=url)
+        runtime.notice("speaker_server", url=url, control=self.control or None)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -58,7 +72,8 @@ class _Server(Protocol):
 def speaker_service(runtime: Runtime) -> Service | None:
     if runtime.options.port == 0:
         return None
-    return SpeakerService(runtime.options.bind, runtime.options.port)
+    options = runtime.options
+    return SpeakerService(options.bind, options.port, options.allow_hosts, options.control)
 
 
 ServiceFactory = Callable[[Runtime], "Service | None"]
@@ -113,12 +128,22 @@ def rooms_service(runtime: Runtime) -> Service | None:
     return RoomService(room)
 
 
+def osc_service(runtime: Runtime) -> Service | None:
+    """OSC input (`--osc PORT`): the same actions as the control API, over UDP."""
+    if runtime.options.osc_port is None:
+        return None
+    from timekeeper.control.service import osc_service as build
+
+    return build(runtime)
+
+
 SERVICE_FACTORIES: list[ServiceFactory] = [
     speaker_service,
     clock_service,
     obs_service,
     programme_watch,
     rooms_service,
+    osc_service,
 ]
 
 
@@ -127,6 +152,7 @@ def _secret_variables(programme: Programme, options: RunOptions) -> list[str]:
     names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
     if options.room is not None and options.room.mqtt is not None:
         names.append(options.room.password_env)  # the venue broker's password
+    names.append("TIMEKEEPER_CONTROL_TOKEN")  # the control API's token (`--control`)
     return [name for name in names if name]
 
 
@@ -134,6 +160,10 @@ def build_runtime(options: RunOptions) -> Runtime:
     """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
     from timekeeper.asrun import start_run
 
+    if options.control:  # refused before anything is read or written
+        from timekeeper.control.service import check_control
+
+        check_control(options, os.environ)
     options = resolve_room(options)  # a venue file: its room's programme and broker
     programme = load(options.programme)
     clock, mode, started_at = make_clock(options, programme)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 
 from timekeeper.runtime.changes import ChangeCheck
 from timekeeper.runtime.clockcheck import ClockCheck
@@ -40,6 +41,11 @@ def _panel(runtime: Runtime) -> ObsView | None:
     return view
 
 
+def _keyboard_obs(runtime: Runtime) -> Callable[[str], str]:
+    """The dashboard's OBS keys, logged with their source like every other action."""
+    return lambda name: runtime.obs_act(name, "keyboard")
+
+
 async def run_dashboard(runtime: Runtime) -> int:
     """The dashboard first (the operator sees the show at once), then the services beside it."""
     services_up = asyncio.Event()
@@ -61,7 +67,7 @@ async def run_dashboard(runtime: Runtime) -> int:
     app = TimekeeperApp(
         runtime.session,
         obs_status=lambda: _panel(runtime),
-        obs_command=runtime.obs_command,
+        obs_command=None if runtime.obs_command is None else _keyboard_obs(runtime),
         runner=scheduler,
         reread=reread,
         accept_change=accept_change,

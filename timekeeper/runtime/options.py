@@ -43,6 +43,10 @@ class RunOptions:
     log: Path | None = None
     fresh: bool = False
     allow_live_outputs: bool = False  # a dress rehearsal may switch scenes over a live output
+    allow_hosts: tuple[str, ...] = ()  # Host names the server answers to besides its own
+    control: bool = False  # the control API on the speaker server (needs the token)
+    osc_port: int | None = None  # OSC input on this UDP port (None: none)
+    osc_bind: str = "127.0.0.1"
     accept_changes: bool = False  # headless: every valid edit of the programme file is accepted
     room: RoomOptions | None = None  # --room/--mqtt/--venue: one room of a venue (rooms/)
 
@@ -60,6 +64,10 @@ class RunOptions:
             log=Path(args.log) if args.log else None,
             fresh=bool(args.fresh),
             allow_live_outputs=bool(getattr(args, "allow_live_outputs", False)),
+            allow_hosts=tuple(getattr(args, "allow_host", None) or ()),
+            control=bool(getattr(args, "control", False)),
+            osc_port=getattr(args, "osc", None),
+            osc_bind=str(getattr(args, "osc_bind", "127.0.0.1")),
             accept_changes=bool(getattr(args, "accept_changes", False)),
             room=RoomOptions.from_args(args),
         )

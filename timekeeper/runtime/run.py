@@ -114,6 +114,19 @@ class Runtime:
         for shown in self.repeats.flush() if self.repeats is not None else []:
             self.notice(shown.event, source="obs", **shown.data)
 
+    def obs_act(self, name: str, source: str) -> str:
+        """An operator's OBS command ("resend" the live scene, toggle "auto" switching) with who
+        asked (`keyboard`, `api:<client>`, `osc`): done, logged, and what it did returned."""
+        if self.obs_command is None:
+            return "OBS is not configured for this programme"
+        result = self.obs_command(name)
+        now = self.session.clock.now().astimezone(self.programme.tz).isoformat()
+        rec = {"event": "obs_command", "at": now, "command": name, "source": source}
+        if self.asrun is not None:
+            self.asrun.log.append({**rec, "result": result})
+        self.notice("obs_command", command=name, by=source, message=result)
+        return result
+
     def log_health(self, health: LogHealth) -> None:
         """The as-run log could not write (disk full, removed): say so loudly, keep the show."""
         if health.ok:

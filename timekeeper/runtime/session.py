@@ -121,12 +121,15 @@ class ShowSession:
         self._publish(events)
         return events
 
-    def act(self, action: Action) -> list[ShowEvent]:
-        """Apply an operator action now (raises TransitionError if it does not apply)."""
+    def act(self, action: Action, source: str | None = None) -> list[ShowEvent]:
+        """Apply an operator action now (raises TransitionError if it does not apply).
+
+        `source` says who took it (`keyboard`, `api:<client>`, `osc`): the as-run log
+        and the report name it."""
         self.tick()  # what was due before the action happened before it
         now = max(self.clock.now(), self.state.as_of)
         self.state, events = apply(self.state, action, now)
-        record = ShowEvent("operator", now, cause="operator", action=action)
+        record = ShowEvent("operator", now, cause="operator", action=action, source=source)
         events = [record, *events]
         self._publish(events)
         self._poke()
@@ -161,11 +164,15 @@ class ShowSession:
         self._poke()
         return running_diff(before, after, now), events
 
-    def set_message(self, text: str, flash: bool = False) -> ShowEvent:
+    def set_message(self, text: str, flash: bool = False, source: str | None = None) -> ShowEvent:
         """Show (or, with empty text, clear) a message on the speaker screens."""
         self.message = SpeakerMessage(text.strip(), flash) if text.strip() else None
         event = ShowEvent(
-            "message", self.clock.now(), text=text.strip(), cause="flash" if flash else None
+            "message",
+            self.clock.now(),
+            text=text.strip(),
+            cause="flash" if flash else None,
+            source=source,
         )
         self._publish([event])
         return event

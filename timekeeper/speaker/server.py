@@ -9,7 +9,9 @@ because each snapshot is complete), and one that cannot take a message within
 `send_timeout` is disconnected.
 
 Routes (all GET, read-only): `/` the page, `/speaker.js`, `/speaker.css`,
-`/state` the snapshot as JSON, `/ws` the live feed (see `protocol`).
+`/state` the snapshot as JSON, `/ws` the live feed (see `protocol`). Every route,
+and every route an extension adds (the control API), first passes `trust`: a
+foreign `Origin` or a `Host` that is not this server's is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import logging
 import math
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -32,6 +35,7 @@ from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import UsageError
 from timekeeper.runtime.session import ShowSession
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
+from timekeeper.speaker.trust import Trust, middleware
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ MAX_FOLLOWERS = 1000
 CLOSE_TIMEOUT = 2.0  # seconds stop() waits for a follower to acknowledge the close
 MAX_INBOUND = 1024  # bytes: a follower only ever sends pings
 MIN_PING_GAP = 0.25  # seconds: a follower flooding pings gets at most four answers a second
+Extension = Callable[[web.Application], None]
 STATIC = {
     "/": ("index.html", "text/html"),
     "/speaker.js": ("speaker.js", "text/javascript"),
@@ -85,8 +90,15 @@ class SpeakerServer:
         heartbeat: float = HEARTBEAT,
         send_timeout: float = SEND_TIMEOUT,
         max_followers: int = MAX_FOLLOWERS,
+        allow_hosts: Iterable[str] = (),
+        extensions: Iterable[Extension] = (),
     ) -> None:
+        """`allow_hosts`: names besides this machine's own that followers may use in `Host`;
+        `extensions` add routes to the app (the control API) before it starts."""
         self.session = session
+        self.allow_hosts = tuple(allow_hosts)
+        self.extensions = tuple(extensions)
+        self.trust = Trust.for_server(port or None, self.allow_hosts)
         self.host = host
         self.port = port
         self.heartbeat = heartbeat
@@ -119,7 +131,9 @@ class SpeakerServer:
         if self._runner is not None:
             assert self.url is not None
             return self.url
-        app = web.Application()
+        app = web.Application(middlewares=[middleware(lambda: self.trust)])
+        for extension in self.extensions:
+            extension(app)
         for route in STATIC:
             app.router.add_get(route, self._static_handler)
         app.router.add_get("/state", self._state_handler)
@@ -140,6 +154,7 @@ class SpeakerServer:
             raise UsageError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}") from None
         self._runner = runner
         self.port = int(runner.addresses[0][1])
+        self.trust = Trust.for_server(self.port, self.allow_hosts)
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.url = f"http://{host}:{self.port}/"
         # the session has no unsubscribe: subscribe once, and mute the listener while stopped

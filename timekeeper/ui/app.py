@@ -30,12 +30,13 @@ from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
 from timekeeper.ui.screens.operator import COMMANDS, OperatorScreen
 from timekeeper.ui.undo import Undo, UndoBook
-from timekeeper.ui.views import ShowInfo
+from timekeeper.ui.views import ShowInfo, remote_line
 
 REFRESH_HZ = 8.0  # the old fixed rate, kept as the benchmark's reference
 MIN_FRAME = 0.05  # real seconds: at most 20 frames a second, however fast a rehearsal runs
 MAX_FRAME = 1.0  # real seconds: the OBS panel (polled, not evented) is never staler than this
 BOUNDARY_SLACK = 0.002  # real seconds after a displayed second begins, so it reads the new one
+KEYBOARD = "keyboard"  # the source the as-run log names for the dashboard's keys
 ObsStatusProvider = Callable[[], object]
 Runner = Callable[[], Awaitable[None]]
 
@@ -158,6 +159,8 @@ class TimekeeperApp(App[None]):
         text = eventtext.notice_text(event, data)
         if event == "speaker_server" and "url" in data:
             self.operator.speaker_url = str(data["url"])
+        if event == "remote_action":
+            self.operator.remote_action(remote_line(data, self.session.programme.tz))
         if event == "internal_error" and self.is_running:
             where = data.get("diagnostics")
             self.notify(
@@ -238,7 +241,7 @@ class TimekeeperApp(App[None]):
 
     def on_operator_screen_act(self, message: OperatorScreen.Act) -> None:
         try:
-            self.session.act(message.action)
+            self.session.act(message.action, source=KEYBOARD)
         except TransitionError as exc:
             self.notify(str(exc), title="Not now", severity="warning")
             return
@@ -257,12 +260,12 @@ class TimekeeperApp(App[None]):
         if step.restores_message:
             previous = step.message
             self.session.set_message(
-                previous.text if previous else "", bool(previous and previous.flash)
+                previous.text if previous else "", bool(previous and previous.flash), KEYBOARD
             )
             self.operator.message_text = previous.text if previous else ""
         elif step.action is not None:
             try:
-                self.session.act(step.action)
+                self.session.act(step.action, source=KEYBOARD)
             except TransitionError as exc:
                 self.notify(str(exc), title="Cannot undo", severity="warning")
                 return
@@ -301,7 +304,7 @@ class TimekeeperApp(App[None]):
     def on_operator_screen_send_message(self, message: OperatorScreen.SendMessage) -> None:
         sent = message.message
         self.undo.offer_message(self.session.message, self.session.state)
-        self.session.set_message(sent.text, sent.flash)
+        self.session.set_message(sent.text, sent.flash, KEYBOARD)
         done = "Speaker message sent" if sent.text else "Speaker message cleared"
         self.notify(f"{done} — u undoes it")
 

@@ -100,6 +100,9 @@ def notice_text(event: str, data: Mapping[str, object]) -> str:
     """A runtime notice (a service started or failed) as a log line."""
     if event == "speaker_server" and "url" in data:
         return f"Speaker screens at {data['url']}"
+    if event in ("remote_action", "remote_refused") and data.get("by"):
+        verb = "" if event == "remote_action" else " refused"
+        return f"{data['by']}{verb}: {data.get('message') or data.get('action')}"
     if event == "repeated" and data.get("message"):  # an alarm and its repeats, one line
         return str(data["message"])
     if event == "programme_changed":

@@ -8,9 +8,10 @@ pure, every sentence the operator reads can be tested without a terminal.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from timekeeper.core.engine import Mode, Outcome
 from timekeeper.core.status import Countdown, SlotView, Status
@@ -327,3 +328,15 @@ def _row(
         label,
     )
     return TimelineRow(slot.id, cells, state, alert)
+
+
+def remote_line(data: Mapping[str, object], tz: tzinfo) -> str:
+    """The dashboard's line for a remote action: "Remote 16:10:02 · api:companion · next: …"."""
+    when = ""
+    at = data.get("at")
+    if isinstance(at, str):
+        with contextlib.suppress(ValueError):
+            when = f"{datetime.fromisoformat(at).astimezone(tz):%H:%M:%S} "
+    by = data.get("by") or "remote"
+    what = data.get("message") or data.get("action") or ""
+    return f" Remote {when}· {by} · {what}"

@@ -10,7 +10,7 @@ from OBS and log-health records come from `records`. It must not render.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,13 +25,15 @@ from timekeeper.asrun.report.records import (
     STREAM_OFF,
     STREAM_ON,
     action_line,
+    action_sources,
     alarms,
     intervals,
     messages,
+    obs_commands,
     switches,
 )
 from timekeeper.asrun.report.text import ZERO, duration, hms, short, signed
-from timekeeper.asrun.resume import compare, instant, replay_log
+from timekeeper.asrun.resume import ActionAt, compare, instant, replay_log
 from timekeeper.core.diff import diff
 from timekeeper.core.engine import Outcome, ShowState, TurnRecord
 from timekeeper.core.programme import Programme, Turn
@@ -39,6 +41,18 @@ from timekeeper.programme.difftext import render_diff
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
+
+
+def _actions(
+    programme: Programme, records: Sequence[Mapping[str, Any]], played: tuple[ActionAt, ...]
+) -> tuple[Line, ...]:
+    """The show's actions with who took them, and the OBS commands, in time order."""
+    sources = action_sources(records)
+    lines = [
+        action_line(programme, row, sources[i] if i < len(sources) else None)
+        for i, row in enumerate(played)
+    ]
+    return tuple(sorted(lines + obs_commands(programme, records), key=lambda line: line.at))
 
 
 def build_report(contents: LogContents, programme: Programme) -> Report:
@@ -108,7 +122,7 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         recording=intervals(records, RECORD_ON, RECORD_OFF, "recording"),
         switches=switches(records),
         alarms=tuple(alarms(programme, records)),
-        actions=tuple(action_line(programme, a) for a in played.actions),
+        actions=_actions(programme, records, played.actions),
         messages=tuple(messages(records)),
         warnings=tuple(warnings),
         revisions=tuple(revisions),

@@ -91,6 +91,7 @@ class Line:
     kind: str
     text: str
     slot: str | None = None  # title of the slot live at the time
+    by: str | None = None  # who: keyboard | api:<client> | osc (None: not logged, or autopilot)
     until: datetime | None = None  # a repeated alarm: its last repeat (`at` is its first)
     count: int = 1  # how many times it happened
 

@@ -163,7 +163,33 @@ def alarms(prog: Programme, records: Iterable[Mapping[str, Any]]) -> list[Line]:
     return sorted(out, key=lambda line: line.at)
 
 
-def action_line(prog: Programme, row: ActionAt) -> Line:
+def action_sources(records: Iterable[Mapping[str, Any]]) -> list[str | None]:
+    """Who took each logged operator action (in the order `logged_actions` reads them)."""
+    out: list[str | None] = []
+    for rec in records:
+        action, at = rec.get("action"), instant(rec.get("at"))
+        if rec.get("event") == "operator" and isinstance(action, dict) and at is not None:
+            source = rec.get("source")
+            out.append(str(source) if source else None)
+    return out
+
+
+def obs_commands(prog: Programme, records: Iterable[Mapping[str, Any]]) -> list[Line]:
+    """The operators' OBS commands (re-send the scene, automatic switching), with who asked."""
+    out = []
+    for rec in records:
+        at = instant(rec.get("at"))
+        if rec.get("event") == "obs_command" and at is not None:
+            command = {"resend": "re-send the scene", "auto": "automatic switching"}.get(
+                str(rec.get("command")), str(rec.get("command"))
+            )
+            result = f": {rec['result']}" if rec.get("result") else ""
+            by = str(rec["source"]) if rec.get("source") else None
+            out.append(Line(at, "obs_command", f"OBS {command}{result}", by=by))
+    return out
+
+
+def action_line(prog: Programme, row: ActionAt, by: str | None = None) -> Line:
     action = row.action
     kind = action.kind
     if kind is ActionKind.EXTEND:
@@ -183,7 +209,7 @@ def action_line(prog: Programme, row: ActionAt) -> Line:
     if row.refused:
         text += f" (not replayed: {row.refused})"
     live = prog.slots[prog.index(row.live)].title if row.live is not None else None
-    return Line(row.at, kind.value, text, live)
+    return Line(row.at, kind.value, text, live, by)
 
 
 def _effect(prog: Programme, row: ActionAt) -> str:
@@ -211,5 +237,7 @@ def messages(records: Iterable[Mapping[str, Any]]) -> list[Line]:
         at = instant(rec.get("at"))
         if rec.get("event") == "message" and at is not None:
             text = str(rec.get("text") or "")
-            out.append(Line(at, "flash" if rec.get("cause") == "flash" else "message", text))
+            kind = "flash" if rec.get("cause") == "flash" else "message"
+            source = rec.get("source")
+            out.append(Line(at, kind, text, by=str(source) if source else None))
     return out

@@ -18,6 +18,8 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
         data: dict[str, object] = {"at": iso(prog, item.at), "kind": item.kind, "text": item.text}
         if item.slot is not None:
             data["slot"] = item.slot
+        if item.by is not None:
+            data["by"] = item.by
         if item.until is not None and item.count > 1:  # a repeated alarm: one line
             data["until"] = iso(prog, item.until)
             data["count"] = item.count

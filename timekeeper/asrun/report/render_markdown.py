@@ -88,6 +88,7 @@ def render_markdown(report: Report, prog: Programme) -> str:
         out += [
             f"- {hms(prog, m.at)} " + (f"“{m.text}”" if m.text else "(cleared)")
             + (" (flash)" if m.kind == "flash" else "")
+            + (f" — {m.by}" if m.by else "")
             for m in report.messages
         ]  # fmt: skip
     if report.warnings:
@@ -179,6 +180,13 @@ def _actions_md(report: Report, prog: Programme) -> list[str]:
         return [*out, "None."]
     counts = ", ".join(f"{n} × {k.replace('_', ' ')}" for k, n in report.action_counts.items())
     out += [f"{len(report.actions)} action(s): {counts}.", ""]
+    if any(a.by for a in report.actions):  # logs before sources were recorded have none
+        out += _table(
+            ["Time", "Action", "Live slot", "By"],
+            ["--:", "---", "---", "---"],
+            [[hms(prog, a.at), a.text, a.slot or "—", a.by or "—"] for a in report.actions],
+        )
+        return out
     out += _table(
         ["Time", "Action", "Live slot"],
         ["--:", "---", "---"],

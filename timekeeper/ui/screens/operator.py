@@ -34,7 +34,7 @@ from timekeeper.ui.screens.dialogs import (
     MessageDialog,
     SpeakerMessage,
 )
-from timekeeper.ui.widgets.header import Banner, HoldBanner, LockBanner, StatusBar
+from timekeeper.ui.widgets.header import Banner, HoldBanner, LockBanner, RemoteLine, StatusBar
 from timekeeper.ui.widgets.live import LivePanel, TurnPanel
 from timekeeper.ui.widgets.log import Entry, EventLog
 from timekeeper.ui.widgets.nextup import NextPanel
@@ -137,6 +137,7 @@ class OperatorScreen(Screen[None]):
         self.message_text = ""
         self.obs: object = None
         self.speaker_url: str | None = None
+        self.remote_text = ""  # the last remote action's line ("" until there is one)
         self._ready = False
         self._pending_log: list[Entry] = []
         self._pending_keyed: dict[str, list[Entry]] = {}
@@ -146,6 +147,7 @@ class OperatorScreen(Screen[None]):
         yield Banner(id="banner")
         yield HoldBanner(id="hold-banner")
         yield LockBanner(id="lock-banner")
+        yield RemoteLine(id="remote-line")
         with Horizontal(id="top"):
             yield LivePanel(id="live")
             yield TurnPanel(id="turn")
@@ -163,6 +165,8 @@ class OperatorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._ready = True
+        if self.remote_text:
+            self.query_one(RemoteLine).text = self.remote_text
         if self._pending_log:
             self.add_log(self._pending_log)
             self._pending_log = []
@@ -193,6 +197,12 @@ class OperatorScreen(Screen[None]):
         self.query_one(NextPanel).view = views.next_view(status, info)
         missing = dict(getattr(obs, "missing_scenes", ()))  # an ObsView's, if OBS is there
         self.query_one(Timeline).rows_view = views.timeline_rows(status, info, missing)
+
+    def remote_action(self, text: str) -> None:
+        """Say who else steered last (the control API, OSC): one line under the banners."""
+        self.remote_text = text
+        if self._ready:
+            self.query_one(RemoteLine).text = text
 
     def keyboard_locked(self, locked: bool, dropped: int) -> None:
         """Say across the screen that a burst locked the keyboard (or that it is unlocked)."""

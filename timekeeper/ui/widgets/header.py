@@ -86,3 +86,13 @@ class LockBanner(Static):
             else ""
         )
         self.display = locked
+
+
+class RemoteLine(Static):
+    """Who else is steering: the last action a remote surface took (absent until there is one)."""
+
+    text: reactive[str] = reactive("")
+
+    def watch_text(self, text: str) -> None:
+        self.update(text)
+        self.display = bool(text)

@@ -1,0 +1,235 @@
+"""The operator's actions by name, for every remote surface, with the keyboard's safety rules.
+
+`Controls.run(name, params, source)` is the one way an HTTP or OSC request moves
+the show. It goes through the same `ShowSession` transitions as the dashboard's
+keys and asks what the keyboard asks (README key table): `next`, `back`, `hold`,
+`release`, `jump`, `resend`, `auto-switch`, and `shorten` when it would pass the
+deadline, need `"confirm": true` (else `Refused(428, the question)`); an action that
+does not apply is `Refused(409, why)` before anything changes; bad parameters are
+`Refused(400, …)`. Every action is logged with its source (`api:<client>`, `osc`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from timekeeper.core.engine import Action, ActionKind, Mode, Outcome, ShowEvent, apply
+from timekeeper.core.programme import Programme
+from timekeeper.errors import TransitionError
+from timekeeper.runtime.run import Runtime
+
+MAX_MINUTES = 60.0
+MAX_TEXT = 500
+KINDS = {
+    "next": ActionKind.NEXT,
+    "turn": ActionKind.NEXT_TURN,
+    "back": ActionKind.BACK,
+    "extend": ActionKind.EXTEND,
+    "shorten": ActionKind.EXTEND,
+    "hold": ActionKind.HOLD,
+    "release": ActionKind.RELEASE,
+    "jump": ActionKind.JUMP,
+}
+PARAMS: dict[str, tuple[str, ...]] = {
+    "next": (),
+    "turn": (),
+    "back": (),
+    "extend": ("minutes",),
+    "shorten": ("minutes",),
+    "hold": (),
+    "release": (),
+    "jump": ("slot",),
+    "message": ("text", "flash"),
+    "resend": (),
+    "auto-switch": ("on",),
+}
+NAMES = tuple(PARAMS)
+
+
+class Refused(Exception):
+    """A request that did nothing: `status` 400 (bad parameters), 404 (no such action),
+    409 (does not apply now), 428 (the keyboard asks first: send confirm)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Done:
+    action: str
+    source: str
+    result: str  # what happened, in a few words
+    events: tuple[dict[str, object], ...] = ()
+
+
+def _minutes(params: Mapping[str, Any]) -> float:
+    value = params.get("minutes", 1)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Refused(400, 'minutes must be a number, e.g. {"minutes": 1}')
+    if not 0 < value <= MAX_MINUTES:
+        raise Refused(400, f"minutes must be more than 0 and at most {MAX_MINUTES:g}")
+    return float(value)
+
+
+def _flag(params: Mapping[str, Any], key: str, default: bool | None) -> bool | None:
+    value = params.get(key, default)
+    if value is not None and not isinstance(value, bool):
+        raise Refused(400, f"{key} must be true or false")
+    return value
+
+
+class Controls:
+    """Remote actions on a run: what the dashboard's keys do, named, with their rules."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def run(self, name: str, params: Mapping[str, Any], source: str) -> Done:
+        if name not in PARAMS:
+            raise Refused(404, f"no action {name!r}: the actions are {', '.join(NAMES)}")
+        allowed = {*PARAMS[name], "confirm"}
+        unknown = sorted(set(params) - allowed)
+        if unknown:
+            takes = ", ".join(sorted(allowed))
+            raise Refused(400, f"{name} takes no parameter {unknown[0]!r} (it takes: {takes})")
+        confirmed = bool(_flag(params, "confirm", False))
+        if name == "message":
+            done = self._message(params, source)
+        elif name in ("resend", "auto-switch"):
+            done = self._obs(name, params, confirmed, source)
+        else:
+            done = self._show(name, params, confirmed, source)
+        self.runtime.notice("remote_action", action=name, by=source, message=done.result)
+        return done
+
+    # ------------------------------------------------------------ the show
+
+    def _show(self, name: str, params: Mapping[str, Any], confirmed: bool, source: str) -> Done:
+        session = self.runtime.session
+        kind = KINDS[name]
+        minutes = 0.0
+        slot: str | None = None
+        if name in ("extend", "shorten"):
+            minutes = _minutes(params) * (-1 if name == "shorten" else 1)
+        if name == "jump":
+            slot = params.get("slot")
+            if not isinstance(slot, str) or not slot:
+                raise Refused(400, 'jump needs the slot\'s id, e.g. {"slot": "qa"}')
+        action = Action(kind, minutes, slot)
+        session.tick()  # what was due before the request happened before it
+        status = session.status()
+        if kind is ActionKind.HOLD and status.held:
+            raise Refused(409, "the show is already on hold")
+        if kind is ActionKind.RELEASE and not status.held:
+            raise Refused(409, "the show is not on hold")
+        try:  # the engine is pure: try it first, so a refusal changes nothing
+            apply(session.state, action, max(session.clock.now(), session.state.as_of))
+        except TransitionError as exc:
+            raise Refused(409, str(exc)) from None
+        question = self._question(name, action)
+        if question is not None and not confirmed:
+            raise Refused(428, f'{question} Send "confirm": true to do it.')
+        try:
+            events = session.act(action, source=source)
+        except TransitionError as exc:
+            raise Refused(409, str(exc)) from None
+        tz = session.programme.tz
+        shown = tuple(
+            {**e.to_json(), "at": e.at.astimezone(tz).isoformat()}
+            for e in events
+            if e.kind != "operator"
+        )
+        return Done(name, source, _describe(name, events, session.programme), shown)
+
+    def _question(self, name: str, action: Action) -> str | None:
+        """What the keyboard asks before this action (None: it acts at once)."""
+        status = self.runtime.session.status()
+        live, nxt = status.live, status.next
+        if name == "next":
+            if status.mode is Mode.ENDED or (live is None and nxt is None):
+                return None
+            if live is not None and nxt is None:
+                return f"End the show now? {live.slot.title} is the last slot."
+            if live is not None and nxt is not None:
+                return f"Next slot now: start {nxt.slot.title}? {live.slot.title} ends now."
+            assert nxt is not None
+            return f"Start {nxt.slot.title} now?"
+        if name == "shorten":
+            cd = status.countdown
+            left = cd.own_deadline - cd.now if cd is not None else None
+            if left is not None and left <= timedelta(minutes=-action.minutes):
+                return f"Shorten by {-action.minutes:g} min? Its deadline would pass: it ends now."
+            return None
+        if name == "jump":
+            target = next((v for v in status.slots if v.slot.id == action.slot), None)
+            title = target.slot.title if target is not None else action.slot
+            skipped = [
+                v.slot.title
+                for v in status.slots
+                if target is not None and v.outcome is Outcome.PENDING and v.index < target.index
+            ]
+            what = f" Skipped: {', '.join(skipped)}." if skipped else ""
+            return f"Jump to {title} now?{what}"
+        return {
+            "back": "Go back: undo the last advance?",
+            "hold": "Hold the show? Nothing moves on by itself until released.",
+            "release": "Release the hold? A deadline already passed moves the show on now.",
+        }.get(name)
+
+    # ------------------------------------------------------------ messages and OBS
+
+    def _message(self, params: Mapping[str, Any], source: str) -> Done:
+        text = params.get("text", "")
+        if not isinstance(text, str) or len(text) > MAX_TEXT:
+            raise Refused(400, f"text must be a string of at most {MAX_TEXT} characters")
+        flash = bool(_flag(params, "flash", False))
+        self.runtime.session.set_message(text, flash, source)
+        result = "speaker message sent" if text.strip() else "speaker message cleared"
+        return Done("message", source, result)
+
+    def _obs(self, name: str, params: Mapping[str, Any], confirmed: bool, source: str) -> Done:
+        runtime = self.runtime
+        obs = runtime.read_obs_status()
+        if runtime.obs_command is None or obs is None:
+            raise Refused(409, "OBS is not configured for this programme")
+        if name == "resend":
+            if runtime.session.status().live is None:
+                raise Refused(409, "no slot is live: there is no scene to re-send")
+            question = "Re-send the live scene to OBS now? It overrides a scene chosen by hand."
+        else:
+            on = _flag(params, "on", None)
+            if on is not None and on == obs.auto_switch:
+                raise Refused(409, f"automatic scene switching is already {'on' if on else 'off'}")
+            question = "Turn automatic scene switching " + ("off?" if obs.auto_switch else "on?")
+        if not confirmed:
+            raise Refused(428, f'{question} Send "confirm": true to do it.')
+        result = runtime.obs_act("resend" if name == "resend" else "auto", source)
+        return Done(name, source, result)
+
+
+def _describe(name: str, events: list[ShowEvent], programme: Programme) -> str:
+    """What an action did, in a few words: "next: Panel discussion is live"."""
+    kinds = {e.kind: e for e in events}
+    started, turn = kinds.get("slot_started"), kinds.get("turn_started")
+    if "show_ended" in kinds:
+        return f"{name}: the show ended"
+    if started is not None and started.slot is not None:
+        return f"{name}: {programme.slots[programme.index(started.slot)].title} is live"
+    if turn is not None:
+        return f"{name}: {turn.speaker} speaks"
+    back = kinds.get("back")
+    if back is not None and back.slot is not None:
+        title = programme.slots[programme.index(back.slot)].title
+        return f"back: {title} again" + (", on hold" if "hold" in kinds else "")
+    changed = kinds.get("extended") or kinds.get("shortened")
+    if changed is not None and changed.minutes is not None:
+        return f"{name}: {changed.minutes:+g} min"
+    if "slot_ended" in kinds:
+        return f"{name}: the live slot ended"
+    return {"hold": "hold: on hold", "release": "release: hold released"}.get(name, f"{name}: done")
