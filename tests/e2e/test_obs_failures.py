@@ -193,10 +193,15 @@ def test_obs_killed_and_restarted_is_back_within_a_second_of_being_ready(
     next_try = datetime.fromisoformat(str(last["at"])) + timedelta(seconds=last["retry_in"])
     assert back < (next_try - ready).total_seconds()
     assert connected["program_scene"] is not None
-    assert [c["scene"] for c in run.of("scene_switch_confirmed", reason="boundary")] == [
-        "Intro",
-        "Keynote",
+    # the Keynote's boundary switch goes to an OBS that has just started: its first request may
+    # be refused while OBS settles and confirmed by the retry; either way it is on program
+    switched = [
+        c["scene"]
+        for c in run.of("scene_switch_confirmed")
+        if c.get("reason") in ("boundary", "retry")
     ]
+    assert switched == ["Intro", "Keynote"], run.of("scene_switch_confirmed")
+    assert obs.program_scene() == "Keynote"
 
 
 def test_a_scene_renamed_mid_show_is_flagged_before_its_boundary(
