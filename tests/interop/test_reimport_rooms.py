@@ -154,3 +154,33 @@ def test_a_room_new_in_the_schedule_is_written_and_the_venue_line_printed(
     ) in out.splitlines()
     assert main(["check", str(folder / "workshop-tent.yaml")]) == 0
     assert (folder / "venue.yaml").read_bytes() == venue_before
+
+
+def test_the_room_files_are_the_ones_the_venue_file_names(
+    venue_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (venue_dir / "main-hall.yaml").rename(venue_dir / "plenary.yaml")
+    venue = venue_dir / "venue.yaml"
+    venue.write_text(
+        venue.read_text(encoding="utf-8").replace("main-hall.yaml", "plenary.yaml"),
+        encoding="utf-8",
+    )
+    code, out, _ = _all_rooms(_upstream_with_the_tent_moved(tmp_path), venue_dir, capsys)
+    assert code == 0
+    assert not (venue_dir / "main-hall.yaml").exists()
+    plenary = {s.id: s for s in load_programme(venue_dir / "plenary.yaml").slots}
+    assert plenary[OPENING].hard and MORNING not in plenary
+    assert "- removed 'Morning after': was 11:00, 30 min" in out.splitlines()
+
+
+def test_a_venue_file_that_does_not_load_stops_the_reimport(
+    venue_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venue = venue_dir / "venue.yaml"
+    venue.write_text(venue.read_text(encoding="utf-8") + "colour: blue\n", encoding="utf-8")
+    before = _files(venue_dir)
+    code, _, err = _all_rooms(_upstream_with_the_tent_moved(tmp_path), venue_dir, capsys)
+    assert code == 2
+    assert "unknown key 'colour'" in err
+    assert f"{venue}: not re-imported (nothing written): fix the venue file first" in err
+    assert _files(venue_dir) == before
