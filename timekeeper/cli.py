@@ -183,7 +183,8 @@ def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                      help="write to FILE instead of stdout; an existing FILE is re-imported "
                      "into: local edits kept, the difference printed")  # fmt: skip
     imp.add_argument("--dry-run", action="store_true",
-                     help="with -o FILE: print the changes, write nothing")  # fmt: skip
+                     help="with -o FILE or --all-rooms DIR: print the changes, "
+                     "write nothing")  # fmt: skip
     imp.add_argument("--talk-scene", metavar="SCENE", default="Stage",
                      help="OBS scene of every talk (default Stage)")  # fmt: skip
     imp.add_argument("--changeover-scene", metavar="SCENE", default="Changeover",

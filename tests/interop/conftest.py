@@ -1,7 +1,8 @@
 """Schedules for the interop tests: our own fixtures, and real published ones when present.
 
 The real ones (the pretalx demo conference and the frab Camp 2019 schedule.json,
-and c3voc's schema.json, from the c3voc `schedule` repository's validator) are not
+c3voc's schema.json and frab's schedule.xml.xsd, from the c3voc `schedule`
+repository's validator) are not
 committed here (see fixtures/README.md): they are read from the folder named by
 TIMEKEEPER_SCHEDULE_SAMPLES, else from `shared/schedules/` beside the repository
 (where CI finds the workplace's shared folder); tests that need one skip without it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import icalendar
 import jsonschema
 import pytest
+from lxml import etree
 
 from tests.interop.conftest import SampleFinder
 from timekeeper.cli import main
@@ -78,6 +80,33 @@ def test_exports_import_back_to_the_same_slots(fmt: str, night: Path, tmp_path: 
         (s.title, s.start, s.duration) for s in programme.slots
     ]
     assert talks[0].persons == ("Ada Nightingale", "Grace Owl")
+
+
+@pytest.mark.parametrize("which", ["night", "seed", "democon"])
+def test_schedule_xml_validates_against_frabs_xsd(
+    which: str, night: Path, tmp_path: Path, real_sample: SampleFinder
+) -> None:
+    schema = etree.XMLSchema(etree.parse(str(real_sample("schedule.xml.xsd"))))
+    source = {"night": night, "seed": SEED}.get(which, tmp_path / "gray.yaml")
+    if which == "democon":
+        democon = str(real_sample("pretalx-democon.json"))
+        assert main(["import", democon, "--room", "Gray Room", "-o", str(source)]) == 0
+    document = etree.parse(str(_export(source, "schedule-xml", tmp_path)))
+    problems = [f"line {e.line}: {e.message}" for e in schema.error_log] if not schema.validate(
+        document
+    ) else []  # fmt: skip
+    assert problems == []
+
+
+def test_slugs_fit_frabs_xsd_and_the_c3voc_schema_even_for_short_ids(tmp_path: Path) -> None:
+    root = etree.parse(str(_export(SEED, "schedule-xml", tmp_path))).getroot()
+    slugs = [e.findtext("slug") or "" for e in root.iter("event")]
+    short = [s for s in slugs if s.endswith("-__qa")]
+    assert len(short) == 1  # the seed's Q&A slot, id `qa`
+    for slug in slugs:
+        assert re.fullmatch(r"[a-z0-9_]{4,}-[a-z0-9\-_]{4,}", slug), slug  # voc-slug-new
+        assert re.fullmatch(r"[a-z0-9_-]+[a-z0-9]", slug), slug  # schema.json
+    assert len(set(slugs)) == len(slugs)
 
 
 def test_schedule_xml_marks_the_talk_without_recording(night: Path, tmp_path: Path) -> None:

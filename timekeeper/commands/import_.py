@@ -4,9 +4,9 @@
 -o FILE is re-imported into (`interop.merge`: the team's edits kept, the
 conference's changes taken), the difference printed slot by slot first, and
 `--dry-run` prints only that. `--list-rooms`
-lists the rooms with their talk counts; `--all-rooms DIR` writes one programme
-per room plus `venue.yaml`, the index of them. Every file written is checked
-with the programme loader first, so what import writes, `check` accepts.
+lists the rooms with their talk counts; `--all-rooms DIR` writes (or re-imports
+into) one programme per room plus `venue.yaml` (`commands.import_rooms`). Every
+file written is checked with the programme loader first, so what import writes, `check` accepts.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ from pathlib import Path
 
 from timekeeper.core.diff import planned_diff
 from timekeeper.errors import UsageError
-from timekeeper.interop.merge import merge
+from timekeeper.interop.merge import Merged, merge
 from timekeeper.interop.reader import read_schedule
 from timekeeper.interop.schedule import Conference, ScheduleError
 from timekeeper.interop.to_programme import Options, render
 from timekeeper.programme.diagnostics import InvalidProgrammeError
 from timekeeper.programme.difftext import render_diff
-from timekeeper.programme.ids import slugify
 from timekeeper.programme.loader import load_programme_text
 
 
@@ -35,15 +34,20 @@ def run_import(args: argparse.Namespace) -> int:
     chosen = [bool(args.room), args.list_rooms, bool(args.all_rooms)]
     if sum(chosen) != 1:
         raise UsageError("import: give exactly one of --room NAME, --list-rooms, --all-rooms DIR")
-    if args.dry_run and not (args.room and args.output):
-        raise UsageError("import: --dry-run goes with --room NAME -o EXISTING-FILE")
+    if args.dry_run and not (args.room and args.output) and not args.all_rooms:
+        raise UsageError(
+            "import: --dry-run goes with --room NAME -o EXISTING-FILE or --all-rooms DIR"
+        )
     conference = read_schedule(args.schedule)
     if args.list_rooms:
         for room in conference.rooms:
             print(f"{room}\t{len(conference.room_talks(room))} talks")
         return 0
     if args.all_rooms:
-        return _all_rooms(conference, Path(args.all_rooms), options_from(args))
+        from timekeeper.commands.import_rooms import import_all_rooms
+
+        folder = Path(args.all_rooms)
+        return import_all_rooms(conference, folder, options_from(args), dry_run=args.dry_run)
     if args.output and Path(args.output).exists():
         return reimport(conference, args.room, options_from(args), Path(args.output),
                         dry_run=args.dry_run)  # fmt: skip
@@ -55,7 +59,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(text)
         return 0
-    _write(Path(args.output), text)
+    write(Path(args.output), text)
     return 0
 
 
@@ -63,12 +67,32 @@ def reimport(
     conference: Conference, room: str, options: Options, path: Path, *, dry_run: bool
 ) -> int:
     """Merge the room's schedule into the programme at `path`; print the difference first."""
+    existing, merged = merged_into(conference, room, options, path)
+    for line in difference(conference, room, path, merged):
+        print(line)
+    if dry_run:
+        print("dry run: nothing written")
+        return 0
+    if merged.text == existing:
+        print(f"{path} is up to date with the schedule")
+        return 0
+    write(path, merged.text)
+    return 0
+
+
+def merged_into(
+    conference: Conference, room: str, options: Options, path: Path
+) -> tuple[str, Merged]:
+    """The programme at `path` as it is, and merged with the room's schedule; nothing written.
+
+    A merge that is not valid prints its problems to stderr and raises ScheduleError.
+    """
     try:
         existing = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        merged = merge(existing, str(path), conference, room, options)
+        return existing, merge(existing, str(path), conference, room, options)
     except InvalidProgrammeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -80,20 +104,14 @@ def reimport(
                 else "the merged programme would not be valid; see above"
             )
         ) from None
+
+
+def difference(conference: Conference, room: str, path: Path, merged: Merged) -> list[str]:
+    """What re-importing changes, slot by slot (`timekeeper diff`'s words), then the notes."""
     d = planned_diff(merged.old, merged.new)
-    print(f"{path} <- {conference.source} (room {conference.find_room(room)})")
-    for line in render_diff(d, merged.old, merged.new):
-        print(line)
-    for note in merged.notes:
-        print(f"note: {note}")
-    if dry_run:
-        print("dry run: nothing written")
-        return 0
-    if merged.text == existing:
-        print(f"{path} is up to date with the schedule")
-        return 0
-    _write(path, merged.text)
-    return 0
+    lines = [f"{path} <- {conference.source} (room {conference.find_room(room)})"]
+    lines += render_diff(d, merged.old, merged.new)
+    return lines + [f"note: {note}" for note in merged.notes]
 
 
 def _is_own(exc: InvalidProgrammeError, path: Path) -> bool:
@@ -113,42 +131,9 @@ def programme_text(conference: Conference, room: str, options: Options, name: st
     return text
 
 
-def _all_rooms(conference: Conference, folder: Path, options: Options) -> int:
-    if not folder.is_dir():
-        raise UsageError(f"--all-rooms: {folder} is not an existing folder")
-    index = [
-        "# The rooms of one conference, one programme each (written by `timekeeper import`).",
-        "# Run each room's show on its own machine:  timekeeper run venue.yaml --room NAME",
-        "# (add mqtt: {url: mqtt://HOST:1883} to share the rooms; see docs/rooms.md)",
-        f"# source: {conference.source}",
-        f"venue: {{name: {_q(conference.title)}}}",
-        "rooms:",
-    ]
-    used: set[str] = set()
-    for room in conference.rooms:
-        if not conference.room_talks(room):
-            continue
-        base = slugify(room) or "room"
-        name, counter = f"{base}.yaml", 2
-        while name in used:
-            name, counter = f"{base}-{counter}.yaml", counter + 1
-        used.add(name)
-        _write(folder / name, programme_text(conference, room, options, str(folder / name)))
-        index.append(f"  - {{name: {_q(room)}, programme: {name}}}  "
-                     f"# {len(conference.room_talks(room))} talks")  # fmt: skip
-    _write(folder / "venue.yaml", "\n".join(index) + "\n")
-    return 0
-
-
-def _write(path: Path, text: str) -> None:
+def write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path}", file=sys.stderr)
-
-
-def _q(value: str) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False)

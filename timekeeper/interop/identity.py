@@ -32,8 +32,14 @@ def guid(programme: Programme, slot: Slot) -> str:
 
 
 def slug(programme: Programme, slot: Slot) -> str:
-    text = re.sub(r"[^a-z0-9_-]+", "-", f"{acronym(programme)}-{slot.id}".lower()).strip("-_")
-    return text or "slot"
+    """`<acronym>-<slot id>`, as frab's XSD (voc-slug-new) and c3voc's schema both accept it.
+
+    The XSD wants four or more characters after the acronym's dash and the schema a
+    letter or digit last, so a short id is padded in front with '_' (`qa` -> `__qa`),
+    which no slot id starts with, so two slugs never meet.
+    """
+    rest = re.sub(r"[^a-z0-9_-]+", "-", slot.id.lower()).rstrip("-_") or "slot"
+    return f"{acronym(programme)}-{rest.rjust(4, '_')}"
 
 
 def room(programme: Programme) -> str:
