@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--obs", action="store_true", help="also connect to OBS and check every scene it names"
     )
     check.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
+    check.add_argument(
+        "--log",
+        metavar="RUNLOG",
+        help="a running show's as-run log: the difference from the version it runs under, "
+        "and whether it would accept the file (exit 1 if it would refuse it)",
+    )
 
     diff = sub.add_parser(
         "diff", help="what changes between two versions of a programme (exit 1 if any)"

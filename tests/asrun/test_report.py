@@ -66,12 +66,12 @@ None.
 """
 
 WEBINAR_CSV = """\
-row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by,count
-slot,Welcome,welcome,,,2023-11-20T10:00:00+01:00,2023-11-20T10:05:00+01:00,2023-11-20T10:01:00+01:00,2023-11-20T10:06:00+01:00,300,300,60,0,0,done,,
-slot,Talk,talk,,,2023-11-20T10:05:00+01:00,2023-11-20T10:35:00+01:00,2023-11-20T10:06:00+01:00,2023-11-20T10:41:00+01:00,1800,2100,60,300,300,done,,
-slot,Break,break,,,2023-11-20T10:35:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T10:41:00+01:00,2023-11-20T10:45:00+01:00,600,240,360,-360,0,cut,Workshop,
-slot,Workshop,workshop,,,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2700,2700,0,0,0,done,,
-slot,Closing,closing,,,2023-11-20T11:30:00+01:00,2023-11-20T11:40:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T11:43:00+01:00,600,780,0,180,0,done,,
+row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by,count,by,changes
+slot,Welcome,welcome,,,2023-11-20T10:00:00+01:00,2023-11-20T10:05:00+01:00,2023-11-20T10:01:00+01:00,2023-11-20T10:06:00+01:00,300,300,60,0,0,done,,,,
+slot,Talk,talk,,,2023-11-20T10:05:00+01:00,2023-11-20T10:35:00+01:00,2023-11-20T10:06:00+01:00,2023-11-20T10:41:00+01:00,1800,2100,60,300,300,done,,,,
+slot,Break,break,,,2023-11-20T10:35:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T10:41:00+01:00,2023-11-20T10:45:00+01:00,600,240,360,-360,0,cut,Workshop,,,
+slot,Workshop,workshop,,,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T10:45:00+01:00,2023-11-20T11:30:00+01:00,2700,2700,0,0,0,done,,,,
+slot,Closing,closing,,,2023-11-20T11:30:00+01:00,2023-11-20T11:40:00+01:00,2023-11-20T11:30:00+01:00,2023-11-20T11:43:00+01:00,600,780,0,180,0,done,,,,
 """
 
 SEED_MD = """\
@@ -146,23 +146,23 @@ Introduction 15:30–15:35 (on time); Keynote 15:35–16:20 (45 of 35 min, +5:00
 """
 
 SEED_CSV = """\
-row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by,count
-slot,Introduction,introduction,,,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,300,300,0,0,0,done,,
-slot,Keynote,keynote,,Antonio A. Casilli,2023-11-20T15:35:00+01:00,2023-11-20T16:10:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T16:20:00+01:00,2100,2700,0,600,300,done,,
-slot,Panel,panel,,,2023-11-20T16:10:00+01:00,2023-11-20T17:10:00+01:00,2023-11-20T16:20:00+01:00,2023-11-20T17:20:00+01:00,3600,3600,600,0,0,done,,
-turn,Panel,panel,1,Michele Molè,,,2023-11-20T16:20:00+01:00,2023-11-20T16:23:00+01:00,180,180,,0,,done,,
-turn,Panel,panel,2,Beryl ter Haar,,,2023-11-20T16:23:00+01:00,2023-11-20T16:30:00+01:00,360,420,,60,,done,,
-turn,Panel,panel,3,Tatiana Llaguno Nieves,,,2023-11-20T16:30:00+01:00,2023-11-20T16:38:10+01:00,360,490,,130,,done,,
-turn,Panel,panel,4,Seonok Lee,,,2023-11-20T16:38:10+01:00,2023-11-20T16:45:00+01:00,360,410,,50,,done,,
-turn,Panel,panel,5,Wike Been,,,2023-11-20T16:45:00+01:00,2023-11-20T16:52:00+01:00,360,420,,60,,done,,
-turn,Panel,panel,6,Femke Cnossen,,,2023-11-20T16:52:00+01:00,2023-11-20T16:58:00+01:00,360,360,,0,,done,,
-turn,Panel,panel,7,George Azzopardi,,,2023-11-20T16:58:00+01:00,2023-11-20T17:05:00+01:00,360,420,,60,,done,,
-slot,Qa,qa,,,2023-11-20T17:10:00+01:00,2023-11-20T17:30:00+01:00,2023-11-20T17:20:00+01:00,2023-11-20T17:45:00+01:00,1200,1500,600,300,300,done,,
-slot,Reception,reception,,,2023-11-20T17:30:00+01:00,2023-11-20T18:30:00+01:00,2023-11-20T17:45:00+01:00,2023-11-20T18:45:00+01:00,3600,3600,900,0,0,done,,
-alarm,,,,,,,2023-11-20T16:20:00+01:00,2023-11-20T16:20:00+01:00,,,,,,"scene switch failed: scene Panel, slot panel, OBS did not answer",,1
-alarm,,,,,,,2023-11-20T16:34:00+01:00,2023-11-20T16:34:00+01:00,,,,,,timekeeper restarted and resumed the run; its last record before was at 16:30:00,,1
-alarm,,,,,,,2023-11-20T16:50:00+01:00,2023-11-20T16:50:00+01:00,,,,,,OBS disconnected: connection lost,,1
-alarm,,,,,,,2023-11-20T17:00:00+01:00,2023-11-20T17:00:00+01:00,,,,,,the as-run log could not be written from 17:00:00 until 17:05:00 (the disk is full); 1 record(s) were kept in memory and written late,,1
+row,slot,slot_id,turn,speaker,planned_start,planned_end,actual_start,actual_end,planned_seconds,actual_seconds,start_delta_seconds,length_delta_seconds,extension_seconds,outcome,cut_by,count,by,changes
+slot,Introduction,introduction,,,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T15:30:00+01:00,2023-11-20T15:35:00+01:00,300,300,0,0,0,done,,,,
+slot,Keynote,keynote,,Antonio A. Casilli,2023-11-20T15:35:00+01:00,2023-11-20T16:10:00+01:00,2023-11-20T15:35:00+01:00,2023-11-20T16:20:00+01:00,2100,2700,0,600,300,done,,,,
+slot,Panel,panel,,,2023-11-20T16:10:00+01:00,2023-11-20T17:10:00+01:00,2023-11-20T16:20:00+01:00,2023-11-20T17:20:00+01:00,3600,3600,600,0,0,done,,,,
+turn,Panel,panel,1,Michele Molè,,,2023-11-20T16:20:00+01:00,2023-11-20T16:23:00+01:00,180,180,,0,,done,,,,
+turn,Panel,panel,2,Beryl ter Haar,,,2023-11-20T16:23:00+01:00,2023-11-20T16:30:00+01:00,360,420,,60,,done,,,,
+turn,Panel,panel,3,Tatiana Llaguno Nieves,,,2023-11-20T16:30:00+01:00,2023-11-20T16:38:10+01:00,360,490,,130,,done,,,,
+turn,Panel,panel,4,Seonok Lee,,,2023-11-20T16:38:10+01:00,2023-11-20T16:45:00+01:00,360,410,,50,,done,,,,
+turn,Panel,panel,5,Wike Been,,,2023-11-20T16:45:00+01:00,2023-11-20T16:52:00+01:00,360,420,,60,,done,,,,
+turn,Panel,panel,6,Femke Cnossen,,,2023-11-20T16:52:00+01:00,2023-11-20T16:58:00+01:00,360,360,,0,,done,,,,
+turn,Panel,panel,7,George Azzopardi,,,2023-11-20T16:58:00+01:00,2023-11-20T17:05:00+01:00,360,420,,60,,done,,,,
+slot,Qa,qa,,,2023-11-20T17:10:00+01:00,2023-11-20T17:30:00+01:00,2023-11-20T17:20:00+01:00,2023-11-20T17:45:00+01:00,1200,1500,600,300,300,done,,,,
+slot,Reception,reception,,,2023-11-20T17:30:00+01:00,2023-11-20T18:30:00+01:00,2023-11-20T17:45:00+01:00,2023-11-20T18:45:00+01:00,3600,3600,900,0,0,done,,,,
+alarm,,,,,,,2023-11-20T16:20:00+01:00,2023-11-20T16:20:00+01:00,,,,,,"scene switch failed: scene Panel, slot panel, OBS did not answer",,1,,
+alarm,,,,,,,2023-11-20T16:34:00+01:00,2023-11-20T16:34:00+01:00,,,,,,timekeeper restarted and resumed the run; its last record before was at 16:30:00,,1,,
+alarm,,,,,,,2023-11-20T16:50:00+01:00,2023-11-20T16:50:00+01:00,,,,,,OBS disconnected: connection lost,,1,,
+alarm,,,,,,,2023-11-20T17:00:00+01:00,2023-11-20T17:00:00+01:00,,,,,,the as-run log could not be written from 17:00:00 until 17:05:00 (the disk is full); 1 record(s) were kept in memory and written late,,1,,
 """
 # fmt: on
 

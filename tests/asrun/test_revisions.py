@@ -135,3 +135,32 @@ def test_the_report_lists_each_revision_and_reports_the_plan_as_it_ran(tmp_path:
     keynote = next(row for row in report.slots if row.id == "keynote")
     assert (keynote.actual_start, keynote.actual_end) == (at("15:35"), at("16:15"))
     assert not [w for w in report.warnings if "differs" in w]
+
+
+def test_the_csv_report_has_a_row_per_revision_with_who_and_what_changed(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    event = tmp_path / "event"
+    event.mkdir()
+    start, _ = save(event, SEED)
+    rig = Rig(start, at("15:25"))
+    rig.to("15:40")
+    longer, data = save(event, LONGER_KEYNOTE)
+    accept(rig, longer, data)
+    rig.to("16:16")
+    swapped, data = save(event, SWAPPED)
+    rig.session.revise(swapped, "api:tablet", journal(rig.run, swapped, data, "api:tablet"))
+    rig.to("16:20")
+    report = build_report(read_log(rig.path), swapped)
+    rows = list(csv.DictReader(io.StringIO(render(report, swapped, "csv"))))
+    revisions = [r for r in rows if r["row"] == "revision"]
+    assert [(r["actual_start"], r["by"]) for r in revisions] == [
+        ("2023-11-20T15:40:00+01:00", "operator"),
+        ("2023-11-20T16:16:00+01:00", "api:tablet"),
+    ]
+    assert revisions[0]["changes"].startswith("~ 'Keynote lecture': 40 min (was 35 min); ")
+    assert "turn 4: Ada Lovelace (was Seonok Lee)" in revisions[1]["changes"]
+    assert "accepted by" not in revisions[1]["changes"]
+    slots = [r for r in rows if r["row"] == "slot"]
+    assert all(r["by"] == "" and r["changes"] == "" for r in slots)

@@ -1,6 +1,8 @@
-"""`timekeeper check FILE [--obs]`: validate a programme and print its timeline.
+"""`timekeeper check FILE [--obs] [--log RUNLOG]`: validate a programme and print its timeline.
 
-Exit codes: 0 valid (warnings allowed), 2 invalid. Problems go to stderr as
+Exit codes: 0 valid (warnings allowed), 2 invalid. With `--log`, the difference
+from a running show instead of the timeline (`check_running`: 1 if the show
+would refuse it). Problems go to stderr as
 `FILE:LINE:COL: severity: message`, one per line, all of them at once; the
 timeline goes to stdout, so `check FILE > timeline.txt` keeps just the table.
 """
@@ -15,7 +17,7 @@ from typing import cast
 
 from timekeeper.core.programme import Programme
 from timekeeper.programme.diagnostics import Diagnostic, InvalidProgrammeError, Severity
-from timekeeper.programme.loader import load_programme_with_warnings
+from timekeeper.programme.loader import load_programme, load_programme_with_warnings
 from timekeeper.programme.table import render_timeline
 
 EXIT_OK = 0
@@ -33,6 +35,13 @@ def run_check(args: argparse.Namespace) -> int:
         from timekeeper.commands.check_venue import run_venue_check
 
         return run_venue_check(path)
+    if getattr(args, "log", None):
+        from timekeeper.commands.check_running import check_against_run
+
+        code = check_against_run(path, args.log)
+        if code != EXIT_INVALID and getattr(args, "obs", False):
+            code = max(code, _obs_check(load_programme(path), getattr(args, "obs_url", None)))
+        return code
     try:
         programme, warnings = load_programme_with_warnings(path)
     except InvalidProgrammeError as exc:

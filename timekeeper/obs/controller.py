@@ -73,7 +73,7 @@ from timekeeper.obs.status import (
     SwitchPolicy,
     SwitchRecord,
 )
-from timekeeper.obs.switcher import SceneSwitcher
+from timekeeper.obs.switcher import SceneCue, SceneSwitcher
 from timekeeper.obs.texts import TextSources
 
 __all__ = [
@@ -291,13 +291,17 @@ class ObsController:
         self._guard.keep_alarm()
         return future
 
-    def resend_live_scene(self) -> asyncio.Future[SwitchRecord] | None:
-        """Operator key: send the desired scene again now (clears override and alarm).
+    def resend_live_scene(
+        self, instead: SceneCue | None = None
+    ) -> asyncio.Future[SwitchRecord] | None:
+        """Operator key: send the desired scene (or `instead`: a revised live slot's) again now,
+        clearing override and alarm. Works with automatic switching off too (an explicit
+        operator order), never in a dry run. None when no scene is desired yet."""
+        return self._switcher.resend_live_scene(instead)
 
-        Works with automatic switching off too (an explicit operator order),
-        but never in a dry run. Returns None when no scene is desired yet.
-        """
-        return self._switcher.resend_live_scene()
+    def learn_scene_uses(self, uses: Mapping[str, Sequence[str]]) -> None:
+        """A revised programme: the scenes watched for renames and removals from now."""
+        self._scenes.learn(uses)
 
     def set_auto_switch(self, enabled: bool) -> None:
         """Operator key: automatic switching on/off.

@@ -9,8 +9,11 @@ the list changes, every scene the programme names (`uses`: scene -> the slots
 naming it) is checked; one that is gone is reported once, with what it was
 renamed to or else the closest existing name, until it exists again. Scenes
 already missing at the first connect are left to the preflight check to report
-(they are in `missing_scenes` all the same). It must not switch scenes: what a
-missing scene means for a slot is for the dashboard to show.
+(they are in `missing_scenes` all the same). A revised programme's scenes are
+learnt (`learn`) and watched from then on the same way; what its scenes lack in
+OBS at that moment is for the preflight, run again on a revision, to report. It
+must not switch scenes: what a missing scene means for a slot is for the
+dashboard to show.
 """
 
 from __future__ import annotations
@@ -35,6 +38,17 @@ class SceneWatch:
         self._reported: set[str] | None = None  # None: no list seen yet (the baseline)
         self._renamed: dict[str, str] = {}  # a programme scene -> what OBS calls it now
         self._removed: set[str] = set()
+
+    def learn(self, uses: Mapping[str, Sequence[str]]) -> None:
+        """The programme was revised: watch the scenes it names (scene -> its slots) from now.
+
+        `missing_scenes` follows at once; a scene of the new plan missing now is not
+        announced here (the preflight says it, as at the first connect), one gone later is.
+        """
+        self._uses = {scene: tuple(slots) for scene, slots in uses.items()}
+        self._renamed = {old: new for old, new in self._renamed.items() if old in self._uses}
+        self._reported = None  # a new baseline, as at the first list
+        self._check()
 
     def connected(self) -> None:
         """OBS's list was just read afresh (a connect): check it."""

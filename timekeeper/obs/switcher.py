@@ -27,6 +27,8 @@ from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
 from timekeeper.obs.status import ObsMode, SwitchOutcome, SwitchPolicy, SwitchRecord
 from timekeeper.obs.switch_job import SwitchJob
 
+SceneCue = tuple[str, str, Transition | None]  # scene, key (for the log), transition
+
 
 class SceneSwitcher:
     """Puts the desired scene on program and keeps it there (see the module docstring)."""
@@ -116,12 +118,17 @@ class SceneSwitcher:
         """Timekeeper is not driving the scenes (dry run, automatic switching off)."""
         return self._ctx.status.mode is ObsMode.DRY_RUN or not self._ctx.status.auto_switch
 
-    def resend_live_scene(self) -> asyncio.Future[SwitchRecord] | None:
-        """Send the desired scene again now (see ObsController.resend_live_scene)."""
+    def resend_live_scene(
+        self, instead: SceneCue | None = None
+    ) -> asyncio.Future[SwitchRecord] | None:
+        """Send the desired scene (or `instead`) now (see ObsController.resend_live_scene)."""
         old = self._desired
-        if old is None:
+        if instead is None and old is not None:
+            instead = (old.scene, old.key, old.transition)
+        if instead is None:
             return None
-        job = self._new_job(old.scene, old.key, self._ctx.clock.now(), old.transition, "operator")
+        scene, key, transition = instead
+        job = self._new_job(scene, key, self._ctx.clock.now(), transition, "operator")
         self._ctx.set(override=False)
         if self._ctx.port is None or self._ctx.status.mode is ObsMode.DRY_RUN:
             self._skip(job, "dry_run" if self._ctx.port is not None else "not_configured")

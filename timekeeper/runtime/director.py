@@ -27,6 +27,7 @@ from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status
 from timekeeper.obs import events as obs_events
 from timekeeper.obs.controller import ObsController, ObsMode
+from timekeeper.obs.switcher import SceneCue
 from timekeeper.runtime.session import ShowSession
 
 Record = dict[str, object]
@@ -143,18 +144,25 @@ class ObsDirector:
         if nxt is not None and nxt.slot.scene:
             self.controller.preview_scene(nxt.slot.scene)
 
-    def sync_live_scene(self) -> bool:
-        """Ask for the live slot's scene now (a resumed run: no boundary will come to do it)."""
+    def live_scene(self, why: str = "sync") -> SceneCue | None:
+        """The live slot's scene as the programme has it now (a revision may have changed it)."""
         state = self.session.state
         if state.live is None:
-            return False
+            return None
         slot, record = self.session.programme.slots[state.live], state.records[state.live]
         if not slot.scene or record.actual_start is None:
-            return False
+            return None
         transition = slot.transition or self.session.programme.obs.transition
-        key = f"{slot.id}:scene:{record.actual_start.isoformat()}:sync"
+        return slot.scene, f"{slot.id}:scene:{record.actual_start.isoformat()}:{why}", transition
+
+    def sync_live_scene(self) -> bool:
+        """Ask for the live slot's scene now (a resumed run: no boundary will come to do it)."""
+        cue = self.live_scene()
+        if cue is None:
+            return False
+        scene, key, transition = cue
         self.controller.switch_scene(
-            slot.scene, boundary_at=self.session.clock.now(), key=key, transition=transition
+            scene, boundary_at=self.session.clock.now(), key=key, transition=transition
         )
         return True
 

@@ -85,8 +85,10 @@ class ObsService:
             self.session.subscribe(self._on_show_events)
 
     def _on_show_events(self, events: list[ShowEvent]) -> None:
-        """A revised programme may name new scenes: the preflight checks them again."""
+        """A revised programme may name new scenes: the scene watch follows them from now,
+        and the preflight checks them again."""
         if any(e.kind == "revised" for e in events):
+            self.controller.learn_scene_uses(scene_uses(self.session.programme))
             if self._preflight is not None and not self._preflight.done():
                 self._preflight.cancel()
             self._preflight = asyncio.create_task(self._check(), name="obs-preflight")
@@ -104,6 +106,10 @@ class ObsService:
         if not self.configured:
             return "OBS is not configured"
         if name == "resend":
+            cue, desired = self.director.live_scene("revised"), self.controller.status.desired_scene
+            if cue is not None and desired is not None and cue[0] != desired:
+                self.controller.resend_live_scene(instead=cue)  # a revision changed it
+                return f"switching to the live slot's scene {cue[0]}"
             resent = self.controller.resend_live_scene() is not None
             if resent or self.director.sync_live_scene():  # nothing asked yet (a resumed run)
                 return "re-sending the live scene"

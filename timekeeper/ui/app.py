@@ -292,7 +292,9 @@ class TimekeeperApp(App[None]):
             return
         state = self.session.state
         live = state.programme.slots[state.live].id if state.live is not None else None
-        changes.present(self, check, self.accept_change, live)
+        command = self.obs_command
+        switch = None if command is None else (lambda: command("resend"))  # the r key's path
+        changes.present(self, check, self.accept_change, live, switch)
 
     def on_operator_screen_obs_command(self, message: OperatorScreen.ObsCommand) -> None:
         if self.obs_command is None:

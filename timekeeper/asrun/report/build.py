@@ -85,7 +85,9 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         words = "; ".join(render_diff(diff(last[0], found), last[0], found))
         at = instant(rec.get("at"))
         if at is not None:
-            revisions.append(Line(at, "revision", f"accepted by {rec.get('by', '?')}: {words}"))
+            by = str(rec.get("by") or "?")
+            text = f"accepted by {by}: {words}"
+            revisions.append(Line(at, "revision", text, by=by, detail=words))
         last[0] = found
         return found
 

@@ -93,6 +93,7 @@ class Line:
     slot: str | None = None  # title of the slot live at the time
     by: str | None = None  # who: keyboard | api:<client> | osc (None: not logged, or autopilot)
     until: datetime | None = None  # a repeated alarm: its last repeat (`at` is its first)
+    detail: str | None = None  # a revision: what changed (`text` says who accepted it too)
     count: int = 1  # how many times it happened
 
 

@@ -1,7 +1,9 @@
-"""The report as CSV: a row per slot, per turn and per alarm, for a spreadsheet.
+"""The report as CSV: a row per slot, per turn, per alarm and per revision, for a spreadsheet.
 
 Owns the CSV columns (`CSV_FIELDS`) and rows; local ISO times, durations in
-seconds; an alarm row has its first and last time and how often it happened.
+seconds; an alarm row has its first and last time and how often it happened; a
+revision row (an accepted programme version) its instant, who accepted it and
+what changed (as `timekeeper diff` words it, the lines joined by `; `).
 It must not build the model; the slot figures it shares with the JSON renderer
 come from `text.slot_figures`.
 """
@@ -18,12 +20,12 @@ from timekeeper.core.programme import Programme
 CSV_FIELDS = [
     "row", "slot", "slot_id", "turn", "speaker", "planned_start", "planned_end",
     "actual_start", "actual_end", "planned_seconds", "actual_seconds", "start_delta_seconds",
-    "length_delta_seconds", "extension_seconds", "outcome", "cut_by", "count",
+    "length_delta_seconds", "extension_seconds", "outcome", "cut_by", "count", "by", "changes",
 ]  # fmt: skip
 
 
 def render_csv(report: Report, prog: Programme) -> str:
-    """A row per slot, per turn and per alarm; local ISO times, durations in seconds."""
+    """A row per slot, turn, alarm and revision; local ISO times, durations in seconds."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -65,6 +67,15 @@ def render_csv(report: Report, prog: Programme) -> str:
                 "actual_end": iso(prog, a.until or a.at),
                 "outcome": a.text,
                 "count": a.count,
+            }
+        )
+    for r in report.revisions:
+        writer.writerow(
+            {
+                "row": "revision",
+                "actual_start": iso(prog, r.at),
+                "by": r.by or "",
+                "changes": r.detail if r.detail is not None else r.text,
             }
         )
     return buf.getvalue()
