@@ -150,6 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="http://127.0.0.1:8765",
         help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
     )
+    speaker.add_argument(
+        "--mqtt",
+        metavar="URL",
+        help="follow a room through the venue's broker instead, mqtt://HOST[:PORT] (with --room)",
+    )
+    speaker.add_argument("--room", metavar="NAME", help="the room to follow (with --mqtt)")
+    speaker.add_argument(
+        "--venue", metavar="NAME", help="the venue's name on the broker (with --mqtt)"
+    )
 
     venue = sub.add_parser("venue", help="the overview of every room of a venue, from its broker")
     venue.add_argument("venue_file", metavar="VENUE", help="path to venue.yaml")
