@@ -169,3 +169,19 @@ async def test_the_page_fetches_nothing_from_elsewhere(
         html = await response.text()
     assert response.status == 200
     assert not re.search(r"(src|href)\s*=|@import|url\(|https?://", html)
+
+
+def test_a_bad_port_for_the_foyer_board_exits_2_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from timekeeper import cli
+
+    shutil.copy(Path(__file__).resolve().parents[2] / "programme.yaml", tmp_path / "p.yaml")
+    venue = tmp_path / "venue.yaml"
+    venue.write_text(
+        "venue: {name: V}\nmqtt: {url: 'mqtt://127.0.0.1:1'}\n"
+        "rooms:\n  - {name: A, programme: p.yaml}\n"
+    )
+    assert cli.main(["venue", str(venue), "--serve", "--port", "70000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--port" in err and "0-65535" in err and len(err.splitlines()) == 1
