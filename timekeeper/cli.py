@@ -156,10 +156,33 @@ def build_parser() -> argparse.ArgumentParser:
         default="http://127.0.0.1:8765",
         help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
     )
+    speaker.add_argument(
+        "--mqtt",
+        metavar="URL",
+        help="follow a room through the venue's broker instead, mqtt://HOST[:PORT] (with --room)",
+    )
+    speaker.add_argument("--room", metavar="NAME", help="the room to follow (with --mqtt)")
+    speaker.add_argument(
+        "--venue", metavar="NAME", help="the venue's name on the broker (with --mqtt)"
+    )
 
     venue = sub.add_parser("venue", help="the overview of every room of a venue, from its broker")
     venue.add_argument("venue_file", metavar="VENUE", help="path to venue.yaml")
     venue.add_argument("--mqtt", metavar="URL", help="the broker (overrides mqtt.url)")
+    venue.add_argument(
+        "--serve",
+        action="store_true",
+        help="also serve the foyer board (every room's now and next) as a browser page",
+    )
+    venue.add_argument(
+        "--port", type=int, default=8780, metavar="N", help="the foyer board's port (default 8780)"
+    )
+    venue.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the foyer board listens on (default 127.0.0.1)",
+    )
 
     report = sub.add_parser("report", help="planned versus actual, from an as-run log")
     report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")

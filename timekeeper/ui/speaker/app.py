@@ -1,13 +1,16 @@
 """The terminal speaker screen: `timekeeper speaker`, full-screen on a confidence monitor.
 
-Data flows one way: a frame timer asks the `Follower` for the `Display` at the
+Data flows one way: a frame timer asks the source for the `Display` at the
 injected clock's now (computed from timestamps, never by counting ticks) and
-sets it on `SpeakerView`; widgets only render it.
+sets it on `SpeakerView`; widgets only render it. The source is the operator's
+speaker server (`Follower`, over HTTP) or a room on the venue's broker
+(`rooms.follower.RoomFollower`, `--mqtt`): anything with `display()` and `run()`.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, Protocol
 
 from rich.align import Align
 from rich.text import Text
@@ -142,6 +145,16 @@ class SpeakerView(Vertical):
             self.query_one(selector, Static).update(Text(text))
 
 
+class Source(Protocol):
+    """Where the screen's state comes from: says what to show now, and follows forever."""
+
+    on_change: Callable[[], None] | None
+
+    def display(self) -> Display: ...
+
+    async def run(self) -> None: ...
+
+
 class SpeakerApp(App[None]):
     """Follows a running show and shows the speaker its time."""
 
@@ -156,21 +169,30 @@ class SpeakerApp(App[None]):
         *,
         backoff: Backoff | None = None,
         ping_every: float = PING_EVERY,
+        source: Source | None = None,
     ) -> None:
+        """Follow the speaker server at `url`, or `source` when given (then `url` is unused)."""
         super().__init__()
-        self.follower = Follower(
-            url,
-            clock or SystemClock(),
-            backoff=backoff,
-            ping_every=ping_every,
-            on_change=self.refresh_display,
-        )
+        self.source: Source
+        if source is None:
+            self.source = Follower(
+                url, clock or SystemClock(), backoff=backoff, ping_every=ping_every
+            )
+        else:
+            self.source = source
+        self.source.on_change = self.refresh_display
+
+    @property
+    def follower(self) -> Follower:
+        """The speaker server's follower (when following one over HTTP)."""
+        assert isinstance(self.source, Follower)
+        return self.source
 
     def compose(self) -> ComposeResult:
         yield SpeakerView()
 
     def on_mount(self) -> None:
-        self.run_worker(self.follower.run(), name="follow", exclusive=True, exit_on_error=False)
+        self.run_worker(self.source.run(), name="follow", exclusive=True, exit_on_error=False)
         self.set_interval(1 / FPS, self.refresh_display)
         self.refresh_display()
 
@@ -183,4 +205,4 @@ class SpeakerApp(App[None]):
         """Recompute the screen from the clock and the last state (cheap; equal states skip)."""
         if not self.is_running:
             return
-        self.query_one(SpeakerView).state = self.follower.display()
+        self.query_one(SpeakerView).state = self.source.display()

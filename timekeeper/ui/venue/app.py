@@ -90,6 +90,8 @@ class VenueApp(App[int]):
         state = "connected" if self.board.connected else "BROKER LOST — reconnecting…"
         style = "green" if self.board.connected else "bold red"
         header = Text.assemble((self.venue_title, "bold"), " · broker ", (state, style))
+        if self.sub_title:
+            header.append(f" · {self.sub_title}")
         self.query_one("#broker", Static).update(header)
 
     def selected(self) -> str | None:

@@ -1,0 +1,137 @@
+"""RoomFollower: a speaker screen's source that follows one room through the broker.
+
+`timekeeper speaker --mqtt URL --room NAME` reads the room's retained `status` (the
+speaker protocol's snapshot) and `online` from the broker instead of the operator's
+HTTP server, so a stage display depends on the broker, not on the operator's laptop.
+It answers `display()` at any instant like the HTTP `Follower`: the digits are
+computed from the snapshot's timestamps, anchored on its `sent_at` (the room's real
+time when it published): a status is published only on change and a late joiner may
+get a retained one minutes old, so its arrival time says nothing about the show
+clock. The screen and the room's machine must therefore keep NTP time (they do on
+any venue network). While the broker is away, or the room has dropped off (its
+`online` false, the last will), the screen keeps counting and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from timekeeper.core.clock import Clock
+from timekeeper.rooms.link import Backoff, BrokerLink, LinkState
+from timekeeper.rooms.settings import BrokerSettings
+from timekeeper.rooms.topics import RoomTopics
+from timekeeper.speaker.clocksync import ClockSync
+from timekeeper.speaker.display import Display, compute_display, waiting_display
+from timekeeper.speaker.snapshot import Snapshot, parse_snapshot
+from timekeeper.speaker.wire import ProtocolError
+
+log = logging.getLogger(__name__)
+
+BROKER_LOST = "BROKER LOST — reconnecting…"
+ROOM_OFFLINE = "ROOM OFFLINE — last known state"
+ROOM_SILENT = "NO WORD FROM THE ROOM — last known state"  # a broker back without its retained
+
+
+class RoomFollower:
+    """Follows one room's `status` and `online`; `display()` says what to show now."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        topics: RoomTopics,
+        clock: Clock,
+        *,
+        backoff: Backoff | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.topics = topics
+        self.clock = clock
+        self.on_change = on_change
+        self.snapshot: Snapshot | None = None
+        self.anchor: ClockSync | None = None
+        self.online: bool | None = None  # None: not heard from the room yet
+        self.received = 0  # status messages taken (for tests and the benchmark)
+        self.link = BrokerLink(
+            settings,
+            identifier=f"tk-speaker-{topics.venue}-{topics.room}-{secrets.token_hex(3)}"[:64],
+            subscriptions=[topics.status, topics.online],
+            on_message=self.receive,
+            on_state=self._on_state,
+            backoff=backoff,
+        )
+
+    @property
+    def connected(self) -> bool:
+        return self.link.state.connected
+
+    @property
+    def state(self) -> LinkState:
+        return self.link.state
+
+    async def run(self) -> None:
+        """Connect and follow, reconnecting with backoff, until cancelled."""
+        try:
+            await self.link.run()
+        finally:
+            await self.link.close()
+
+    def display(self) -> Display:
+        """The screen at this instant, from the last status and its timestamps."""
+        local = self.clock.now()
+        if self.snapshot is None or self.anchor is None:
+            where = f"{self.topics.base} on {self.settings.url}"
+            if self.connected:
+                return waiting_display(f"Waiting for the room: {where}", local)
+            return waiting_display(f"Connecting to {self.settings.url} — retrying…", local)
+        status = ""
+        if not self.connected:
+            status = BROKER_LOST
+        elif self.online is False:
+            status = ROOM_OFFLINE
+        elif self.online is None:
+            status = ROOM_SILENT
+        return compute_display(self.snapshot, self.anchor.show_at(local), local, status)
+
+    def receive(self, topic: str, payload: bytes) -> None:
+        """One broker message (public so tests and benchmarks can feed it)."""
+        if topic == self.topics.online:
+            self.online = payload.strip() == b"true"
+        elif topic == self.topics.status:
+            try:
+                data = json.loads(payload)
+                snap = parse_snapshot(data)
+                sent_at = _instant(data.get("sent_at")) if isinstance(data, dict) else None
+            except (ValueError, ProtocolError) as exc:
+                log.warning("room status: ignoring a bad message: %s", exc)
+                return
+            # without sent_at (an older room), the arrival is the best anchor there is
+            self.anchor = ClockSync(sent_at or self.clock.now(), snap.show_time, snap.speed)
+            self.snapshot = snap
+            self.received += 1
+        else:
+            return
+        self._changed()
+
+    def _on_state(self, state: LinkState) -> None:
+        if state.connected:
+            self.online = None  # a restarted broker may have forgotten the room: until it says
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
