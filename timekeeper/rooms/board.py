@@ -20,6 +20,7 @@ from timekeeper.rooms.topics import parse
 from timekeeper.speaker.display import countdown_at
 from timekeeper.speaker.snapshot import Snapshot, parse_snapshot
 from timekeeper.speaker.wire import ProtocolError
+from timekeeper.speaker.wire import read_instant as _instant
 
 
 @dataclass
@@ -151,13 +152,3 @@ def _hhmm(at: datetime, tz: str) -> str:
     from zoneinfo import ZoneInfo
 
     return at.astimezone(ZoneInfo(tz)).strftime("%H:%M")
-
-
-def _instant(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

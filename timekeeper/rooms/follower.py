@@ -18,7 +18,6 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 
 from timekeeper.core.clock import Clock
 from timekeeper.rooms.link import Backoff, BrokerLink, LinkState
@@ -28,6 +27,7 @@ from timekeeper.speaker.clocksync import ClockSync
 from timekeeper.speaker.display import Display, compute_display, waiting_display
 from timekeeper.speaker.snapshot import Snapshot, parse_snapshot
 from timekeeper.speaker.wire import ProtocolError
+from timekeeper.speaker.wire import read_instant as _instant
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +125,3 @@ class RoomFollower:
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
-
-
-def _instant(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

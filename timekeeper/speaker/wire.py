@@ -26,6 +26,17 @@ def instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def read_instant(value: object) -> datetime | None:
+    """An aware ISO instant from a message field; None if it is missing, naive or malformed."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def time_message(
     kind: str, show_time: datetime, speed: float, echo: object = None
 ) -> dict[str, Any]:
