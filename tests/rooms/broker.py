@@ -5,6 +5,11 @@ running system broker): a config file written in a temp folder, listening on
 127.0.0.1 on a free port, no persistence. `kill()` SIGKILLs it (a broker lost
 mid-show), `start()` starts it again on the same port. Only the process started
 here is ever signalled. Importable without pytest (bench/ uses it).
+
+With `users` it requires passwords (`allow_anonymous false`, a `password_file`
+made by `mosquitto_passwd -b`) and takes an `acl_file`; `docs_mosquitto()` reads
+the configuration and ACL that docs/rooms.md prescribes, so the docs are what is
+tested (only the TLS listener lines are left out: the harness listens in plain).
 """
 
 from __future__ import annotations
@@ -15,11 +20,30 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 INSTALL = "apt-get install mosquitto"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rooms.md"
+DOCS_CONF, DOCS_ACL = "# /etc/mosquitto/conf.d/timekeeper.conf", "# /etc/mosquitto/acl"
+TLS_LINES = ("listener", "certfile", "keyfile")  # the harness's own plain listener instead
+
+
+def docs_mosquitto(docs: Path = DOCS) -> tuple[str, str]:
+    """(config lines, ACL) from the code blocks of docs/rooms.md headed by their file names."""
+    blocks: dict[str, str] = {}
+    for block in docs.read_text().split("```")[1::2]:
+        body = block.removeprefix("\n")
+        blocks[body.split("\n", 1)[0].strip()] = body
+    if DOCS_CONF not in blocks or DOCS_ACL not in blocks:
+        raise BrokerError(f"{docs} has no {DOCS_CONF!r} or {DOCS_ACL!r} block")
+    conf = "".join(
+        line + "\n"
+        for line in blocks[DOCS_CONF].splitlines()
+        if line.split(" ", 1)[0] not in TLS_LINES
+    )
+    return conf, blocks[DOCS_ACL]
 
 
 def mosquitto_missing_reason() -> str | None:
@@ -48,10 +72,25 @@ class BrokerError(RuntimeError):
 class Broker:
     """One mosquitto on 127.0.0.1:`port`, configured in `root`."""
 
-    def __init__(self, root: Path, port: int | None = None, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int | None = None,
+        extra_config: str = "",
+        *,
+        users: Mapping[str, str] | None = None,
+        acl: str | None = None,
+        auth_config: str | None = None,
+    ) -> None:
+        """`users` (name: password) turns anonymous access off; `auth_config` (default: the
+        harness's own lines) holds `password_file /etc/mosquitto/passwd` and `acl_file
+        /etc/mosquitto/acl` as the docs write them, pointed here at this broker's files."""
         self.root = root
         self.port = port or free_port()
         self.extra_config = extra_config
+        self.users = dict(users or {})
+        self.acl = acl
+        self.auth_config = auth_config
         self.proc: subprocess.Popen[bytes] | None = None
         self.config = root / "mosquitto.conf"
         self.log = root / "mosquitto.log"
@@ -62,13 +101,29 @@ class Broker:
 
     def _write_config(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "persistence false\n"
-            "log_dest stderr\n"
-            "log_type error\nlog_type warning\n" + self.extra_config
+        head = f"listener {self.port} 127.0.0.1\nlog_dest stderr\n"
+        head += "log_type error\nlog_type warning\n"
+        auth = self._write_auth() if self.users else "allow_anonymous true\npersistence false\n"
+        self.config.write_text(head + auth + self.extra_config)
+
+    def _write_auth(self) -> str:
+        passwd, acl = self.root / "passwd", self.root / "acl"
+        tool = shutil.which("mosquitto_passwd")
+        if tool is None:
+            raise BrokerError(f"mosquitto_passwd is not installed ({INSTALL})")
+        passwd.unlink(missing_ok=True)
+        for n, (user, password) in enumerate(self.users.items()):
+            create = ["-c"] if n == 0 else []
+            subprocess.run([tool, "-b", *create, str(passwd), user, password], check=True)
+        acl.write_text(self.acl if self.acl is not None else "topic readwrite #\n")
+        conf = self.auth_config or (
+            "allow_anonymous false\npassword_file /etc/mosquitto/passwd\n"
+            "acl_file /etc/mosquitto/acl\npersistence false\n"
         )
+        conf = conf.replace("/etc/mosquitto/passwd", str(passwd))
+        conf = conf.replace("/etc/mosquitto/acl", str(acl))
+        # started as root, mosquitto drops to its own user: let it read (and persist) here
+        return conf + f"persistence_location {self.root}/\nuser {_user()}\n"
 
     def start(self, timeout: float = 5.0) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -122,11 +177,24 @@ class Broker:
         return self.proc is not None and self.proc.poll() is None
 
 
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
 class Listener:
     """A test's own MQTT subscriber: collects (topic, payload, retain) and waits for one."""
 
-    def __init__(self, port: int, topic: str = "timekeeper/#") -> None:
+    def __init__(
+        self,
+        port: int,
+        topic: str = "timekeeper/#",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.port, self.topic = port, topic
+        self.username, self.password = username, password
         self.messages: list[tuple[str, bytes, bool]] = []
         self._changed: Any = None
         self._task: Any = None
@@ -140,7 +208,9 @@ class Listener:
         ready = asyncio.Event()
 
         async def run() -> None:
-            async with aiomqtt.Client("127.0.0.1", self.port) as client:
+            async with aiomqtt.Client(
+                "127.0.0.1", self.port, username=self.username, password=self.password
+            ) as client:
                 await client.subscribe(self.topic, qos=1)
                 ready.set()
                 async for m in client.messages:

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
 
 from timekeeper.rooms.settings import BrokerSettings
 
@@ -134,7 +135,8 @@ class BrokerLink:
                 self._client = None
                 if self._stopping:
                     return
-                self._set(connected=False, attempts=self.state.attempts + 1, error=_reason(exc))
+                error = _reason(exc, self.settings)
+                self._set(connected=False, attempts=self.state.attempts + 1, error=error)
                 await self.sleep(self.backoff.delay(self.state.attempts, self.rng))
             finally:
                 self._client = None
@@ -170,6 +172,13 @@ class BrokerLink:
         self._set(connected=False)
 
 
-def _reason(exc: aiomqtt.MqttError) -> str:
+REFUSED_CODES = {4, 5, 134, 135}  # CONNACK: bad user name or password, not authorised (3.1.1, 5)
+
+
+def _reason(exc: aiomqtt.MqttError, settings: BrokerSettings) -> str:
+    if isinstance(exc, MqttConnectError):
+        rc = exc.rc
+        if getattr(rc, "value", rc) in REFUSED_CODES:  # a paho ReasonCode or an int
+            return settings.refused()
     text = str(exc) or type(exc).__name__
     return text[:120]

@@ -46,6 +46,8 @@ class BrokerSettings:
     ca_file: str | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    username_env: str = "TK_MQTT_USER"  # where the credentials came from: named in refusals
+    password_env: str = "TK_MQTT_PASSWORD"
 
     @property
     def url(self) -> str:
@@ -76,4 +78,18 @@ class BrokerSettings:
             ca_file,
             env.get(username_env) or None,
             env.get(password_env) or None,
+            username_env,
+            password_env,
+        )
+
+    def refused(self) -> str:
+        """What to do when the broker refuses our credentials (names the user, not the password)."""
+        if self.username is None:
+            return (
+                f"the broker requires a user and password: set {self.username_env} and "
+                f"{self.password_env}"
+            )
+        return (
+            f"the broker refused the credentials of user {self.username!r}: check "
+            f"{self.password_env} (and that the user is in the broker's password_file)"
         )
