@@ -23,21 +23,27 @@ log = logging.getLogger(__name__)
 DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
 
 
-def _panel(runtime: Runtime) -> ObsView | None:
-    """What the OBS panel shows this frame (with the clock check's last result); None reads
-    "OBS: not configured"."""
-    status = runtime.read_obs_status()
-    view = None
-    if status is not None:
-        check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
-        report = check.report if check is not None else None
-        view = describe_obs(status, runtime.programme.tz, report)
-    broker = next((s for s in runtime.services if s.name == "rooms"), None)
-    if broker is not None:
+def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
+    """What the OBS panel shows each frame (with the clock check's last result and the broker
+    line); None reads "OBS: not configured". The services are found once, not every frame."""
+    check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
+    broker_line: Callable[[], tuple[str, bool]] | None = None
+    if any(s.name == "rooms" for s in runtime.services):  # the MQTT client only for a room
         from timekeeper.rooms.service import RoomService, describe_link
 
-        if isinstance(broker, RoomService):
-            return with_broker(view, *describe_link(broker.state))
+        broker = next(s for s in runtime.services if isinstance(s, RoomService))
+        broker_line = lambda: describe_link(broker.state)  # noqa: E731
+
+    def view() -> ObsView | None:
+        status = runtime.read_obs_status()
+        shown = None
+        if status is not None:
+            report = check.report if check is not None else None
+            shown = describe_obs(status, runtime.programme.tz, report)
+        if broker_line is not None:
+            return with_broker(shown, *broker_line())
+        return shown
+
     return view
 
 
@@ -66,7 +72,7 @@ async def run_dashboard(runtime: Runtime) -> int:
 
     app = TimekeeperApp(
         runtime.session,
-        obs_status=lambda: _panel(runtime),
+        obs_status=_panel(runtime),
         obs_command=None if runtime.obs_command is None else _keyboard_obs(runtime),
         runner=scheduler,
         reread=reread,
