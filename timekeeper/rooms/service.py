@@ -103,7 +103,10 @@ class RoomService:
         self._link.start()
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._publisher()), loop.create_task(self._watch_health())]
-        runtime.notice("broker", url=self.settings.url, topics=self.topics.base + "/")
+        topics = self.topics.base + "/"
+        runtime.notice(
+            "broker", url=self.settings.url, topics=topics, message=f"this room publishes {topics}…"
+        )
 
     async def stop(self) -> None:
         self._stopping = True
