@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from timekeeper.atomicfile import write_file
 from timekeeper.errors import UsageError
 from timekeeper.interop import csvio, export_json, export_xml, ics
 from timekeeper.programme.diagnostics import InvalidProgrammeError
@@ -36,7 +37,7 @@ def run_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 0
     try:
-        Path(args.output).write_bytes(data)
+        write_file(Path(args.output), data)
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output}", file=sys.stderr)

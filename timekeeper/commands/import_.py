@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from timekeeper.atomicfile import write_file
 from timekeeper.core.diff import planned_diff
 from timekeeper.errors import UsageError
 from timekeeper.interop.merge import Merged, merge
@@ -132,8 +133,11 @@ def programme_text(conference: Conference, room: str, options: Options, name: st
 
 
 def write(path: Path, text: str) -> None:
+    """Replace `path` whole (atomicfile): a failed write leaves the old file as it was."""
     try:
-        path.write_text(text, encoding="utf-8")
+        write_file(path, text)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror or exc}; the file is as it was"
+        ) from None
     print(f"wrote {path}", file=sys.stderr)

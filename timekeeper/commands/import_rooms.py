@@ -17,7 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from timekeeper.commands.import_ import difference, merged_into, programme_text, write
+from timekeeper.atomicfile import write_files
+from timekeeper.commands.import_ import difference, merged_into, programme_text
 from timekeeper.errors import UsageError
 from timekeeper.interop.schedule import Conference, ScheduleError
 from timekeeper.interop.to_programme import Options
@@ -67,12 +68,24 @@ def import_all_rooms(
     if dry_run:
         print("dry run: nothing written")
         return 0
-    for plan in plans:
-        if plan.changed:
-            write(plan.path, plan.text)
+    writes = [(plan.path, plan.text) for plan in plans if plan.changed]
     if not has_venue:
-        write(venue_path, _venue_text(conference, folder, files))
+        writes.append((venue_path, _venue_text(conference, folder, files)))
+    _write_all(writes, folder)
     return 0
+
+
+def _write_all(writes: list[tuple[Path, str]], folder: Path) -> None:
+    """Every file or none (atomicfile: all temporaries first, then the renames)."""
+    try:
+        write_files(list(writes))
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {exc.filename or folder}: {exc.strerror or exc}; nothing was "
+            f"written in {folder} (every programme there is as it was)"
+        ) from None
+    for path, _ in writes:
+        print(f"wrote {path}", file=sys.stderr)
 
 
 def _plan(
