@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timekeeper.atomicfile import write_files
-from timekeeper.commands.import_ import difference, merged_into, programme_text
+from timekeeper.commands.import_ import (
+    difference,
+    errors_first,
+    merged_into,
+    programme_text,
+)
 from timekeeper.errors import UsageError
 from timekeeper.interop.schedule import Conference, ScheduleError
 from timekeeper.interop.to_programme import Options
@@ -42,6 +47,7 @@ def import_all_rooms(
     """Write or re-import every room with talks; print each room's difference first."""
     if not folder.is_dir():
         raise UsageError(f"--all-rooms: {folder} is not an existing folder")
+    _refuse_alike(conference)
     venue_path = folder / VENUE
     has_venue = venue_path.is_file()
     files, notes = _room_files(conference, folder, venue_path) if has_venue else (
@@ -101,6 +107,23 @@ def _plan(
     return _Plan(path, text, True), [line]
 
 
+def _refuse_alike(conference: Conference) -> None:
+    """A venue tells its rooms apart by their slugs (file name, MQTT topic): 'Hall' is 'hall'."""
+    seen: dict[str, str] = {}
+    for room in conference.rooms:
+        if not conference.room_talks(room):
+            continue
+        other = seen.setdefault(slugify(room) or "room", room)
+        if other != room:
+            raise ScheduleError(
+                f"--all-rooms: rooms '{other}' and '{room}' differ only in case or punctuation, "
+                "so one venue cannot tell them apart (they would share a file name and an MQTT "
+                "topic); nothing written. Import each on its own with --room NAME -o FILE "
+                "(the name exactly as the schedule spells it) and give them names that "
+                "differ in letters in venue.yaml"
+            )
+
+
 def _slug_files(conference: Conference, folder: Path) -> dict[str, Path]:
     """Each room with talks -> DIR/<room-slug>.yaml (`-2`, `-3` where two slugs meet)."""
     files: dict[str, Path] = {}
@@ -124,7 +147,7 @@ def _room_files(
     try:
         venue = load_venue(venue_path)
     except InvalidProgrammeError as exc:
-        for problem in exc.problems:
+        for problem in errors_first(exc.problems):
             print(problem, file=sys.stderr)
         raise ScheduleError(
             f"{venue_path}: not re-imported (nothing written): fix the venue file first "

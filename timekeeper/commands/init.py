@@ -57,7 +57,9 @@ def run_init(args: argparse.Namespace, today: date) -> int:
     if bool(args.source) != bool(args.room):
         raise UsageError("init: --from SCHEDULE and --room NAME go together")
     if args.source:
-        text = programme_text(read_schedule(args.source), args.room, options_from(args), str(path))
+        text = programme_text(
+            read_schedule(args.source, args.timezone), args.room, options_from(args), str(path)
+        )
     else:
         text = STARTER.format(name=path.name, day=today.isoformat())
     try:
