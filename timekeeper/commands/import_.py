@@ -150,10 +150,10 @@ def programme_text(conference: Conference, room: str, options: Options, name: st
 
 def write(path: Path, text: str) -> None:
     """Replace `path` whole (atomicfile): a failed write leaves the old file as it was."""
+    existed = path.exists()
     try:
         write_file(path, text)
     except OSError as exc:
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror or exc}; the file is as it was"
-        ) from None
+        kept = "; the file is as it was" if existed else ""
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}{kept}") from None
     print(f"wrote {path}", file=sys.stderr)
