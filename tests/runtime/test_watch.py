@@ -68,6 +68,9 @@ def test_a_slow_save_is_read_only_once_it_is_over(tmp_path: Path) -> None:
     assert round(now[0], 6) >= 100.8 + 1.0
     assert [event for event, _ in runtime.notices] == ["programme_settling"]
     assert "changed: read once it has stood still for 1 s" in runtime.notices[0][1]["message"]
+    waited = now[0]
+    asyncio.run(watch.settled())  # the same save's later events: nothing new to wait for
+    assert now[0] == waited and len(runtime.notices) == 1
 
 
 def test_a_file_that_stands_still_is_read_after_the_quiet_time_only(tmp_path: Path) -> None:

@@ -102,6 +102,7 @@ class ProgrammeWatch:
         self.monotonic = monotonic  # real time, never the show's clock (a rehearsal runs fast)
         self.sleep = sleep
         self.quiet = SETTLE_S if quiet is None else quiet
+        self._settled: Signature = None  # the file as the last wait left it
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
         self._last: tuple[ChangeKind, str | None, tuple[str, ...]] | None = None
@@ -167,9 +168,10 @@ class ProgrammeWatch:
     async def settled(self) -> None:
         """Return once the file has stood still for `quiet` seconds (a slow save is over)."""
         settle = Settle(self.quiet)
-        wait = settle.seen(self.monotonic(), signature(self.path))
-        if wait is None:
-            return
+        now = signature(self.path)
+        wait = settle.seen(self.monotonic(), now)
+        if wait is None or (now is not None and now == self._settled):
+            return  # still, or the events of a save already waited for
         self.runtime.notice(
             "programme_settling",
             path=str(self.path),
@@ -177,7 +179,9 @@ class ProgrammeWatch:
         )
         while wait is not None:
             await self.sleep(wait)
-            wait = settle.seen(self.monotonic(), signature(self.path))
+            now = signature(self.path)
+            wait = settle.seen(self.monotonic(), now)
+        self._settled = now
 
     def recheck(self, by_hand: bool = False) -> ChangeCheck:
         """Check the file now; tell the front end unless it is what was reported last."""
