@@ -166,3 +166,15 @@ def test_a_symlinked_file_stays_a_link_and_keeps_its_mode(tmp_path: Path) -> Non
     write_file(link, "new\n")
     assert link.is_symlink() and real.read_text() == "new\n"
     assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_init_that_cannot_finish_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(fd: int, data: bytes) -> None:
+        os.write(fd, data[:10])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomicfile, "_write_all", fails)
+    assert main(["init", "-o", str(tmp_path / "programme.yaml")]) == 2
+    assert list(tmp_path.iterdir()) == []  # neither a cut programme nor a temporary

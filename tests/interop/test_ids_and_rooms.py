@@ -51,11 +51,13 @@ def test_a_hand_written_id_null_is_refused_where_it_is(
     programme = tmp_path / "p.yaml"
     programme.write_text("event: {title: X, date: 2024-05-01, timezone: UTC}\nslots:\n"
                          "  - title: Welcome\n    id: null\n    start: '10:00'\n    duration: 5m\n"
-                         "    scene: S\n")  # fmt: skip
+                         "    scene: S\n"
+                         "  - {title: Talk, id: yes, duration: 5m, scene: S}\n")  # fmt: skip
     assert main(["check", str(programme)]) == 2
     captured = capsys.readouterr()
     err = captured.out + captured.err
     assert f"{programme}:4:9: error: slot 1's 'id' is empty" in err
+    assert 'got true (put it in quotes as you wrote it, e.g. "yes"' in err
 
 
 def test_a_refused_import_prints_its_errors_before_its_warnings(
