@@ -119,7 +119,7 @@ def _quote_hint(err: ErrorDetails) -> str:
     value = err["input"]
     if err["type"] == "string_type" and isinstance(value, bool):
         return (
-            " (put it in quotes as you wrote it, e.g. \"yes\": YAML reads yes, no, on, off, "
+            ' (put it in quotes as you wrote it, e.g. "yes": YAML reads yes, no, on, off, '
             "true and false as a boolean)"
         )
     if err["type"] == "string_type" and isinstance(value, int | float):
