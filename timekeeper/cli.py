@@ -218,11 +218,16 @@ def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
                      help="OBS scene of every talk (default Stage)")  # fmt: skip
     imp.add_argument("--changeover-scene", metavar="SCENE", default="Changeover",
                      help="OBS scene of changeover slots in gaps (default Changeover)")  # fmt: skip
+    imp.add_argument("--timezone", metavar="ZONE",
+                     help="the venue's IANA zone (e.g. Europe/Berlin), for a schedule that "
+                     "names none")  # fmt: skip
 
     init = sub.add_parser("init", help="write a first programme.yaml (or one from a schedule)")
     init.add_argument("--from", dest="source", metavar="SCHEDULE", help="import this schedule")
     init.add_argument("--room", metavar="NAME", help="the room to import (with --from)")
     init.add_argument("-o", "--output", metavar="FILE", help="file to write (programme.yaml)")
+    init.add_argument("--timezone", metavar="ZONE", help="with --from: the venue's IANA zone, "
+                      "for a schedule that names none")  # fmt: skip
     init.set_defaults(talk_scene="Stage", changeover_scene="Changeover")
 
     exp = sub.add_parser("export", help="a programme as ICS, schedule.json/xml or CSV")

@@ -15,19 +15,25 @@ import argparse
 import sys
 from pathlib import Path
 
+from timekeeper.atomicfile import write_file
 from timekeeper.core.diff import planned_diff
 from timekeeper.errors import UsageError
 from timekeeper.interop.merge import Merged, merge
 from timekeeper.interop.reader import read_schedule
 from timekeeper.interop.schedule import Conference, ScheduleError
 from timekeeper.interop.to_programme import Options, render
-from timekeeper.programme.diagnostics import InvalidProgrammeError
+from timekeeper.interop.zones import zone_for
+from timekeeper.programme.diagnostics import Diagnostic, InvalidProgrammeError, Severity
 from timekeeper.programme.difftext import render_diff
 from timekeeper.programme.loader import load_programme_text
 
 
 def options_from(args: argparse.Namespace) -> Options:
-    return Options(talk_scene=args.talk_scene, changeover_scene=args.changeover_scene)
+    return Options(
+        talk_scene=args.talk_scene,
+        changeover_scene=args.changeover_scene,
+        timezone=getattr(args, "timezone", None),
+    )
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -38,7 +44,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise UsageError(
             "import: --dry-run goes with --room NAME -o EXISTING-FILE or --all-rooms DIR"
         )
-    conference = read_schedule(args.schedule)
+    conference = read_schedule(args.schedule, getattr(args, "timezone", None))
     if args.list_rooms:
         for room in conference.rooms:
             print(f"{room}\t{len(conference.room_talks(room))} talks")
@@ -94,7 +100,7 @@ def merged_into(
     try:
         return existing, merge(existing, str(path), conference, room, options)
     except InvalidProgrammeError as exc:
-        for problem in exc.problems:
+        for problem in errors_first(exc.problems):
             print(problem, file=sys.stderr)
         raise ScheduleError(
             f"{path}: not re-imported (nothing written): "
@@ -114,6 +120,11 @@ def difference(conference: Conference, room: str, path: Path, merged: Merged) ->
     return lines + [f"note: {note}" for note in merged.notes]
 
 
+def errors_first(problems: list[Diagnostic]) -> list[Diagnostic]:
+    """A refusal's reasons before the warnings found alongside them (each in file order)."""
+    return sorted(problems, key=lambda p: p.severity is not Severity.ERROR)
+
+
 def _is_own(exc: InvalidProgrammeError, path: Path) -> bool:
     return any(str(problem).startswith(f"{path}:") for problem in exc.problems)
 
@@ -121,19 +132,28 @@ def _is_own(exc: InvalidProgrammeError, path: Path) -> bool:
 def programme_text(conference: Conference, room: str, options: Options, name: str) -> str:
     """The room's programme, proved loadable; a failure here is a bug, said plainly."""
     text = render(conference, room, options)
+    talks = conference.room_talks(conference.find_room(room))
+    _, note = zone_for(conference, talks, options.timezone)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     try:
         load_programme_text(text, name)
     except InvalidProgrammeError as exc:
-        first = exc.problems[0] if exc.problems else "invalid"
+        for problem in errors_first(exc.problems):
+            print(problem, file=sys.stderr)
         raise ScheduleError(
-            f"{conference.source}: room '{room}' does not make a valid programme: {first}"
+            f"{conference.source}: room '{room}' does not make a valid programme "
+            "(the errors above, then the warnings); nothing written"
         ) from None
     return text
 
 
 def write(path: Path, text: str) -> None:
+    """Replace `path` whole (atomicfile): a failed write leaves the old file as it was."""
+    existed = path.exists()
     try:
-        path.write_text(text, encoding="utf-8")
+        write_file(path, text)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        kept = "; the file is as it was" if existed else ""
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}{kept}") from None
     print(f"wrote {path}", file=sys.stderr)

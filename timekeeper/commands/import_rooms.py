@@ -17,7 +17,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from timekeeper.commands.import_ import difference, merged_into, programme_text, write
+from timekeeper.atomicfile import write_files
+from timekeeper.commands.import_ import (
+    difference,
+    errors_first,
+    merged_into,
+    programme_text,
+)
 from timekeeper.errors import UsageError
 from timekeeper.interop.schedule import Conference, ScheduleError
 from timekeeper.interop.to_programme import Options
@@ -41,6 +47,7 @@ def import_all_rooms(
     """Write or re-import every room with talks; print each room's difference first."""
     if not folder.is_dir():
         raise UsageError(f"--all-rooms: {folder} is not an existing folder")
+    _refuse_alike(conference)
     venue_path = folder / VENUE
     has_venue = venue_path.is_file()
     files, notes = _room_files(conference, folder, venue_path) if has_venue else (
@@ -67,12 +74,24 @@ def import_all_rooms(
     if dry_run:
         print("dry run: nothing written")
         return 0
-    for plan in plans:
-        if plan.changed:
-            write(plan.path, plan.text)
+    writes = [(plan.path, plan.text) for plan in plans if plan.changed]
     if not has_venue:
-        write(venue_path, _venue_text(conference, folder, files))
+        writes.append((venue_path, _venue_text(conference, folder, files)))
+    _write_all(writes, folder)
     return 0
+
+
+def _write_all(writes: list[tuple[Path, str]], folder: Path) -> None:
+    """Every file or none (atomicfile: all temporaries first, then the renames)."""
+    try:
+        write_files(list(writes))
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {exc.filename or folder}: {exc.strerror or exc}; nothing was "
+            f"written in {folder} (every programme there is as it was)"
+        ) from None
+    for path, _ in writes:
+        print(f"wrote {path}", file=sys.stderr)
 
 
 def _plan(
@@ -86,6 +105,23 @@ def _plan(
     talks = len(conference.room_talks(room))
     line = f"{path} <- {conference.source} (room {room}): new programme, {talks} talks"
     return _Plan(path, text, True), [line]
+
+
+def _refuse_alike(conference: Conference) -> None:
+    """A venue tells its rooms apart by their slugs (file name, MQTT topic): 'Hall' is 'hall'."""
+    seen: dict[str, str] = {}
+    for room in conference.rooms:
+        if not conference.room_talks(room):
+            continue
+        other = seen.setdefault(slugify(room) or "room", room)
+        if other != room:
+            raise ScheduleError(
+                f"--all-rooms: rooms '{other}' and '{room}' differ only in case or punctuation, "
+                "so one venue cannot tell them apart (they would share a file name and an MQTT "
+                "topic); nothing written. Import each on its own with --room NAME -o FILE "
+                "(the name exactly as the schedule spells it) and give them names that "
+                "differ in letters in venue.yaml"
+            )
 
 
 def _slug_files(conference: Conference, folder: Path) -> dict[str, Path]:
@@ -111,7 +147,7 @@ def _room_files(
     try:
         venue = load_venue(venue_path)
     except InvalidProgrammeError as exc:
-        for problem in exc.problems:
+        for problem in errors_first(exc.problems):
             print(problem, file=sys.stderr)
         raise ScheduleError(
             f"{venue_path}: not re-imported (nothing written): fix the venue file first "

@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from timekeeper.atomicfile import write_file
 from timekeeper.commands.import_ import options_from, programme_text
 from timekeeper.errors import UsageError
 from timekeeper.interop.reader import read_schedule
@@ -56,11 +57,13 @@ def run_init(args: argparse.Namespace, today: date) -> int:
     if bool(args.source) != bool(args.room):
         raise UsageError("init: --from SCHEDULE and --room NAME go together")
     if args.source:
-        text = programme_text(read_schedule(args.source), args.room, options_from(args), str(path))
+        text = programme_text(
+            read_schedule(args.source, args.timezone), args.room, options_from(args), str(path)
+        )
     else:
         text = STARTER.format(name=path.name, day=today.isoformat())
     try:
-        path.write_text(text, encoding="utf-8")
+        write_file(path, text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path}; check it with: timekeeper check {path}", file=sys.stderr)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from timekeeper.asrun.log import LogContents, LogFormatError, read_log
 from timekeeper.asrun.report import build_report, render
+from timekeeper.atomicfile import write_file
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, TimekeeperError
 
@@ -26,7 +27,7 @@ def run_report(args: argparse.Namespace) -> int:
     text = render(report, programme, args.format)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            write_file(Path(args.output), text)
         except OSError as exc:
             raise TimekeeperError(f"cannot write the report to {args.output}: {exc}") from exc
     else:

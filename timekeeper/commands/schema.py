@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from timekeeper.atomicfile import write_file
 from timekeeper.programme.schema import schema_text
 
 
@@ -22,7 +23,7 @@ def run_schema(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        write_file(Path(output), text)
     except OSError as exc:
         print(f"timekeeper: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
         return 2

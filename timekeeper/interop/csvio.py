@@ -48,7 +48,7 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
     return found
 
 
-def read(data: bytes, source: str) -> Conference:
+def read(data: bytes, source: str, hint: str | None = None) -> Conference:
     """A CSV running order as a one-room conference (or several, with a 'room' column)."""
     try:
         text = data.decode("utf-8-sig")
@@ -58,7 +58,7 @@ def read(data: bytes, source: str) -> Conference:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = _rows(text, dialect, source)
     if not rows:
         raise ScheduleError(f"{source}: empty CSV")
     cols = _columns(rows[0], source)
@@ -69,7 +69,7 @@ def read(data: bytes, source: str) -> Conference:
         if not any(cell.strip() for cell in row):
             continue
         schedule.count_talk(len(talks) + 1, f"{source}:{number}")
-        talk = _row(row, cols, f"{source}:{number}", previous_end, zone or "UTC")
+        talk = _row(row, cols, f"{source}:{number}", previous_end, zone or hint)
         previous_end[talk.room] = talk.end
         talks.append(talk)
     if not talks:
@@ -77,6 +77,17 @@ def read(data: bytes, source: str) -> Conference:
     rooms = tuple(dict.fromkeys(t.room for t in talks))
     return Conference(title=rooms[0] if len(rooms) == 1 else source, source=source,
                       timezone=zone, talks=tuple(talks), rooms=rooms)  # fmt: skip
+
+
+def _rows(text: str, dialect: type[csv.Dialect] | csv.Dialect, source: str) -> list[list[str]]:
+    """Every row; lines may end in \\n, \\r\\n or a lone \\r (Excel's "CSV (Macintosh)")."""
+    reader = csv.reader(io.StringIO(text, newline=None), dialect)
+    try:
+        return list(reader)
+    except csv.Error as exc:  # a cell over csv.field_size_limit(), a NUL, ...
+        raise ScheduleError(
+            f"{source}:{max(reader.line_num, 1)}: not a CSV running order: {exc}"
+        ) from None
 
 
 def _zone_of(rows: list[list[str]], cols: dict[str, int], source: str) -> str | None:
@@ -92,7 +103,7 @@ def _cell(row: list[str], cols: dict[str, int], name: str) -> str:
 
 
 def _row(
-    row: list[str], cols: dict[str, int], where: str, ends: dict[str, datetime], zone: str
+    row: list[str], cols: dict[str, int], where: str, ends: dict[str, datetime], zone: str | None
 ) -> Talk:
     room = _cell(row, cols, "room") or "Main"
     zone = schedule.check_timezone(_cell(row, cols, "timezone"), where) or zone
@@ -117,18 +128,23 @@ def _row(
     )
 
 
-def _start(text: str, day: str, zone: str, where: str) -> datetime:
+def _start(text: str, day: str, zone: str | None, where: str) -> datetime:
     if "T" in text or " " in text.strip() or len(text) > 8:
         return schedule.parse_instant(text.replace(" ", "T", 1), where, zone)
     if not day:
         raise ScheduleError(f"{where}: start {text!r} has no date; add a 'date' column")
+    if zone is None:
+        raise ScheduleError(
+            f"{where}: start {text!r} has no time zone: add a 'timezone' column "
+            "(e.g. Europe/Berlin) or give --timezone ZONE"
+        )
     try:
         when = datetime.combine(date.fromisoformat(day), time.fromisoformat(text.zfill(5)))
     except ValueError:
         raise ScheduleError(
             f"{where}: start {text!r} on {day!r} is not HH:MM on YYYY-MM-DD"
         ) from None
-    return when.replace(tzinfo=ZoneInfo(zone))
+    return schedule.in_years(when.replace(tzinfo=ZoneInfo(zone)), f"{day} {text}", where)
 
 
 def _length(row: list[str], cols: dict[str, int], start: datetime, where: str) -> timedelta:

@@ -21,7 +21,8 @@ from defusedxml import DefusedXmlException
 from timekeeper.interop import schedule
 from timekeeper.interop.schedule import Conference, ScheduleError, Talk
 
-MAX_ELEMENTS = 2_000_000
+#: A real schedule.xml has a few tens of thousands of elements; counted before parsing too.
+MAX_ELEMENTS = 250_000
 
 
 @dataclass
@@ -63,7 +64,11 @@ class _Builder(ContentHandler):
     def startElement(self, name: str, attrs: xml.sax.xmlreader.AttributesImpl) -> None:
         self._count += 1
         if self._count > MAX_ELEMENTS:
-            raise xml.sax.SAXParseException("too many elements", None, self._locator)  # type: ignore[arg-type]
+            raise xml.sax.SAXParseException(
+                f"more than {MAX_ELEMENTS} elements",
+                None,
+                self._locator,  # type: ignore[arg-type]
+            )
         line = (self._locator.getLineNumber() if self._locator else None) or 0
         node = _Node(name, dict(attrs.items()), line)
         if self._stack:
@@ -81,11 +86,13 @@ class _Builder(ContentHandler):
 
 
 def looks_like(data: bytes) -> bool:
-    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    return data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def read(data: bytes, source: str) -> Conference:
+def read(data: bytes, source: str, hint: str | None = None) -> Conference:
     """The conference in a frab schedule.xml; ScheduleError at FILE:LINE otherwise."""
+    if data.count(b"<") > 2 * MAX_ELEMENTS:  # every element has a '<': refused before parsing
+        raise ScheduleError(f"{source}: more than {MAX_ELEMENTS} XML elements; not a schedule")
     builder = _Builder()
     try:
         defusedxml.sax.parseString(data, builder)
@@ -95,14 +102,16 @@ def read(data: bytes, source: str) -> Conference:
         ) from None
     except DefusedXmlException as exc:
         raise ScheduleError(f"{source}: refused: {exc} (entities are not allowed)") from None
+    except LookupError as exc:  # <?xml encoding="..."?> names an encoding Python lacks
+        raise ScheduleError(f"{source}:1: not readable XML: {exc}") from None
     root = builder.root
     if root is None or root.tag != "schedule":
         line = root.line if root else 1
         raise ScheduleError(f"{source}:{line}: expected a frab <schedule> document")
-    return _conference(root, source)
+    return _conference(root, source, hint)
 
 
-def _conference(root: _Node, source: str) -> Conference:
+def _conference(root: _Node, source: str, hint: str | None) -> Conference:
     conf = root.child("conference")
     where = f"{source}:{(conf or root).line}"
     if conf is None:
@@ -123,7 +132,7 @@ def _conference(root: _Node, source: str) -> Conference:
             if name not in rooms:
                 rooms.append(name)
             for event in room.all("event"):
-                talks.append(_talk(event, name, source, zone))
+                talks.append(_talk(event, name, source, zone or hint))
                 schedule.count_talk(len(talks), f"{source}:{event.line}")
     return Conference(
         title=title or "",

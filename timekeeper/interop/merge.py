@@ -22,7 +22,7 @@ Comments are kept by editing the text (`yamledit`), never by re-dumping YAML.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,6 +69,8 @@ def merge(existing: str, name: str, conference: Conference, room: str, options: 
     """`existing` (a valid programme's text) updated to the room's schedule; raises
     InvalidProgrammeError when `existing`, or the merged result, does not load."""
     old = load_programme_text(existing, name)
+    if conference.timezone is None and options.timezone is None:  # the team's file knows
+        options = replace(options, timezone=old.event.timezone)
     fresh = load_programme_text(render(conference, room, options), f"{conference.source} (import)")
     planned = plan(conference, room, options)  # one to one with fresh.slots
     zone = ZoneInfo(fresh.event.timezone)

@@ -8,6 +8,7 @@ offset), never a wall-clock `start` combined with a day, because a conference
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,6 +20,10 @@ from timekeeper.errors import TimekeeperError
 MAX_BYTES = 32 * 1024 * 1024
 MAX_TALKS = 20_000
 MAX_TEXT = 2_000
+#: The years timekeeper plans (as the programme loader): a typo in a year must not overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 8999
+#: The longest item a schedule may give (a camp's "open hackcenter" runs for days).
+MAX_DURATION = timedelta(days=31)
 
 
 class ScheduleError(TimekeeperError):
@@ -63,15 +68,24 @@ class Conference:
     first_day: date | None = None
 
     def room_talks(self, room: str) -> list[Talk]:
-        """The talks of one room (matched case-insensitively), in time order."""
-        wanted = room.casefold()
-        return sorted((t for t in self.talks if t.room.casefold() == wanted), key=_key)
+        """The talks of one room (`find_room`), in time order."""
+        name = room if room in self.rooms else self.find_room(room)
+        return sorted((t for t in self.talks if t.room == name), key=_key)
 
     def find_room(self, room: str) -> str:
-        """The room's name as the schedule spells it; ScheduleError listing the rooms if none."""
-        for name in self.rooms:
-            if name.casefold() == room.casefold():
-                return name
+        """The room's name as the schedule spells it: exactly, else the one that differs only
+        in case; ScheduleError listing the rooms if none, or naming the rooms if several."""
+        if room in self.rooms:
+            return room
+        alike = [name for name in self.rooms if name.casefold() == room.casefold()]
+        if len(alike) == 1:
+            return alike[0]
+        if alike:
+            names = " and ".join(f"'{name}'" for name in alike)
+            raise ScheduleError(
+                f"{self.source}: rooms {names} differ only in case: give --room exactly as "
+                "the schedule spells it"
+            )
         listed = ", ".join(f"'{name}'" for name in self.rooms) or "none"
         raise ScheduleError(f"{self.source}: no room '{room}'; its rooms are {listed}")
 
@@ -80,7 +94,7 @@ def _key(talk: Talk) -> tuple[datetime, str]:
     return (talk.start, talk.title)
 
 
-_DURATION = re.compile(r"(?:(\d+):)?(\d{1,3}):(\d{2})(?::(\d{2}))?")
+_DURATION = re.compile(r"(?:(\d{1,6}):)?(\d{1,6}):(\d{2})(?::(\d{2}))?")
 
 
 def parse_duration(text: str, where: str) -> timedelta:
@@ -97,6 +111,8 @@ def parse_duration(text: str, where: str) -> timedelta:
     )
     if value <= timedelta():
         raise ScheduleError(f"{where}: duration {text!r} is not longer than zero")
+    if value > MAX_DURATION:
+        raise ScheduleError(f"{where}: duration {text!r} is longer than {MAX_DURATION.days} days")
     return value
 
 
@@ -112,9 +128,20 @@ def parse_instant(text: str, where: str, timezone: str | None) -> datetime:
     if value.tzinfo is None:
         if timezone is None:
             raise ScheduleError(
-                f"{where}: date {text!r} has no UTC offset and the schedule names no time zone"
+                f"{where}: date {text!r} has no UTC offset and the schedule names no time "
+                "zone: give it with --timezone ZONE (e.g. Europe/Berlin)"
             )
         value = value.replace(tzinfo=ZoneInfo(timezone))
+    return in_years(value, text, where)
+
+
+def in_years(value: datetime, text: str, where: str) -> datetime:
+    """`value` if it falls in the years timekeeper plans; else ScheduleError (no overflow later)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ScheduleError(
+            f"{where}: date {text!r} falls outside the years timekeeper plans "
+            f"({FIRST_YEAR} to {LAST_YEAR})"
+        )
     return value
 
 
@@ -123,10 +150,12 @@ def check_timezone(name: str | None, where: str) -> str | None:
     if not name or not name.strip():
         return None
     try:
+        if len(name.strip()) > 64:
+            raise ValueError("no IANA zone name is that long")
         ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ScheduleError(
-            f"{where}: time zone {name!r} is not an IANA zone (e.g. Europe/Berlin)"
+            f"{where}: time zone {name[:64]!r} is not an IANA zone (e.g. Europe/Berlin)"
         ) from None
     return name.strip()
 
@@ -147,7 +176,10 @@ def read_bounded(path: str) -> bytes:
     """The file's bytes, refused past MAX_BYTES (a schedule is a few MB at most)."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size  # 0 for a pipe: read up to the bound
+            data = handle.read(min(size, MAX_BYTES) + 1)
+            if len(data) > size:  # a pipe, or a file still growing
+                data += handle.read(MAX_BYTES + 1 - len(data))
     except OSError as exc:
         raise ScheduleError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_BYTES:

@@ -16,10 +16,10 @@ from timekeeper.interop.schedule import Conference, ScheduleError, Talk
 
 
 def looks_like(data: bytes) -> bool:
-    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    return data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def read(data: bytes, source: str) -> Conference:
+def read(data: bytes, source: str, hint: str | None = None) -> Conference:
     """The conference in a schedule.json; ScheduleError with a line or a JSON path otherwise."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
@@ -31,6 +31,9 @@ def read(data: bytes, source: str) -> Conference:
         ) from None
     except RecursionError:
         raise ScheduleError(f"{source}: nested too deeply to be a schedule") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ScheduleError(f"{source}: not a schedule: {str(exc).split(';')[0][:120]}") from None
+    _refuse_surrogates(document, source)
     top = _object(document, "$", source)
     sched = _object(top.get("schedule"), "$.schedule", source)
     conf = _object(sched.get("conference"), "$.schedule.conference", source)
@@ -58,7 +61,7 @@ def read(data: bytes, source: str) -> Conference:
                 rooms.append(name)
             for e, event in enumerate(_list(events, room_at, source)):
                 talks.append(_talk(_object(event, f"{room_at}[{e}]", source), name,
-                                   f"{room_at}[{e}]", source, zone))  # fmt: skip
+                                   f"{room_at}[{e}]", source, zone or hint))  # fmt: skip
                 schedule.count_talk(len(talks), f"{source}: {room_at}[{e}]")
     return Conference(
         title=title or "",
@@ -110,6 +113,33 @@ def _talk(event: dict[str, Any], room: str, at: str, source: str, zone: str | No
         kind=schedule.text(_str(event, "type", at, source), "type", where("type")),
         url=schedule.text(_str(event, "url", at, source), "url", where("url")),
     )
+
+
+def _refuse_surrogates(document: object, source: str) -> None:
+    """JSON may escape half a character (`"\\ud800"`), which no file or terminal can hold."""
+    stack: list[tuple[object, str]] = [(document, "$")]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _text_only(key, f"{at} (a key)", source)
+                stack.append(
+                    (item, f"{at}.{key}" if key.isidentifier() else f"{at}[{json.dumps(key)}]")
+                )
+        elif isinstance(value, list):
+            stack.extend((item, f"{at}[{index}]") for index, item in enumerate(value))
+        elif isinstance(value, str):
+            _text_only(value, at, source)
+
+
+def _text_only(value: str, at: str, source: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ScheduleError(
+            f"{source}: {at}: holds half a character (a lone surrogate, "
+            f"{value[exc.start]!a}); not text"
+        ) from None
 
 
 def _flag(value: object) -> bool:

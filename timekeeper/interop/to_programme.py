@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from timekeeper.interop.schedule import Conference, ScheduleError, Talk
+from timekeeper.interop.zones import zone_for
 from timekeeper.programme.durations import format_duration
 from timekeeper.programme.ids import slugify
 from timekeeper.programme.model import ID_PATTERN
@@ -31,6 +33,7 @@ class Options:
     talk_scene: str = "Stage"
     changeover_scene: str = "Changeover"
     max_changeover: timedelta = timedelta(hours=2)
+    timezone: str | None = None  # --timezone ZONE: for a schedule that names none
 
 
 @dataclass
@@ -52,17 +55,6 @@ def slot_id(guid: str | None, title: str) -> str:
     if guid and re.fullmatch(ID_PATTERN, guid.lower()):
         return guid.lower()
     return slugify(guid or "") or slugify(title) or "talk"
-
-
-def timezone_of(conference: Conference, talks: Sequence[Talk]) -> str:
-    """The schedule's zone; without one, the fixed zone of the first talk's offset."""
-    if conference.timezone:
-        return conference.timezone
-    offset = talks[0].start.utcoffset() or timedelta()
-    hours, rest = divmod(int(offset.total_seconds()), 3600)
-    if rest or hours == 0:
-        return "UTC"
-    return f"Etc/GMT{-hours:+d}"  # POSIX sign: Etc/GMT-1 is UTC+01:00
 
 
 def plan(conference: Conference, room: str, options: Options) -> list[Slot]:
@@ -126,7 +118,7 @@ def render(conference: Conference, room: str, options: Options | None = None) ->
     options = options or Options()
     slots = plan(conference, room, options)
     name = conference.find_room(room)
-    zone_name = timezone_of(conference, [s.talk for s in slots if s.talk])
+    zone_name, _ = zone_for(conference, [s.talk for s in slots if s.talk], options.timezone)
     zone = ZoneInfo(zone_name)
     first = slots[0].start.astimezone(zone)
     lines = [
@@ -163,7 +155,7 @@ def slot_lines(slot: Slot, zone: ZoneInfo) -> list[str]:
                                  ("do_not_stream", talk.do_not_stream)) if on]  # fmt: skip
         out.append(f"  # the schedule says {' and '.join(flags)}")
     out += [
-        f"  - id: {slot.id}",
+        f"  - id: {yaml_id(slot.id)}",
         f"    title: {_q(slot.title)}",
         f"    start: {_q(instant_text(slot.start, zone))}",
         f"    duration: {format_duration(slot.duration)}",
@@ -179,6 +171,11 @@ def slot_lines(slot: Slot, zone: ZoneInfo) -> list[str]:
     if notes:
         out.append(f"    notes: {_q(' — '.join(notes))}")
     return out
+
+
+def yaml_id(slot_id: str) -> str:
+    """The id as YAML reads it back as the same text: `1`, `null`, `yes` are quoted."""
+    return slot_id if yaml.safe_load(slot_id) == slot_id else _q(slot_id)
 
 
 def instant_text(instant: datetime, zone: ZoneInfo) -> str:

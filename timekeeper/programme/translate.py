@@ -117,8 +117,13 @@ def _bad_choice(err: ErrorDetails, subject: str) -> str:
 
 def _quote_hint(err: ErrorDetails) -> str:
     value = err["input"]
-    if err["type"] == "string_type" and isinstance(value, int | float | bool):
-        return f' (put it in quotes: "{str(value).lower() if isinstance(value, bool) else value}")'
+    if err["type"] == "string_type" and isinstance(value, bool):
+        return (
+            ' (put it in quotes as you wrote it, e.g. "yes": YAML reads yes, no, on, off, '
+            "true and false as a boolean)"
+        )
+    if err["type"] == "string_type" and isinstance(value, int | float):
+        return f' (put it in quotes: "{value}")'
     return ""
 
 

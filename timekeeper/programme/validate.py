@@ -47,6 +47,7 @@ class Parts:
 
 def validate(data: Any, locations: Locations, report: Report) -> Parts:
     """Report every shape error of `data`; return whatever validated."""
+    _null_ids(data, locations, report)
     try:
         model = ProgrammeModel.model_validate(data)
     except ValidationError as exc:
@@ -55,6 +56,18 @@ def validate(data: Any, locations: Locations, report: Report) -> Parts:
     present = isinstance(data, dict) and "obs" in data
     obs = model.obs or (ObsSettingsModel() if present else None)
     return Parts(model.event, obs, present, model.defaults, list(model.slots))
+
+
+def _null_ids(data: Any, locations: Locations, report: Report) -> None:
+    """`id: null` (or `~`, or nothing) would silently become an id made from the title."""
+    slots = data.get("slots") if isinstance(data, dict) else None
+    for index, raw in enumerate(slots if isinstance(slots, list) else []):
+        if isinstance(raw, dict) and "id" in raw and raw["id"] is None:
+            report.error(
+                locations.value(("slots", index, "id")),
+                f"slot {index + 1}'s 'id' is empty (YAML reads null, ~ and nothing as no value): "
+                'write the id in quotes (id: "null") or leave the key out',
+            )
 
 
 def _salvage(data: Any) -> Parts:

@@ -2,18 +2,27 @@
 
 Owns `ProgrammeWatch`: `watchfiles` reports changes to the file's folder
 (editors save by writing a new file and renaming it over the old, so the folder
-is watched and filtered to the file's name); each change, and each re-read
-asked for by hand (`recheck`), is checked by `changes.check_file` and handed to
-the front end's change listeners (`Runtime.change_listeners`). The same content
-is reported once, however many events an editor's save produces. A run resumed
-with an edited file is offered that change as soon as the service starts.
+is watched and filtered to the file's name); each change is read only once the
+file has stood still for `SETTLE_S` (`Settle`: a slow save's prefix that ends on a
+slot boundary is valid YAML, and must not be taken for the edit), then checked by
+`changes.check_file` and handed to the front end's change listeners
+(`Runtime.change_listeners`) — the dashboard's dialog and `--accept-changes` alike.
+A re-read asked for by hand (`recheck`) reads at once. The same content is
+reported once, however many events an editor's save produces. A symlinked
+programme is watched as given: an edit of its target and a re-pointing of the
+link are both seen (the link's folder and the target's are watched). A run
+resumed with an edited file is offered that change as soon as the service starts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from timekeeper.runtime.changes import ChangeCheck, ChangeKind, check_file
@@ -24,15 +33,76 @@ DEBOUNCE_MS = 150  # an editor's save is several events within a few ms: one cha
 # How often the watch thread looks up from the kernel's events (to see it is being stopped):
 # each look takes the GIL from the show's loop, so rarely (watchfiles' default is 50 ms).
 STEP_MS = 250
+#: How long the file must stand still before it is read as the edit (seconds). A save of a
+#: programme takes milliseconds; a copy over a slow share, or an editor's autosave of a
+#: long file, may pause between writes. TIMEKEEPER_EDIT_SETTLE_S changes it.
+SETTLE_S = float(os.environ.get("TIMEKEEPER_EDIT_SETTLE_S", "1.0"))
+#: How often a settling file is looked at again.
+LOOK_S = 0.2
+
+Signature = tuple[int, int, int, int, str] | None  # device, inode, size, mtime, digest
+
+
+class Settle:
+    """Sans-I/O: is the file still being written? Looks in (instant, signature), verdicts out.
+
+    The file counts as whole once its signature (inode, size, mtime, and the digest of its
+    bytes) has not changed for `quiet` seconds; `seen` answers how long to wait before
+    looking again, or None once it has settled.
+    """
+
+    def __init__(self, quiet: float = SETTLE_S, look: float = LOOK_S) -> None:
+        self.quiet = quiet
+        self.look = look
+        self._since: float | None = None
+        self._last: Signature = None
+
+    def seen(self, now: float, signature: Signature) -> float | None:
+        if self._since is None or signature != self._last:
+            self._since, self._last = now, signature
+        still = now - self._since
+        if still >= self.quiet:
+            return None
+        return min(self.look, self.quiet - still)
+
+
+def signature(path: Path) -> Signature:
+    """What changes when the file does (its target's, through a symlink); None if unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            digest = hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, digest)
+
+
+def _target(path: Path) -> Path:
+    """Where a symlink points now (the path itself when it is none)."""
+    return Path(os.path.realpath(path))
 
 
 class ProgrammeWatch:
     name = "programme_watch"
 
-    def __init__(self, runtime: Runtime, path: Path, *, force_polling: bool | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        path: Path,
+        *,
+        force_polling: bool | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        quiet: float | None = None,
+    ) -> None:
         self.runtime = runtime
-        self.path = path.resolve()
+        # as given (never resolved): a symlink stays one, so re-pointing it is seen
+        self.path = Path(os.path.abspath(path))
         self.force_polling = force_polling
+        self.monotonic = monotonic  # real time, never the show's clock (a rehearsal runs fast)
+        self.sleep = sleep
+        self.quiet = SETTLE_S if quiet is None else quiet
+        self._settled: Signature = None  # the file as the last wait left it
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
         self._last: tuple[ChangeKind, str | None, tuple[str, ...]] | None = None
@@ -62,28 +132,56 @@ class ProgrammeWatch:
     async def _watch(self) -> None:
         from watchfiles import Change, awatch
 
-        def ours(change: Change, path: str) -> bool:
-            return change is not Change.deleted and Path(path).resolve() == self.path
-
         assert self._stop is not None
         try:
-            async for _ in awatch(
-                self.path.parent,
-                watch_filter=ours,
-                debounce=DEBOUNCE_MS,
-                step=STEP_MS,
-                stop_event=self._stop,
-                force_polling=self.force_polling,
-                recursive=False,
-            ):
-                try:
-                    self.recheck()
-                except Exception as exc:  # the show goes on; the diagnostics log has it
-                    self.runtime.session.failed("the programme watch", exc)
+            while not self._stop.is_set():
+                target = _target(self.path)
+
+                def ours(change: Change, path: str, target: Path = target) -> bool:
+                    changed = Path(os.path.abspath(path))
+                    return change is not Change.deleted and (
+                        changed == self.path or changed == target or _target(changed) == target
+                    )
+
+                folders = sorted({self.path.parent, target.parent})
+                async for _ in awatch(
+                    *folders,
+                    watch_filter=ours,
+                    debounce=DEBOUNCE_MS,
+                    step=STEP_MS,
+                    stop_event=self._stop,
+                    force_polling=self.force_polling,
+                    recursive=False,
+                ):
+                    try:
+                        await self.settled()
+                        self.recheck()
+                    except Exception as exc:  # the show goes on; the diagnostics log has it
+                        self.runtime.session.failed("the programme watch", exc)
+                    if _target(self.path).parent != target.parent:
+                        break  # the link points into another folder now: watch that one
         except (OSError, RuntimeError) as exc:
             self.runtime.notice(
                 "programme_watch_failed", error=f"{exc}; press p to re-read the programme by hand"
             )
+
+    async def settled(self) -> None:
+        """Return once the file has stood still for `quiet` seconds (a slow save is over)."""
+        settle = Settle(self.quiet)
+        now = signature(self.path)
+        wait = settle.seen(self.monotonic(), now)
+        if wait is None or (now is not None and now == self._settled):
+            return  # still, or the events of a save already waited for
+        self.runtime.notice(
+            "programme_settling",
+            path=str(self.path),
+            message=f"{self.path.name} changed: read once it has stood still for {self.quiet:g} s",
+        )
+        while wait is not None:
+            await self.sleep(wait)
+            now = signature(self.path)
+            wait = settle.seen(self.monotonic(), now)
+        self._settled = now
 
     def recheck(self, by_hand: bool = False) -> ChangeCheck:
         """Check the file now; tell the front end unless it is what was reported last."""

@@ -1,0 +1,127 @@
+"""Edits are read whole: the programme watch waits until a save is over, and follows a symlink.
+
+A slow save's prefix that ends on a slot boundary is a valid programme without its last
+slots; read then, `--accept-changes` took it and the Reception vanished (issue 21, item 11).
+The settling is timed on an injected clock; the symlink case uses the real watcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from timekeeper.runtime.changes import ChangeCheck, ChangeKind
+from timekeeper.runtime.run import Runtime
+from timekeeper.runtime.watch import ProgrammeWatch, Settle
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = (ROOT / "programme.yaml").read_text(encoding="utf-8")
+PREFIX = SEED[: SEED.index("  - id: reception")]  # valid on its own: the Reception is missing
+
+
+class _Runtime:
+    """Just what the watch tells the front end."""
+
+    def __init__(self) -> None:
+        self.notices: list[tuple[str, dict[str, Any]]] = []
+
+    def notice(self, event: str, **data: Any) -> None:
+        self.notices.append((event, data))
+
+
+def test_a_file_is_whole_once_it_has_stood_still_for_the_quiet_time() -> None:
+    settle = Settle(quiet=1.0, look=0.2)
+    first = (1, 2, 10, 100, "a")
+    assert settle.seen(0.0, first) == 0.2
+    assert settle.seen(0.2, first) == 0.2
+    assert settle.seen(0.5, (1, 2, 20, 200, "b")) == 0.2  # still growing: the wait starts again
+    assert settle.seen(1.4, (1, 2, 20, 200, "b")) == pytest.approx(0.1)
+    assert settle.seen(1.5, (1, 2, 20, 200, "b")) is None
+    assert Settle(quiet=0.0).seen(0.0, first) is None
+
+
+def test_a_slow_save_is_read_only_once_it_is_over(tmp_path: Path) -> None:
+    """The writer pauses 0.8 s after the prefix (a slot boundary): shorter than the quiet
+    time, so the watch waits, and reads the whole file once it has stood still."""
+    path = tmp_path / "programme.yaml"
+    path.write_text(PREFIX, encoding="utf-8")
+    now = [100.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+        if now[0] >= 100.8 and path.read_text(encoding="utf-8") == PREFIX:
+            with path.open("a", encoding="utf-8") as rest:  # the save goes on
+                rest.write(SEED[len(PREFIX) :])
+
+    runtime = _Runtime()
+    watch = ProgrammeWatch(cast(Runtime, runtime), path, monotonic=lambda: now[0], sleep=sleep,
+                           quiet=1.0)  # fmt: skip
+    asyncio.run(watch.settled())
+    assert path.read_text(encoding="utf-8") == SEED  # what recheck now reads: the whole file
+    assert round(now[0], 6) >= 100.8 + 1.0
+    assert [event for event, _ in runtime.notices] == ["programme_settling"]
+    assert "changed: read once it has stood still for 1 s" in runtime.notices[0][1]["message"]
+    waited = now[0]
+    asyncio.run(watch.settled())  # the same save's later events: nothing new to wait for
+    assert now[0] == waited and len(runtime.notices) == 1
+
+
+def test_a_file_that_stands_still_is_read_after_the_quiet_time_only(tmp_path: Path) -> None:
+    path = tmp_path / "programme.yaml"
+    path.write_text(SEED, encoding="utf-8")
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    watch = ProgrammeWatch(cast(Runtime, _Runtime()), path, monotonic=lambda: now[0],
+                           sleep=sleep, quiet=1.0)  # fmt: skip
+    asyncio.run(watch.settled())
+    assert round(now[0], 6) == 1.0
+
+
+class _Recorded(ProgrammeWatch):
+    def __init__(self, path: Path) -> None:
+        super().__init__(cast(Runtime, _Runtime()), path, quiet=0.0)
+        self.read: list[str] = []
+        self.seen = asyncio.Event()
+
+    def recheck(self, by_hand: bool = False) -> ChangeCheck:
+        self.read.append(self.path.read_text(encoding="utf-8"))
+        self.seen.set()
+        return ChangeCheck(ChangeKind.UNCHANGED, str(self.path))
+
+
+async def test_re_pointing_a_symlinked_programme_is_noticed(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "v1.yaml").write_text("v1\n")
+    (versions / "v2.yaml").write_text("v2\n")
+    link = tmp_path / "programme.yaml"
+    link.symlink_to(versions / "v1.yaml")
+    watch = _Recorded(link)
+    watch._stop = asyncio.Event()
+    task = asyncio.create_task(watch._watch())
+    try:
+        for attempt in range(40):  # until the watcher (just starting) sees a re-pointing
+            target = versions / ("v2.yaml" if attempt % 2 == 0 else "v1.yaml")
+            staged = tmp_path / f".programme.yaml.{attempt}"
+            staged.symlink_to(target)
+            os.replace(staged, link)  # what `ln -sfn` does
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(watch.seen.wait(), 0.5)
+                break
+        assert watch.read, "re-pointing the link was never noticed"
+        assert watch.read[-1] == link.read_text()  # read through the link, as it points now
+    finally:
+        watch._stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
