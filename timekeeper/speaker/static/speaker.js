@@ -402,7 +402,7 @@
     render();
   }
 
-  window.speakerScreen = { current, compute, countdownText, phaseAt, useWords, Chimes };
+  window.speakerScreen = { current, compute, countdownText, phaseAt, useWords, Chimes, parseSnapshot };
   if (wantSound) {
     document.body.classList.add("sound-asks");
     const unlock = () => enableSound();
