@@ -33,8 +33,10 @@ from timekeeper.speaker.snapshot import parse_snapshot
 
 pytestmark = pytest.mark.browser
 
-COMPARED = ("digits", "phase", "label", "name", "title", "next", "slot_line", "rehearsal")
-COMPARED += ("message", "flash", "cut", "phase_word", "rtl")
+COMPARED = (
+    *("digits", "phase", "label", "name", "title", "next", "slot_line", "rehearsal"),
+    *("message", "flash", "cut", "phase_word", "rtl"),
+)
 
 RUN = """
 <script>

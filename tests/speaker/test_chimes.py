@@ -27,7 +27,9 @@ def shown(session: ShowSession) -> Display:
     return compute_display(parse_snapshot(raw), now, now)
 
 
-def walk(session: ShowSession, clock: ManualClock, until: datetime, step: float = 0.1) -> list:
+def walk(
+    session: ShowSession, clock: ManualClock, until: datetime, step: float = 0.1
+) -> list[tuple[datetime, int]]:
     """Every frame (10 per second) from now to `until`: the chimes cued, with their instants."""
     planner = ChimePlanner()
     cues: list[tuple[datetime, int]] = []

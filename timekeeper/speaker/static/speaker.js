@@ -402,7 +402,11 @@
     render();
   }
 
-  window.speakerScreen = { current, compute, countdownText, phaseAt, useWords, Chimes, parseSnapshot };
+  // how long since the operator was last heard, and whether the socket is up (tests, the curious)
+  const health = () => ({ quietFor: local() - lastHeard, connected });
+  window.speakerScreen = {
+    current, compute, countdownText, phaseAt, useWords, Chimes, parseSnapshot, health,
+  };
   if (wantSound) {
     document.body.classList.add("sound-asks");
     const unlock = () => enableSound();
