@@ -165,6 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
     speaker.add_argument(
         "--venue", metavar="NAME", help="the venue's name on the broker (with --mqtt)"
     )
+    speaker.add_argument(
+        "--lang",
+        metavar="CODE",
+        default="en",
+        help="the screen's language: en, nl, de, fr, es, pt or ar (default en)",
+    )
+    speaker.add_argument(
+        "--sound",
+        action="store_true",
+        help="ring the terminal's bell: once at warning, twice at danger, three times at zero",
+    )
 
     venue = sub.add_parser("venue", help="the overview of every room of a venue, from its broker")
     venue.add_argument("venue_file", metavar="VENUE", help="path to venue.yaml")

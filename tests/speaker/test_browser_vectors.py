@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 RUN_CASES = """
 <script>
 (function () {
+  window.speakerScreen.useWords(JSON.parse(document.getElementById("words").textContent));
   const cases = JSON.parse(document.getElementById("cases").textContent);
   const now = Date.UTC(2023, 10, 20, 15, 0, 0);
   const out = cases.map((c) => {
@@ -60,8 +61,10 @@ def vectors_page(tmp: Path) -> Path:
     page = page.replace('src="/speaker.js"', f'src="{script.as_uri()}"')
     assert script.as_uri() in page, "index.html no longer loads /speaker.js"
     cases = html.escape(json.dumps(CASES), quote=False)
+    words = (static / "i18n" / "en.json").read_text(encoding="utf-8")
     extra = (
         f'<script type="application/json" id="cases">{cases}</script>'
+        f'<script type="application/json" id="words">{html.escape(words, quote=False)}</script>'
         f'<pre id="results"></pre>{RUN_CASES}'
     )
     path = tmp / "vectors.html"

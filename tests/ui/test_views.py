@@ -115,7 +115,8 @@ def test_event_lines_read_as_sentences() -> None:
     assert eventtext.describe(obs, prog) == "Scene switch confirmed: Panel, Panel"
     assert eventtext.describe(ShowEvent("operator", at("16:10")), prog) is None
     assert eventtext.notice_text("speaker_server", {"url": "http://x/"}) == (
-        "Speaker screens at http://x/"
+        "Speaker screens at http://x/ (add ?lang=nl|de|fr|es|pt|ar, ?sound=1; "
+        "OBS source: ?transparent=1)"
     )
     assert eventtext.notice_text("speaker_server_failed", {"error": "port 8765 is in use"}) == (
         "Speaker server failed: port 8765 is in use"

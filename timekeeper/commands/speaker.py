@@ -15,6 +15,7 @@ import asyncio
 
 from timekeeper.errors import UsageError
 from timekeeper.rooms.model import DEFAULT_PASSWORD_ENV, DEFAULT_USERNAME_ENV
+from timekeeper.speaker.i18n import Strings, UnknownLanguage, strings
 from timekeeper.speaker.protocol import follower_urls
 
 DEFAULT_VENUE = "venue"  # what a room run without --venue publishes under
@@ -22,27 +23,32 @@ DEFAULT_VENUE = "venue"  # what a room run without --venue publishes under
 
 def run_speaker(args: argparse.Namespace) -> int:
     mqtt, room, venue = args.mqtt, args.room, args.venue
+    try:
+        words = strings(str(getattr(args, "lang", "en")))
+    except UnknownLanguage as exc:
+        raise UsageError(f"--lang: {exc}") from None
+    sound = bool(getattr(args, "sound", False))
     if mqtt is None:
         if room is not None or venue is not None:
             raise UsageError("--room/--venue follow a room through a broker: add --mqtt URL")
-        return _follow_server(str(args.url))
+        return _follow_server(str(args.url), words, sound)
     if room is None:
         raise UsageError("--mqtt needs --room NAME: the room whose speaker screen this is")
-    return asyncio.run(_follow_room(mqtt, room, venue or DEFAULT_VENUE))
+    return asyncio.run(_follow_room(mqtt, room, venue or DEFAULT_VENUE, words, sound))
 
 
-def _follow_server(url: str) -> int:
+def _follow_server(url: str, words: Strings, sound: bool) -> int:
     try:
         follower_urls(url)
     except ValueError as exc:
         raise UsageError(f"--url: {exc}") from None
     from timekeeper.ui.speaker.app import SpeakerApp  # Textual only once the arguments are good
 
-    SpeakerApp(url).run()
+    SpeakerApp(url, words=words, sound=sound).run()
     return 0
 
 
-async def _follow_room(mqtt: str, room: str, venue: str) -> int:
+async def _follow_room(mqtt: str, room: str, venue: str, words: Strings, sound: bool) -> int:
     from timekeeper.core.clock import SystemClock
     from timekeeper.rooms.follower import RoomFollower
     from timekeeper.rooms.settings import BrokerSettings
@@ -54,5 +60,5 @@ async def _follow_room(mqtt: str, room: str, venue: str) -> int:
     follower = RoomFollower(settings, RoomTopics.named(venue, room), SystemClock())
     from timekeeper.ui.speaker.app import SpeakerApp
 
-    await SpeakerApp(settings.url, source=follower).run_async()
+    await SpeakerApp(settings.url, source=follower, words=words, sound=sound).run_async()
     return 0

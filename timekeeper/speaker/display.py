@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from timekeeper.core.countdown import Phase, countdown_text
 from timekeeper.core.status import Countdown
 from timekeeper.speaker.clocksync import ClockSync
+from timekeeper.speaker.i18n import Strings, english
 from timekeeper.speaker.snapshot import LiveSlot, LiveTurn, NextSlot, Snapshot, Times
 
 
@@ -37,6 +38,8 @@ class Display:
     status: str  # "" when connected, else what the follower is doing about it
     blink_on: bool  # the on half of the blink cycle (overtime digits, flashing message)
     cut: str = ""  # "until Reception, 17:30 — hard start": a hard start cuts the digits' count
+    phase_word: str = ""  # "WRAP UP", "FINISH NOW", "OVER": the phase in words, not only colour
+    rtl: bool = False  # the language is written right to left
 
     @property
     def overtime(self) -> bool:
@@ -53,8 +56,8 @@ def _clock(instant_: datetime, tz: str) -> str:
     return instant_.astimezone(ZoneInfo(tz)).strftime("%H:%M:%S")
 
 
-def _hhmm(instant_: datetime, tz: str) -> str:
-    return instant_.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+def _hhmm(instant_: datetime, tz: str, words: Strings) -> str:
+    return words.time(instant_.astimezone(ZoneInfo(tz)))
 
 
 def _blink(local: datetime) -> bool:
@@ -62,12 +65,18 @@ def _blink(local: datetime) -> bool:
     return (local.microsecond // 500_000) == 0
 
 
-def waiting_display(status: str, local: datetime) -> Display:
+def phase_word(phase: str, words: Strings) -> str:
+    """The phase in words, so that no one needs to tell the colours apart."""
+    return words.t(f"phase_{phase}") if phase != Phase.NORMAL.value else ""
+
+
+def waiting_display(status: str, local: datetime, words: Strings | None = None) -> Display:
     """Before any state has arrived: say so plainly instead of showing a made-up time."""
+    words = words or english()
     return Display(
         digits="--:--",
         phase="normal",
-        label="Waiting for the show",
+        label=words.t("waiting"),
         name="",
         title="",
         next="",
@@ -80,48 +89,69 @@ def waiting_display(status: str, local: datetime) -> Display:
         disconnected=True,
         status=status,
         blink_on=_blink(local),
+        rtl=words.rtl,
     )
 
 
 def follow(
-    snap: Snapshot | None, local: datetime, sync: ClockSync | None, connected: bool, url: str = ""
+    snap: Snapshot | None,
+    local: datetime,
+    sync: ClockSync | None,
+    connected: bool,
+    url: str = "",
+    *,
+    silent: bool = False,
+    words: Strings | None = None,
 ) -> Display:
-    """What a follower shows at local instant `local` from the last state it received."""
+    """What a follower shows at local instant `local` from the last state it received.
+
+    `silent`: connected, but nothing heard for a while (a stalled link or a frozen
+    operator): the screen says so and keeps counting from its timestamps.
+    """
+    words = words or english()
     if snap is None or sync is None:
-        return waiting_display(f"Connecting to {url} — retrying…" if url else "Connecting…", local)
-    status = "" if connected else "DISCONNECTED — reconnecting…"
-    return compute_display(snap, sync.show_at(local), local, status)
+        waiting = words.t("connecting_to", host=url) if url else words.t("connecting")
+        return waiting_display(waiting, local, words)
+    status = ""
+    if not connected:
+        status = words.t("disconnected")
+    elif silent:
+        status = words.t("silent")
+    return compute_display(snap, sync.show_at(local), local, status, words)
 
 
-def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str = "") -> Display:
+def compute_display(
+    snap: Snapshot, now: datetime, local: datetime, status: str = "", words: Strings | None = None
+) -> Display:
     """The display at show instant `now` (`local` only paces the blinking)."""
+    words = words or english()
     digits, phase, label, name, title, nxt, slot_line = "--:--", "normal", "", "", "", "", ""
     cut = ""
     tz = snap.timezone
     if snap.mode == "live" and snap.live is not None:
         live = snap.live
-        digits, phase, label, slot_line, cut = _live_countdown(live, snap.turn, now)
+        digits, phase, label, slot_line, cut = _live_countdown(live, snap.turn, now, tz, words)
         title = live.title
         name = snap.turn.speaker if snap.turn is not None else ", ".join(live.speakers)
         if snap.next_turn is not None:
-            nxt = f"Next: {snap.next_turn}"
+            nxt = words.t("next_turn", speaker=snap.next_turn)
         elif snap.next is not None:
-            nxt = _next_slot(snap.next, tz)
+            nxt = _next_slot(snap.next, tz, words)
     elif snap.mode in {"before", "between"} and snap.next is not None:
         start = snap.next.expected_start or snap.next.planned_start
         until = start - now
         digits = countdown_text(max(until, timedelta(0)))
-        label = (
-            ("Starts in" if snap.mode == "before" else "Next in")
+        label = words.t(
+            ("starts_in" if snap.mode == "before" else "next_in")
             if until > timedelta(0)
-            else "Starting"
+            else "starting"
         )
         title = snap.next.title
         name = ", ".join(snap.next.speakers)
-        nxt = f"At {_hhmm(start, tz)}"
+        nxt = words.t("at", time=_hhmm(start, tz, words))
     elif snap.mode == "ended":
-        digits = _hhmm(now, tz)
-        label = "The show has ended"
+        digits = now.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+        label = words.t("ended")
     message = snap.message
     return Display(
         digits=digits,
@@ -133,18 +163,20 @@ def compute_display(snap: Snapshot, now: datetime, local: datetime, status: str 
         slot_line=slot_line,
         clock=_clock(now, tz),
         event=snap.title,
-        rehearsal=_rehearsal(snap),
+        rehearsal=_rehearsal(snap, words),
         message=message.text if message is not None else "",
         flash=message.flash if message is not None else False,
         disconnected=bool(status),
         status=status,
         blink_on=_blink(local),
         cut=cut,
+        phase_word=phase_word(phase, words),
+        rtl=words.rtl,
     )
 
 
 def _live_countdown(
-    live: LiveSlot, turn: LiveTurn | None, now: datetime
+    live: LiveSlot, turn: LiveTurn | None, now: datetime, tz: str, words: Strings
 ) -> tuple[str, str, str, str, str]:
     """(digits, phase, label, slot line, cut) of the live slot, or of its turn if one runs.
 
@@ -154,25 +186,34 @@ def _live_countdown(
     """
     shown = turn.countdown if turn is not None else live.countdown
     digits, phase = countdown_at(shown, now)
-    label = "Overtime" if phase is Phase.OVERTIME else "Remaining"
-    cut = shown.cut.label if shown.cut is not None else ""
+    label = words.t("overtime" if phase is Phase.OVERTIME else "remaining")
+    cut = _cut_label(shown, tz, words)
     if cut and phase is not Phase.OVERTIME:
         label = f"{label} {cut}"
     slot_line = ""
     if turn is not None:
         slot_left, _ = countdown_at(live.countdown, now)
-        slot_line = f"{live.title}: {slot_left} {'over' if slot_left[0] == '+' else 'left'}"
+        key = "slot_over" if slot_left[0] == "+" else "slot_left"
+        slot_line = words.t(key, title=live.title, left=slot_left)
         if live.countdown.cut is not None and not cut:
-            slot_line = f"{slot_line} {live.countdown.cut.label}"
+            slot_line = f"{slot_line} {_cut_label(live.countdown, tz, words)}"
     return digits, phase.value, label, slot_line, cut
 
 
-def _next_slot(nxt: NextSlot, tz: str) -> str:
+def _cut_label(times: Times, tz: str, words: Strings) -> str:
+    """ "until Reception, 17:30 — hard start", in the screen's language."""
+    if times.cut is None:
+        return ""
+    return words.t("cut", title=times.cut.title, time=_hhmm(times.cut.at, tz, words))
+
+
+def _next_slot(nxt: NextSlot, tz: str, words: Strings) -> str:
     start = nxt.expected_start or nxt.planned_start
-    return f"Next: {nxt.title} at {_hhmm(start, tz)}"
+    return words.t("next_slot", title=nxt.title, time=_hhmm(start, tz, words))
 
 
-def _rehearsal(snap: Snapshot) -> str:
+def _rehearsal(snap: Snapshot, words: Strings) -> str:
     if not snap.rehearsal:
         return ""
-    return "REHEARSAL" if snap.speed == 1 else f"REHEARSAL ×{snap.speed:g}"
+    word = words.t("rehearsal")
+    return word if snap.speed == 1 else f"{word} ×{snap.speed:g}"

@@ -20,6 +20,7 @@ from datetime import datetime
 import aiohttp
 
 from timekeeper.core.clock import Clock
+from timekeeper.speaker.i18n import Strings, english
 from timekeeper.speaker.protocol import (
     VERSION,
     ClockEstimator,
@@ -34,8 +35,9 @@ from timekeeper.speaker.protocol import (
 
 log = logging.getLogger(__name__)
 
-PING_EVERY = 3.0  # real seconds between clock pings
-SILENCE = 10.0  # real seconds without any message before the connection counts as dead
+PING_EVERY = 0.5  # real seconds between clock pings (each answered: the screen hears the operator)
+QUIET = 1.5  # real seconds without a message before the screen says it is not hearing the operator
+SILENCE = 3.0  # real seconds without any message before the connection counts as dead
 RETRIED = (aiohttp.ClientError, OSError, TimeoutError)  # errors that mean "try again later"
 
 
@@ -47,9 +49,9 @@ class Backoff:
     the operator restarts timekeeper.
     """
 
-    first: float = 0.5
+    first: float = 0.25
     factor: float = 2.0
-    most: float = 5.0
+    most: float = 1.0  # a screen is back within about a second of the operator
     jitter: float = 0.2
 
     def delays(self) -> Iterator[float]:
@@ -71,6 +73,8 @@ class Follower:
         ping_every: float = PING_EVERY,
         silence: float = SILENCE,
         on_change: Callable[[], None] | None = None,
+        words: Strings | None = None,
+        quiet: float = QUIET,
     ) -> None:
         self.urls = follower_urls(url)  # ValueError on a malformed URL: the caller says so
         self.clock = clock
@@ -78,6 +82,9 @@ class Follower:
         self.ping_every = ping_every
         self.silence = silence
         self.on_change = on_change
+        self.words = words or english()
+        self.quiet = quiet
+        self.last_heard: datetime | None = None  # local instant of the last message
         self.snapshot: Snapshot | None = None
         self.connected = False
         self.connections = 0  # successful connections so far
@@ -89,13 +96,22 @@ class Follower:
 
     def display(self) -> Display:
         """The screen at this instant, from the last state and the clock anchor."""
+        now = self.clock.now()
         return follow(
             self.snapshot,
-            self.clock.now(),
+            now,
             self.estimator.sync,
             self.connected,
             self.urls.page.rstrip("/"),
+            silent=self.silent(now),
+            words=self.words,
         )
+
+    def silent(self, now: datetime) -> bool:
+        """Connected, but nothing heard for `quiet` seconds: a stalled link or a frozen operator."""
+        if not self.connected or self.last_heard is None:
+            return False
+        return (now - self.last_heard).total_seconds() > self.quiet
 
     async def run(self) -> None:
         """Connect, follow, and on any drop reconnect with backoff; forever (cancel to stop)."""
@@ -150,6 +166,7 @@ class Follower:
     def receive(self, text: str) -> None:
         """Handle one message from the server (public so tests and benchmarks can feed it)."""
         local = self.clock.now()
+        self.last_heard = local
         try:
             data = json.loads(text)
             kind = data.get("type") if isinstance(data, dict) else None

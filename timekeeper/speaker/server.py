@@ -34,6 +34,7 @@ from aiohttp import WSMsgType, web
 from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import UsageError
 from timekeeper.runtime.session import ShowSession
+from timekeeper.speaker.i18n import LANGUAGES
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
 from timekeeper.speaker.trust import Trust, middleware
 
@@ -51,6 +52,8 @@ STATIC = {
     "/": ("index.html", "text/html"),
     "/speaker.js": ("speaker.js", "text/javascript"),
     "/speaker.css": ("speaker.css", "text/css"),
+    # the page's words in each language: the very files the terminal screen reads (speaker/i18n.py)
+    **{f"/i18n/{lang}.json": (f"i18n/{lang}.json", "application/json") for lang in LANGUAGES},
 }
 
 
@@ -265,7 +268,8 @@ class SpeakerServer:
 
     @staticmethod
     def _load(name: str) -> bytes:
-        return resources.files("timekeeper.speaker").joinpath("static", name).read_bytes()
+        static = resources.files("timekeeper.speaker").joinpath("static")
+        return static.joinpath(*name.split("/")).read_bytes()
 
     async def _static_handler(self, request: web.Request) -> web.Response:
         _, content_type = STATIC[request.path]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+# What each screen can choose, added to the page's URL (docs/speaker-screens.md).
+SCREEN_OPTIONS = "?lang=nl|de|fr|es|pt|ar, ?sound=1; OBS source: ?transparent=1"
+
 
 @dataclass(frozen=True)
 class FollowerUrls:

@@ -11,6 +11,7 @@ from datetime import tzinfo
 
 from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
+from timekeeper.speaker.urls import SCREEN_OPTIONS
 
 SILENT = {"operator", "turn_ended"}  # implied by the events that follow them
 
@@ -99,7 +100,7 @@ def _fallback(event: ShowEvent, title: str) -> str:
 def notice_text(event: str, data: Mapping[str, object]) -> str:
     """A runtime notice (a service started or failed) as a log line."""
     if event == "speaker_server" and "url" in data:
-        return f"Speaker screens at {data['url']}"
+        return f"Speaker screens at {data['url']} (add {SCREEN_OPTIONS})"
     if event in ("remote_action", "remote_refused") and data.get("by"):
         verb = "" if event == "remote_action" else " refused"
         return f"{data['by']}{verb}: {data.get('message') or data.get('action')}"

@@ -8,16 +8,35 @@
 "use strict";
 (function () {
   const VERSION = 1;
-  const PING_EVERY = 3000; // ms between clock pings
-  const SILENCE = 10000; // ms without any message before the connection counts as dead
-  const BACKOFF = { first: 500, factor: 2, most: 5000, jitter: 0.2 };
+  const PING_EVERY = 500; // ms between clock pings: each is answered, so the page hears the operator
+  const QUIET = 1500; // ms without a message before the page says it is not hearing the operator
+  const SILENCE = 3000; // ms without any message before the connection counts as dead
+  const BACKOFF = { first: 250, factor: 2, most: 1000, jitter: 0.2 };
+  const CHIMES = { warning: 1, danger: 2, overtime: 3 }; // mirror of speaker/chimes.py
+  const SEVERITY = { normal: 0, warning: 1, danger: 2, overtime: 3 };
+  const CHIME_GAP = 450; // ms between the chimes of one cue
   const SAMPLES = 8;
   const FRAME = 100; // ms between frames
 
   const params = new URLSearchParams(location.search);
-  if (params.get("transparent") === "1" || params.get("bg") === "transparent") {
-    document.documentElement.classList.add("transparent");
+  // ?transparent=1: an OBS browser source over the stream. It never flashes or blinks unless
+  // asked (?flash=1), and never makes a sound.
+  const obsSource = params.get("transparent") === "1" || params.get("bg") === "transparent";
+  if (obsSource) document.documentElement.classList.add("transparent");
+  const steady = obsSource && params.get("flash") !== "1";
+  if (steady) document.documentElement.classList.add("steady");
+  const wantSound = params.get("sound") === "1" && !obsSource;
+  const lang = (params.get("lang") || "en").toLowerCase().split(/[-_]/)[0];
+
+  // The words: static/i18n/<lang>.json, the same files the terminal screen reads.
+  let words = null;
+  function t(key, fields) {
+    const table = words ? words.strings : {};
+    let text = table[key] ?? key;
+    for (const [k, v] of Object.entries(fields || {})) text = text.split(`{${k}}`).join(v);
+    return text;
   }
+  const pad2 = (n) => String(n).padStart(2, "0");
 
   let snap = null; // last snapshot (raw JSON, instants already parsed to epoch ms)
   let connected = false;
@@ -77,6 +96,23 @@
     };
   }
   const formatters = {};
+  function zoned(ms, tz) {
+    // the hour and minute of an instant in the event's timezone
+    const key = "parts" + tz;
+    if (!formatters[key]) {
+      formatters[key] = new Intl.DateTimeFormat("en-GB", {
+        timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      });
+    }
+    const parts = formatters[key].formatToParts(new Date(ms));
+    const get = (type) => Number(parts.find((p) => p.type === type).value);
+    return { h: get("hour"), m: get("minute") };
+  }
+  function hhmm(ms, tz) {
+    // hours and minutes as the screen's language writes them (mirror of i18n.Strings.time)
+    const z = zoned(ms, tz);
+    return t("time", { HH: pad2(z.h), H: String(z.h), MM: pad2(z.m) });
+  }
   function timeOfDay(ms, tz, seconds) {
     const key = tz + seconds;
     if (!formatters[key]) {
@@ -89,53 +125,58 @@
 
   // The live slot's countdown, or its turn's: a countdown a hard start cuts counts to that
   // start (its deadline is the limit) and says so (mirror of display._live_countdown).
-  function liveCountdown(live, turn, now) {
+  function cutLabel(cd, tz) {
+    return cd.cut ? t("cut", { title: cd.cut.title, time: hhmm(cd.cut.at, tz) }) : "";
+  }
+  function liveCountdown(live, turn, now, tz) {
     const cd = turn ? turn.countdown : live.countdown;
     const shown = countdownAt(cd, now);
-    const cut = cd.cut ? cd.cut.label : "";
-    let label = shown.phase === "overtime" ? "Overtime" : "Remaining";
+    const cut = cutLabel(cd, tz);
+    let label = t(shown.phase === "overtime" ? "overtime" : "remaining");
     if (cut && shown.phase !== "overtime") label = `${label} ${cut}`;
     let slotLine = "";
     if (turn) {
       const left = countdownAt(live.countdown, now).text;
-      slotLine = `${live.title}: ${left} ${left[0] === "+" ? "over" : "left"}`;
-      if (live.countdown.cut && !cut) slotLine = `${slotLine} ${live.countdown.cut.label}`;
+      slotLine = t(left[0] === "+" ? "slot_over" : "slot_left", { title: live.title, left });
+      if (live.countdown.cut && !cut) slotLine = `${slotLine} ${cutLabel(live.countdown, tz)}`;
     }
     return { digits: shown.text, phase: shown.phase, label, slotLine, cut };
   }
+  const phaseWord = (phase) => (phase === "normal" ? "" : t(`phase_${phase}`));
 
   function compute(s, now, blinkOn, status) {
     const tz = s.event.timezone;
     let digits = "--:--", phase = "normal", label = "", name = "", title = "", next = "", slotLine = "";
     let cut = "";
     if (s.mode === "live" && s.live) {
-      ({ digits, phase, label, slotLine, cut } = liveCountdown(s.live, s.turn, now));
+      ({ digits, phase, label, slotLine, cut } = liveCountdown(s.live, s.turn, now, tz));
       title = s.live.title;
       name = s.turn ? s.turn.speaker : s.live.speakers.join(", ");
-      if (s.next_turn) next = `Next: ${s.next_turn.speaker}`;
+      if (s.next_turn) next = t("next_turn", { speaker: s.next_turn.speaker });
       else if (s.next) {
         const start = s.next.expected_start ?? s.next.planned_start;
-        next = `Next: ${s.next.title} at ${timeOfDay(start, tz, false)}`;
+        next = t("next_slot", { title: s.next.title, time: hhmm(start, tz) });
       }
     } else if ((s.mode === "before" || s.mode === "between") && s.next) {
       const start = s.next.expected_start ?? s.next.planned_start;
       const until = start - now;
       digits = countdownText(Math.max(ms(until), 0));
-      label = until > 0 ? (s.mode === "before" ? "Starts in" : "Next in") : "Starting";
+      label = t(until > 0 ? (s.mode === "before" ? "starts_in" : "next_in") : "starting");
       title = s.next.title;
       name = s.next.speakers.join(", ");
-      next = `At ${timeOfDay(start, tz, false)}`;
+      next = t("at", { time: hhmm(start, tz) });
     } else if (s.mode === "ended") {
       digits = timeOfDay(now, tz, false);
-      label = "The show has ended";
+      label = t("ended");
     }
     let rehearsal = "";
-    if (s.rehearsal) rehearsal = s.speed === 1 ? "REHEARSAL" : `REHEARSAL ×${s.speed}`;
+    if (s.rehearsal) rehearsal = s.speed === 1 ? t("rehearsal") : `${t("rehearsal")} ×${s.speed}`;
     return {
       digits, phase, label, name, title, next, slot_line: slotLine,
       clock: timeOfDay(now, tz, true), event: s.event.title, rehearsal,
       message: s.message ? s.message.text : "", flash: s.message ? s.message.flash : false,
       disconnected: Boolean(status), status, blink_on: blinkOn, cut,
+      phase_word: phaseWord(phase), rtl: Boolean(words && words.dir === "rtl"),
     };
   }
 
@@ -143,30 +184,85 @@
     const l = local();
     const blinkOn = (l % 1000) < 500;
     const s = sync();
-    if (!snap || !s) {
+    if (!snap || !s || !words) {
       return {
-        digits: "--:--", phase: "normal", label: "Waiting for the show", name: "", title: "",
+        digits: "--:--", phase: "normal", label: words ? t("waiting") : "", name: "", title: "",
         next: "", slot_line: "", clock: "", event: "", rehearsal: "", message: "", flash: false,
-        disconnected: true, status: `Connecting to ${location.host} — retrying…`, blink_on: blinkOn,
-        cut: "",
+        disconnected: true, status: words ? t("connecting_to", { host: location.host }) : "",
+        blink_on: blinkOn, cut: "", phase_word: "", rtl: Boolean(words && words.dir === "rtl"),
       };
     }
-    return compute(snap, showAt(s, l), blinkOn, connected ? "" : "DISCONNECTED — reconnecting…");
+    let status = "";
+    if (!connected) status = t("disconnected");
+    else if (l - lastHeard > QUIET) status = t("silent"); // connected, but the operator is quiet
+    const d = compute(snap, showAt(s, l), blinkOn, status);
+    if (steady) { d.flash = false; d.blink_on = true; }
+    return d;
+  }
+
+  // ------------------------------------------------------------ chimes (mirror of chimes.py)
+
+  function Chimes() {
+    let key = null, severity = 0, message = null;
+    return function cue(d) {
+      const k = JSON.stringify([d.title, d.name]);
+      const sev = SEVERITY[d.phase] || 0;
+      let n = 0;
+      if (message === null) message = d.message; // first sight: what is on screen is not news
+      if (k === key && sev > severity) n = CHIMES[d.phase] || 0;
+      key = k; severity = sev;
+      if (d.message !== message) {
+        if (d.message && d.flash) n = Math.max(n, 1);
+        message = d.message;
+      }
+      return n;
+    };
+  }
+  const chimes = Chimes();
+  let audio = null;
+  function chime(count) {
+    if (!audio || audio.state !== "running") return;
+    for (let i = 0; i < count; i++) {
+      const at = audio.currentTime + (i * CHIME_GAP) / 1000;
+      const osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(880, at);
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02); // soft: a quick swell, a slow fade
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.6);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(at);
+      osc.stop(at + 0.65);
+    }
+  }
+  function enableSound() {
+    // browsers start audio only after a click or a key: the page asks for one (?sound=1)
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      audio.resume();
+    } catch (e) { audio = null; }
+    document.body.classList.toggle("sound-asks", !audio || audio.state !== "running");
+    if (audio) audio.onstatechange = () => {
+      document.body.classList.toggle("sound-asks", audio.state !== "running");
+    };
   }
 
   // ------------------------------------------------------------ rendering
 
   const el = {};
   for (const id of ["event", "rehearsal", "clock", "status", "title", "speaker", "label",
-    "digits", "slotline", "next", "message"]) el[id] = document.getElementById(id);
+    "digits", "slotline", "next", "message", "phase", "sound"]) el[id] = document.getElementById(id);
   let last = "";
 
   function render() {
     const d = current();
+    const cue = chimes(d);
+    if (cue && wantSound) chime(cue);
     const key = JSON.stringify(d);
     if (key === last) return;
     last = key;
-    const set = (id, text) => { if (el[id].textContent !== text) el[id].textContent = text; };
+    set("phase", d.phase_word);
+    document.documentElement.dir = d.rtl ? "rtl" : "ltr";
     set("event", d.event); set("rehearsal", d.rehearsal); set("clock", d.clock);
     set("status", d.status); set("title", d.title); set("speaker", d.name);
     set("label", d.label); set("digits", d.digits); set("slotline", d.slot_line);
@@ -204,6 +300,8 @@
     m.show_time = Date.parse(m.show_time);
     return m;
   }
+
+  function set(id, text) { if (el[id].textContent !== text) el[id].textContent = text; }
 
   let fresh = false;
   function handle(text, at) {
@@ -286,10 +384,37 @@
   }
   document.addEventListener("visibilitychange", () => { if (!document.hidden) stayAwake(); });
 
-  window.speakerScreen = { current, compute, countdownText, phaseAt }; // for tests and curious people
+  async function loadWords() {
+    for (const code of [lang, "en"]) {
+      try {
+        const resp = await fetch(`/i18n/${encodeURIComponent(code)}.json`, { cache: "no-cache" });
+        if (resp.ok) { useWords(await resp.json()); return; }
+      } catch (e) { /* the next one */ }
+    }
+    useWords({ lang: "en", dir: "ltr", strings: {} }); // an old server: keys rather than nothing
+  }
+  function useWords(w) {
+    words = w;
+    document.documentElement.lang = w.lang;
+    el.speaker.dataset.title = t("speaking");
+    set("sound", t("sound_prompt"));
+    last = "";
+    render();
+  }
+
+  // how long since the operator was last heard, and whether the socket is up (tests, the curious)
+  const health = () => ({ quietFor: local() - lastHeard, connected });
+  window.speakerScreen = {
+    current, compute, countdownText, phaseAt, useWords, Chimes, parseSnapshot, health,
+  };
+  if (wantSound) {
+    document.body.classList.add("sound-asks");
+    const unlock = () => enableSound();
+    document.addEventListener("click", unlock);
+    document.addEventListener("keydown", unlock);
+  }
   render();
-  fetchState();
-  connect();
+  loadWords().then(() => { fetchState(); connect(); });
   stayAwake();
   setInterval(render, FRAME);
 })();

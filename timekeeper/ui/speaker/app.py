@@ -24,11 +24,14 @@ from textual.widgets import Static
 
 from timekeeper.core.clock import Clock, SystemClock
 from timekeeper.core.countdown import Phase
+from timekeeper.speaker.chimes import GAP, ChimePlanner
 from timekeeper.speaker.follower import PING_EVERY, Backoff, Follower
+from timekeeper.speaker.i18n import Strings, english
 from timekeeper.speaker.protocol import Display
 from timekeeper.ui.speaker.bigdigits import render_big, scale_for, supported
 
 FPS = 10  # frames per second: enough for a smooth second and a visible blink
+COMPACT_ROWS, COMPACT_COLUMNS = 16, 50  # below either, no frame: every row goes to the digits
 
 
 class BigTime(Widget):
@@ -57,8 +60,17 @@ class BigTime(Widget):
 class SpeakerView(Vertical):
     """Everything on the speaker screen; set `state` and it re-renders."""
 
+    # Phases are told apart by words and shapes as well as colour: a thin round frame in
+    # normal time, a heavy one and "WRAP UP" in warning, a double one and "FINISH NOW" in
+    # danger, the digits inverted and "OVER" in overtime. The colours (sky blue, yellow,
+    # vermilion) stay apart under deuteranopia, protanopia and tritanopia, each at least
+    # 7:1 against black (docs/speaker-screens.md).
     DEFAULT_CSS = """
-    SpeakerView { background: black; color: white; }
+    SpeakerView { background: black; color: white; border: round #4fc3f7; }
+    SpeakerView.phase-warning { border: heavy #ffd23f; }
+    SpeakerView.phase-danger { border: double #ff6a3d; }
+    SpeakerView.phase-overtime { border: heavy #ff6a3d; }
+    SpeakerView.compact { border: none; }
     SpeakerView #top { height: 1; color: $text-muted; }
     SpeakerView #event { width: 1fr; }
     SpeakerView #rehearsal { width: auto; color: black; background: orange; text-style: bold; }
@@ -69,13 +81,17 @@ class SpeakerView(Vertical):
         text-align: center; text-style: bold; color: white; margin: 0 4;
     }
     SpeakerView #label { height: 1; text-align: center; color: $text-muted; }
-    SpeakerView BigTime { color: #2ecc40; }
-    SpeakerView.phase-warning BigTime { color: #ffb000; }
-    SpeakerView.phase-danger BigTime { color: #ff3b30; }
-    SpeakerView.phase-overtime BigTime { color: #ff3b30; }
-    SpeakerView.phase-overtime.blink-off BigTime { color: #5c0f0b; }
-    SpeakerView.phase-warning #label { color: #ffb000; }
-    SpeakerView.phase-danger #label, SpeakerView.phase-overtime #label { color: #ff3b30; }
+    SpeakerView #phase { height: 1; text-align: center; text-style: bold; display: none; }
+    SpeakerView.phase-warning #phase { display: block; color: black; background: #ffd23f; }
+    SpeakerView.phase-danger #phase { display: block; color: black; background: #ff6a3d; }
+    SpeakerView.phase-overtime #phase { display: block; color: #ff6a3d; background: black; }
+    SpeakerView BigTime { color: #4fc3f7; }
+    SpeakerView.phase-warning BigTime { color: #ffd23f; }
+    SpeakerView.phase-danger BigTime { color: #ff6a3d; }
+    SpeakerView.phase-overtime BigTime { color: black; background: #ff6a3d; }
+    SpeakerView.phase-overtime.blink-off BigTime { color: #ff6a3d; background: black; }
+    SpeakerView.phase-warning #label { color: #ffd23f; }
+    SpeakerView.phase-danger #label, SpeakerView.phase-overtime #label { color: #ff6a3d; }
     SpeakerView.cut #label { text-style: bold; }
     SpeakerView #slotline { height: auto; text-align: center; color: $text-muted; }
     SpeakerView #next { height: auto; text-align: center; color: white; }
@@ -94,9 +110,10 @@ class SpeakerView(Vertical):
 
     state: reactive[Display | None] = reactive(None)
 
-    def __init__(self) -> None:
+    def __init__(self, words: Strings | None = None) -> None:
         super().__init__()
         self._shown: dict[str, str] = {}
+        self.words = words or english()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -106,13 +123,19 @@ class SpeakerView(Vertical):
         yield Static(id="status")
         yield Static(id="title")
         speaker = Static(id="speaker")
-        speaker.border_title = "Speaking"
+        speaker.border_title = self.words.t("speaking")
         yield speaker
         yield Static(id="label")
+        yield Static(id="phase")
         yield BigTime(id="digits")
         yield Static(id="slotline")
         yield Static(id="next")
         yield Static(id="message")
+
+    def on_resize(self) -> None:
+        """A small terminal gives the frame's rows to the digits (the phase word stays)."""
+        width, height = self.app.size
+        self.set_class(height < COMPACT_ROWS or width < COMPACT_COLUMNS, "compact")
 
     def watch_state(self, state: Display | None) -> None:
         if state is None:
@@ -131,6 +154,7 @@ class SpeakerView(Vertical):
         self._text("#title", state.title)
         self._text("#speaker", state.name or "—")
         self._text("#label", state.label)
+        self._text("#phase", f" {state.phase_word} " if state.phase_word else "")
         self._text("#slotline", state.slot_line)
         self._text("#next", state.next)
         self._text("#message", state.message)
@@ -170,13 +194,24 @@ class SpeakerApp(App[None]):
         backoff: Backoff | None = None,
         ping_every: float = PING_EVERY,
         source: Source | None = None,
+        words: Strings | None = None,
+        sound: bool = False,
     ) -> None:
-        """Follow the speaker server at `url`, or `source` when given (then `url` is unused)."""
+        """Follow the speaker server at `url`, or `source` when given (then `url` is unused).
+
+        `words`: the screen's language; `sound`: ring the terminal's bell at warning (once),
+        danger (twice) and zero (three times), and for a flashed message (speaker/chimes.py).
+        """
         super().__init__()
+        self.words = words or english()
+        self.sound = sound
+        self.chimes = ChimePlanner()
+        self.rung = 0  # bells rung so far (for tests and the curious)
         self.source: Source
         if source is None:
+            clock = clock or SystemClock()
             self.source = Follower(
-                url, clock or SystemClock(), backoff=backoff, ping_every=ping_every
+                url, clock, backoff=backoff, ping_every=ping_every, words=self.words
             )
         else:
             self.source = source
@@ -189,7 +224,7 @@ class SpeakerApp(App[None]):
         return self.source
 
     def compose(self) -> ComposeResult:
-        yield SpeakerView()
+        yield SpeakerView(self.words)
 
     def on_mount(self) -> None:
         self.run_worker(self.source.run(), name="follow", exclusive=True, exit_on_error=False)
@@ -205,4 +240,13 @@ class SpeakerApp(App[None]):
         """Recompute the screen from the clock and the last state (cheap; equal states skip)."""
         if not self.is_running:
             return
-        self.query_one(SpeakerView).state = self.source.display()
+        shown = self.source.display()
+        self.query_one(SpeakerView).state = shown
+        chimes = self.chimes.cue(shown)
+        if chimes and self.sound:
+            for n in range(chimes):
+                self.set_timer(n * GAP + 0.001, self._ring)
+
+    def _ring(self) -> None:
+        self.rung += 1
+        self.bell()

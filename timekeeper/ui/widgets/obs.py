@@ -15,6 +15,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from timekeeper.speaker.urls import SCREEN_OPTIONS
+
 
 def _renderable(value: object) -> RenderableType:
     if value is None:
@@ -34,7 +36,9 @@ class ObsPanel(Widget):
 
     def render(self) -> RenderableType:
         speakers = (
-            Text(f"Speakers: {self.speaker_url}", no_wrap=True, overflow="ellipsis")
+            Text(
+                f"Speakers: {self.speaker_url}  {SCREEN_OPTIONS}", no_wrap=True, overflow="ellipsis"
+            )
             if self.speaker_url
             else Text("Speakers: off", style="dim")
         )
