@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Refresh the locks on purpose: resolve pyproject.toml's ranges again and rewrite
 # requirements/test.lock (the tested set: runtime, test tools, build backend) and
-# requirements/runtime.lock (its runtime part, the same versions).
+# requirements/runtime.lock (its runtime part, the same versions); and requirements/docs.lock
+# (the documentation site's tools, requirements/docs.in).
 #   scripts/lock.sh                      keep every locked version that still fits; add what is new
 #   scripts/lock.sh --upgrade            take the newest versions the ranges allow
 #   scripts/lock.sh --upgrade-package X  move only X (repeatable)
@@ -22,6 +23,8 @@ cat requirements/test.lock > "$before" 2>/dev/null || true
   -o requirements/test.lock
 "$uv" pip compile pyproject.toml requirements/build.in -c requirements/test.lock "${common[@]}" \
   -o requirements/runtime.lock
+# the documentation site's tools: a set of their own (scripts/docs.sh), not part of the tested set
+"$uv" pip compile requirements/docs.in "${common[@]}" -o requirements/docs.lock
 echo "lock: changes to the tested set (old → new):"
 diff <(grep -E '^[a-z0-9].*==' "$before" | sed 's/ .*//') \
      <(grep -E '^[a-z0-9].*==' requirements/test.lock | sed 's/ .*//') | grep '^[<>]' || echo "  none"
