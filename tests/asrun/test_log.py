@@ -231,6 +231,7 @@ def test_records_that_never_reach_the_disk_are_rescued_at_close(
     rescued = next((tmp_path / "tmp").glob("show.rescued-*.jsonl"))
     assert str(rescued) in str(err.value)
     assert [json.loads(x)["record"] for x in rescued.read_text().splitlines()] == [
+        "rescued",  # names the log the next start merges them into
         "event",
         "close",
     ]
