@@ -42,6 +42,12 @@ def sleep_until(instant: datetime) -> None:
         time.sleep(left)
 
 
+def wait_past(instant: datetime) -> None:
+    """Stay down until the clock has passed `instant` (however fast a restart would be)."""
+    while (left := (instant - CLOCK.now()).total_seconds()) >= 0:
+        time.sleep(left + 0.01)
+
+
 def reference(programme: Programme, started_at: datetime, until: datetime) -> ShowState:
     """The uncrashed show at `until`: the engine, following the plan from the run's start."""
     state, _ = follow_plan(new_show(programme, started_at), until)
@@ -148,6 +154,8 @@ def test_killed_at_several_moments_resumes_exactly_and_records_once(
         def crash_and_resume(moment: str, killed_in: str, passes: datetime | None = None) -> None:
             killed_at, downtime_from = show.crash()
             assert planned_position(programme, killed_at) == killed_in, moment  # the moment meant
+            if passes is not None:  # the crash must span this instant: down until it is past
+                wait_past(passes)
             resumed, took = show.restart(downtime_from)
             downtimes.append(took)
             assert resumed["path"] == str(show.log)
