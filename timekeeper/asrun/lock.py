@@ -197,10 +197,11 @@ def in_use_message(log_path: Path, holder: Holder | None, mine: Owner | None = N
 
 
 def _same_show(theirs: Owner, mine: Owner) -> bool:
-    """The holder is this show (an older holder that did not say which show counts as it)."""
+    """The holder is the run this command would resume: the same programme, room and kind
+    of run (an older holder that did not say which show counts as it)."""
     if theirs.programme is None:
         return True
-    return (theirs.programme, theirs.room) == (mine.programme, mine.room)
+    return (theirs.programme, theirs.room, theirs.mode) == (mine.programme, mine.room, mine.mode)
 
 
 def _read_holder(fd: int) -> Holder | None:

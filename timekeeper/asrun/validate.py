@@ -27,6 +27,7 @@ YEARS = (1970, 2999)  # instants a run can have been logged at
 INSTANTS = ("at", "real_at", "until", "from")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MODES = ("live", "dress", "dry")
+TIMED = ("extended", "shortened")  # the engine's events that carry `minutes`
 
 
 def _instant(value: object) -> str | None:
@@ -79,7 +80,7 @@ def record_problem(rec: Mapping[str, Any]) -> str | None:
     kind, event = rec.get("record"), rec.get("event")
     if kind == "event" and event == "operator":
         return _action(rec.get("action"))
-    if kind == "event" and rec.get("minutes") is not None:
+    if kind == "event" and event in TIMED and rec.get("minutes") is not None:
         return _minutes(rec["minutes"])
     if kind == "revision" and not (
         isinstance(rec.get("sha256"), str) and SHA256.fullmatch(rec["sha256"])
