@@ -23,7 +23,8 @@ from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.state import ActionKind
 
 MAX_MINUTES = 7 * 24 * 60.0  # an extension or shortening of more than a week is no run's
-YEARS = (1970, 2999)  # instants a run can have been logged at
+YEARS = (1970, 2999)
+MAX_TURNS = 10_000  # instants a run can have been logged at
 INSTANTS = ("at", "real_at", "until", "from")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MODES = ("live", "dress", "dry")
@@ -70,6 +71,18 @@ def _action(action: object) -> str | None:
     return None
 
 
+def _place(rec: Mapping[str, Any]) -> str | None:
+    """The slot (an id) and turn (an index) an event names, if it names them."""
+    slot, turn = rec.get("slot"), rec.get("turn")
+    if slot is not None and not isinstance(slot, str):
+        return f"the slot {slot!r} is not an id"
+    if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int)):
+        return f"the turn {turn!r} is not a turn's number"
+    if isinstance(turn, int) and not 0 <= turn < MAX_TURNS:
+        return f"the turn {turn!r} is not a turn's number"
+    return None
+
+
 def record_problem(rec: Mapping[str, Any]) -> str | None:
     """Why this record (not the header) cannot be trusted; None when it can."""
     for name in INSTANTS:
@@ -78,6 +91,12 @@ def record_problem(rec: Mapping[str, Any]) -> str | None:
             if why is not None:
                 return f"`{name}`: {why}"
     kind, event = rec.get("record"), rec.get("event")
+    if not isinstance(kind, str) or (event is not None and not isinstance(event, str)):
+        return f"its kind ({kind!r}, {event!r}) is not a name"
+    if kind == "event":
+        why = _place(rec)
+        if why is not None:
+            return why
     if kind == "event" and event == "operator":
         return _action(rec.get("action"))
     if kind == "event" and event in TIMED and rec.get("minutes") is not None:
