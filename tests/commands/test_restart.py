@@ -102,6 +102,8 @@ def test_the_same_rehearsal_command_after_a_crash_resumes_at_its_own_pretend_tim
     records = read_jsonl(log)
     assert [r["record"] for r in records].count("run") == 1
     assert [r["record"] for r in records].count("resume") == 2
+    begun = [r["slot"] for r in records if r.get("event") == "slot_started"]
+    assert begun and len(begun) == len(set(begun)), "a slot started twice"
     fresh = start(programme, *REHEARSAL, "--fresh")
     try:
         line = started(fresh)
@@ -280,3 +282,25 @@ def test_a_log_path_that_is_a_folder_exits_2(tmp_path: Path) -> None:
     assert "is a folder" in done.stderr and "Traceback" not in done.stderr
     report = cli("report", str(tmp_path / "runs" / name), env=ENV)
     assert report.returncode == 2 and "is a folder" in report.stderr, report.stderr
+
+
+def test_the_dashboard_resumes_with_an_invalid_file_and_shows_its_errors(tmp_path: Path) -> None:
+    from tests.commands.test_dashboard_terminal import Terminal
+
+    programme = tmp_path / "programme.yaml"
+    programme.write_text(SEED, encoding="utf-8")
+    first = start(programme, *REHEARSAL)
+    try:
+        started(first)
+        crash(first)
+    finally:
+        first.close()
+    programme.write_text(TYPO, encoding="utf-8")
+    term = Terminal("run", str(programme), *REHEARSAL, "--port", "0")
+    try:
+        assert term.read(60, until=b"durration"), term.seen[-3000:].decode(errors="replace")
+        assert term.proc.poll() is None  # the show runs on, with the version it ran under
+    finally:
+        term.close()
+    records = read_jsonl(next((tmp_path / "runs").glob("*.jsonl")))
+    assert [r["record"] for r in records].count("resume") == 1
