@@ -67,6 +67,8 @@ def _rescues() -> list[tuple[Path, Path]]:
     out = []
     for path in sorted(Path(tempfile.gettempdir()).glob("*.rescued-*")):
         try:
+            if path.is_symlink() or path.stat().st_uid != os.getuid():
+                continue  # only this user's own rescue files: the temporary folder is shared
             with path.open("rb") as fh:
                 mark = json.loads(fh.readline(1 << 16))
         except (OSError, ValueError, RecursionError):
