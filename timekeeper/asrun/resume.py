@@ -170,18 +170,16 @@ def start_run(
         last: Path | None = given if given.exists() else None
     else:
         runs = locate.runs_of(folder, show)
-        last = (
-            runs[0] if runs else _headerless(_base(programme, mode, rehearsal, venue, room, given))
-        )
+        last = runs[0] if runs else _headerless(base)
     path = given if exact and given is not None else None
+    held: LogLock | None = None  # the lock of FILE, kept while FILE is set aside and begun anew
     if last is not None and fresh:
         unfinished = _unfinished(last)
         state = {True: "unfinished", False: "its show ended", None: "unreadable"}[unfinished]
         if exact:
-            lock = LogLock.acquire(last, real_clock.now(), show.owner)
-            with _released_on_error(lock):
+            held = LogLock.acquire(last, real_clock.now(), show.owner)
+            with _released_on_error(held):
                 aside = _set_aside(last)
-            lock.release()
             notes.append(f"--fresh: {last.name} ({state}) was set aside as {aside.name}")
         else:
             notes.append(f"--fresh: the run logged in {last.name} ({state}) is set aside (kept)")
@@ -211,7 +209,7 @@ def start_run(
         programme, path, clock=clock, real_clock=real_clock, mode=mode, rehearsal=rehearsal,
         room=room, venue=venue,
     )  # fmt: skip
-    lock = LogLock.acquire(path, real_clock.now(), show.owner)
+    lock = held if held is not None else LogLock.acquire(path, real_clock.now(), show.owner)
     with _released_on_error(lock):
         log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
         versions.keep_source(path, programme)  # so a resume with an edited file can replay this one
