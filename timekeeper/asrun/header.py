@@ -180,13 +180,13 @@ def default_log_path(
     The venue (`--venue`, a venue file's name, else the event's `venue:`, which an
     imported room's programme sets to the room) and the room (`--room`) are part of
     the name, so two rooms never share a series, in one folder or on a shared drive;
-    a part the event title already ends with is not repeated.
+    a part the name already holds is not repeated.
     """
     folder = Path(programme.source).resolve().parent if programme.source else Path.cwd()
     name = f"{programme.event.date.isoformat()}-{slug(programme.event.title)}"
     for place in (venue or programme.event.venue, room):
         part = slug(place, PLACE_MAX) if place else ""
-        if part and part != "event" and not f"-{name}-".endswith(f"-{part}-"):
+        if part and part != "event" and f"-{part}-" not in f"-{name}-":
             name += f"-{part}"
     return folder / RUNS_DIR / f"{name}-{run_kind(mode, rehearsal)}.jsonl"
 
