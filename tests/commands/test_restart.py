@@ -304,3 +304,18 @@ def test_the_dashboard_resumes_with_an_invalid_file_and_shows_its_errors(tmp_pat
         term.close()
     records = read_jsonl(next((tmp_path / "runs").glob("*.jsonl")))
     assert [r["record"] for r in records].count("resume") == 1
+
+
+def test_a_hard_link_in_place_of_the_lock_file_is_never_written_through(tmp_path: Path) -> None:
+    programme = tmp_path / "programme.yaml"
+    programme.write_text(SEED, encoding="utf-8")
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    os.link(victim, tmp_path / "show.jsonl.lock")
+    done = cli(
+        "run", str(programme), *REHEARSAL, "--headless", "--port", "0",
+        "--log", str(tmp_path / "show.jsonl"), env=ENV,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "not a plain file of its own" in done.stderr
+    assert victim.read_text(encoding="utf-8") == "keep me\n"

@@ -161,9 +161,10 @@ def _open_lock(path: Path) -> int:
         if exc.errno == errno.ELOOP or path.is_symlink():
             raise LogLocationError(_not_plain(path, "a symlink")) from None
         raise LogLocationError(location_message(path, exc)) from exc
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:  # a hard link: another file too
         os.close(fd)
-        raise LogLocationError(_not_plain(path, "not a plain file"))
+        raise LogLocationError(_not_plain(path, "not a plain file of its own"))
     return fd
 
 
