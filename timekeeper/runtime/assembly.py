@@ -200,8 +200,8 @@ def programme_or_kept(options: RunOptions) -> tuple[Programme, ProgrammeError | 
     show = locate.ShowKey.of(options.programme, mode.value, mode is not RunMode.LIVE, room)
     try:
         contents = locate.unfinished(show, options.log.expanduser() if options.log else None)
-    except AsRunError:
-        raise error from None
+    except AsRunError as exc:  # both need fixing: say both at once
+        raise ProgrammeError(f"{error}\nThe run to resume cannot be read either: {exc}") from None
     sha = last_version(contents) if contents is not None else None
     kept = versions.load(contents.path, sha) if contents is not None and sha else None
     if kept is None:
