@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -231,6 +232,7 @@ def test_records_that_never_reach_the_disk_are_rescued_at_close(
     rescued = next((tmp_path / "tmp").glob("show.rescued-*.jsonl"))
     assert str(rescued) in str(err.value)
     assert [json.loads(x)["record"] for x in rescued.read_text().splitlines()] == [
+        "rescued",  # names the log the next start merges them into
         "event",
         "close",
     ]
@@ -330,3 +332,21 @@ def test_default_place_and_name(tmp_path: Path) -> None:
     assert default_log_path(prog, "live", True) == runs / f"{base}-rehearsal.jsonl"
     assert default_log_path(prog, "dress", True) == runs / f"{base}-dress-rehearsal.jsonl"
     assert default_log_path(prog, "dry", True) == runs / f"{base}-dry-rehearsal.jsonl"
+
+
+def test_default_names_carry_the_venue_and_room(tmp_path: Path) -> None:
+    """Rooms imported from one schedule (the room is the event's venue), or run with --venue
+    and --room, never share a series; a part the title already ends with is not repeated."""
+    long = "31st Chaos Communication Congress"
+    one = on_disk(programme([slot("a", "10:00", 5)], title=f"{long} — Saal 1"), tmp_path)
+    one = replace(one, event=replace(one.event, venue="Saal 1"))
+    two = replace(one, event=replace(one.event, title=f"{long} — Saal 2", venue="Saal 2"))
+    names = {default_log_path(p, "dry", True).name for p in (one, two)}
+    assert names == {
+        "2023-11-20-31st-chaos-communication-saal-1-dry-rehearsal.jsonl",
+        "2023-11-20-31st-chaos-communication-saal-2-dry-rehearsal.jsonl",
+    }
+    short = replace(one, event=replace(one.event, title="Camp — Saal 1"))
+    assert default_log_path(short, "live", False).name == "2023-11-20-camp-saal-1-live.jsonl"
+    room = default_log_path(short, "live", False, venue="ACME Centre", room="Hall B").name
+    assert room == "2023-11-20-camp-saal-1-acme-centre-hall-b-live.jsonl"

@@ -415,3 +415,22 @@ def test_a_slow_restart_says_where_the_show_is_when_it_is_shown(
     # the show goes on from there
     second.session.tick()
     assert second.session.state == uncrashed
+
+
+def test_log_file_is_exactly_that_file_and_fresh_sets_it_aside(tmp_path: Path) -> None:
+    prog = _prog(tmp_path)
+    log = tmp_path / "show.jsonl"
+    first = Rig(prog, at("15:25"), log=log)
+    play(first, "15:40")
+    first.crash()
+    again = Rig(prog, at("15:41"), real=first.real, log=log, fresh=True)
+    assert again.path == log and again.run.resumed is None
+    aside = tmp_path / "show.set-aside-1.jsonl"
+    assert any(f"set aside as {aside.name}" in note for note in again.run.notes)
+    assert "slot_started" in [r.get("event") for r in read_log(aside).records]  # kept whole
+    header = read_log(log).header
+    assert header is not None and header.started_at == at("15:41")  # a new run in FILE itself
+    again.to("19:00")  # the show ends
+    again.crash()
+    with pytest.raises(LogMismatchError, match="has ended"):
+        Rig(prog, at("19:01"), real=again.real, log=log)

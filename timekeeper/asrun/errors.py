@@ -29,6 +29,20 @@ class LogFormatError(AsRunError):
     exit_code = 2
 
 
+class LogRecordError(LogFormatError):
+    """A record of the log holds what no run writes (damaged or edited): named by its line."""
+
+    def __init__(self, path: Path, line: int, why: str) -> None:
+        super().__init__(
+            f"{path}, line {line}: this record cannot be read back ({why}). Nothing was changed: "
+            f"the records before line {line} are kept, but the run cannot be replayed past it, "
+            "so running the same command again would fail the same way. Repair or remove that "
+            "line (keep a copy of the file first), or start a new run with --fresh "
+            "(this log is kept)"
+        )
+        self.path, self.line, self.why = path, line, why
+
+
 class LogMismatchError(AsRunError):
     """The log belongs to another programme version (or another kind of run)."""
 

@@ -2,8 +2,8 @@
 
 Owns the first record of every log (`RunHeader`: which programme, which kind of
 run, which clocks; `LOG_VERSION`), and the naming of log files
-(runs/DATE-SLUG-KIND.jsonl beside the programme, numbered series for repeated
-runs; see docs/as-run-log.md). It must not open, write or read logs.
+(runs/DATE-SLUG[-VENUE][-ROOM]-KIND.jsonl beside the programme, numbered series for
+repeated runs; see docs/as-run-log.md). It must not open, write or read logs.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ class RunHeader:
     real_started_at: datetime  # real clock
     timekeeper: str = __version__
     v: int = LOG_VERSION
+    room: str | None = None  # the room of a venue this run is (--room, a venue file)
+    venue: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -63,6 +65,8 @@ class RunHeader:
             "started_at": self.started_at.isoformat(),
             "real_started_at": self.real_started_at.isoformat(),
             "timekeeper": self.timekeeper,
+            **({"room": self.room} if self.room is not None else {}),
+            **({"venue": self.venue} if self.venue is not None else {}),
         }
 
     @classmethod
@@ -84,6 +88,8 @@ class RunHeader:
                 real_started_at=datetime.fromisoformat(str(data["real_started_at"])),
                 timekeeper=str(data.get("timekeeper", "?")),
                 v=int(data.get("v", LOG_VERSION)),
+                room=_text(data.get("room")),
+                venue=_text(data.get("venue")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise LogFormatError(f"{where}: the run header is invalid ({exc})") from exc
@@ -98,6 +104,8 @@ class RunHeader:
         real_clock: Clock,
         mode: str,
         rehearsal: bool,
+        room: str | None = None,
+        venue: str | None = None,
     ) -> RunHeader:
         """The header of a new run of `programme` logged at `log_path`."""
         source = Path(programme.source).resolve() if programme.source else None
@@ -114,6 +122,8 @@ class RunHeader:
             speed=clock.speed,
             started_at=clock.now(),
             real_started_at=real_clock.now(),
+            room=room,
+            venue=venue,
         )
 
     def programme_candidates(self, log_path: Path) -> list[Path]:
@@ -125,6 +135,10 @@ class RunHeader:
         if self.programme_path:
             out.append(Path(self.programme_path))
         return out
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _relative(source: Path, log_path: Path) -> str:
@@ -151,10 +165,29 @@ def run_kind(mode: str, rehearsal: bool) -> str:
     return "rehearsal" if mode == "live" else f"{mode}-rehearsal"
 
 
-def default_log_path(programme: Programme, mode: str, rehearsal: bool) -> Path:
-    """runs/DATE-SLUG-KIND.jsonl beside the programme file (or the working folder)."""
+PLACE_MAX = 24  # the venue's and the room's part of a log name
+
+
+def default_log_path(
+    programme: Programme,
+    mode: str,
+    rehearsal: bool,
+    venue: str | None = None,
+    room: str | None = None,
+) -> Path:
+    """runs/DATE-SLUG[-VENUE][-ROOM]-KIND.jsonl beside the programme file (or the working folder).
+
+    The venue (`--venue`, a venue file's name, else the event's `venue:`, which an
+    imported room's programme sets to the room) and the room (`--room`) are part of
+    the name, so two rooms never share a series, in one folder or on a shared drive;
+    a part the name already holds is not repeated.
+    """
     folder = Path(programme.source).resolve().parent if programme.source else Path.cwd()
     name = f"{programme.event.date.isoformat()}-{slug(programme.event.title)}"
+    for place in (venue or programme.event.venue, room):
+        part = slug(place, PLACE_MAX) if place else ""
+        if part and part != "event" and f"-{part}-" not in f"-{name}-":
+            name += f"-{part}"
     return folder / RUNS_DIR / f"{name}-{run_kind(mode, rehearsal)}.jsonl"
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +52,7 @@ from timekeeper.asrun.header import (
 )
 from timekeeper.asrun.lock import LogInUseError, LogLock
 from timekeeper.asrun.reader import LogContents, read_log
+from timekeeper.asrun.rescue import write_rescue
 from timekeeper.core.clock import Clock
 
 __all__ = [
@@ -262,7 +262,8 @@ class AsRunLog:
         """Write a `close` record and close the file.
 
         Records that still cannot be written are saved to a rescue file in the
-        temporary folder and a LogWriteError says where: never lost silently.
+        temporary folder and a LogWriteError says where: never lost silently; the
+        next start merges them (`rescue`).
         """
         if self._closed:
             return
@@ -271,7 +272,9 @@ class AsRunLog:
             self._closed = True
             self._close_fd()
             if self._pending:
-                raise LogWriteError(self._rescue())
+                message = write_rescue(self.path, self._pending, self._error)
+                self._pending.clear()
+                raise LogWriteError(message)
         finally:
             if self.lock is not None:
                 self.lock.release()
@@ -332,27 +335,6 @@ class AsRunLog:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
-
-    def _rescue(self) -> str:
-        count = len(self._pending)
-        folder = Path(tempfile.gettempdir())
-        target = folder / f"{self.path.stem}.rescued-{os.getpid()}{self.path.suffix}"
-        try:
-            with target.open("ab") as fh:
-                fh.writelines(self._pending)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:
-            lines = b"".join(self._pending).decode("utf-8", "replace")
-            return (
-                f"{count} record(s) could not be written to {self.path} ({self._error}) nor to "
-                f"{target} ({reason(exc)}); here they are:\n{lines}"
-            )
-        self._pending.clear()
-        return (
-            f"{count} record(s) could not be written to {self.path} ({self._error}); they were "
-            f"saved to {target}: append that file to the log to complete it"
-        )
 
 
 def _write_all(fd: int, line: bytes) -> None:

@@ -5,7 +5,9 @@ unreadable lines are dropped with a warning, records written twice by a retry
 are dropped by their sequence number (with a note), records of a second writer
 that reuse sequence numbers (two runs interleaved) are kept with a loud
 warning, and a file that is not a log (or is from a newer timekeeper) is
-refused. It must not write logs.
+refused, as is a record that parses but holds what no run writes (`validate`:
+refused with its line number, never a crash later in a replay). It must not
+write logs.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from timekeeper.asrun.errors import AsRunError, LogFormatError, reason
+from timekeeper.asrun.errors import AsRunError, LogFormatError, LogRecordError, reason
 from timekeeper.asrun.header import LOG_VERSION, RunHeader
+from timekeeper.asrun.validate import header_problem, record_problem
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,14 @@ def read_log(path: Path) -> LogContents:
     """Read a log; a cut-off last line and unreadable lines are dropped with a warning.
 
     Raises LogFormatError if the file is not an as-run log (or is from a newer
-    timekeeper), AsRunError if it cannot be read at all.
+    timekeeper), LogRecordError for a record no run writes (with its line),
+    AsRunError if it cannot be read at all.
     """
+    if path.is_dir():
+        raise LogFormatError(
+            f"{path} is a folder, not an as-run log: give the log file "
+            "(or, to `run`, a folder with --log puts the usual log name in it)"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -76,6 +85,8 @@ def read_log(path: Path) -> LogContents:
             continue
         try:
             rec = json.loads(raw.decode("utf-8", "replace"))
+        except RecursionError:
+            raise LogRecordError(path, number, "it is nested too deeply") from None
         except ValueError:
             rec = None
         if not isinstance(rec, dict):
@@ -93,8 +104,11 @@ def read_log(path: Path) -> LogContents:
                 seen[seq] = raw.strip()
             next_seq = max(next_seq, seq + 1)
         if header is None and not records:
-            header = _header(rec, path)
+            header = _header(rec, path, number)
             continue
+        why = record_problem(rec)
+        if why is not None:
+            raise LogRecordError(path, number, why)
         records.append(rec)
     warnings += _duplicates(path, copies, clashes)
     return LogContents(path, header, tuple(records), tuple(warnings), keep, next_seq)
@@ -132,7 +146,7 @@ def _ranges(numbers: list[int], most: int = 4) -> str:
     return ", ".join(words) + (", …" if len(spans) > most else "")
 
 
-def _header(rec: Mapping[str, Any], path: Path) -> RunHeader:
+def _header(rec: Mapping[str, Any], path: Path, line: int) -> RunHeader:
     if rec.get("record") != "run":
         raise LogFormatError(
             f"{path} is not a timekeeper as-run log (its first record is not a run header)"
@@ -143,4 +157,7 @@ def _header(rec: Mapping[str, Any], path: Path) -> RunHeader:
             f"{path} was written by a newer timekeeper (log format {version}); "
             f"this one reads format {LOG_VERSION}: upgrade timekeeper"
         )
+    why = header_problem(rec)
+    if why is not None:
+        raise LogRecordError(path, line, f"the run header's {why}")
     return RunHeader.from_json(rec, str(path))

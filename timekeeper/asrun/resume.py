@@ -20,9 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from timekeeper.asrun import versions
+from timekeeper.asrun import locate, versions
+from timekeeper.asrun.locate import ShowKey
 from timekeeper.asrun.lock import LogLock
 from timekeeper.asrun.log import (
+    AsRunError,
     AsRunLog,
     HealthListener,
     LogContents,
@@ -45,6 +47,7 @@ from timekeeper.asrun.replay import (
     logged_actions,
     replay_log,
 )
+from timekeeper.asrun.rescue import merge_into_logs_of
 from timekeeper.core.clock import Clock, SimulatedClock
 from timekeeper.core.engine import ShowEvent, ShowState, new_show
 from timekeeper.core.programme import Programme
@@ -110,30 +113,21 @@ def find_resumable(
     log_path: str | Path | None = None,
     *,
     rehearsal: bool | None = None,
+    room: str | None = None,
 ) -> Path | None:
-    """The log of this event's run to resume, if its show has not ended."""
-    found = _latest(programme, mode, log_path, rehearsal)
-    if found is None:
-        return None
-    return None if read_log(found).ended else found
-
-
-def _base(
-    programme: Programme, mode: str, log_path: str | Path | None, rehearsal: bool | None
-) -> Path:
+    """The log of this programme's run to resume, if its show has not ended."""
     rehearsal = mode != "live" if rehearsal is None else rehearsal
-    default = default_log_path(programme, mode, rehearsal)
-    if log_path is None:
-        return default
-    path = Path(log_path).expanduser()
-    return path / default.name if path.is_dir() else path  # --log DIR: the usual name in DIR
+    show = ShowKey.of(_source(programme), mode, rehearsal, room)
+    contents = locate.unfinished(show, _given(log_path))
+    return contents.path if contents is not None else None
 
 
-def _latest(
-    programme: Programme, mode: str, log_path: str | Path | None, rehearsal: bool | None
-) -> Path | None:
-    latest = latest_in_series(_base(programme, mode, log_path, rehearsal))
-    return latest[0] if latest is not None else None
+def _source(programme: Programme) -> Path:
+    return Path(programme.source) if programme.source else Path.cwd() / "programme.yaml"
+
+
+def _given(log_path: str | Path | None) -> Path | None:
+    return Path(log_path).expanduser() if log_path is not None else None
 
 
 def start_run(
@@ -148,52 +142,119 @@ def start_run(
     on_health: HealthListener | None = None,
     make_clock: ClockFactory = SimulatedClock,
     autopilot: bool = False,
+    room: str | None = None,
+    venue: str | None = None,
 ) -> RunStart:
-    """Lock and open the run's log, resuming the event's last run unless it ended or `fresh` is set.
+    """Lock and open the run's log, resuming this show's last run unless it ended or `fresh`.
 
-    A run whose show ended is kept and a new one starts in NAME-2.jsonl (then
-    -3, ...); `fresh` does the same whatever state the last run is in. Raises
-    LogLocationError (unwritable place), LogMismatchError (another programme
-    version, or a rehearsal's log for the live show) or LogFormatError, all
-    before the show starts. `autopilot`: the run is headless (see `resume`).
+    The run to resume is found by what the logs say (`locate`): the newest log in
+    the folder (runs/ beside the programme, or `--log DIR`) of a run of this
+    programme file, of this kind, in this room; or exactly `--log FILE`. A run whose
+    show ended is kept and a new one starts (NAME-2.jsonl, -3, ... of the default
+    name; `--log FILE`: refused, FILE is written by nothing else); `fresh` starts a
+    new one whatever state the last run is in, and says which log it set aside.
+    Rescued records of a log there are merged first (`rescue`). Raises
+    LogLocationError (unwritable place), LogInUseError, LogMismatchError (another
+    programme version, a rehearsal's log for the live show, a finished `--log
+    FILE`) or LogFormatError, all before the show starts. `autopilot`: the run is
+    headless (see `resume`).
     """
-    base = _base(programme, mode, log_path, rehearsal)
-    latest = latest_in_series(base)
-    notes: list[str] = []
-    if latest is not None and not fresh:
+    show = ShowKey.of(_source(programme), mode, rehearsal, room)
+    given = _given(log_path)
+    base = _base(programme, mode, rehearsal, venue, room, given)
+    exact = given is not None and not given.is_dir()
+    folder = show.default_folder() if given is None else given
+    notes = merge_into_logs_of(folder, real_clock.now(), show.owner)
+    if exact:
+        assert given is not None
+        last: Path | None = given if given.exists() else None
+    else:
+        runs = locate.runs_of(folder, show)
+        last = runs[0] if runs else _headerless(base)
+    path = given if exact and given is not None else None
+    held: LogLock | None = None  # the lock of FILE, kept while FILE is set aside and begun anew
+    if last is not None and fresh:
+        unfinished = _unfinished(last)
+        state = {True: "unfinished", False: "its show ended", None: "unreadable"}[unfinished]
+        if exact:
+            held = LogLock.acquire(last, real_clock.now(), show.owner)
+            with _released_on_error(held):
+                aside = _set_aside(last)
+            notes.append(f"--fresh: {last.name} ({state}) was set aside as {aside.name}")
+        else:
+            notes.append(f"--fresh: the run logged in {last.name} ({state}) is set aside (kept)")
+    elif last is not None:
         # before reading: a second run of a log in use is refused at once, reading nothing
-        lock = LogLock.acquire(latest[0], real_clock.now())
+        lock = LogLock.acquire(last, real_clock.now(), show.owner)
         with _released_on_error(lock):
-            contents = read_log(latest[0])
+            contents = read_log(last)
             if not contents.ended:
                 _check_kind(contents, mode, rehearsal)
                 run = _resume_run(
-                    contents,
-                    programme,
-                    clock,
-                    real_clock,
-                    mode,
-                    rehearsal,
-                    on_health,
-                    make_clock,
-                    autopilot,
-                )
+                    contents, programme, clock, real_clock, mode, rehearsal,
+                    on_health, make_clock, autopilot,
+                )  # fmt: skip
                 run.log.lock = lock
-                return run
+                return replace(run, notes=(*notes, *run.notes))
+            if exact:
+                raise LogMismatchError(
+                    f"{last} holds a run whose show has ended, and --log FILE writes exactly "
+                    "that file: give a new file with --log, or set this one aside with --fresh"
+                )
         lock.release()
-        notes.append(f"the run logged in {latest[0].name} ended; this is a new run (kept)")
-    path = next_in_series(base)
-    if fresh and latest is not None:
-        notes.append(f"--fresh: new run in {path.name}; {latest[0].name} is kept")
+        notes.append(f"the run logged in {last.name} ended; this is a new run (kept)")
+    if path is None:
+        path = next_in_series(base)
     header = RunHeader.for_run(
-        programme, path, clock=clock, real_clock=real_clock, mode=mode, rehearsal=rehearsal
-    )
-    lock = LogLock.acquire(path, real_clock.now())
+        programme, path, clock=clock, real_clock=real_clock, mode=mode, rehearsal=rehearsal,
+        room=room, venue=venue,
+    )  # fmt: skip
+    lock = held if held is not None else LogLock.acquire(path, real_clock.now(), show.owner)
     with _released_on_error(lock):
         log = AsRunLog.create(path, header, clock=clock, real_clock=real_clock, on_health=on_health)
         versions.keep_source(path, programme)  # so a resume with an edited file can replay this one
     log.lock = lock
     return RunStart(log, new_show(programme, header.started_at), clock, None, tuple(notes))
+
+
+def _base(
+    programme: Programme,
+    mode: str,
+    rehearsal: bool,
+    venue: str | None,
+    room: str | None,
+    folder: Path | None,
+) -> Path:
+    """The first name of this show's series: the default name, in `--log DIR` if given."""
+    default = default_log_path(programme, mode, rehearsal, venue, room)
+    return default if folder is None else folder / default.name
+
+
+def _headerless(base: Path) -> Path | None:
+    """The newest log of the series if its header never reached the disk (a crash at once)."""
+    latest = latest_in_series(base)
+    if latest is None or locate.read_header(latest[0]) is not None:
+        return None
+    return latest[0]
+
+
+def _unfinished(path: Path) -> bool | None:
+    """Whether the run logged at `path` is unfinished (None: the log cannot be read)."""
+    try:
+        return not read_log(path).ended
+    except AsRunError:
+        return None
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename an earlier run's log out of the way of `--fresh --log FILE` (never over a file)."""
+    n = 1
+    while True:
+        aside = path.with_name(f"{path.stem}.set-aside-{n}{path.suffix}")
+        if not aside.exists() and not aside.is_symlink():
+            path.rename(aside)
+            return aside
+        n += 1
 
 
 @contextmanager

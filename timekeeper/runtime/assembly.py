@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
-from timekeeper.errors import UsageError
+from timekeeper.errors import ProgrammeError, UsageError
 from timekeeper.rooms.options import resolve_room
 from timekeeper.runtime import diagnostics
-from timekeeper.runtime.options import RunOptions, load, make_clock
+from timekeeper.runtime.options import RunOptions, load, make_clock, run_mode
 from timekeeper.runtime.preflight import refuse_live_outputs
 from timekeeper.runtime.run import Runtime, Service
 from timekeeper.runtime.session import RunMode, ShowSession
+
+if TYPE_CHECKING:
+    from timekeeper.asrun import RunStart
 
 
 class SpeakerService:
@@ -147,6 +151,23 @@ SERVICE_FACTORIES: list[ServiceFactory] = [
 ]
 
 
+def _restart_notes(options: RunOptions, run: RunStart, invalid: ProgrammeError | None) -> list[str]:
+    """What the resume line adds about the command typed: --at not used, the file invalid."""
+    notes = []
+    if run.resumed is not None and options.at is not None:
+        notes.append(
+            f"--at {options.at} is not used: the rehearsal goes on at its own pretend time "
+            "(--fresh starts it over)"
+        )
+    if invalid is not None:
+        notes.append(
+            f"{options.programme} cannot be read as it is now (its errors follow): the show "
+            "goes on with the version it last ran under, kept beside the log; save a fixed "
+            "file and the change is offered"
+        )
+    return notes
+
+
 def _secret_variables(programme: Programme, options: RunOptions) -> list[str]:
     """The environment variables whose values must never be written anywhere."""
     names = [programme.obs.password_env] if programme.obs and programme.obs.password_env else []
@@ -154,6 +175,38 @@ def _secret_variables(programme: Programme, options: RunOptions) -> list[str]:
         names.append(options.room.password_env)  # the venue broker's password
     names.append("TIMEKEEPER_CONTROL_TOKEN")  # the control API's token (`--control`)
     return [name for name in names if name]
+
+
+def programme_or_kept(options: RunOptions) -> tuple[Programme, ProgrammeError | None]:
+    """The programme file, or, when it cannot be read but an unfinished run of it is logged,
+    the version that run last ran under (kept beside its log) with the file's error.
+
+    Why: the show must come back after a crash whatever the file holds by then (a typo
+    saved mid-show); the file's errors are shown as for a live edit, and the fixed file is
+    offered as a change once saved. `--fresh`, or no run to resume: the error stands.
+    """
+    from timekeeper.asrun import locate, versions
+    from timekeeper.asrun.errors import AsRunError
+    from timekeeper.asrun.recover import last_version
+
+    try:
+        return load(options.programme), None
+    except ProgrammeError as exc:
+        if options.fresh:
+            raise
+        error = exc
+    mode = run_mode(options)
+    room = options.room.room if options.room is not None else None
+    show = locate.ShowKey.of(options.programme, mode.value, mode is not RunMode.LIVE, room)
+    try:
+        contents = locate.unfinished(show, options.log.expanduser() if options.log else None)
+    except AsRunError as exc:  # both need fixing: say both at once
+        raise ProgrammeError(f"{error}\nThe run to resume cannot be read either: {exc}") from None
+    sha = last_version(contents) if contents is not None else None
+    kept = versions.load(contents.path, sha) if contents is not None and sha else None
+    if kept is None:
+        raise error
+    return replace(kept, source=str(options.programme)), error
 
 
 def build_runtime(options: RunOptions) -> Runtime:
@@ -165,12 +218,13 @@ def build_runtime(options: RunOptions) -> Runtime:
 
         check_control(options, os.environ)
     options = resolve_room(options)  # a venue file: its room's programme and broker
-    programme = load(options.programme)
+    programme, invalid = programme_or_kept(options)
     clock, mode, started_at = make_clock(options, programme)
     refuse_live_outputs(
         programme, mode, url_override=options.obs_url, allow=options.allow_live_outputs
     )
     holder: list[Runtime] = []
+    room = options.room
     run = start_run(
         programme,
         clock=clock,
@@ -178,11 +232,15 @@ def build_runtime(options: RunOptions) -> Runtime:
         mode=mode.value,
         rehearsal=mode is not RunMode.LIVE or clock.simulated,
         log_path=options.log,
-        # --at asks for a pretend time: a new rehearsal there, not the last one resumed
-        fresh=options.fresh or options.at is not None,
+        # the command that crashed is the command that resumes: --at too (a rehearsal
+        # goes on at its own pretend time); --fresh starts over
+        fresh=options.fresh,
         on_health=lambda health: holder[0].log_health(health) if holder else None,
         autopilot=options.headless,  # while it was down, its autopilot would have moved on
+        room=room.room if room is not None else None,
+        venue=room.venue if room is not None else None,
     )
+    run = replace(run, notes=(*run.notes, *_restart_notes(options, run, invalid)))
     programme = run.state.programme  # a resumed run goes on with the version it logged last
     session = ShowSession(
         programme,
@@ -196,6 +254,8 @@ def build_runtime(options: RunOptions) -> Runtime:
     session.subscribe(run.log.record_events)
     runtime = Runtime(programme, session, options, started_at, asrun=run)
     runtime.offered = run.resumed.offered if run.resumed is not None else None
+    if invalid is not None:  # the watch checks the file at start: its errors, as for an edit
+        runtime.offered = programme
     holder.append(runtime)
     runtime.diagnostics = diagnostics.path_for(Path(run.path))
     secrets = [os.environ.get(name, "") for name in _secret_variables(programme, options)]

@@ -120,6 +120,16 @@ def parse_at(text: str, programme: Programme) -> datetime:
     return datetime.fromtimestamp(parsed.timestamp(), tz=UTC)
 
 
+def run_mode(options: RunOptions) -> RunMode:
+    """The kind of run the flags ask for, before the programme is read: a dry run
+    (--dry-run), a dress rehearsal on a pretend clock (--at/--speed), else the live show."""
+    if options.dry_run:
+        return RunMode.DRY
+    if options.at is not None or options.speed is not None:
+        return RunMode.DRESS
+    return RunMode.LIVE
+
+
 def make_clock(
     options: RunOptions, programme: Programme, real: Clock | None = None
 ) -> tuple[Clock, RunMode, datetime]:
@@ -129,10 +139,9 @@ def make_clock(
     """
     speed = check_speed(options.speed)
     real = real or SystemClock()
-    pretend = options.at is not None or options.speed is not None
-    if not pretend and not options.dry_run:
+    mode = run_mode(options)
+    if mode is RunMode.LIVE:
         return real, RunMode.LIVE, real.now()
-    mode = RunMode.DRY if options.dry_run else RunMode.DRESS
     if options.at is not None:
         start = parse_at(options.at, programme)
     elif real.now().astimezone(programme.tz).date() == programme.event.date:

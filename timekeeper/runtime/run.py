@@ -76,7 +76,9 @@ class Runtime:
     listeners: list[Callable[[Notice], None]] = field(default_factory=list)
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
     diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
-    offered: Programme | None = None  # the programme file differs from the version resumed
+    # the programme file differs from the version resumed (an edit, or an invalid file: the
+    # version resumed then): the watch checks the file as it starts and shows what it holds
+    offered: Programme | None = None
     change_listeners: list[Callable[[ChangeCheck], None]] = field(default_factory=list)
     reread: Callable[[], object] | None = None  # check the programme file now (the p key)
 
