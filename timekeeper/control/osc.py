@@ -38,6 +38,7 @@ from timekeeper.control.actions import PARAMS, Controls, Refused
 from timekeeper.control.oncelog import OnceLog
 from timekeeper.control.ratelimit import RateLimiter
 from timekeeper.errors import UsageError
+from timekeeper.speaker.trust import shown_host
 
 log = logging.getLogger(__name__)
 PREFIX = "/timekeeper/"
@@ -164,9 +165,9 @@ class OscInput:
             raise UsageError(
                 f"cannot take OSC on {self.host}:{self.port}: {exc.strerror}; pass --osc N"
             ) from None
-        self.controls.runtime.notice(
-            "osc_listening", message=f"OSC on udp://{self.host}:{self.port}"
-        )
+        host = shown_host(self.host)
+        shown = f"[{host}]" if ":" in host else host
+        self.controls.runtime.notice("osc_listening", message=f"OSC on udp://{shown}:{self.port}")
 
     async def stop(self) -> None:
         if self._transport is not None:

@@ -1,12 +1,13 @@
 """Wiring the control surfaces into a run: the token check, the API extension, OSC input.
 
 `check_control` runs before anything is read or written (no token: exit 2, one
-line); `control_api` builds the routes the speaker server installs; `osc_service`
-builds the OSC input service.
+line); `control_api` builds the routes the speaker server installs, and warns when
+they are served beyond this machine; `osc_service` builds the OSC input service.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 
@@ -17,6 +18,9 @@ from timekeeper.control.token import read_token
 from timekeeper.errors import UsageError
 from timekeeper.runtime.options import RunOptions
 from timekeeper.runtime.run import Runtime
+from timekeeper.speaker.trust import beyond_loopback
+
+log = logging.getLogger(__name__)
 
 
 def check_control(options: RunOptions, environ: Mapping[str, str]) -> None:
@@ -26,11 +30,27 @@ def check_control(options: RunOptions, environ: Mapping[str, str]) -> None:
     read_token(environ)
 
 
+def exposed(runtime: Runtime, event: str, what: str, bind: str, flag: str) -> None:
+    """Warn (dashboard, headless stream, diagnostics) that `what` listens beyond loopback."""
+    if not beyond_loopback(bind):
+        return
+    message = (
+        f"{what} listens on {bind}, beyond this machine: anyone on the network can reach "
+        f"it; keep it on a trusted network, or leave out {flag} to keep it on 127.0.0.1"
+    )
+    log.warning("%s", message)
+    runtime.notice(event, message=message)
+
+
 def control_api(runtime: Runtime) -> ControlApi:
+    bind = runtime.options.bind
+    exposed(runtime, "control_exposed", "the control API (token-guarded)", bind, "--bind")
     return ControlApi(Controls(runtime), read_token(os.environ))
 
 
 def osc_service(runtime: Runtime) -> OscInput:
     port = runtime.options.osc_port
     assert port is not None
+    bind = runtime.options.osc_bind
+    exposed(runtime, "osc_exposed", "OSC input (no password)", bind, "--osc-bind")
     return OscInput(Controls(runtime), runtime.options.osc_bind, port)
