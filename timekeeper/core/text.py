@@ -24,7 +24,8 @@ FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
 def inert(text: str, *, lines: bool = False) -> str:
     """`text` without what a terminal would act on; breaks become spaces unless `lines`."""
     if lines:
-        text = "\n".join(_BREAKS.sub(" ", part) for part in text.splitlines())
+        parts = text.replace("\r\n", "\n").split("\n")
+        text = "\n".join(_BREAKS.sub(" ", part) for part in parts)
     else:
         text = _BREAKS.sub(" ", text)
     return _UNSAFE.sub("", text)
