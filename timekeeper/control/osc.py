@@ -165,6 +165,10 @@ class OscInput:
             raise UsageError(
                 f"cannot take OSC on {self.host}:{self.port}: {exc.strerror}; pass --osc N"
             ) from None
+        from timekeeper.control.service import exposed  # deferred: service builds this class
+
+        exposed(self.controls.runtime, "osc_exposed", "OSC input (no password)", self.host,
+                "--osc-bind")  # fmt: skip
         host = shown_host(self.host)
         shown = f"[{host}]" if ":" in host else host
         self.controls.runtime.notice("osc_listening", message=f"OSC on udp://{shown}:{self.port}")

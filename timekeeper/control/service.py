@@ -2,7 +2,8 @@
 
 `check_control` runs before anything is read or written (no token: exit 2, one
 line); `control_api` builds the routes the speaker server installs, and warns when
-they are served beyond this machine; `osc_service` builds the OSC input service.
+they are served beyond this machine; `osc_service` builds the OSC input service (which
+warns the same way as it starts).
 """
 
 from __future__ import annotations
@@ -51,6 +52,4 @@ def control_api(runtime: Runtime) -> ControlApi:
 def osc_service(runtime: Runtime) -> OscInput:
     port = runtime.options.osc_port
     assert port is not None
-    bind = runtime.options.osc_bind
-    exposed(runtime, "osc_exposed", "OSC input (no password)", bind, "--osc-bind")
     return OscInput(Controls(runtime), runtime.options.osc_bind, port)
