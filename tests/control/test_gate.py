@@ -4,6 +4,7 @@ locks nobody out, a wrong `from` is refused, and what the run shows and warns at
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -14,6 +15,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from tests.control.client import TOKEN, Run, running, timekeeper
+from timekeeper.core.clock import SystemClock
 
 NTP_EPOCH = 2208988800  # seconds from 1900 (OSC timetags) to 1970
 
@@ -65,7 +67,7 @@ def post_bytes(run: Run, name: str, body: bytes, extra: str = "") -> bytes:
 
 def test_a_future_timetag_does_not_freeze_the_run(tmp_path: Path) -> None:
     with running(tmp_path) as run:
-        future = bundle(time.time() + 25, message("/timekeeper/turn"))
+        future = bundle(SystemClock().now().timestamp() + 25, message("/timekeeper/turn"))
         started = time.monotonic()
         (reply,) = send_datagram(run, future, 1)  # answered now, not in 25 s
         assert reply.address == "/timekeeper/refused", reply.params
@@ -104,16 +106,12 @@ def test_parallel_confirmed_requests_move_the_show_once(tmp_path: Path) -> None:
                 except OSError:
                     break  # refused past the per-address cap: fine, it moves nothing
             for s, data in zip(socks, request, strict=False):
-                try:
+                with contextlib.suppress(OSError):
                     s.sendall(data)
-                except OSError:
-                    pass
             oks = 0
             for s in socks:
-                try:
+                with contextlib.suppress(OSError):
                     oks += s.recv(64).startswith(b"HTTP/1.1 200")
-                except OSError:
-                    pass
                 s.close()
             assert oks <= 1, oks
             after = run.status()
@@ -217,5 +215,3 @@ def test_the_soft_descriptor_limit_is_raised_and_idle_sockets_are_capped(tmp_pat
             s.close()
         assert run.status()["mode"] == "before"  # the real client still gets in
         run.stop()
-
-

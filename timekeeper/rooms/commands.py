@@ -101,9 +101,9 @@ def carry_out(command: Command, session: ShowSession, surface: str = "mqtt") -> 
     }
     action = Action(kinds[command.name], minutes=command.minutes if command.name == "extend" else 0)
     gate, clock = gate_for(session)
-    arrived = clock()
-    session.tick()  # what was due before the command happened before it
-    why = gate.refusal(surface, arrived, clock()) or precondition(session, command.from_slot)
+    session.tick()  # what was due before the command happened before it (not a move past it)
+    now = clock()
+    why = gate.refusal(surface, now, now) or precondition(session, command.from_slot)
     if why is not None:
         raise Refused(why)
     question = ask(session.status(), action, session.programme.tz, sent=False)

@@ -316,6 +316,9 @@ class SpeakerServer:
     async def _ws_handler(self, request: web.Request) -> web.StreamResponse:
         if len(self._followers) >= self.max_followers:
             raise web.HTTPServiceUnavailable(text="too many speaker screens connected")
+        mine = sum(1 for f in self._followers if f.request.remote == request.remote)
+        if mine >= max(1, self.max_followers // 4):  # one machine cannot take every place
+            raise web.HTTPServiceUnavailable(text="too many speaker screens from this address")
         ws = web.WebSocketResponse(
             timeout=CLOSE_TIMEOUT,
             heartbeat=max(10.0, self.heartbeat * 3),

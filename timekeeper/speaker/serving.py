@@ -62,11 +62,10 @@ class _Counted(logging.Filter):
 class Guard:
     """Connection accounting per address, and the header deadline of each connection."""
 
-    def __init__(
-        self, per_address: int = PER_ADDRESS, header_timeout: float = HEADER_TIMEOUT
-    ) -> None:
-        self.per_address = per_address
-        self.header_timeout = header_timeout
+    def __init__(self, per_address: int | None = None, header_timeout: float | None = None) -> None:
+        """Defaults: the module's `PER_ADDRESS` and `HEADER_TIMEOUT`, read now."""
+        self.per_address = PER_ADDRESS if per_address is None else per_address
+        self.header_timeout = HEADER_TIMEOUT if header_timeout is None else header_timeout
         self.open: dict[str, int] = {}
         self.trouble = OnceLog(log)
         self._waiting: dict[asyncio.BaseTransport, asyncio.TimerHandle] = {}
