@@ -10,7 +10,7 @@ import os
 import random
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def _unguarded(taken: list[ShowEvent]) -> list[ShowEvent]:
 def _value(rng: random.Random, depth: int = 0) -> Any:
     """A JSON-ish value of any shape, never the word "confirm"."""
     pick = rng.randrange(10 if depth < 4 else 6)
-    return [
+    makers: list[Callable[[], Any]] = [
         lambda: rng.choice([0, 1, -1, 10**400, 2**63, -(10**9)]),
         lambda: rng.choice([0.5, -0.5, 1e308, -1e308, 1e-300, 60.0, 61.0]),
         lambda: rng.choice([True, False, None]),
@@ -76,7 +76,8 @@ def _value(rng: random.Random, depth: int = 0) -> Any:
         },
         lambda: [[[[]]]] * rng.randrange(1, 3),
         lambda: {"minutes": _value(rng, depth + 1)},
-    ][pick]()
+    ]
+    return makers[pick]()
 
 
 def _osc_datagram(rng: random.Random) -> bytes:
@@ -86,7 +87,7 @@ def _osc_datagram(rng: random.Random) -> bytes:
     address = rng.choice([f"/timekeeper/{n}" for n in NAMES] + ["/x", "/timekeeper/", "/"])
     builder = OscMessageBuilder(address)
     for _ in range(rng.randrange(0, 4)):
-        arg = rng.choice([rng.randrange(-100, 100), rng.random() * 100, "keynote", "from:qa",
+        arg: Any = rng.choice([rng.randrange(-100, 100), rng.random() * 100, "keynote", "from:qa",
                           "x" * rng.choice([3, 2000]), True, b"\x00\xff"])  # fmt: skip
         builder.add_arg(arg)
     message = bytes(builder.build().dgram)

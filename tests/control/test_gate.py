@@ -20,7 +20,7 @@ from timekeeper.core.clock import SystemClock
 NTP_EPOCH = 2208988800  # seconds from 1900 (OSC timetags) to 1970
 
 
-def message(address: str, *args: object) -> bytes:
+def message(address: str, *args: str | int | float) -> bytes:
     builder = OscMessageBuilder(address)
     for arg in args:
         builder.add_arg(arg)

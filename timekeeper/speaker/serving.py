@@ -106,7 +106,7 @@ class Guard:
         self._waiting.pop(transport, None)
         why = f"no whole request in {self.header_timeout:g} s"
         self.trouble.tell("half-sent requests closed", why)
-        transport.abort()
+        _abort(transport)
 
     def middleware(self) -> Any:
         @web.middleware
@@ -125,6 +125,14 @@ class Guard:
         return False
 
 
+def _abort(transport: asyncio.BaseTransport) -> None:
+    """Close at once, without waiting to flush (a stream transport's abort)."""
+    if isinstance(transport, asyncio.WriteTransport):
+        transport.abort()
+    else:
+        transport.close()
+
+
 class _Guarded(asyncio.Protocol):
     """Wraps aiohttp's protocol for one connection: admitted, timed, accounted."""
 
@@ -138,7 +146,7 @@ class _Guarded(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
         if not self.guard.admit(address):
-            transport.abort()
+            _abort(transport)
             return
         self.address, self.transport = address, transport
         self.inner = self.make()
