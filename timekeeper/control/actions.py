@@ -76,6 +76,8 @@ class Done:
 
 def _minutes(params: Mapping[str, Any]) -> float:
     value = params.get("minutes", 1)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**6:
+        value = math.inf  # an integer of any size: refused below, never converted (OverflowError)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Refused(400, 'minutes must be a number, e.g. {"minutes": 1}')
     if not 0 < value <= MAX_MINUTES:
