@@ -148,6 +148,9 @@ class ControlApi:
                 message=refused.reason,
             )  # fmt: skip
             return _error(refused.status, refused.reason)
+        except Exception as exc:  # one request's bug is that request's 500, logged once
+            self.controls.runtime.session.failed("an API request", exc)
+            return _error(500, "internal error: the diagnostics log has the details")
         return _json(
             200,
             {

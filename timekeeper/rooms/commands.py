@@ -113,5 +113,8 @@ def carry_out(command: Command, session: ShowSession, surface: str = "mqtt") -> 
         session.act(action, source=surface)
     except TransitionError as exc:
         raise Refused(str(exc)) from None
+    except Exception as exc:  # one command's bug must not end the room's broker link
+        session.failed("a room command", exc)
+        raise Refused("internal error: the diagnostics log has the details") from None
     gate.acted(surface, clock())
     return f"{command.name} done"
