@@ -172,11 +172,11 @@ def timekeeper(*args: str, token: str | None = TOKEN) -> subprocess.CompletedPro
 
 
 @contextmanager
-def running(logs: Path, *extra: str) -> Iterator[Run]:
+def running(logs: Path, *extra: str, programme: str = "programme.yaml") -> Iterator[Run]:
     """A headless dry run from 15:00 (half an hour before the first slot) with --control and OSC."""
     port, osc = free_port(), free_port(socket.SOCK_DGRAM)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "timekeeper.cli", "run", "programme.yaml", "--dry-run",
+        [sys.executable, "-m", "timekeeper.cli", "run", programme, "--dry-run",
          "--at", "15:00", "--headless", "--control", "--port", str(port), "--osc", str(osc),
          "--obs-url", f"ws://127.0.0.1:{free_port()}", "--log", str(logs), *extra],
         cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
