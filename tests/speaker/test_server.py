@@ -373,3 +373,28 @@ async def test_half_sent_requests_are_closed_and_connections_capped_per_address(
             w.close()
     finally:
         await server.stop()
+
+
+async def test_repeated_accept_and_parse_errors_are_logged_once_then_counted(
+    session: ShowSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = SpeakerServer(session, port=0)
+    await server.start()
+    try:
+        loop = asyncio.get_running_loop()
+        handler = loop.get_exception_handler()
+        assert handler is not None
+        for _ in range(500):  # what asyncio reports on every accept out of descriptors
+            handler(loop, {"message": "socket.accept() out of system resource",
+                           "exception": OSError(24, "Too many open files")})  # fmt: skip
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"\x16\x03\x01 not http at all\r\n\r\n")  # a TLS hello, say
+            await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+    finally:
+        await server.stop()
+    lines = [r.getMessage() for r in caplog.records if "serving" in r.name]
+    assert sum("accept errors" in line for line in lines) == 2, lines  # once, then the count
+    assert any("accept errors: 499 more" in line for line in lines)
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback each

@@ -121,6 +121,7 @@ class SpeakerServer:
         self._subscribed = False
         self._static = {route: self._load(name) for route, (name, _) in STATIC.items()}
         self.guard = Guard()
+        self._restore_handler: Callable[[], None] = lambda: None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -193,6 +194,7 @@ class SpeakerServer:
         await self._close_followers()
         await runner.cleanup()
         self.guard.trouble.flush()
+        self._restore_handler()
 
     def _count_accept_errors(self, guard: Guard) -> None:
         """Out of descriptors, asyncio logs every failed accept: count them instead."""
@@ -208,6 +210,7 @@ class SpeakerServer:
                 loop.default_exception_handler(context)
 
         loop.set_exception_handler(handler)
+        self._restore_handler = lambda: loop.set_exception_handler(previous)
 
     async def _close_followers(self, app: web.Application | None = None) -> None:
         followers, self._followers = list(self._followers), set()
