@@ -39,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--obs", action="store_true", help="also connect to OBS and check every scene it names"
     )
-    check.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
+    check.add_argument(
+        "--obs-url",
+        metavar="URL",
+        type=cliargs.obs_url,
+        help="OBS websocket URL (overrides obs.url)",
+    )
     check.add_argument(
         "--log",
         metavar="RUNLOG",
@@ -80,7 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--headless", action="store_true", help="no dashboard: one JSON event per line on stdout"
     )
-    run.add_argument("--obs-url", metavar="URL", help="OBS websocket URL (overrides obs.url)")
+    run.add_argument(
+        "--obs-url",
+        metavar="URL",
+        type=cliargs.obs_url,
+        help="OBS websocket URL (overrides obs.url)",
+    )
     run.add_argument(
         "--port",
         metavar="N",

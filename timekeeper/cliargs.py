@@ -13,6 +13,8 @@ import math
 import re
 from pathlib import Path
 
+from timekeeper.core.obsurl import credentials_refusal
+
 SPEED_MIN = 0.01  # a hundredth of real time: stepping through a boundary frame by frame
 SPEED_MAX = 3600.0  # an hour a second: a three-day conference rehearsed in about a minute
 # The explicit override a dress rehearsal's refusal names (OBS streaming or recording).
@@ -49,6 +51,14 @@ def speed(text: str) -> float:
             f"{text} is out of range: give a factor from {SPEED_MIN:g} to {SPEED_MAX:g}, e.g. 10"
         )
     return value
+
+
+def obs_url(text: str) -> str:
+    """An OBS WebSocket URL without a user or password (never echoed: it would hold them)."""
+    why = credentials_refusal(text)
+    if why is not None:
+        raise argparse.ArgumentTypeError(why)
+    return text
 
 
 def bind_address(text: str) -> str:

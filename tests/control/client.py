@@ -22,6 +22,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-0123456789-abcdefghijklmnop"
+PACE = 0.2  # seconds between a paced client's actions: a person's, well over the 80 ms burst gap
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -45,6 +46,7 @@ class Run:
     port: int
     osc: int
     logs: Path
+    _last_act: float = -1e9
 
     @property
     def base(self) -> str:
@@ -99,8 +101,17 @@ class Run:
             parsed = {"text": raw.decode()}
         return Answer(status, parsed, got)
 
-    def act(self, name: str, body: dict[str, Any] | None = None, **kw: Any) -> Answer:
-        return self.request("POST", f"/api/actions/{name}", body, **kw)
+    def act(
+        self, name: str, body: dict[str, Any] | None = None, *, paced: bool = True, **kw: Any
+    ) -> Answer:
+        """POST an action; `paced` keeps a person's pace (the gate refuses a second
+        show-moving action within 80 ms of the last as a burst)."""
+        if paced:
+            time.sleep(max(0.0, self._last_act + PACE - time.monotonic()))
+        try:
+            return self.request("POST", f"/api/actions/{name}", body, **kw)
+        finally:
+            self._last_act = time.monotonic()
 
     def status(self) -> dict[str, Any]:
         answer = self.request("GET", "/api/status")
@@ -108,7 +119,9 @@ class Run:
         return answer.body
 
     def osc_send(self, address: str, *args: Any) -> OscMessage:
-        """Send one OSC message and return the server's reply."""
+        """Send one OSC message (at a person's pace) and return the server's reply."""
+        time.sleep(max(0.0, self._last_act + PACE - time.monotonic()))
+        self._last_act = time.monotonic()
         builder = OscMessageBuilder(address)
         for arg in args:
             builder.add_arg(arg)
@@ -159,11 +172,11 @@ def timekeeper(*args: str, token: str | None = TOKEN) -> subprocess.CompletedPro
 
 
 @contextmanager
-def running(logs: Path, *extra: str) -> Iterator[Run]:
+def running(logs: Path, *extra: str, programme: str = "programme.yaml") -> Iterator[Run]:
     """A headless dry run from 15:00 (half an hour before the first slot) with --control and OSC."""
     port, osc = free_port(), free_port(socket.SOCK_DGRAM)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "timekeeper.cli", "run", "programme.yaml", "--dry-run",
+        [sys.executable, "-m", "timekeeper.cli", "run", programme, "--dry-run",
          "--at", "15:00", "--headless", "--control", "--port", str(port), "--osc", str(osc),
          "--obs-url", f"ws://127.0.0.1:{free_port()}", "--log", str(logs), *extra],
         cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

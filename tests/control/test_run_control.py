@@ -147,13 +147,18 @@ def test_foreign_origins_and_rebinding_hosts_are_refused_and_bursts_rate_limited
         _trust_refused(run)
         assert run.status()["mode"] == "before"  # nothing the refused requests asked happened
 
-        answers = [run.act("nothing", client="stuck-key", retry=False) for _ in range(40)]
+        answers = [
+            run.act("nothing", client="stuck-key", retry=False, paced=False) for _ in range(40)
+        ]
         limited = [a for a in answers if a.status == 429]
         assert answers[0].status == 404 and limited, [a.status for a in answers]
         assert int(limited[0].headers["Retry-After"]) >= 1
         assert "too many requests from stuck-key" in limited[0].body["error"]
         wrong = "y" * 40
-        guesses = [run.act("next", token=wrong, client="guesser", retry=False) for _ in range(40)]
+        guesses = [
+            run.act("next", token=wrong, client="guesser", retry=False, paced=False)
+            for _ in range(40)
+        ]
         assert {a.status for a in guesses} == {401, 429}  # guessing the token is slowed too
         assert run.act("next", client="deck").status == 428  # another client is not held up
 

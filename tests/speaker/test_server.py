@@ -19,6 +19,7 @@ from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.errors import UsageError
 from timekeeper.runtime.session import ShowSession
+from timekeeper.speaker import serving
 from timekeeper.speaker.follower import Backoff, Follower
 from timekeeper.speaker.protocol import parse_snapshot
 from timekeeper.speaker.server import SpeakerServer
@@ -326,3 +327,74 @@ async def test_speaker_screens_follow_an_accepted_revision(
         snap = await _next(ws, "snapshot")
         assert snap["live"]["countdown"]["deadline"] == "2023-11-20T15:20:00.000+00:00"
         assert snap["live"]["title"] == "Keynote (extended)"
+
+
+async def test_one_address_cannot_take_every_follower_place(session: ShowSession) -> None:
+    """Cheap followers from one machine are capped per address: a real screen elsewhere gets in."""
+    server = SpeakerServer(session, port=0, max_followers=40)
+    url = await server.start()
+    try:
+        async with aiohttp.ClientSession() as flood:
+            taken = []
+            for _ in range(40):
+                try:
+                    taken.append(await flood.ws_connect(f"{url}ws"))
+                except aiohttp.WSServerHandshakeError as refused:
+                    assert refused.status == 503
+            assert len(taken) == 10  # a quarter of the places
+            other = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+            async with aiohttp.ClientSession(connector=other) as screen:
+                ws = await screen.ws_connect(f"{url}ws")
+                assert (await ws.receive_json(timeout=5))["type"] == "snapshot"
+                await ws.close()
+            await asyncio.gather(*(ws.close() for ws in taken))
+    finally:
+        await server.stop()
+
+
+async def test_half_sent_requests_are_closed_and_connections_capped_per_address(
+    session: ShowSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(serving, "HEADER_TIMEOUT", 0.5)
+    monkeypatch.setattr(serving, "PER_ADDRESS", 5)
+    server = SpeakerServer(session, port=0)
+    await server.start()
+    try:
+        opened = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(7)]
+        for _, writer in opened:
+            writer.write(b"GET /state HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
+        ends = await asyncio.gather(*(asyncio.wait_for(reader.read(), 10) for reader, _ in opened))
+        assert ends == [b""] * 7  # two over the cap at once, five after the header timeout
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert (await asyncio.wait_for(reader.read(), 10)).startswith(b"HTTP/1.1 200")
+        writer.close()
+        for _, w in opened:
+            w.close()
+    finally:
+        await server.stop()
+
+
+async def test_repeated_accept_and_parse_errors_are_logged_once_then_counted(
+    session: ShowSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = SpeakerServer(session, port=0)
+    await server.start()
+    try:
+        loop = asyncio.get_running_loop()
+        handler = loop.get_exception_handler()
+        assert handler is not None
+        for _ in range(500):  # what asyncio reports on every accept out of descriptors
+            handler(loop, {"message": "socket.accept() out of system resource",
+                           "exception": OSError(24, "Too many open files")})  # fmt: skip
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"\x16\x03\x01 not http at all\r\n\r\n")  # a TLS hello, say
+            await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+    finally:
+        await server.stop()
+    lines = [r.getMessage() for r in caplog.records if "serving" in r.name]
+    assert sum("accept errors" in line for line in lines) == 2, lines  # once, then the count
+    assert any("accept errors: 499 more" in line for line in lines)
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback each

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import cast
 
 from timekeeper.core.programme import Programme
+from timekeeper.core.text import inert
 from timekeeper.programme.diagnostics import Diagnostic, InvalidProgrammeError, Severity
 from timekeeper.programme.loader import load_programme, load_programme_with_warnings
 from timekeeper.programme.table import render_timeline
@@ -49,7 +50,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(_summary(path, exc.problems), file=sys.stderr)
         return EXIT_INVALID
     _print_problems(warnings)
-    sys.stdout.write(render_timeline(programme))
+    sys.stdout.write(inert(render_timeline(programme), lines=True))  # titles are typed by anyone
     print(_summary(path, warnings), file=sys.stderr if warnings else sys.stdout)
     code = EXIT_OK
     if getattr(args, "obs", False):

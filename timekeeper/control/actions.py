@@ -1,23 +1,29 @@
 """The operator's actions by name, for every remote surface, with the keyboard's safety rules.
 
-`Controls.run(name, params, source)` is the one way an HTTP or OSC request moves
-the show. It goes through the same `ShowSession` transitions as the dashboard's
-keys and asks what the keyboard asks (README key table): `next`, `back`, `hold`,
+`Controls.run(name, params, source, arrived)` is the one way an HTTP or OSC request
+moves the show. It goes through the same `ShowSession` transitions as the dashboard's
+keys and asks what the keyboard asks (`core/asks.py`): `next`, `back`, `hold`,
 `release`, `jump`, `resend`, `auto-switch`, and `shorten` when it would pass the
 deadline, need `"confirm": true` (else `Refused(428, the question)`); an action that
 does not apply is `Refused(409, why)` before anything changes; bad parameters are
-`Refused(400, …)`. Every action is logged with its source (`api:<client>`, `osc`).
+`Refused(400, …)`. A show-moving action passes the run's gate (`control/gate.py`):
+`"from": "<slot id>"` states the slot it means to move from (409 when that no longer
+holds), and one that arrived before the show last moved, or follows its surface's
+previous one within the keyboard's burst gap, is `Refused(409, …)`. Every action is
+logged with its source (`api:<client>`, `osc`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from timekeeper.core.engine import Action, ActionKind, Mode, Outcome, ShowEvent, apply
+from timekeeper.control.gate import gate_for, precondition
+from timekeeper.core.asks import ask, ask_obs
+from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TransitionError
 from timekeeper.runtime.run import Runtime
@@ -70,6 +76,8 @@ class Done:
 
 def _minutes(params: Mapping[str, Any]) -> float:
     value = params.get("minutes", 1)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**6:
+        value = math.inf  # an integer of any size: refused below, never converted (OverflowError)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Refused(400, 'minutes must be a number, e.g. {"minutes": 1}')
     if not 0 < value <= MAX_MINUTES:
@@ -87,13 +95,18 @@ def _flag(params: Mapping[str, Any], key: str, default: bool | None) -> bool | N
 class Controls:
     """Remote actions on a run: what the dashboard's keys do, named, with their rules."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock`: monotonic seconds for the gate (the first `Controls` of a run sets it)."""
         self.runtime = runtime
+        self.gate, self.clock = gate_for(runtime.session, clock)
 
-    def run(self, name: str, params: Mapping[str, Any], source: str) -> Done:
+    def run(
+        self, name: str, params: Mapping[str, Any], source: str, arrived: float | None = None
+    ) -> Done:
+        """Do `name`; `arrived` is when the request was received (monotonic; None: now)."""
         if name not in PARAMS:
-            raise Refused(404, f"no action {name!r}: the actions are {', '.join(NAMES)}")
-        allowed = {*PARAMS[name], "confirm"}
+            raise Refused(404, f"no action {name[:40]!r}: the actions are {', '.join(NAMES)}")
+        allowed = {*PARAMS[name], "confirm", *(("from",) if name in KINDS else ())}
         unknown = sorted(set(params) - allowed)
         if unknown:
             takes = ", ".join(sorted(allowed))
@@ -104,11 +117,35 @@ class Controls:
         elif name in ("resend", "auto-switch"):
             done = self._obs(name, params, confirmed, source)
         else:
-            done = self._show(name, params, confirmed, source)
+            done = self._gated(name, params, confirmed, source, arrived)
         self.runtime.notice("remote_action", action=name, by=source, message=done.result)
         return done
 
     # ------------------------------------------------------------ the show
+
+    def _gated(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        confirmed: bool,
+        source: str,
+        arrived: float | None,
+    ) -> Done:
+        """A show-moving action through the run's gate: not stale, not a burst, `from` holds."""
+        session = self.runtime.session
+        gate, clock = self.gate, self.clock
+        surface = source.split(":", 1)[0]
+        now = clock()
+        why = gate.refusal(surface, now if arrived is None else arrived, now)
+        session.tick()  # what was due before the request happened before it
+        why = why or precondition(session, params.get("from"))
+        if why is None and arrived is not None and arrived < gate.moved_at:
+            why = gate.refusal(surface, arrived, clock())  # the tick moved the show
+        if why is not None:
+            raise Refused(409, why)
+        done = self._show(name, params, confirmed, source)
+        gate.acted(surface, clock())
+        return done
 
     def _show(self, name: str, params: Mapping[str, Any], confirmed: bool, source: str) -> Done:
         session = self.runtime.session
@@ -122,7 +159,6 @@ class Controls:
             if not isinstance(slot, str) or not slot:
                 raise Refused(400, 'jump needs the slot\'s id, e.g. {"slot": "qa"}')
         action = Action(kind, minutes, slot)
-        session.tick()  # what was due before the request happened before it
         status = session.status()
         if kind is ActionKind.HOLD and status.held:
             raise Refused(409, "the show is already on hold")
@@ -132,9 +168,10 @@ class Controls:
             apply(session.state, action, max(session.clock.now(), session.state.as_of))
         except TransitionError as exc:
             raise Refused(409, str(exc)) from None
-        question = self._question(name, action)
+        sent = session.run_mode.value == "live"
+        question = ask(status, action, session.programme.tz, sent=sent)
         if question is not None and not confirmed:
-            raise Refused(428, f'{question} Send "confirm": true to do it.')
+            raise Refused(428, f'{question.line()} Send "confirm": true to do it.')
         try:
             events = session.act(action, source=source)
         except TransitionError as exc:
@@ -146,41 +183,6 @@ class Controls:
             if e.kind != "operator"
         )
         return Done(name, source, _describe(name, events, session.programme), shown)
-
-    def _question(self, name: str, action: Action) -> str | None:
-        """What the keyboard asks before this action (None: it acts at once)."""
-        status = self.runtime.session.status()
-        live, nxt = status.live, status.next
-        if name == "next":
-            if status.mode is Mode.ENDED or (live is None and nxt is None):
-                return None
-            if live is not None and nxt is None:
-                return f"End the show now? {live.slot.title} is the last slot."
-            if live is not None and nxt is not None:
-                return f"Next slot now: start {nxt.slot.title}? {live.slot.title} ends now."
-            assert nxt is not None
-            return f"Start {nxt.slot.title} now?"
-        if name == "shorten":
-            cd = status.countdown
-            left = cd.own_deadline - cd.now if cd is not None else None
-            if left is not None and left <= timedelta(minutes=-action.minutes):
-                return f"Shorten by {-action.minutes:g} min? Its deadline would pass: it ends now."
-            return None
-        if name == "jump":
-            target = next((v for v in status.slots if v.slot.id == action.slot), None)
-            title = target.slot.title if target is not None else action.slot
-            skipped = [
-                v.slot.title
-                for v in status.slots
-                if target is not None and v.outcome is Outcome.PENDING and v.index < target.index
-            ]
-            what = f" Skipped: {', '.join(skipped)}." if skipped else ""
-            return f"Jump to {title} now?{what}"
-        return {
-            "back": "Go back: undo the last advance?",
-            "hold": "Hold the show? Nothing moves on by itself until released.",
-            "release": "Release the hold? A deadline already passed moves the show on now.",
-        }.get(name)
 
     # ------------------------------------------------------------ messages and OBS
 
@@ -201,14 +203,14 @@ class Controls:
         if name == "resend":
             if runtime.session.status().live is None:
                 raise Refused(409, "no slot is live: there is no scene to re-send")
-            question = "Re-send the live scene to OBS now? It overrides a scene chosen by hand."
+            question = ask_obs("resend")
         else:
             on = _flag(params, "on", None)
             if on is not None and on == obs.auto_switch:
                 raise Refused(409, f"automatic scene switching is already {'on' if on else 'off'}")
-            question = "Turn automatic scene switching " + ("off?" if obs.auto_switch else "on?")
+            question = ask_obs("auto", obs.auto_switch)
         if not confirmed:
-            raise Refused(428, f'{question} Send "confirm": true to do it.')
+            raise Refused(428, f'{question.line()} Send "confirm": true to do it.')
         result = runtime.obs_act("resend" if name == "resend" else "auto", source)
         return Done(name, source, result)
 

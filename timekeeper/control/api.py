@@ -2,19 +2,27 @@
 
 Routes: `POST /api/actions/{name}` (JSON parameters; see `actions`), `GET
 /api/status` (see `status`), `GET /api/openapi.json`. Each request is, in this
-order: rate-limited per client (the peer address and its `X-Timekeeper-Client`
-name; 429 with `Retry-After`; wrong tokens also count per address, whatever the
-name), authenticated (`Authorization: Bearer <token>`,
-compared in constant time; 401), then done. Answers are JSON; an error is
-`{"ok": false, "error": "…"}` with the reason and never the token. The server's
-`trust` middleware has already refused foreign origins and rebinding hosts.
+order: stamped with its arrival (the gate refuses a request the show moved past
+while it waited), rate-limited per client (the peer address and its
+`X-Timekeeper-Client` name; 429 with `Retry-After`), authenticated
+(`Authorization: Bearer <token>`, compared in constant time; 401), then done. The
+right token always passes; wrong ones are limited per address, whatever the name:
+each *different* wrong token spends one guess (10, then one every 2 s; then 429),
+so a forgotten trigger repeating a stale token never locks its machine out. The
+JSON body is read whole (over any number of TCP segments or chunks) within 5 s.
+Answers are JSON; an error is `{"ok": false, "error": "…"}` with the reason and
+never the token. The server's `trust` middleware has already refused foreign origins
+and rebinding hosts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import math
 import re
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +40,9 @@ CLIENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,32}")
 MAX_BODY = 4096  # bytes of JSON parameters
 ACTION_LIMIT = (20.0, 5.0)  # a burst of 20 actions, then 5 a second, per client
 STATUS_LIMIT = (30.0, 10.0)  # feedback polling: a burst of 30, then 10 a second
-FAILURE_LIMIT = (10.0, 0.5)  # wrong tokens per address, whatever client name it gives
+FAILURE_LIMIT = (10.0, 0.5)  # different wrong tokens per address, whatever client name it gives
+BODY_TIMEOUT = 5.0  # seconds to receive the JSON body, however it is split
+KNOWN_WRONG = 64  # wrong tokens remembered (as keyed hashes) so a repeated one spends no guess
 DEFAULT_CLIENT = "unnamed"
 
 
@@ -72,6 +82,9 @@ class ControlApi:
         self.actions = RateLimiter(*action_limit, clock)
         self.statuses = RateLimiter(*status_limit, clock)
         self.failures = RateLimiter(*FAILURE_LIMIT, clock)
+        self.clock = clock
+        self._key = secrets.token_bytes(16)  # wrong tokens are remembered keyed, never as given
+        self._wrong: dict[tuple[str, bytes], None] = {}
 
     def __repr__(self) -> str:  # never the token, whatever prints this
         return "ControlApi(token=***)"
@@ -87,22 +100,39 @@ class ControlApi:
         if name is None:
             return _error(400, f"{CLIENT_HEADER} must be 1-32 letters, digits, '.', '_' or '-'")
         address = str(request.remote)
-        wait = self.failures.wait(address) or limiter.take(f"{address} {name}")
+        wait = limiter.take(f"{address} {name}")
         if wait > 0:
-            retry = str(max(1, math.ceil(wait)))
-            return _error(
-                429, f"too many requests from {name}: retry in {retry} s", {"Retry-After": retry}
-            )
-        if not bearer_matches(request.headers.get("Authorization"), self._token):
-            self.failures.take(address)  # a new name per guess does not get new guesses
-            return _error(
-                401,
-                "missing or wrong token: send Authorization: Bearer <TIMEKEEPER_CONTROL_TOKEN>",
-                {"WWW-Authenticate": 'Bearer realm="timekeeper"'},
-            )
-        return name
+            return _limited(name, wait)
+        header = request.headers.get("Authorization")
+        if bearer_matches(header, self._token):
+            return name  # the right token always passes: a stale one elsewhere cannot lock it out
+        wait = self._guess(address, header or "")
+        if wait > 0:
+            return _limited(name, wait)
+        return _error(
+            401,
+            "missing or wrong token: send Authorization: Bearer <TIMEKEEPER_CONTROL_TOKEN>",
+            {"WWW-Authenticate": 'Bearer realm="timekeeper"'},
+        )
+
+    def _guess(self, address: str, header: str) -> float:
+        """Spend a guess for a wrong token not seen from `address` lately (0.0: allowed)."""
+        digest = hashlib.blake2s(header.encode(errors="replace"), key=self._key).digest()
+        key = (address, digest)
+        if key in self._wrong:
+            return 0.0  # the same stale token again: a forgotten trigger, not a new guess
+        wait = self.failures.take(address)  # a new name per guess does not get new guesses
+        if wait == 0.0:
+            if len(self._wrong) >= KNOWN_WRONG:
+                self._wrong.pop(next(iter(self._wrong)))
+            self._wrong[key] = None
+        return wait
 
     async def _action(self, request: web.Request) -> web.Response:
+        arrived = self.clock()
+        # let every request that arrived with this one take its stamp before any acts:
+        # parallel copies then find the show moved after they arrived (the gate's "stale")
+        await asyncio.sleep(0)
         guarded = self._guard(request, self.actions)
         if isinstance(guarded, web.Response):
             return guarded
@@ -110,13 +140,17 @@ class ControlApi:
         if isinstance(params, web.Response):
             return params
         try:
-            done = self.controls.run(request.match_info["name"], params, f"api:{guarded}")
+            name = request.match_info["name"]
+            done = self.controls.run(name, params, f"api:{guarded}", arrived)
         except Refused as refused:  # the dashboard's log says so: someone's button did nothing
             self.controls.runtime.notice(
                 "remote_refused", action=request.match_info["name"][:40], by=f"api:{guarded}",
                 message=refused.reason,
             )  # fmt: skip
             return _error(refused.status, refused.reason)
+        except Exception as exc:  # one request's bug is that request's 500, logged once
+            self.controls.runtime.session.failed("an API request", exc)
+            return _error(500, "internal error: the diagnostics log has the details")
         return _json(
             200,
             {
@@ -144,18 +178,38 @@ class ControlApi:
         return _json(200, openapi())
 
 
+def _limited(name: str, wait: float) -> web.Response:
+    retry = str(max(1, math.ceil(wait)))
+    return _error(429, f"too many requests from {name}: retry in {retry} s", {"Retry-After": retry})
+
+
+async def _body(request: web.Request) -> bytes | None:
+    """The whole body, however many segments or chunks it came in (None: over MAX_BODY)."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    raw = bytearray()
+    async with asyncio.timeout(BODY_TIMEOUT):
+        while len(raw) <= MAX_BODY:
+            chunk = await request.content.read(MAX_BODY + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    return bytes(raw) if len(raw) <= MAX_BODY else None
+
+
 async def _params(request: web.Request) -> dict[str, Any] | web.Response:
     """The JSON object of parameters (an empty body is `{}`)."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return _error(413, f"parameters are limited to {MAX_BODY} bytes")
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
+    try:
+        raw = await _body(request)
+    except TimeoutError:
+        return _error(408, f"the body did not arrive within {BODY_TIMEOUT:g} s")
+    if raw is None:
         return _error(413, f"parameters are limited to {MAX_BODY} bytes")
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _error(400, 'the body must be a JSON object, e.g. {"minutes": 1}')
     if not isinstance(data, dict):
         return _error(400, 'the body must be a JSON object, e.g. {"minutes": 1}')

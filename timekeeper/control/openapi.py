@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from timekeeper import __version__
-from timekeeper.control.actions import NAMES, PARAMS
+from timekeeper.control.actions import KINDS, NAMES, PARAMS
 
 CONFIRMED = ("next", "back", "hold", "release", "jump", "resend", "auto-switch")
 PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -15,6 +15,10 @@ PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
     "flash": {"type": "boolean", "default": False},
     "on": {"type": "boolean", "description": "absent: toggle"},
     "confirm": {"type": "boolean", "default": False},
+    "from": {
+        "type": "string",
+        "description": "the slot you mean to move from: refused (409) when it is no longer live",
+    },
 }
 DOES = {
     "next": "End the live slot and start the next (starts the show; ends it on the last slot)",
@@ -37,7 +41,8 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _action(name: str) -> dict[str, Any]:
-    params = {key: PARAM_SCHEMAS[key] for key in (*PARAMS[name], "confirm")}
+    moves = ("from",) if name in KINDS else ()
+    params = {key: PARAM_SCHEMAS[key] for key in (*PARAMS[name], "confirm", *moves)}
     asks = name in CONFIRMED or name == "shorten"
     body = {"type": "object", "additionalProperties": False, "properties": params}
     return {
@@ -49,7 +54,10 @@ def _action(name: str) -> dict[str, Any]:
                 "200": {"description": "done; the status after it"},
                 "400": _error("bad parameters"),
                 "401": _error("no token or a wrong one"),
-                "409": _error("does not apply now (the reason says why)"),
+                "409": _error(
+                    "does not apply now, or refused by the gate: `from` no longer holds, the "
+                    "show moved after the request arrived, or a burst (the reason says which)"
+                ),
                 **({"428": _error("the keyboard asks first: send confirm: true")} if asks else {}),
                 "429": _error("rate limited: see Retry-After"),
             },

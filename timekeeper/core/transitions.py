@@ -167,10 +167,13 @@ def start_slot(
     events: list[ShowEvent] = []
     if state.mode is Mode.BEFORE:
         events.append(ShowEvent("show_started", at, slots[index].id, cause=cause))
-    for i in range(state.position + 1, index):
-        if records[i].outcome is Outcome.PENDING:
-            records = set_record(records, i, replace(records[i], outcome=Outcome.SKIPPED))
+    skipped = [i for i in range(state.position + 1, index) if records[i].outcome is Outcome.PENDING]
+    if skipped:  # one copy of the records, however many are skipped (a jump over 10,000)
+        changed = list(records)
+        for i in skipped:
+            changed[i] = replace(records[i], outcome=Outcome.SKIPPED)
             events.append(ShowEvent("slot_skipped", at, slots[i].id, cause=cause))
+        records = tuple(changed)
     slot = slots[index]
     turns = tuple(TurnRecord() for _ in slot.turns)
     live_turn = None

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from timekeeper.core.programme import Programme
+from timekeeper.core.text import csv_cell
 from timekeeper.interop import schedule
 from timekeeper.interop.schedule import Conference, ScheduleError, Talk
 from timekeeper.programme import durations
@@ -176,10 +177,10 @@ def write(programme: Programme) -> str:
     writer.writerow([*_COLUMNS, "timezone"])
     for slot in programme.slots:
         start, end = programme.local(slot.start), programme.local(slot.end)
-        writer.writerow([
+        writer.writerow([csv_cell(cell) for cell in [  # no cell a spreadsheet would run
             slot.id, slot.title, start.isoformat(timespec="minutes"),
             end.isoformat(timespec="minutes"),
             durations.format_duration(slot.duration), "; ".join(s.name for s in slot.speakers),
             slot.scene or "", programme.event.timezone,
-        ])  # fmt: skip
+        ]])  # fmt: skip
     return out.getvalue()

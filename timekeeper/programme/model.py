@@ -24,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from timekeeper.core.obsurl import credentials_refusal
 from timekeeper.programme import durations, times
 from timekeeper.programme.templates import TEXT_PLACEHOLDERS, check_template
 
@@ -92,6 +93,9 @@ def _check_id(value: str) -> str:
 
 
 def _check_url(value: str) -> str:
+    refused = credentials_refusal(value)
+    if refused is not None:
+        raise ValueError(refused)  # never the URL: it holds the secret
     if not re.match(r"^wss?://[^\s/]+", value):
         raise ValueError(f"expected a websocket URL such as ws://127.0.0.1:4455, got {value!r}")
     return value

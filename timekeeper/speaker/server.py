@@ -11,7 +11,10 @@ because each snapshot is complete), and one that cannot take a message within
 Routes (all GET, read-only): `/` the page, `/speaker.js`, `/speaker.css`,
 `/state` the snapshot as JSON, `/ws` the live feed (see `protocol`). Every route,
 and every route an extension adds (the control API), first passes `trust`: a
-foreign `Origin` or a `Host` that is not this server's is refused.
+foreign `Origin` or a `Host` that is not this server's is refused. Connections are
+bounded (`serving`): a cap per address, header and idle timeouts, the descriptor limit
+raised, repeated errors counted. `url` names an address a follower can open (never
+`0.0.0.0`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from timekeeper.errors import UsageError
 from timekeeper.runtime.session import ShowSession
 from timekeeper.speaker.i18n import LANGUAGES
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
-from timekeeper.speaker.trust import Trust, middleware
+from timekeeper.speaker.serving import IDLE_TIMEOUT, Guard, GuardedSite, http_log, listen
+from timekeeper.speaker.serving import raise_fd_limit as raise_fd_limit
+from timekeeper.speaker.trust import Trust, middleware, shown_host
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +123,8 @@ class SpeakerServer:
         self._runner: web.AppRunner | None = None
         self._subscribed = False
         self._static = {route: self._load(name) for route, (name, _) in STATIC.items()}
+        self.guard = Guard()
+        self._restore_handler: Callable[[], None] = lambda: None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -134,7 +141,9 @@ class SpeakerServer:
         if self._runner is not None:
             assert self.url is not None
             return self.url
-        app = web.Application(middlewares=[middleware(lambda: self.trust)])
+        raise_fd_limit()
+        guard = self.guard = Guard()
+        app = web.Application(middlewares=[guard.middleware(), middleware(lambda: self.trust)])
         for extension in self.extensions:
             extension(app)
         for route in STATIC:
@@ -143,11 +152,16 @@ class SpeakerServer:
         app.router.add_get("/ws", self._ws_handler)
         app.on_shutdown.append(self._close_followers)  # also those that connected while stopping
         runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=CLOSE_TIMEOUT
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=CLOSE_TIMEOUT,
+            keepalive_timeout=IDLE_TIMEOUT,
+            logger=http_log,
         )
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port, reuse_address=True).start()
+            await GuardedSite(runner, listen(self.host, self.port), guard).start()
         except OSError as exc:
             await runner.cleanup()
             if exc.errno == errno.EADDRINUSE:
@@ -158,8 +172,9 @@ class SpeakerServer:
         self._runner = runner
         self.port = int(runner.addresses[0][1])
         self.trust = Trust.for_server(self.port, self.allow_hosts)
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self.url = f"http://{host}:{self.port}/"
+        host = shown_host(self.host)
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        self._count_accept_errors(guard)
         # the session has no unsubscribe: subscribe once, and mute the listener while stopped
         if not self._subscribed:
             self.session.subscribe(self._on_events)
@@ -181,6 +196,24 @@ class SpeakerServer:
             await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
         await self._close_followers()
         await runner.cleanup()
+        self.guard.trouble.flush()
+        self._restore_handler()
+
+    def _count_accept_errors(self, guard: Guard) -> None:
+        """Out of descriptors, asyncio logs every failed accept: count them instead."""
+        loop = asyncio.get_running_loop()
+        previous = loop.get_exception_handler()
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            if guard.on_loop_error(loop, context):
+                return
+            if previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handler)
+        self._restore_handler = lambda: loop.set_exception_handler(previous)
 
     async def _close_followers(self, app: web.Application | None = None) -> None:
         followers, self._followers = list(self._followers), set()
@@ -290,6 +323,9 @@ class SpeakerServer:
     async def _ws_handler(self, request: web.Request) -> web.StreamResponse:
         if len(self._followers) >= self.max_followers:
             raise web.HTTPServiceUnavailable(text="too many speaker screens connected")
+        mine = sum(1 for f in self._followers if f.request.remote == request.remote)
+        if mine >= max(1, self.max_followers // 4):  # one machine cannot take every place
+            raise web.HTTPServiceUnavailable(text="too many speaker screens from this address")
         ws = web.WebSocketResponse(
             timeout=CLOSE_TIMEOUT,
             heartbeat=max(10.0, self.heartbeat * 3),

@@ -15,7 +15,9 @@ things tell its requests apart from the speaker page's and the followers':
   server's port.
 
 Refusals are 403 with one line that says what was refused and why (never a request
-header other than the one refused). Pure apart from the aiohttp middleware at the end.
+header other than the one refused). `beyond_loopback` and `shown_host` say what a bind
+address exposes and which address to show for it (never `0.0.0.0`). Pure apart from
+the aiohttp middleware at the end and `shown_host`'s look at the machine's addresses.
 """
 
 from __future__ import annotations
@@ -41,6 +43,31 @@ def machine_names() -> frozenset[str]:
             names.add(name)
             names.add(name.split(".")[0] + ".local")
     return frozenset(names)
+
+
+def beyond_loopback(bind: str) -> bool:
+    """True when a server bound to `bind` can be reached from other machines."""
+    if bind in ("localhost", "ip6-localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return True  # a host name: whatever it resolves to, assume the network
+
+
+def shown_host(bind: str) -> str:
+    """The address to show for a server bound to `bind`: a wildcard (`0.0.0.0`, `::`, "")
+    becomes this machine's address on its default route (or its host name)."""
+    if bind not in ("", "0.0.0.0", "::"):
+        return bind
+    family = socket.AF_INET6 if bind == "::" else socket.AF_INET
+    probe = "2001:db8::1" if family == socket.AF_INET6 else "192.0.2.1"  # never sent to
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as s:
+            s.connect((probe, 9))
+            return str(s.getsockname()[0])
+    except OSError:
+        return socket.gethostname() or "localhost"
 
 
 def _split_host(value: str) -> tuple[str, int | None] | None:

@@ -11,6 +11,7 @@ from datetime import tzinfo
 
 from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
+from timekeeper.core.text import inert
 from timekeeper.speaker.urls import SCREEN_OPTIONS
 
 SILENT = {"operator", "turn_ended"}  # implied by the events that follow them
@@ -98,7 +99,11 @@ def _fallback(event: ShowEvent, title: str) -> str:
 
 
 def notice_text(event: str, data: Mapping[str, object]) -> str:
-    """A runtime notice (a service started or failed) as a log line."""
+    """A runtime notice (a service started or failed) as a log line, inert."""
+    return inert(_notice_text(event, data))
+
+
+def _notice_text(event: str, data: Mapping[str, object]) -> str:
     if event == "speaker_server" and "url" in data:
         return f"Speaker screens at {data['url']} (add {SCREEN_OPTIONS})"
     if event in ("remote_action", "remote_refused") and data.get("by"):
@@ -121,4 +126,4 @@ def line(event: ShowEvent, programme: Programme, tz: tzinfo) -> str | None:
     text = describe(event, programme)
     if text is None:
         return None
-    return f"{event.at.astimezone(tz):%H:%M:%S} {text}"
+    return f"{event.at.astimezone(tz):%H:%M:%S} {inert(text)}"

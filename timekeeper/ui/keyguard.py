@@ -24,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-GAP = 0.08  # seconds: a key closer than this to the previous one belongs to a burst
+from timekeeper.core.gate import BURST_GAP
+
+GAP = BURST_GAP  # 80 ms: a key closer than this to the previous one belongs to a burst
 ARM = 0.3  # seconds: a dialog takes no answer this soon after it opened
 LOCK_AFTER = 3  # keys in one burst that lock the keyboard
 UNLOCK = "ctrl+u"

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from timekeeper.core.engine import Mode, Outcome
 from timekeeper.core.status import Countdown, SlotView, Status
+from timekeeper.core.text import inert
 from timekeeper.ui import format as fmt
 
 ZERO = timedelta(0)
@@ -149,8 +150,8 @@ def _live_slot(status: Status, live: SlotView, cd: Countdown, info: ShowInfo) ->
     )
     return LiveView(
         heading=f"LIVE {live.index + 1}/{len(status.slots)}",
-        title=slot.title,
-        speakers=slot.speaker_names(),
+        title=inert(slot.title),
+        speakers=inert(slot.speaker_names()),
         digits=fmt.countdown(cd.remaining),
         phase=cd.phase.value,
         caption=lines,
@@ -187,11 +188,10 @@ def _waiting(status: Status, info: ShowInfo) -> LiveView:
     else:
         prev = _previous(status)
         if prev is not None:
-            detail += f" · {prev.slot.title} ended {fmt.hms(prev.actual_end, info.tz)}"
-    title = f"Next: {nxt.slot.title}"
-    return LiveView(
-        heading, title, nxt.slot.speaker_names(), digits, IDLE, caption, None, detail, status.held
-    )
+            detail += f" · {inert(prev.slot.title)} ended {fmt.hms(prev.actual_end, info.tz)}"
+    title = f"Next: {inert(nxt.slot.title)}"
+    names = inert(nxt.slot.speaker_names())
+    return LiveView(heading, title, names, digits, IDLE, caption, None, detail, status.held)
 
 
 def _previous(status: Status) -> SlotView | None:
@@ -229,7 +229,7 @@ def turns_view(status: Status, info: ShowInfo) -> TurnsView:
         )
     later = [t for t in status.turns if t.index > turn.index]
     lines = [
-        f"{label} {t.turn.speaker} {fmt.hm(t.expected_start, info.tz)}"
+        f"{label} {inert(t.turn.speaker)} {fmt.hm(t.expected_start, info.tz)}"
         for label, t in zip(("next", "then"), later, strict=False)
     ]
     if len(lines) < 2:
@@ -241,9 +241,9 @@ def turns_view(status: Status, info: ShowInfo) -> TurnsView:
     return TurnsView(
         visible=True,
         heading=f"TURN {turn.index + 1}/{count}",
-        speaker=f"{turn.turn.speaker} · {turn.turn.title}"
-        if turn.turn.title
-        else turn.turn.speaker,
+        speaker=inert(
+            f"{turn.turn.speaker} · {turn.turn.title}" if turn.turn.title else turn.turn.speaker
+        ),
         digits=fmt.countdown(cd.remaining),
         phase=cd.phase.value,
         caption=_turn_caption(cd, over, length),
@@ -266,7 +266,7 @@ def next_view(status: Status, info: ShowInfo) -> NextView:
     delta = nxt.start_delta or ZERO
     text, kind = fmt.lateness(delta)
     return NextView(
-        title=nxt.slot.title,
+        title=inert(nxt.slot.title),
         when=f"at {fmt.hms(nxt.expected_start, info.tz)}",
         planned=f"(planned {fmt.hm(nxt.slot.start, info.tz)})",
         hard=nxt.slot.hard,
@@ -298,7 +298,7 @@ def _row(
         Outcome.SKIPPED: "skipped",
         Outcome.LIVE: "live",
     }.get(view.outcome, "next" if is_next else "pending")
-    title = f"⚑ {slot.title}" if slot.hard else slot.title
+    title = f"⚑ {inert(slot.title)}" if slot.hard else inert(slot.title)
     cut = status.countdown.cut if status.countdown is not None else None
     if view.outcome is Outcome.LIVE and cut is not None:
         title = f"{title} ✂ {cut.label}"
@@ -339,4 +339,4 @@ def remote_line(data: Mapping[str, object], tz: tzinfo) -> str:
             when = f"{datetime.fromisoformat(at).astimezone(tz):%H:%M:%S} "
     by = data.get("by") or "remote"
     what = data.get("message") or data.get("action") or ""
-    return f" Remote {when}· {by} · {what}"
+    return inert(f" Remote {when}· {by} · {what}")

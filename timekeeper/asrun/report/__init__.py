@@ -20,6 +20,7 @@ from timekeeper.asrun.report.render_json import report_json
 from timekeeper.asrun.report.render_markdown import render_markdown
 from timekeeper.asrun.report.text import duration, signed
 from timekeeper.core.programme import Programme
+from timekeeper.core.text import inert
 
 FORMATS = ("markdown", "csv", "json", "html")
 
@@ -45,10 +46,10 @@ __all__ = [
 
 def render(report: Report, programme: Programme, fmt: str = "markdown") -> str:
     """The report as markdown, csv, json or html text."""
-    if fmt == "markdown":
-        return render_markdown(report, programme)
+    if fmt == "markdown":  # shown on terminals: inert (core/text.py)
+        return inert(render_markdown(report, programme), lines=True)
     if fmt == "csv":
-        return render_csv(report, programme)
+        return inert(render_csv(report, programme), lines=True)
     if fmt == "html":
         return render_html(report, programme)
     if fmt == "json":

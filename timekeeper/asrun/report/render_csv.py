@@ -16,6 +16,7 @@ import io
 from timekeeper.asrun.report.model import Report
 from timekeeper.asrun.report.text import iso, secs, slot_figures
 from timekeeper.core.programme import Programme
+from timekeeper.core.text import csv_cell
 
 CSV_FIELDS = [
     "row", "slot", "slot_id", "turn", "speaker", "planned_start", "planned_end",
@@ -29,8 +30,12 @@ def render_csv(report: Report, prog: Programme) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
+
+    def put(row: dict[str, object]) -> None:  # no cell a spreadsheet would run (core/text.py)
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+
     for s in report.slots:
-        writer.writerow(
+        put(
             {
                 "row": "slot",
                 "slot": s.title,
@@ -43,7 +48,7 @@ def render_csv(report: Report, prog: Programme) -> str:
         )
         for t in s.turns:
             start = t.actual_start
-            writer.writerow(
+            put(
                 {
                     "row": "turn",
                     "slot": s.title,
@@ -59,7 +64,7 @@ def render_csv(report: Report, prog: Programme) -> str:
                 }
             )
     for a in report.alarms:
-        writer.writerow(
+        put(
             {
                 "row": "alarm",
                 "slot": a.slot or "",
@@ -70,7 +75,7 @@ def render_csv(report: Report, prog: Programme) -> str:
             }
         )
     for r in report.revisions:
-        writer.writerow(
+        put(
             {
                 "row": "revision",
                 "actual_start": iso(prog, r.at),

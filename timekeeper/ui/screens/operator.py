@@ -4,15 +4,15 @@ The screen never touches the show: `show(status)` sets each panel's view
 (attributes down), and a key posts `Act` or `SendMessage` to the app, which owns
 the session (messages up). Every key that changes what is live or on air asks
 first (next, back, jump, hold/release, shortening into the deadline, OBS resend
-and auto); the frequent one-key actions (next turn, +1 minute, −1 minute, a
-message) act at once and can be taken back with `u`.
+and auto), with the questions every remote surface asks (`core/asks.py`); the
+frequent one-key actions (next turn, +1 minute, −1 minute, a message) act at once
+and can be taken back with `u`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -22,8 +22,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from timekeeper.core.asks import Ask, ask_back, ask_extend, ask_hold, ask_jump, ask_next, ask_obs
 from timekeeper.core.engine import Action, ActionKind, Mode, Outcome
-from timekeeper.core.outputs import describe_changes, jump_changes
 from timekeeper.core.status import Status
 from timekeeper.ui import format as fmt
 from timekeeper.ui import views
@@ -223,46 +223,28 @@ class OperatorScreen(Screen[None]):
     def _act(self, kind: ActionKind, minutes: float = 0.0, slot: str | None = None) -> None:
         self.post_message(self.Act(Action(kind, minutes, slot)))
 
-    def _confirm(self, question: str, detail: str, then: Callable[[], None]) -> None:
+    def _ask(self, question: Ask, then: Callable[[], None]) -> None:
+        """Ask the question every surface asks (core/asks.py); `then` on yes."""
+
         def answered(ok: bool | None) -> None:
             if ok:
                 then()
 
-        self.app.push_screen(ConfirmDialog(question, detail), answered)
+        self.app.push_screen(ConfirmDialog(question.question, question.detail), answered)
 
     def action_next(self) -> None:
-        """Next slot now: what ends and what starts, asked first."""
-        status = self.status
-        if status is None or status.mode is Mode.ENDED:
+        """Next slot now: what ends and what starts, asked first (core/asks.py)."""
+        question = ask_next(self.status, self.info.tz) if self.status is not None else None
+        if question is None:
             self._act(ActionKind.NEXT)  # the engine says why not
             return
-        live, nxt = status.live, status.next
-        if live is not None and nxt is None:
-            question = f"End the show now? {live.slot.title} is the last slot."
-            detail = "The show ends; nothing more starts by itself."
-        elif live is not None and nxt is not None:
-            question = f"Next slot now: start {nxt.slot.title}?"
-            detail = f"{live.slot.title} ends now."
-        elif nxt is not None:
-            question = f"Start {nxt.slot.title} now?"
-            detail = f"It is planned for {fmt.hm(nxt.slot.start, self.info.tz)}."
-        else:
-            self._act(ActionKind.NEXT)
-            return
-        self._confirm(question, detail, lambda: self._act(ActionKind.NEXT))
+        self._ask(question, lambda: self._act(ActionKind.NEXT))
 
     def action_obs(self, command: str) -> None:
-        if command == "resend":
-            question = "Re-send the live slot's scene to OBS now?"
-            detail = "OBS switches its program scene, even if someone chose another by hand."
-        else:
-            question = "Turn automatic scene switching off or on?"
-            detail = "Off: OBS keeps whatever scene it shows at the next boundary."
-
         def send() -> None:
             self.post_message(self.ObsCommand(command))
 
-        self._confirm(question, detail, send)
+        self._ask(ask_obs(command), send)
 
     def action_reread(self) -> None:
         self.post_message(self.Reread())
@@ -274,37 +256,19 @@ class OperatorScreen(Screen[None]):
         self.post_message(self.Undo())
 
     def action_extend(self, minutes: float) -> None:
-        status = self.status
-        cd = status.countdown if status is not None else None
-        left = cd.own_deadline - cd.now if cd is not None else None  # a cut does not move
-        if minutes < 0 and left is not None and left <= timedelta(minutes=-minutes):
-            live = status.live if status is not None else None
-            title = live.slot.title if live is not None else "The live slot"
-            self._confirm(
-                f"Shorten {title} by {-minutes:g} min?",
-                "Its deadline would pass: it ends now and the next slot follows its rule.",
-                lambda: self._act(ActionKind.EXTEND, minutes=minutes),
-            )
+        question = ask_extend(self.status, minutes) if self.status is not None else None
+        if question is not None:
+            self._ask(question, lambda: self._act(ActionKind.EXTEND, minutes=minutes))
             return
         self._act(ActionKind.EXTEND, minutes=minutes)
 
     def action_hold(self) -> None:
         held = self.status is not None and self.status.held
-        if held:
-            question = "Release the hold?"
-            detail = "Automatic advance resumes: a deadline already passed moves the show on now."
-        else:
-            question = "Hold the show?"
-            detail = "Nothing moves on by itself — no deadlines, no hard starts — until released."
         kind = ActionKind.RELEASE if held else ActionKind.HOLD
-        self._confirm(question, detail, lambda: self._act(kind))
+        self._ask(ask_hold(held), lambda: self._act(kind))
 
     def action_back(self) -> None:
-        self._confirm(
-            "Go back: undo the last advance?",
-            "The slot or speaker turn before it returns, with its original start.",
-            lambda: self._act(ActionKind.BACK),
-        )
+        self._ask(ask_back(), lambda: self._act(ActionKind.BACK))
 
     def action_jump(self) -> None:
         choices = self._jump_choices()
@@ -337,24 +301,9 @@ class OperatorScreen(Screen[None]):
     def _confirm_jump(self, slot_id: str) -> None:
         status = self.status
         assert status is not None
-        target = next(v for v in status.slots if v.slot.id == slot_id)
-        skipped = [
-            v.slot.title
-            for v in status.slots
-            if v.outcome is Outcome.PENDING and v.index < target.index
-        ]
-        ending = f"{status.live.slot.title} ends now. " if status.live is not None else ""
-        detail = ending + (f"Skipped: {', '.join(skipped)}." if skipped else "Nothing is skipped.")
-        outputs = describe_changes(
-            jump_changes(status, target.index), sent=self.info.run_mode == "live"
-        )
-        detail += " " + (outputs or "Stream and recording stay as they are.")
-
-        self._confirm(
-            f"Jump to {target.slot.title} now?",
-            detail,
-            lambda: self._act(ActionKind.JUMP, slot=slot_id),
-        )
+        question = ask_jump(status, slot_id, sent=self.info.run_mode == "live")
+        assert question is not None  # a choice of the dialog, from this status
+        self._ask(question, lambda: self._act(ActionKind.JUMP, slot=slot_id))
 
     def action_message(self) -> None:
         def written(message: SpeakerMessage | None) -> None:

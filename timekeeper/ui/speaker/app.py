@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from timekeeper.core.clock import Clock, SystemClock
 from timekeeper.core.countdown import Phase
+from timekeeper.core.text import inert
 from timekeeper.speaker.chimes import GAP, ChimePlanner
 from timekeeper.speaker.follower import PING_EVERY, Backoff, Follower
 from timekeeper.speaker.i18n import Strings, english
@@ -166,7 +167,7 @@ class SpeakerView(Vertical):
         """Update a line only when its words change (most frames change only the digits)."""
         if self._shown.get(selector) != text:
             self._shown[selector] = text
-            self.query_one(selector, Static).update(Text(text))
+            self.query_one(selector, Static).update(Text(inert(text, lines=True)))
 
 
 class Source(Protocol):
