@@ -77,6 +77,15 @@
     };
   }
   const formatters = {};
+  // ", 5:00": the next turn's length (mirror of display._budget)
+  function budget(seconds) {
+    if (typeof seconds !== "number") return "";
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), s = whole % 60;
+    const two = (n) => String(n).padStart(2, "0");
+    return h ? `, ${h}:${two(m)}:${two(s)}` : `, ${m}:${two(s)}`;
+  }
+
   function timeOfDay(ms, tz, seconds) {
     const key = tz + seconds;
     if (!formatters[key]) {
@@ -112,7 +121,7 @@
       ({ digits, phase, label, slotLine, cut } = liveCountdown(s.live, s.turn, now));
       title = s.live.title;
       name = s.turn ? s.turn.speaker : s.live.speakers.join(", ");
-      if (s.next_turn) next = `Next: ${s.next_turn.speaker}`;
+      if (s.next_turn) next = `Next: ${s.next_turn.speaker}${budget(s.next_turn.seconds)}`;
       else if (s.next) {
         const start = s.next.expected_start ?? s.next.planned_start;
         next = `Next: ${s.next.title} at ${timeOfDay(start, tz, false)}`;
