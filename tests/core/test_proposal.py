@@ -10,6 +10,7 @@ import pytest
 
 from tests.factories import at, mins
 from timekeeper.core.diff import running_diff
+from timekeeper.core.engine import Action, ActionKind, apply, new_show
 from timekeeper.core.programme import GiveWay, LatePolicy, Programme
 from timekeeper.core.proposal import Proposal, misses, propose
 from timekeeper.core.rehearse import NotLive, late_show
@@ -88,15 +89,24 @@ def test_the_same_show_gives_the_same_proposal() -> None:
     assert one == two
 
 
+def _introduction_over(programme: Programme) -> Proposal:
+    """The introduction is given 7 more minutes at 15:33: the keynote has not started."""
+    state = new_show(programme, at("15:00"))
+    state, _ = apply(state, Action(ActionKind.EXTEND, minutes=7), at("15:33"))
+    proposal = propose(state, at("15:34"))
+    assert proposal is not None
+    return proposal
+
+
 def test_a_late_introduction_shortens_the_keynote_unless_it_is_fixed() -> None:
-    default = proposal_for(seed(), 7, "15:42")
+    default = _introduction_over(seed())
     assert "keynote" in {s.slot_id for s in default.shortenings}  # the longest gives first
-    fixed = with_slot(seed(), "keynote", give_way=GiveWay(fixed=True))
-    proposal = proposal_for(fixed, 7, "15:42")
-    assert "keynote" not in {s.slot_id for s in proposal.shortenings}
-    keynote = proposal.programme.slots[proposal.programme.index("keynote")]
+    assert "introduction" not in {s.slot_id for s in default.shortenings}  # live: the operator's
+    fixed = _introduction_over(with_slot(seed(), "keynote", give_way=GiveWay(fixed=True)))
+    assert "keynote" not in {s.slot_id for s in fixed.shortenings}
+    keynote = fixed.programme.slots[fixed.programme.index("keynote")]
     assert keynote.duration == mins(35)
-    assert proposal.overrun == timedelta(0)
+    assert fixed.overrun == timedelta(0)
 
 
 def test_a_delay_too_large_says_by_how_much_the_show_still_overruns() -> None:
@@ -138,8 +148,6 @@ def test_within_the_threshold_nothing_is_proposed() -> None:
 
 
 def test_a_panellist_who_has_spoken_is_untouched() -> None:
-    from timekeeper.core.engine import Action, ActionKind, apply
-
     state = late_show(seed(), mins(7), at("16:17"))
     for minute in ("16:20", "16:26", "16:32"):  # opening, Beryl, Tatiana have spoken
         state, _ = apply(state, Action(ActionKind.NEXT_TURN), at(minute))

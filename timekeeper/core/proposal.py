@@ -8,10 +8,11 @@ and no planned start changes; gaps absorb first (the forecast does that by
 itself); then the slots the policy's `order` names, in that order (by default:
 the breaks, slots with neither speakers nor turns); then everything else
 evenly, a whole minute at a time, the longest first; nothing below its
-`GiveWay` floor; the live slot gives way only with what has not run (its coming
-turns, the live turn's time left, its own time left), a turn that has run is
-untouched. The proposal is a `Programme` applied with `revise.revise`, like a
-live edit, so it has the same diff. Pure and deterministic: no clock, no I/O.
+`GiveWay` floor; the live slot gives way only through its turns that have not
+run (the live turn's time left, the coming turns): its own length is the
+operator's, with + and −; a turn that has run is untouched. The proposal is a
+`Programme` applied with `revise.revise`, like a live edit, so it has the same
+diff; `Lengths` is how the as-run log keeps it. Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -62,6 +63,50 @@ class Shortening:
 
 
 @dataclass(frozen=True)
+class Lengths:
+    """A proposal as the as-run log keeps it: the new length of each slot and turn it changes.
+
+    Applied to the plan as it stands at the same instant, it gives the proposal's
+    programme again (a resume, a report); with the old lengths it takes it back.
+    """
+
+    items: tuple[tuple[str, int | None, timedelta], ...]  # (slot id, turn index or None, length)
+
+    def apply(self, programme: Programme) -> Programme:
+        slots = list(programme.slots)
+        for slot_id, turn, length in self.items:
+            i = programme.index(slot_id)
+            if turn is None:
+                slots[i] = replace(slots[i], duration=length)
+            else:
+                turns = list(slots[i].turns)
+                turns[turn] = replace(turns[turn], duration=length)
+                slots[i] = replace(slots[i], turns=tuple(turns))
+        return replace(programme, slots=tuple(slots))
+
+    def to_json(self) -> list[dict[str, object]]:
+        return [
+            {"slot": s, "turn": t, "seconds": length.total_seconds()} for s, t, length in self.items
+        ]
+
+    @classmethod
+    def from_json(cls, data: object) -> Lengths:
+        """The lengths of a logged proposal (ValueError when it is not one)."""
+        if not isinstance(data, list):
+            raise ValueError("a proposal's lengths are a list")
+        items = []
+        for item in data:
+            if not isinstance(item, dict):
+                raise ValueError(f"not a proposal's length: {item!r}")
+            slot, turn, seconds = item.get("slot"), item.get("turn"), item.get("seconds")
+            if not isinstance(slot, str) or not isinstance(seconds, int | float):
+                raise ValueError(f"not a proposal's length: {item!r}")
+            index = turn if isinstance(turn, int) else None
+            items.append((slot, index, timedelta(seconds=seconds)))
+        return cls(tuple(items))
+
+
+@dataclass(frozen=True)
 class Proposal:
     """A revision that answers a late forecast (`before`), with the forecast it gives (`after`)."""
 
@@ -77,9 +122,36 @@ class Proposal:
         return max((m.late for m in self.before), default=ZERO)
 
     @property
+    def lengths(self) -> Lengths:
+        """What it changes: the new lengths (slots first, then their turns)."""
+        return _lengths(self.shortenings, self.programme, new=True)
+
+    @property
+    def undo(self) -> Lengths:
+        """The old lengths of everything it changes: applying them takes it back."""
+        return _lengths(self.shortenings, self.programme, new=False)
+
+    @property
     def overrun(self) -> timedelta:
         """By how much the show still misses its worst target with the proposal (0: meets all)."""
         return max([ZERO, *(m.late for m in self.after)])
+
+
+def _lengths(shortenings: tuple[Shortening, ...], programme: Programme, new: bool) -> Lengths:
+    items: list[tuple[str, int | None, timedelta]] = []
+    for sid in dict.fromkeys(s.slot_id for s in shortenings):
+        rows = [s for s in shortenings if s.slot_id == sid]
+        slot = programme.slots[programme.index(sid)]
+        given = sum((r.before - r.after for r in rows), ZERO)
+        items.append((sid, None, slot.duration if new else slot.duration + given))
+        items += [(sid, r.turn, r.after if new else r.before) for r in rows if r.turn is not None]
+    return Lengths(tuple(items))
+
+
+def moved(dismissed: tuple[Miss, ...], now: tuple[Miss, ...], threshold: timedelta) -> bool:
+    """Has the forecast moved by more than `threshold` since a proposal was dismissed?"""
+    before = {m.target: m.late for m in dismissed}
+    return any(abs(m.late - before.get(m.target, ZERO)) > threshold for m in now)
 
 
 def give_way(slot: Slot, last: bool) -> GiveWay:
@@ -169,7 +241,8 @@ def _pieces(state: ShowState, now: datetime) -> dict[int, tuple[list[_Piece], ti
         if cap <= ZERO:
             continue
         if not slot.turns:
-            out[i] = ([_Piece(i, None, slot.duration, slot.duration - cap)], cap)
+            if rec.outcome is Outcome.PENDING:  # the live slot's own time is the operator's (±)
+                out[i] = ([_Piece(i, None, slot.duration, slot.duration - cap)], cap)
             continue
         turns = []
         for k, turn in enumerate(slot.turns):

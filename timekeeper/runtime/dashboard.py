@@ -70,6 +70,12 @@ async def run_dashboard(runtime: Runtime) -> int:
         assert check.programme is not None
         accept(runtime, check.programme, check.data, "operator")
 
+    from timekeeper.runtime.revisions import accept_proposal, undo_proposal
+    from timekeeper.ui.undo import ProposalDesk
+
+    desk = ProposalDesk(
+        lambda by: accept_proposal(runtime, by), lambda p, by: undo_proposal(runtime, p, by)
+    )
     app = TimekeeperApp(
         runtime.session,
         obs_status=_panel(runtime),
@@ -77,6 +83,7 @@ async def run_dashboard(runtime: Runtime) -> int:
         runner=scheduler,
         reread=reread,
         accept_change=accept_change,
+        proposals=desk,
     )
     runtime.change_listeners.append(app.offer_change)
     runtime.listeners.append(lambda note: app.notice(note.event, note.data))
