@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.control.client import ROOT, Run, env, free_port, running, timekeeper
+from timekeeper.speaker.protocol import compute_display, parse_snapshot
 
 PANEL_TURNS = [180.0] + [300.0] * 6  # the opening is untouched; each panellist 6:00 -> 5:00
 
@@ -55,6 +56,9 @@ def test_a_proposal_accepted_over_http_changes_the_turn_budgets_durably(tmp_path
         length = _seconds(turn["deadline"]) - _seconds(turn["start"])
         assert now["turn"]["speaker"] == "Beryl ter Haar" and length == 300
         assert now["next_turn"] == {"index": 2, "speaker": "Tatiana Llaguno Nieves", "seconds": 300}
+        snap = parse_snapshot(now)  # what a speaker screen reads from it
+        shown = compute_display(snap, snap.show_time, snap.show_time)
+        assert shown.next == "Next: Tatiana Llaguno Nieves, 5:00"
         out, _err = run.stop()
         log_path = run.as_run_log()
 

@@ -10,6 +10,7 @@ from textual.widgets import Digits
 from tests.ui.conftest import make_app, press, screen_text, step
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.programme.loader import load_programme_text
+from timekeeper.runtime.director import render_texts
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.widgets.caption import Caption
 from timekeeper.ui.widgets.proposal import ProposalBanner
@@ -19,8 +20,11 @@ SIZE = (120, 40)
 
 
 def late_app() -> TimekeeperApp:
-    """The seed as written, the keynote given 7 more minutes at 16:08 (it ends at 16:17)."""
-    app = make_app("16:08:00", programme=load_programme_text(SEED.read_text(encoding="utf-8")))
+    """The seed as written (with an OBS countdown text), the keynote given 7 more minutes at
+    16:08 (it ends at 16:17)."""
+    text = SEED.read_text(encoding="utf-8")
+    text = text.replace("  # texts:\n", '  texts:\n    Countdown: "{speaker} {remaining}"\n  # ')
+    app = make_app("16:08:00", programme=load_programme_text(text))
     app.session.tick()
     app.session.act(Action(ActionKind.EXTEND, minutes=7), source="keyboard")
     return app
@@ -52,8 +56,12 @@ async def test_one_key_accepts_the_proposal_and_the_turn_countdowns_follow() -> 
             "20:00 → 19:00 (−1:00) · Reception stays at 17:30; the show ends at 18:30 as planned"
         )
         assert "RUNNING LATE" in screen_text(app)
+        obs = render_texts(app.session.programme, app.session.status())
+        assert obs == {"Countdown": "Michele Molè 1:00:00"}  # the panel's hour
         await press(pilot, "l")  # one key: no question
         assert banner(app) == ()
+        obs = render_texts(app.session.programme, app.session.status())
+        assert obs == {"Countdown": "Michele Molè 54:00"}  # the OBS text follows at once
         assert "RUNNING LATE" not in screen_text(app)
         await step(pilot, "16:20:00")
         await press(pilot, "t")  # the moderator's opening (3:00, untouched) is done
