@@ -184,7 +184,11 @@ class ShowSession:
         the forecast moves by more than the policy's threshold (or meets its targets).
         """
         now = max(self.clock.now(), self.state.as_of)
-        fresh = propose(self.state, now) if self.state.mode is not Mode.ENDED else None
+        try:
+            fresh = propose(self.state, now) if self.state.mode is not Mode.ENDED else None
+        except Exception as exc:  # a proposal is advice: its failure must not stop the show
+            self.failed("the running-late proposal", exc)
+            fresh = None
         if fresh is None:
             self._dismissed = None
         elif not fresh.shortenings:
