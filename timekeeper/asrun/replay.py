@@ -148,7 +148,11 @@ def replay_log(
         state, due = advance(state, at)
         events += due
         if isinstance(action, Lengths):
-            action = action.apply(state.programme)
+            try:
+                action = action.apply(state.programme)
+            except (KeyError, IndexError):
+                refused.append(f"the proposal at {programme.local(at):%H:%M:%S}: no such slot")
+                continue
         if isinstance(action, Programme):
             try:
                 state, done = revise(state, action, at, by="replay")

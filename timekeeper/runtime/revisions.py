@@ -23,7 +23,7 @@ from timekeeper.core.programme import Programme
 from timekeeper.core.proposal import Lengths, Proposal
 from timekeeper.errors import TimekeeperError
 from timekeeper.programme.difftext import diff_json
-from timekeeper.programme.proposaltext import proposal_json
+from timekeeper.programme.proposaltext import explain, proposal_json
 
 if TYPE_CHECKING:
     from timekeeper.asrun import RunStart
@@ -103,10 +103,13 @@ def accept_proposal(runtime: Runtime, by: str) -> Proposal:
 
     proposal, diff = session.accept_proposal(by, journal)
     runtime.programme = session.programme
+    about = proposal_json(proposal, before)
+    words = "; ".join(explain(proposal, before))
     runtime.notice(
         "proposal_accepted",
         by=by,
-        proposal=proposal_json(proposal, before),
+        message=f"by {by}: {words}",
+        proposal=about,
         **diff_json(diff, before, session.programme),
     )
     return proposal
@@ -120,5 +123,10 @@ def undo_proposal(runtime: Runtime, proposal: Proposal, by: str) -> ProgrammeDif
     journal = lengths_journal(runtime.asrun, before, proposal.undo, by, about)
     diff, _ = session.revise(proposal.undo.apply(before), by, journal)
     runtime.programme = session.programme
-    runtime.notice("proposal_undone", by=by, **diff_json(diff, before, session.programme))
+    runtime.notice(
+        "proposal_undone",
+        by=by,
+        message=f"by {by}: the lengths before it are back",
+        **diff_json(diff, before, session.programme),
+    )
     return diff

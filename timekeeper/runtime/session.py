@@ -209,7 +209,7 @@ class ShowSession:
         self.tick()  # the proposal for the show as it stands now
         proposal = self.proposal
         if proposal is None:
-            raise NoProposal("there is no proposal to accept: the forecast meets the plan")
+            raise NoProposal("there is no proposal to accept now")
         record = journal(proposal) if journal is not None else None
         diff, _ = self.revise(proposal.programme, by, record)
         return proposal, diff
