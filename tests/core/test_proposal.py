@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from tests.factories import at, mins
 from timekeeper.core.diff import running_diff
 from timekeeper.core.engine import Action, ActionKind, apply, new_show
 from timekeeper.core.programme import GiveWay, LatePolicy, Programme
-from timekeeper.core.proposal import Proposal, misses, propose
+from timekeeper.core.proposal import Lengths, Proposal, misses, propose
 from timekeeper.core.rehearse import NotLive, late_show
 from timekeeper.core.revise import revise
 from timekeeper.core.status import evaluate
@@ -161,3 +162,15 @@ def test_a_panellist_who_has_spoken_is_untouched() -> None:
 def test_rehearsing_before_the_show_starts_says_so() -> None:
     with pytest.raises(NotLive, match="no slot is live at 15:23:00"):
         late_show(seed(), mins(7), at("15:30"))
+
+
+def test_the_logged_lengths_give_the_proposal_again_and_take_it_back() -> None:
+    state = late_show(seed(), mins(7), at("16:17"))
+    proposal = propose(state, at("16:17"))
+    assert proposal is not None
+    logged = Lengths.from_json(json.loads(json.dumps(proposal.lengths.to_json())))
+    assert logged == proposal.lengths
+    assert logged.apply(state.programme) == proposal.programme  # what a resume replays
+    assert proposal.undo.apply(proposal.programme) == state.programme  # what u applies
+    with pytest.raises(ValueError, match="not a proposal's length"):
+        Lengths.from_json([{"slot": "panel", "turn": 1}])
