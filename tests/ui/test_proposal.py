@@ -10,7 +10,10 @@ from textual.widgets import Digits
 from tests.ui.conftest import make_app, press, screen_text, step
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.programme.loader import load_programme_text
+from timekeeper.runtime.dashboard import keyboard_desk
 from timekeeper.runtime.director import render_texts
+from timekeeper.runtime.options import RunOptions
+from timekeeper.runtime.run import Runtime
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.widgets.caption import Caption
 from timekeeper.ui.widgets.proposal import ProposalBanner
@@ -99,3 +102,27 @@ async def test_x_dismisses_until_the_forecast_moves_by_more_than_the_threshold()
         assert banner(app) == ()
         await press(pilot, "plus")  # +9:00: 2 minutes more than when it was dismissed
         assert banner(app)[0].startswith("RUNNING LATE +9:00")
+
+
+async def test_the_dashboards_keys_go_through_the_run_and_say_who_and_what() -> None:
+    app = late_app()
+    session = app.session
+    runtime = Runtime(session.programme, session, RunOptions(Path("p.yaml")), session.clock.now())
+    notices: list[tuple[str, dict[str, object]]] = []
+    runtime.listeners.append(lambda note: notices.append((note.event, dict(note.data))))
+    app.proposals = keyboard_desk(runtime)  # as run_dashboard wires it
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, "16:17:00")
+        await press(pilot, "l")
+        await press(pilot, "u")
+    events = [(event, data["by"], data["message"]) for event, data in notices]
+    assert events == [
+        (
+            "proposal_accepted",
+            "keyboard",
+            "by keyboard: Panel discussion: turns 6:00 → 5:00 (−6:00); Q&A with the participants "
+            "20:00 → 19:00 (−1:00); Reception stays at 17:30; the show ends at 18:30 as planned",
+        ),
+        ("proposal_undone", "keyboard", "by keyboard: the lengths before it are back"),
+    ]
+    assert runtime.programme.slots[2].turns[1].duration.total_seconds() == 360
