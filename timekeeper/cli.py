@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD", help="the programme as it was")
     diff.add_argument("new", metavar="NEW", help="the programme as it is now")
 
+    plan = sub.add_parser("plan", help="the running-late proposal for a delay (exit 1: overruns)")
+    plan.add_argument("programme", metavar="PROGRAMME", help="path to programme.yaml")
+    plan.add_argument("--late", required=True, metavar="DURATION", help="how late, e.g. 7m")
+    plan.add_argument("--at", required=True, metavar="HH:MM", help="when, e.g. 16:17")
+
     run = sub.add_parser("run", help="run the show: operator dashboard (or --headless)")
     run.add_argument(
         "programme", metavar="PROGRAMME", help="path to programme.yaml, or venue.yaml with --room"
@@ -282,6 +287,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.diff import run_diff
 
         return run_diff(args)
+    if args.command == "plan":
+        from timekeeper.commands.plan import run_plan
+
+        return run_plan(args)
     if args.command == "run":
         from timekeeper.commands.run import run_run
 

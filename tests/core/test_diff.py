@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from tests.factories import at, mins, programme, slot
-from timekeeper.core.diff import Change, diff, match, planned_diff
+from tests.factories import PANELLISTS, at, mins, programme, slot
+from timekeeper.core.diff import Change, TurnEdit, diff, match, planned_diff, turn_changes
 from timekeeper.core.programme import Advance, Speaker, Turn
+from timekeeper.programme.difftext import render_diff
 
 
 def base() -> list[dict[str, object]]:
@@ -97,3 +99,44 @@ def test_a_speaker_swapped_in_a_panel_is_a_turn_change() -> None:
     new = replace(old, slots=(*old.slots[:2], swapped, old.slots[3]))
     d = diff(old, new)
     assert [(r.slot.id, r.changes) for r in d.changed] == [("panel", (Change.TURNS,))]
+
+
+def _seed_panel(turns: Sequence[tuple[str, float]]) -> list[dict[str, object]]:
+    return [
+        slot("keynote", "15:35", 35),
+        slot("panel", "16:10", 60, turns=turns),
+        slot("qa", "17:10", 20),
+    ]
+
+
+SEED_TURNS: list[tuple[str, float]] = [("Michele Molè", 3.0)] + [(p, 6.0) for p in PANELLISTS]
+
+
+def test_a_removed_turn_is_one_change_named_by_its_speaker() -> None:
+    without = [t for t in SEED_TURNS if t[0] != "Seonok Lee"]
+    old, new = programme(_seed_panel(SEED_TURNS)), programme(_seed_panel(without))
+    rows = turn_changes(old.slots[1].turns, new.slots[1].turns)
+    assert [(r.old.speaker if r.old else None, r.edits) for r in rows] == [
+        ("Seonok Lee", (TurnEdit.REMOVED,))
+    ]
+    lines = render_diff(planned_diff(old, new), old, new)
+    assert lines[0] == "~ 'Panel': Seonok Lee's turn removed"
+
+
+def test_a_shortened_turn_reads_speaker_old_and_new_length() -> None:
+    shorter = [(name, 5 if name == "Wike Been" else m) for name, m in SEED_TURNS]
+    old, new = programme(_seed_panel(SEED_TURNS)), programme(_seed_panel(shorter))
+    assert render_diff(planned_diff(old, new), old, new)[0] == "~ 'Panel': Wike Been 6:00 → 5:00"
+
+
+def test_turns_added_moved_and_given_to_another_speaker() -> None:
+    turns = list(SEED_TURNS)
+    turns[3] = ("Ada Lovelace", 6)  # Seonok Lee's place, another speaker
+    turns[1], turns[2] = turns[2], turns[1]  # Tatiana before Beryl
+    turns.append(("Grace Hopper", 4))
+    old, new = programme(_seed_panel(SEED_TURNS)), programme(_seed_panel(turns))
+    line = render_diff(planned_diff(old, new), old, new)[0]
+    assert "turn 4: Ada Lovelace (was Seonok Lee)" in line
+    assert "moved to turn" in line and line.count("moved to turn") == 1
+    assert "Grace Hopper's turn added (4:00, turn 8)" in line
+    assert "Wike Been" not in line and "Femke Cnossen" not in line  # unchanged, not renumbered

@@ -26,11 +26,13 @@ def test_doc_mentions_every_key() -> None:
     from timekeeper.programme.model import (
         DefaultsModel,
         EventModel,
+        LateModel,
         ObsSettingsModel,
         SlotModel,
         TurnModel,
     )
 
-    for model in (EventModel, ObsSettingsModel, DefaultsModel, SlotModel, TurnModel):
+    models = (EventModel, ObsSettingsModel, DefaultsModel, LateModel, SlotModel, TurnModel)
+    for model in models:
         for key in model.model_fields:
             assert f"`{key}`" in DOC or f"{key}?" in DOC or f"{key}," in DOC, key

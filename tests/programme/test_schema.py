@@ -28,7 +28,7 @@ def test_schema_has_dialect_title_and_every_section() -> None:
     schema = programme_json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["title"] == "timekeeper programme"
-    assert set(schema["properties"]) == {"event", "obs", "defaults", "slots"}
+    assert set(schema["properties"]) == {"event", "obs", "defaults", "late", "slots"}
     assert schema["required"] == ["event", "slots"]
     assert schema["additionalProperties"] is False
 

@@ -91,7 +91,7 @@ async def test_the_speaker_screen_through_a_slot(
         session.act(Action(ActionKind.NEXT))
         await frame(app, "03:00")
         assert text_of(app, "#speaker") == "Michele Molè"
-        assert text_of(app, "#next") == "Next: Beryl ter Haar"
+        assert text_of(app, "#next") == "Next: Beryl ter Haar, 6:00"
         await pilot.press("q")
 
 

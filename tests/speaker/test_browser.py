@@ -159,7 +159,7 @@ async def test_the_page_in_overtime_with_a_message_on_a_phone(
     over = element(dom, "digits")
     assert over.startswith("+") and 80 <= -seconds(over) <= 80 + BUDGET_S + 2, over
     assert element(dom, "message") == "Please wrap up"
-    assert element(dom, "next") == "Next: Beryl ter Haar"
+    assert element(dom, "next") == "Next: Beryl ter Haar, 6:00"
     assert {"phase-overtime", "has-message", "flash"} <= body_classes(dom)
 
     shot = tmp_path / "speaker-phone-overtime.png"

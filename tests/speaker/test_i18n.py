@@ -58,7 +58,7 @@ def test_the_words_a_dutch_speaker_reads() -> None:
     assert shown["keynote-danger"].phase_word == "NU AFSLUITEN"
     over = shown["panel-turn-over"]
     assert over.phase == "overtime" and over.phase_word == "OVER TIJD"
-    assert over.label == "Overtijd" and over.next == "Hierna: Beryl ter Haar"
+    assert over.label == "Overtijd" and over.next == "Hierna: Beryl ter Haar, 6:00"
     assert re.fullmatch(r"Panel: nog 55:4\d", over.slot_line), over.slot_line
     assert shown["cut-by-hard-start"].label == "Resterend tot Reception, 17:30 — vaste starttijd"
     assert shown["ended"].label == "Het programma is afgelopen"

@@ -96,7 +96,7 @@ def test_a_turn_shows_its_own_countdown_with_the_slot_below() -> None:
     d = shown(snap_at("16:11"), "16:11")
     assert (d.name, d.digits, d.phase) == ("Michele Molè", "02:00", "normal")
     assert d.slot_line == "Panel: 59:00 left"
-    assert d.next == "Next: Beryl ter Haar"
+    assert d.next == "Next: Beryl ter Haar, 6:00"
     late = shown(snap_at("16:11"), "16:13:30")
     assert (late.digits, late.phase) == ("+00:30", "overtime")
 

@@ -101,7 +101,7 @@ async def test_a_follower_through_a_whole_slot(
         session.act(Action(ActionKind.NEXT))  # the operator moves on: the panel's first turn
         await until(lambda: f.display().title == "Panel", what="the panel")
         d = f.display()
-        assert (d.name, d.digits, d.next) == ("Michele Molè", "03:00", "Next: Beryl ter Haar")
+        assert (d.name, d.digits, d.next) == ("Michele Molè", "03:00", "Next: Beryl ter Haar, 6:00")
         assert d.slot_line == "Panel: 1:00:00 left"
 
         clock.advance(100)

@@ -11,6 +11,7 @@ not open logs for writing nor decide between a fresh run and a resume.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from timekeeper.core.engine import (
     new_show,
 )
 from timekeeper.core.programme import Programme
+from timekeeper.core.proposal import Lengths
 from timekeeper.core.revise import revise
 from timekeeper.errors import TransitionError
 
@@ -91,7 +93,8 @@ def logged_actions(records: Iterable[Mapping[str, Any]]) -> list[tuple[datetime,
     return out
 
 
-Step = tuple[datetime, "Action | Programme"]  # an operator action, or an accepted revision
+# an operator action, an accepted revision, or an accepted running-late proposal's lengths
+Step = tuple[datetime, "Action | Programme | Lengths"]
 
 
 def logged_steps(
@@ -107,6 +110,11 @@ def logged_steps(
         if at is None:
             continue
         if rec.get("record") == "revision":
+            proposal = rec.get("proposal")
+            if isinstance(proposal, dict):  # applied to the plan as it stands (running-late.md)
+                with contextlib.suppress(ValueError):  # unreadable: the replay check says so
+                    out.append((at, Lengths.from_json(proposal.get("lengths"))))
+                continue
             out.append((at, version(rec)))
             continue
         action = rec.get("action")
@@ -139,6 +147,12 @@ def replay_log(
     for at, action in actions:
         state, due = advance(state, at)
         events += due
+        if isinstance(action, Lengths):
+            try:
+                action = action.apply(state.programme)
+            except (KeyError, IndexError):
+                refused.append(f"the proposal at {programme.local(at):%H:%M:%S}: no such slot")
+                continue
         if isinstance(action, Programme):
             try:
                 state, done = revise(state, action, at, by="replay")

@@ -3,7 +3,8 @@
 `Controls.run(name, params, source, arrived)` is the one way an HTTP or OSC request
 moves the show. It goes through the same `ShowSession` transitions as the dashboard's
 keys and asks what the keyboard asks (`core/asks.py`): `next`, `back`, `hold`,
-`release`, `jump`, `resend`, `auto-switch`, and `shorten` when it would pass the
+`release`, `jump`, `resend`, `auto-switch`, `accept-proposal` (the running-late
+re-plan, docs/running-late.md) and `shorten` when it would pass the
 deadline, need `"confirm": true` (else `Refused(428, the question)`); an action that
 does not apply is `Refused(409, why)` before anything changes; bad parameters are
 `Refused(400, …)`. A show-moving action passes the run's gate (`control/gate.py`):
@@ -52,6 +53,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "message": ("text", "flash"),
     "resend": (),
     "auto-switch": ("on",),
+    "accept-proposal": (),
 }
 NAMES = tuple(PARAMS)
 
@@ -116,6 +118,8 @@ class Controls:
             done = self._message(params, source)
         elif name in ("resend", "auto-switch"):
             done = self._obs(name, params, confirmed, source)
+        elif name == "accept-proposal":
+            done = self._accept_proposal(confirmed, source)
         else:
             done = self._gated(name, params, confirmed, source, arrived)
         self.runtime.notice("remote_action", action=name, by=source, message=done.result)
@@ -183,6 +187,25 @@ class Controls:
             if e.kind != "operator"
         )
         return Done(name, source, _describe(name, events, session.programme), shown)
+
+    def _accept_proposal(self, confirmed: bool, source: str) -> Done:
+        """The running-late proposal on offer, accepted as the dashboard's key does it."""
+        from timekeeper.programme.proposaltext import explain
+        from timekeeper.runtime.revisions import accept_proposal
+
+        session = self.runtime.session
+        session.tick()
+        offered = session.proposal
+        if offered is None:
+            raise Refused(409, "there is no running-late proposal to accept")
+        words = "; ".join(explain(offered, session.programme))
+        if not confirmed:
+            raise Refused(428, f'Accept the running-late proposal? {words}. Send "confirm": true.')
+        try:
+            accepted = accept_proposal(self.runtime, source)
+        except TransitionError as exc:
+            raise Refused(409, str(exc)) from None
+        return Done("accept-proposal", source, "; ".join(explain(accepted, session.programme)))
 
     # ------------------------------------------------------------ messages and OBS
 

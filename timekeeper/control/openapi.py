@@ -7,7 +7,7 @@ from typing import Any
 from timekeeper import __version__
 from timekeeper.control.actions import KINDS, NAMES, PARAMS
 
-CONFIRMED = ("next", "back", "hold", "release", "jump", "resend", "auto-switch")
+CONFIRMED = ("next", "back", "hold", "release", "jump", "resend", "auto-switch", "accept-proposal")
 PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
     "minutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 1},
     "slot": {"type": "string", "description": "the slot's id in programme.yaml"},
@@ -32,6 +32,7 @@ DOES = {
     "message": "Message to the speaker screens",
     "resend": "Re-send the live slot's scene to OBS",
     "auto-switch": "Automatic scene switching on/off",
+    "accept-proposal": "Accept the running-late proposal on offer (docs/running-late.md)",
 }
 
 

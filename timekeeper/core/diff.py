@@ -4,7 +4,9 @@ Owns how slots are matched across versions (`match`: by `id`, then by title),
 what changed per slot (`diff`: added, removed, moved, retimed, retitled,
 speakers, turns, scene, hard, manual, other settings) and the effect on the
 forecast (`forecast_effect`: which expected starts move, and the new end of the
-show, both from `status.evaluate`). Nothing here is text for a person: that is
+show, both from `status.evaluate`); turns inside a slot are matched by speaker
+(`turn_changes`), so a removed turn is one change, not a shift of every later
+position. Nothing here is text for a person: that is
 `timekeeper.programme.difftext`. Pure: no clock, no files.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from timekeeper.core.programme import Programme, Slot
+from timekeeper.core.programme import Programme, Slot, Turn
 from timekeeper.core.state import ShowState, new_show
 from timekeeper.core.status import evaluate
 
@@ -43,6 +45,7 @@ OTHER_FIELDS = {
     "danger": "danger",
     "turns_advance": "turns_advance",
     "notes": "notes",
+    "give_way": "give_way",
 }
 EVENT_FIELDS = ("title", "subtitle", "date", "timezone", "venue", "start")
 
@@ -64,6 +67,26 @@ class SlotChange:
         slot = self.new if self.new is not None else self.old
         assert slot is not None
         return slot
+
+
+class TurnEdit(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    REPLACED = "replaced"  # another speaker in the same place
+    RETIMED = "retimed"  # the same speaker, another duration
+    MOVED = "moved"  # the same speaker, another place in the order
+    DETAILS = "details"  # title, warning or danger
+
+
+@dataclass(frozen=True)
+class TurnChange:
+    """One turn across two versions of a slot; `old`/`new` is None when added/removed."""
+
+    old: Turn | None
+    new: Turn | None
+    old_index: int | None
+    new_index: int | None
+    edits: tuple[TurnEdit, ...]
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,7 @@ class ProgrammeDiff:
     slots: tuple[SlotChange, ...]  # every slot, the new running order with removed ones in place
     event: tuple[str, ...] = ()  # event fields that changed
     obs: bool = False  # the obs: section changed
+    late: bool = False  # the late: section (the running-late policy) changed
     forecast: ForecastEffect | None = field(default=None)
 
     @property
@@ -97,7 +121,7 @@ class ProgrammeDiff:
     @property
     def same(self) -> bool:
         """Nothing a show would notice differs (the forecast follows from the rest)."""
-        return not self.changed and not self.event and not self.obs
+        return not self.changed and not self.event and not self.obs and not self.late
 
 
 def match(old: Programme, new: Programme) -> dict[int, int]:
@@ -142,7 +166,7 @@ def diff(old: Programme, new: Programme) -> ProgrammeDiff:
         place = _place_of_removed(i, pairs, rows)
         rows.insert(place, SlotChange(old.slots[i], None, i, None, (Change.REMOVED,)))
     event = tuple(f for f in EVENT_FIELDS if getattr(old.event, f) != getattr(new.event, f))
-    return ProgrammeDiff(tuple(rows), event, old.obs != new.obs)
+    return ProgrammeDiff(tuple(rows), event, old.obs != new.obs, old.late != new.late)
 
 
 def _place_of_removed(i: int, pairs: dict[int, int], rows: list[SlotChange]) -> int:
@@ -178,6 +202,87 @@ def _compare(old: Slot, new: Slot, i: int, j: int, moved: bool) -> SlotChange:
     if other:
         changes.append(Change.OTHER)
     return SlotChange(old, new, i, j, tuple(changes), other)
+
+
+def match_turns(old: tuple[Turn, ...], new: tuple[Turn, ...]) -> dict[int, int]:
+    """Old turn index -> new turn index: a speaker's turn is the same turn (repeats in order)."""
+    pairs: dict[int, int] = {}
+    for j, turn in enumerate(new):
+        for i, before in enumerate(old):
+            if i not in pairs and before.speaker == turn.speaker:
+                pairs[i] = j
+                break
+    return pairs
+
+
+def turn_changes(old: tuple[Turn, ...], new: tuple[Turn, ...]) -> tuple[TurnChange, ...]:
+    """What changed in a slot's turns, as a stage manager counts: turns matched by speaker.
+
+    A turn removed is one change (the turns after it are the same turns); an
+    unmatched old and new turn between the same matched neighbours is one turn
+    given to another speaker (`REPLACED`). In the new order, removed ones in place.
+    """
+    pairs = match_turns(old, new)
+    moved = _moved(pairs)
+    gone = _by_anchor([i for i in range(len(old)) if i not in pairs], pairs, new_side=False)
+    came = _by_anchor([j for j in range(len(new)) if j not in pairs.values()], pairs, True)
+    replaced: dict[int, int] = {}  # new index -> old index
+    for anchor, news in came.items():
+        for j, k in zip(news, gone.get(anchor, []), strict=False):
+            replaced[j] = k
+    back = {j: i for i, j in pairs.items()}
+    rows: list[TurnChange] = []
+    for j, turn in enumerate(new):
+        i = back.get(j)
+        if i is not None:
+            edits = _turn_edits(old[i], turn, i in moved)
+            if edits:
+                rows.append(TurnChange(old[i], turn, i, j, edits))
+        elif j in replaced:
+            was = old[replaced[j]]
+            edits = (TurnEdit.REPLACED, *_turn_edits(was, replace(turn, speaker=was.speaker)))
+            rows.append(TurnChange(was, turn, replaced[j], j, edits))
+        else:
+            rows.append(TurnChange(None, turn, None, j, (TurnEdit.ADDED,)))
+    used = set(replaced.values())
+    for i in range(len(old)):
+        if i in pairs or i in used:
+            continue
+        anchor = _anchor_new(i, pairs)
+        place = next(
+            (p for p, r in enumerate(rows) if r.new_index is not None and r.new_index >= anchor),
+            len(rows),
+        )
+        rows.insert(place, TurnChange(old[i], None, i, None, (TurnEdit.REMOVED,)))
+    return tuple(rows)
+
+
+def _anchor_new(i: int, pairs: dict[int, int]) -> int:
+    """Where removed old turn `i` sits in the new order: after its predecessor's new place."""
+    before = [pairs[k] for k in range(i) if k in pairs]
+    return max(before) + 1 if before else 0
+
+
+def _by_anchor(indices: list[int], pairs: dict[int, int], new_side: bool) -> dict[int, list[int]]:
+    """Unmatched indices grouped by the new index of the matched turn before them (-1: none)."""
+    new_of = sorted(pairs.values()) if new_side else []
+    groups: dict[int, list[int]] = {}
+    for k in indices:
+        if new_side:
+            anchor = max((j for j in new_of if j < k), default=-1)
+        else:
+            anchor = max((pairs[i] for i in range(k) if i in pairs), default=-1)
+        groups.setdefault(anchor, []).append(k)
+    return groups
+
+
+def _turn_edits(a: Turn, b: Turn, moved: bool = False) -> tuple[TurnEdit, ...]:
+    edits = [TurnEdit.MOVED] if moved else []
+    if a.duration != b.duration:
+        edits.append(TurnEdit.RETIMED)
+    if replace(a, duration=b.duration) != b:
+        edits.append(TurnEdit.DETAILS)
+    return tuple(edits)
 
 
 def _moved(pairs: dict[int, int]) -> set[int]:

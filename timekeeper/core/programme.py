@@ -41,6 +41,34 @@ class Speaker:
 
 
 @dataclass(frozen=True)
+class GiveWay:
+    """How far a slot or a turn may shrink when the show runs late (docs/running-late.md).
+
+    `fixed`: never. Otherwise down to `minimum`; None is the default: half its
+    planned length, and never below one minute.
+    """
+
+    fixed: bool = False
+    minimum: timedelta | None = None
+
+    def floor(self, planned: timedelta) -> timedelta:
+        """The shortest it may become (its planned length when it may not shrink)."""
+        if self.fixed:
+            return planned
+        if self.minimum is not None:
+            return min(planned, self.minimum)
+        return min(planned, max(planned / 2, timedelta(minutes=1)))
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """When timekeeper proposes a re-plan, and what gives way first (docs/running-late.md)."""
+
+    threshold: timedelta = timedelta(minutes=1)  # propose when a target is missed by more
+    order: tuple[str, ...] = ()  # slot ids that give way first, in this order
+
+
+@dataclass(frozen=True)
 class Turn:
     """A timed per-speaker turn inside a slot (e.g. a panellist's statement)."""
 
@@ -49,6 +77,7 @@ class Turn:
     title: str | None = None
     warning: timedelta = timedelta(minutes=1)  # the turn's own countdown colours
     danger: timedelta = timedelta(seconds=30)
+    give_way: GiveWay | None = None  # None: the default (GiveWay())
 
 
 @dataclass(frozen=True)
@@ -78,6 +107,7 @@ class Slot:
     on_end: tuple[ObsAction, ...] = ()
     texts: tuple[tuple[str, str], ...] = ()  # (OBS text source, template) while live
     notes: str | None = None
+    give_way: GiveWay | None = None  # None: the default (the last slot is fixed)
 
     @property
     def end(self) -> datetime:
@@ -117,6 +147,7 @@ class Programme:
     event: Event
     slots: tuple[Slot, ...]
     obs: ObsSettings = field(default_factory=ObsSettings)
+    late: LatePolicy = field(default_factory=LatePolicy)
     source: str | None = None  # file it was read from
     digest: str | None = None  # sha256 of the file's bytes
 

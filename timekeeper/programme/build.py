@@ -12,6 +12,8 @@ from datetime import timedelta
 from timekeeper.core.programme import (
     Advance,
     Event,
+    GiveWay,
+    LatePolicy,
     ObsAction,
     ObsSettings,
     Programme,
@@ -23,6 +25,7 @@ from timekeeper.core.programme import (
 from timekeeper.programme.model import (
     DefaultsModel,
     EventModel,
+    LateModel,
     ObsSettingsModel,
     SpeakerModel,
     TransitionModel,
@@ -38,6 +41,7 @@ def build_programme(
     slots: Sequence[tuple[str, Placed]],
     source: str | None,
     digest: str | None,
+    late: LateModel | None = None,
 ) -> Programme:
     """The core programme; `slots` pairs each slot's final id with its placement."""
     settings = _obs(obs)
@@ -52,6 +56,7 @@ def build_programme(
         ),
         slots=tuple(_slot(slot_id, spot, defaults, settings) for slot_id, spot in slots),
         obs=settings,
+        late=_late(late or LateModel()),
         source=source,
         digest=digest,
     )
@@ -92,6 +97,7 @@ def _slot(slot_id: str, spot: Placed, defaults: DefaultsModel, obs: ObsSettings)
         on_end=tuple(ObsAction(action) for action in model.on_end),
         texts=tuple({**dict(obs.texts), **model.texts}.items()),
         notes=model.notes,
+        give_way=_give_way(model.give_way),
     )
 
 
@@ -106,7 +112,18 @@ def _turn(model: TurnModel, warning: timedelta, danger: timedelta) -> Turn:
         title=model.title,
         warning=_pick(model.warning, warning),
         danger=_pick(model.danger, danger),
+        give_way=_give_way(model.give_way),
     )
+
+
+def _late(model: LateModel) -> LatePolicy:
+    return LatePolicy(threshold=model.threshold, order=tuple(model.order))
+
+
+def _give_way(value: str | timedelta | None) -> GiveWay | None:
+    if isinstance(value, timedelta):
+        return GiveWay(minimum=value)
+    return None if value is None else GiveWay(fixed=True)
 
 
 def _transition(model: TransitionModel | None) -> Transition | None:

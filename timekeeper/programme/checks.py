@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from timekeeper.programme.diagnostics import Report
 from timekeeper.programme.durations import format_duration
+from timekeeper.programme.ids import derive_ids
 from timekeeper.programme.locations import Locations, Path
 from timekeeper.programme.model import DefaultsModel, SlotModel, TurnModel
 from timekeeper.programme.timeline import Placed, label
@@ -38,6 +39,31 @@ class Checker:
             if spot is not None:
                 self._check_placed(spot, placed[index + 1] if index + 1 < len(placed) else None)
         self._check_outputs()
+        self._check_late()
+
+    def _check_late(self) -> None:
+        """Every slot the running-late order names exists (docs/running-late.md)."""
+        late = self.parts.late
+        models = [model for model in self.parts.slots if model is not None]
+        if late is None or not late.order or len(models) < len(self.parts.slots):
+            return
+        ids = derive_ids([model.id for model in models], [model.title for model in models])
+        for number, sid in enumerate(late.order):
+            if sid not in ids:
+                self.report.error(
+                    self.locations.value(("late", "order", number)),
+                    f"late.order names '{sid}', which is not a slot id "
+                    f"(the slots are {', '.join(ids)})",
+                )
+
+    def _give_way(self, path: Path, value: object, length: timedelta, what: str) -> None:
+        """A minimum no shorter than what it bounds would never let it give way: say so."""
+        if isinstance(value, timedelta) and value >= length:
+            self.report.error(
+                self.locations.value((*path, "give_way")),
+                f"give_way {format_duration(value)} is not shorter than {what} "
+                f"({format_duration(length)}): write 'give_way: fixed' if it must not shrink",
+            )
 
     def _check_outputs(self) -> None:
         """Follow each output through the slots' on_start/on_end, in show order."""
@@ -166,6 +192,10 @@ class Checker:
                 f"the turns of {spot.label} fill all of it and {after.label} is hard: "
                 "any overrun cuts the last turn short",
             )
+        self._give_way(path, model.give_way, spot.duration, spot.label)
+        for number, turn in enumerate(model.turns):
+            where = f"turn {number + 1} of {spot.label}"
+            self._give_way((*path, "turns", number), turn.give_way, turn.duration, where)
         warning = _pick(model.warning, self.defaults.warning)
         if warning >= spot.duration and warning > timedelta():
             self.report.warning(

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from timekeeper.core.diff import Change, ProgrammeDiff, SlotChange
+from timekeeper.core.diff import (
+    Change,
+    ProgrammeDiff,
+    SlotChange,
+    TurnChange,
+    TurnEdit,
+    turn_changes,
+)
 from timekeeper.core.programme import Programme, Slot, Speaker, Turn
 
 MARK = {Change.ADDED: "+", Change.REMOVED: "-"}
@@ -32,6 +39,11 @@ def length(delta: timedelta) -> str:
     return f"{minutes} min"
 
 
+def mmss(delta: timedelta) -> str:
+    """6:00, 5:30, 1:02:00: a turn's length as its countdown reads it."""
+    return signed(delta)[1:]
+
+
 def signed(delta: timedelta) -> str:
     """+5:00, −1:30, +1:02:00."""
     seconds = int(delta.total_seconds())
@@ -51,6 +63,8 @@ def render_diff(d: ProgrammeDiff, old: Programme, new: Programme) -> list[str]:
         lines.append("event: " + ", ".join(d.event) + " changed")
     if d.obs:
         lines.append("obs: settings changed")
+    if d.late:
+        lines.append("late: the running-late policy changed")
     for row in d.changed:
         lines.append(_slot_line(row, old, new))
     if d.forecast is not None:
@@ -131,20 +145,32 @@ def _speakers(a: tuple[Speaker, ...], b: tuple[Speaker, ...]) -> str:
 
 
 def _turns(a: tuple[Turn, ...], b: tuple[Turn, ...]) -> list[str]:
-    out = []
-    for k in range(max(len(a), len(b))):
-        if k >= len(a):
-            out.append(f"turn {k + 1} added ({b[k].speaker}, {length(b[k].duration)})")
-        elif k >= len(b):
-            out.append(f"turn {k + 1} removed (was {a[k].speaker})")
-        elif a[k] != b[k]:
-            bits = []
-            if a[k].speaker != b[k].speaker:
-                bits.append(f"{b[k].speaker} (was {a[k].speaker})")
-            if a[k].duration != b[k].duration:
-                bits.append(f"{length(b[k].duration)} (was {length(a[k].duration)})")
-            out.append(f"turn {k + 1}: " + (", ".join(bits) or "details changed"))
-    return out
+    """One phrase per changed turn, turns matched by speaker ("Seonok Lee's turn removed")."""
+    return [turn_phrase(row) for row in turn_changes(a, b)]
+
+
+def turn_phrase(row: TurnChange) -> str:
+    """A turn's change in the words of a running order."""
+    if TurnEdit.ADDED in row.edits:
+        assert row.new is not None and row.new_index is not None
+        t = row.new
+        return f"{t.speaker}'s turn added ({mmss(t.duration)}, turn {row.new_index + 1})"
+    assert row.old is not None
+    if TurnEdit.REMOVED in row.edits:
+        return f"{row.old.speaker}'s turn removed"
+    assert row.new is not None and row.new_index is not None
+    a, b = row.old, row.new
+    if TurnEdit.REPLACED in row.edits:
+        words = f"turn {row.new_index + 1}: {b.speaker} (was {a.speaker})"
+    else:
+        words = b.speaker
+    if TurnEdit.RETIMED in row.edits:
+        words += f" {mmss(a.duration)} → {mmss(b.duration)}"
+    if TurnEdit.MOVED in row.edits:
+        words += f" moved to turn {row.new_index + 1}"
+    if TurnEdit.DETAILS in row.edits:
+        words += ": details changed" if row.edits == (TurnEdit.DETAILS,) else " (details changed)"
+    return words
 
 
 def _forecast_lines(d: ProgrammeDiff, new: Programme) -> list[str]:

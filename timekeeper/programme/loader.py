@@ -88,6 +88,7 @@ def _load(text: str, data: bytes, report: Report) -> tuple[Programme, list[Diagn
 
 def _programme(parts: Parts, placed: list[Placed | None], source: str, data: bytes) -> Programme:
     assert parts.event is not None and parts.defaults is not None  # parts.complete
+    assert parts.late is not None
     spots = [spot for spot in placed if spot is not None]
     models = [spot.model for spot in spots]
     ids = derive_ids([model.id for model in models], [model.title for model in models])
@@ -98,4 +99,5 @@ def _programme(parts: Parts, placed: list[Placed | None], source: str, data: byt
         list(zip(ids, spots, strict=True)),
         source,
         hashlib.sha256(data).hexdigest(),
+        parts.late,
     )

@@ -26,6 +26,8 @@ from pydantic import (
 
 from timekeeper.core.obsurl import credentials_refusal
 from timekeeper.programme import durations, times
+from timekeeper.programme.giveway import GIVE_WAY_HELP as _GIVE_WAY_HELP
+from timekeeper.programme.giveway import GiveWay
 from timekeeper.programme.templates import TEXT_PLACEHOLDERS, check_template
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -263,6 +265,7 @@ class TurnModel(_Section):
     danger: Duration | None = Field(
         default=None, description="Danger threshold of this turn; default: the slot's turn_danger."
     )
+    give_way: GiveWay | None = Field(default=None, description=_GIVE_WAY_HELP + ".")
 
 
 class SlotModel(_Section):
@@ -333,6 +336,26 @@ class SlotModel(_Section):
         "{source name: template}, e.g. {'Lower third': '{speaker}'}.",
     )
     notes: str | None = Field(default=None, description="Free notes for the operator.")
+    give_way: GiveWay | None = Field(
+        default=None,
+        description=_GIVE_WAY_HELP + " (the last slot: fixed). A fixed slot's turns are fixed too.",
+    )
+
+
+class LateModel(_Section):
+    """Running late: when timekeeper proposes who gives way, and in what order
+    (docs/running-late.md)."""
+
+    threshold: PositiveDuration = _threshold(
+        timedelta(minutes=1),
+        "Propose a re-plan when the forecast misses a hard start or the planned end of the "
+        "show by more than this.",
+    )
+    order: list[SlotId] = Field(
+        default_factory=list,
+        description="Slot ids that give way first, in this order, each down to its minimum; "
+        "then everything else evenly. Default: the breaks (slots with no speakers and no turns).",
+    )
 
 
 class ProgrammeModel(_Section):
@@ -345,6 +368,10 @@ class ProgrammeModel(_Section):
     defaults: DefaultsModel = Field(
         default_factory=DefaultsModel,
         description="Thresholds, advance and transition for every slot that sets none.",
+    )
+    late: LateModel = Field(
+        default_factory=LateModel,
+        description="When the show runs late: when to propose a re-plan, what gives way first.",
     )
     slots: list[SlotModel] = Field(
         min_length=1, description="The running order, in time order; at least one slot."

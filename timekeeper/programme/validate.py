@@ -17,6 +17,7 @@ from timekeeper.programme.locations import Locations
 from timekeeper.programme.model import (
     DefaultsModel,
     EventModel,
+    LateModel,
     ObsSettingsModel,
     ProgrammeModel,
     SlotModel,
@@ -36,13 +37,15 @@ class Parts:
     defaults: DefaultsModel | None
     slots: list[SlotModel | None] = field(default_factory=list)
     timeline_event: EventModel | None = None  # to place slots: the event, or a stand-in
+    late: LateModel | None = field(default_factory=LateModel)  # None: it did not validate
 
     def __post_init__(self) -> None:
         self.timeline_event = self.timeline_event or self.event
 
     @property
     def complete(self) -> bool:
-        return self.event is not None and self.defaults is not None and None not in self.slots
+        valid = self.event is not None and self.defaults is not None and self.late is not None
+        return valid and None not in self.slots
 
 
 def validate(data: Any, locations: Locations, report: Report) -> Parts:
@@ -55,7 +58,7 @@ def validate(data: Any, locations: Locations, report: Report) -> Parts:
         return _salvage(data)
     present = isinstance(data, dict) and "obs" in data
     obs = model.obs or (ObsSettingsModel() if present else None)
-    return Parts(model.event, obs, present, model.defaults, list(model.slots))
+    return Parts(model.event, obs, present, model.defaults, list(model.slots), late=model.late)
 
 
 def _null_ids(data: Any, locations: Locations, report: Report) -> None:
@@ -80,7 +83,8 @@ def _salvage(data: Any) -> Parts:
     raw_slots = data.get("slots")
     slots = [_try(SlotModel, raw) for raw in raw_slots] if isinstance(raw_slots, list) else []
     event = _try(EventModel, data.get("event"))
-    return Parts(event, obs, present, defaults, slots, event or _stand_in(data.get("event")))
+    late = _try(LateModel, data.get("late") or {})
+    return Parts(event, obs, present, defaults, slots, event or _stand_in(data.get("event")), late)
 
 
 def _stand_in(raw: Any) -> EventModel | None:

@@ -15,9 +15,11 @@ from collections.abc import Callable
 
 from timekeeper.runtime.changes import ChangeCheck
 from timekeeper.runtime.clockcheck import ClockCheck
+from timekeeper.runtime.revisions import accept_proposal, undo_proposal
 from timekeeper.runtime.run import Runtime
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
+from timekeeper.ui.undo import ProposalDesk
 
 log = logging.getLogger(__name__)
 DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
@@ -52,6 +54,13 @@ def _keyboard_obs(runtime: Runtime) -> Callable[[str], str]:
     return lambda name: runtime.obs_act(name, "keyboard")
 
 
+def keyboard_desk(runtime: Runtime) -> ProposalDesk:
+    """The dashboard's l and u for a running-late proposal: logged like every revision."""
+    return ProposalDesk(
+        lambda by: accept_proposal(runtime, by), lambda p, by: undo_proposal(runtime, p, by)
+    )
+
+
 async def run_dashboard(runtime: Runtime) -> int:
     """The dashboard first (the operator sees the show at once), then the services beside it."""
     services_up = asyncio.Event()
@@ -77,6 +86,7 @@ async def run_dashboard(runtime: Runtime) -> int:
         runner=scheduler,
         reread=reread,
         accept_change=accept_change,
+        proposals=keyboard_desk(runtime),
     )
     runtime.change_listeners.append(app.offer_change)
     runtime.listeners.append(lambda note: app.notice(note.event, note.data))

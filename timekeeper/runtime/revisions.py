@@ -6,6 +6,9 @@ the as-run log (`asrun.versions`), a `revision` record names it at its instant,
 and only then does the session run on it and publish its events; the front end
 is told with a `programme_changed` notice carrying the difference
 (docs/changes.md). A refused change (`RevisionRefused`) leaves everything as it was.
+A running-late proposal (docs/running-late.md) takes the same path
+(`accept_proposal`, `undo_proposal`): its `revision` record names the version
+in effect and carries the new lengths, which a resume applies again.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import TYPE_CHECKING
 from timekeeper.asrun import versions
 from timekeeper.core.diff import ProgrammeDiff
 from timekeeper.core.programme import Programme
+from timekeeper.core.proposal import Lengths, Proposal
 from timekeeper.errors import TimekeeperError
 from timekeeper.programme.difftext import diff_json
+from timekeeper.programme.proposaltext import explain, proposal_json
 
 if TYPE_CHECKING:
     from timekeeper.asrun import RunStart
@@ -64,4 +69,64 @@ def accept(runtime: Runtime, programme: Programme, data: bytes, by: str) -> Prog
     diff, _ = runtime.session.revise(programme, by, journal(runtime.asrun, programme, data, by))
     runtime.programme = runtime.session.programme
     runtime.notice("programme_changed", by=by, **diff_json(diff, before, programme))
+    return diff
+
+
+def lengths_journal(
+    run: RunStart | None, running: Programme, lengths: Lengths, by: str, about: dict[str, object]
+) -> Callable[[datetime], None]:
+    """What records a proposal's new lengths at their instant, on the version in effect."""
+
+    def record(at: datetime) -> None:
+        if run is not None:
+            run.log.append(
+                {
+                    "record": "revision",
+                    "at": at,
+                    "sha256": running.digest,
+                    "by": by,
+                    "proposal": {**about, "lengths": lengths.to_json()},
+                }
+            )
+
+    return record
+
+
+def accept_proposal(runtime: Runtime, by: str) -> Proposal:
+    """Run on the proposal on offer from now, logged with who accepted it (raises NoProposal)."""
+    session = runtime.session
+    before = session.programme
+
+    def journal(proposal: Proposal) -> Callable[[datetime], None]:
+        about = proposal_json(proposal, before)
+        return lengths_journal(runtime.asrun, before, proposal.lengths, by, about)
+
+    proposal, diff = session.accept_proposal(by, journal)
+    runtime.programme = session.programme
+    about = proposal_json(proposal, before)
+    words = "; ".join(explain(proposal, before))
+    runtime.notice(
+        "proposal_accepted",
+        by=by,
+        message=f"by {by}: {words}",
+        proposal=about,
+        **diff_json(diff, before, session.programme),
+    )
+    return proposal
+
+
+def undo_proposal(runtime: Runtime, proposal: Proposal, by: str) -> ProgrammeDiff:
+    """Take an accepted proposal back: its old lengths, logged like it (u on the dashboard)."""
+    session = runtime.session
+    before = session.programme
+    about: dict[str, object] = {"undo": True}
+    journal = lengths_journal(runtime.asrun, before, proposal.undo, by, about)
+    diff, _ = session.revise(proposal.undo.apply(before), by, journal)
+    runtime.programme = session.programme
+    runtime.notice(
+        "proposal_undone",
+        by=by,
+        message=f"by {by}: the lengths before it are back",
+        **diff_json(diff, before, session.programme),
+    )
     return diff

@@ -32,8 +32,10 @@ from timekeeper.core.engine import (
     next_instant,
 )
 from timekeeper.core.programme import Programme
+from timekeeper.core.proposal import Proposal, moved, propose
 from timekeeper.core.revise import revise
 from timekeeper.core.status import Status, evaluate
+from timekeeper.errors import TransitionError
 from timekeeper.runtime.timing import sleep_until
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,10 @@ class RunMode(StrEnum):
     LIVE = "live"  # the real show: OBS switches scenes and starts/stops the stream
     DRESS = "dress"  # a rehearsal that switches scenes, but never streams or records
     DRY = "dry"  # nothing that changes OBS is ever sent
+
+
+class NoProposal(TransitionError):
+    """There is no running-late proposal to accept or dismiss (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class ShowSession:
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
         self.on_failure: FailureHook | None = None  # told of every contained internal error
+        self.proposal: Proposal | None = None  # running late: the re-plan on offer, if any
+        self._dismissed: Proposal | None = None  # the last one dismissed, while it stands
 
     @property
     def rehearsal(self) -> bool:
@@ -118,6 +126,7 @@ class ShowSession:
         """Apply what is due by now; publish and return the events."""
         self.state, events = self.due(self.clock.now())
         self._catch_up = None
+        self._consider()  # before the events: a screen they repaint shows the proposal too
         self._publish(events)
         return events
 
@@ -131,6 +140,7 @@ class ShowSession:
         self.state, events = apply(self.state, action, now)
         record = ShowEvent("operator", now, cause="operator", action=action, source=source)
         events = [record, *events]
+        self._consider()  # before the events: a screen they repaint shows the proposal too
         self._publish(events)
         self._poke()
         return events
@@ -160,9 +170,58 @@ class ShowSession:
             journal(now)
         self.state = after
         self.programme = after.programme
+        self._consider()  # before the events: a screen they repaint shows the proposal too
         self._publish(events)
         self._poke()
         return running_diff(before, after, now), events
+
+    # ------------------------------------------------------------ running late
+
+    def _consider(self) -> None:
+        """Offer the running-late proposal for the show as it now stands (docs/running-late.md).
+
+        A newer one replaces the one on offer; a dismissed one stays dismissed until
+        the forecast moves by more than the policy's threshold (or meets its targets).
+        """
+        now = max(self.clock.now(), self.state.as_of)
+        try:
+            fresh = propose(self.state, now) if self.state.mode is not Mode.ENDED else None
+        except Exception as exc:  # a proposal is advice: its failure must not stop the show
+            self.failed("the running-late proposal", exc)
+            fresh = None
+        if fresh is None:
+            self._dismissed = None
+        elif not fresh.shortenings:
+            fresh = None  # nothing can give way: the forecast says so; there is nothing to accept
+        elif self._dismissed is not None:
+            if moved(self._dismissed.before, fresh.before, self.programme.late.threshold):
+                self._dismissed = None
+            else:
+                fresh = None
+        self.proposal = fresh  # read by the front ends; only an accepted one is logged
+
+    def accept_proposal(
+        self, by: str, journal: Callable[[Proposal], Callable[[datetime], None]] | None = None
+    ) -> tuple[Proposal, ProgrammeDiff]:
+        """Run on the proposal on offer from now, as a revision (raises NoProposal).
+
+        `journal(proposal)` gives what records it (see `revise`): the as-run log's record."""
+        self.tick()  # the proposal for the show as it stands now
+        proposal = self.proposal
+        if proposal is None:
+            raise NoProposal("there is no proposal to accept now")
+        record = journal(proposal) if journal is not None else None
+        diff, _ = self.revise(proposal.programme, by, record)
+        return proposal, diff
+
+    def dismiss_proposal(self, source: str | None = None) -> Proposal:
+        """Put the proposal on offer aside until the forecast moves (raises NoProposal)."""
+        proposal = self.proposal
+        if proposal is None:
+            raise NoProposal("there is no proposal to dismiss")
+        self._dismissed, self.proposal = proposal, None
+        log.info("running-late proposal dismissed by %s", source or "operator")
+        return proposal
 
     def set_message(self, text: str, flash: bool = False, source: str | None = None) -> ShowEvent:
         """Show (or, with empty text, clear) a message on the speaker screens."""

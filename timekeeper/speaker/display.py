@@ -27,7 +27,7 @@ class Display:
     label: str  # "Starts in", "Remaining", "Overtime", "Remaining until Reception, 17:30 — …"
     name: str  # the live speaker (the turn's, else the slot's speakers)
     title: str  # the live slot's title (before/between: the next slot's)
-    next: str  # "Next: Wike Been", "Next: Q&A at 17:10"
+    next: str  # "Next: Wike Been, 5:00", "Next: Q&A at 17:10"
     slot_line: str  # the slot's own countdown while a turn runs inside it
     clock: str  # time of day on the show clock, event timezone
     event: str
@@ -120,6 +120,16 @@ def follow(
     return compute_display(snap, sync.show_at(local), local, status, words)
 
 
+def _budget(seconds: float | None) -> str:
+    """ ", 5:00": the next turn's length, as a running order states it (mirror: speaker.js)."""
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f", {hours}:{minutes:02d}:{secs:02d}" if hours else f", {minutes}:{secs:02d}"
+
+
 def compute_display(
     snap: Snapshot, now: datetime, local: datetime, status: str = "", words: Strings | None = None
 ) -> Display:
@@ -134,7 +144,7 @@ def compute_display(
         title = live.title
         name = snap.turn.speaker if snap.turn is not None else ", ".join(live.speakers)
         if snap.next_turn is not None:
-            nxt = words.t("next_turn", speaker=snap.next_turn)
+            nxt = words.t("next_turn", speaker=snap.next_turn) + _budget(snap.next_turn_seconds)
         elif snap.next is not None:
             nxt = _next_slot(snap.next, tz, words)
     elif snap.mode in {"before", "between"} and snap.next is not None:

@@ -109,7 +109,13 @@ def build_snapshot(
         "held": status.held,
         "live": live_json,
         "turn": turn_json,
-        "next_turn": {"index": nt.index, "speaker": nt.turn.speaker} if nt is not None else None,
+        "next_turn": {
+            "index": nt.index,
+            "speaker": nt.turn.speaker,
+            "seconds": nt.turn.duration.total_seconds(),  # its budget (a re-plan may change it)
+        }
+        if nt is not None
+        else None,
         "next": next_json,
         "over_under": status.over_under.total_seconds() if status.over_under is not None else None,
         "ended_at": instant(status.ended_at) if status.ended_at else None,
@@ -191,6 +197,7 @@ class Snapshot:
     over_under: float | None
     ended_at: datetime | None
     message: Message | None
+    next_turn_seconds: float | None = None  # the next turn's budget (older servers: None)
 
 
 def _times(data: Mapping[str, Any]) -> Times:
@@ -280,11 +287,19 @@ def parse_snapshot(data: object) -> Snapshot:
         live=live,
         turn=turn,
         next_turn=get_field(ntj, "speaker", str) if ntj is not None else None,
+        next_turn_seconds=_seconds_of(ntj),
         next=nxt,
         over_under=float(over_under) if over_under is not None else None,
         ended_at=get_instant(msg, "ended_at", optional=True),
         message=message,
     )
+
+
+def _seconds_of(ntj: Mapping[str, Any] | None) -> float | None:
+    if ntj is None:
+        return None
+    seconds = get_field(ntj, "seconds", (int, float), optional=True)
+    return float(seconds) if seconds is not None and math.isfinite(seconds) else None
 
 
 def _mode(mode: str) -> str:

@@ -25,11 +25,11 @@ from timekeeper.core.engine import Mode, ShowEvent
 from timekeeper.errors import TransitionError
 from timekeeper.runtime.changes import ChangeCheck
 from timekeeper.runtime.session import ShowSession
-from timekeeper.ui import changes, eventtext
+from timekeeper.ui import changes, eventtext, views
 from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
 from timekeeper.ui.screens.operator import COMMANDS, OperatorScreen
-from timekeeper.ui.undo import Undo, UndoBook
+from timekeeper.ui.undo import ProposalDesk, Undo, UndoBook
 from timekeeper.ui.views import ShowInfo, remote_line
 
 REFRESH_HZ = 8.0  # the old fixed rate, kept as the benchmark's reference
@@ -67,6 +67,7 @@ class TimekeeperApp(App[None]):
         runner: Runner | None = None,
         reread: Callable[[], object] | None = None,
         accept_change: Callable[[ChangeCheck], object] | None = None,
+        proposals: ProposalDesk | None = None,
         refresh_hz: float = REFRESH_HZ,
         input_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -74,7 +75,8 @@ class TimekeeperApp(App[None]):
         that compares by value (a str, a frozen dataclass with `__rich__`) so the panel
         repaints only on change. `runner` replaces the session's scheduler (tests).
         `input_clock` times key arrivals (monotonic seconds) for the burst guard and the
-        dialogs' arming; tests inject one.
+        dialogs' arming; tests inject one. `proposals` accepts and undoes the running-late
+        proposal (the dashboard's logs it; default: on the session alone).
         """
         super().__init__()
         self.input_clock = input_clock
@@ -87,6 +89,7 @@ class TimekeeperApp(App[None]):
         self._runner = runner or session.run
         self.reread = reread  # check the programme file now (p); the result comes to offer_change
         self.accept_change = accept_change
+        self.proposals = proposals or ProposalDesk.of(session)
         self._refresh_hz = refresh_hz
         self._warnings: list[str] = []
         self.first_frame = asyncio.Event()  # set once the dashboard has been painted
@@ -140,7 +143,9 @@ class TimekeeperApp(App[None]):
         if not self.is_running:
             return  # shutting down: the panels may already be gone
         obs = self.obs_status() if self.obs_status is not None else None
-        self.operator.show(self.session.status(), obs)
+        session = self.session
+        self.operator.proposal = views.proposal_lines(session.proposal, session.programme)
+        self.operator.show(session.status(), obs)
 
     def _on_events(self, events: list[ShowEvent]) -> None:
         if not self.is_running:
@@ -263,6 +268,12 @@ class TimekeeperApp(App[None]):
                 previous.text if previous else "", bool(previous and previous.flash), KEYBOARD
             )
             self.operator.message_text = previous.text if previous else ""
+        elif step.proposal is not None:
+            try:
+                self.proposals.undo(step.proposal, KEYBOARD)
+            except TransitionError as exc:
+                self.notify(str(exc), title="Cannot undo", severity="warning")
+                return
         elif step.action is not None:
             try:
                 self.session.act(step.action, source=KEYBOARD)
@@ -270,6 +281,20 @@ class TimekeeperApp(App[None]):
                 self.notify(str(exc), title="Cannot undo", severity="warning")
                 return
         self.notify(f"Undone: {step.done}", title="Undo")
+        self.refresh_status()
+
+    def on_operator_screen_proposal(self, message: OperatorScreen.Proposal) -> None:
+        """l takes the running-late proposal at once (u undoes it); x puts it aside."""
+        try:
+            if message.accept:
+                proposal = self.proposals.accept(KEYBOARD)
+                self.undo.offer_proposal(proposal, self.session.state)
+                self.notify("The new budgets run from now — u undoes it", title="Accepted")
+            else:
+                self.session.dismiss_proposal(KEYBOARD)
+                self.notify("Back when the forecast moves", title="Proposal dismissed")
+        except TransitionError as exc:
+            self.notify(str(exc), title="Not now", severity="warning")
         self.refresh_status()
 
     def on_operator_screen_reread(self, message: OperatorScreen.Reread) -> None:

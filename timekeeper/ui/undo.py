@@ -1,4 +1,4 @@
-"""One-step undo for the dashboard's one-key actions (next turn, ±1 minute, a message).
+"""One-step undo for the dashboard's one-key actions (next turn, ±1 minute, a message, l).
 
 Those keys act at once because they are frequent; the price is that each can be
 taken back with `u` as long as nothing else has moved the show since. Pure: the
@@ -7,10 +7,12 @@ app offers what it just did, and takes the undo back against the state it sees.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from timekeeper.core.engine import Action, ActionKind, ShowState
-from timekeeper.runtime.session import SpeakerMessage
+from timekeeper.core.proposal import Proposal
+from timekeeper.runtime.session import ShowSession, SpeakerMessage
 
 UNDOABLE = frozenset({ActionKind.NEXT_TURN, ActionKind.EXTEND})
 
@@ -24,6 +26,25 @@ class Undo:
     message: SpeakerMessage | None = None  # restore this (None with action None: clear)
     restores_message: bool = False
     mark: tuple[object, ...] = ()
+    proposal: Proposal | None = None  # an accepted running-late proposal: its old lengths back
+
+
+@dataclass(frozen=True)
+class ProposalDesk:
+    """How the dashboard accepts a running-late proposal and takes it back (by whom).
+
+    The dashboard's run logs both (`runtime.revisions`); `of(session)` acts on the
+    session alone (tests, a run without a log)."""
+
+    accept: Callable[[str], Proposal]
+    undo: Callable[[Proposal, str], object]
+
+    @classmethod
+    def of(cls, session: ShowSession) -> ProposalDesk:
+        def undo(proposal: Proposal, by: str) -> object:
+            return session.revise(proposal.undo.apply(session.programme), by)
+
+        return cls(lambda by: session.accept_proposal(by)[0], undo)
 
 
 def _mark(state: ShowState) -> tuple[object, ...]:
@@ -56,6 +77,9 @@ class UndoBook:
             undo = Undo(f"{word} {minutes:+g} min", Action(ActionKind.EXTEND, minutes=-minutes))
         self.last = Undo(undo.done, undo.action, mark=_mark(state))
         return self.last
+
+    def offer_proposal(self, proposal: Proposal, state: ShowState) -> None:
+        self.last = Undo("Running-late proposal accepted", proposal=proposal, mark=_mark(state))
 
     def offer_message(self, previous: SpeakerMessage | None, state: ShowState) -> None:
         self.last = Undo(

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from timekeeper.core.engine import Mode, Outcome
+from timekeeper.core.programme import Programme
+from timekeeper.core.proposal import Proposal
 from timekeeper.core.status import Countdown, SlotView, Status
 from timekeeper.core.text import inert
+from timekeeper.programme.difftext import signed
+from timekeeper.programme.proposaltext import explain
 from timekeeper.ui import format as fmt
 
 ZERO = timedelta(0)
@@ -328,6 +332,14 @@ def _row(
         label,
     )
     return TimelineRow(slot.id, cells, state, alert)
+
+
+def proposal_lines(proposal: Proposal | None, programme: Programme) -> tuple[str, ...]:
+    """The running-late banner: the headline with its keys, then the changes on one line."""
+    if proposal is None:
+        return ()
+    first = f"RUNNING LATE {signed(proposal.late)} · proposal: l accepts (u undoes) · x dismisses"
+    return first, " · ".join(explain(proposal, programme))
 
 
 def remote_line(data: Mapping[str, object], tz: tzinfo) -> str:

@@ -19,6 +19,7 @@ from timekeeper.asrun import versions
 from timekeeper.asrun.log import LogContents, LogFormatError
 from timekeeper.asrun.replay import logged_steps
 from timekeeper.asrun.report.model import Line, Report, SlotRow, TurnRow
+from timekeeper.asrun.report.proposals import proposal_lines, with_proposed
 from timekeeper.asrun.report.records import (
     RECORD_OFF,
     RECORD_ON,
@@ -103,6 +104,9 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
     state = played.state
     programme = state.programme  # the plan as it last stood (history as it ran)
     slots = _slot_rows(state)
+    proposals = proposal_lines(records)
+    if proposals:
+        slots = with_proposed(slots, last[0])  # planned: the file; proposed: as it last stood
     started = next((s.actual_start for s in slots if s.actual_start is not None), None)
     event = programme.event
     return Report(
@@ -128,6 +132,7 @@ def build_report(contents: LogContents, programme: Programme) -> Report:
         messages=tuple(messages(records)),
         warnings=tuple(warnings),
         revisions=tuple(revisions),
+        proposals=proposals,
     )
 
 

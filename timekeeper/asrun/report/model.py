@@ -37,6 +37,7 @@ class TurnRow(_Ran):
     actual_start: datetime | None
     actual_end: datetime | None
     outcome: str  # done | ended with the slot | not reached | live
+    proposed: timedelta | None = None  # as an accepted running-late proposal left it
 
     @property
     def delta(self) -> timedelta | None:
@@ -62,6 +63,7 @@ class SlotRow(_Ran):
     cut_by: str | None  # title of the hard slot that cut it
     turns: tuple[TurnRow, ...]
     note: str  # its part of the one-line summary
+    proposed: timedelta | None = None  # its length as an accepted running-late proposal left it
 
     @property
     def planned_length(self) -> timedelta:
@@ -129,6 +131,7 @@ class Report:
     messages: tuple[Line, ...]
     warnings: tuple[str, ...]
     revisions: tuple[Line, ...] = ()  # each accepted programme version: when, who, what changed
+    proposals: tuple[Line, ...] = ()  # each running-late proposal accepted (or undone): who, what
 
     @property
     def start_delay(self) -> timedelta | None:

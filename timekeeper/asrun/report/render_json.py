@@ -57,6 +57,7 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
                 "manual": s.manual,
                 "speakers": s.speakers,
                 **slot_figures(prog, s),
+                "proposed_seconds": secs(s.proposed),
                 "ended_by": s.ended_by,
                 "cut_by": s.cut_by,
                 "turns": [
@@ -65,6 +66,7 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
                         "speaker": t.speaker,
                         "title": t.title,
                         "planned_seconds": secs(t.planned),
+                        "proposed_seconds": secs(t.proposed),
                         "actual_start": iso(prog, t.actual_start),
                         "actual_end": iso(prog, t.actual_end),
                         "actual_seconds": secs(t.length),
@@ -93,5 +95,6 @@ def report_json(report: Report, prog: Programme) -> dict[str, object]:
         },
         "messages": [line(m) for m in report.messages],
         "revisions": [line(r) for r in report.revisions],
+        "proposals": [line(p) for p in report.proposals],
         "warnings": list(report.warnings),
     }

@@ -83,6 +83,7 @@ def render_markdown(report: Report, prog: Programme) -> str:
     if report.revisions:
         out += ["", "## Programme revisions", ""]
         out += [f"- {hms(prog, r.at)} {r.text}" for r in report.revisions]
+    out += _running_late_md(report, prog)
     if report.messages:
         out += ["", "## Messages to the speakers", ""]
         out += [
@@ -94,6 +95,28 @@ def render_markdown(report: Report, prog: Programme) -> str:
     if report.warnings:
         out += ["", "## Warnings", ""] + [f"- {w}" for w in report.warnings]
     return "\n".join(out) + "\n"
+
+
+def _running_late_md(report: Report, prog: Programme) -> list[str]:
+    """The running-late proposals: who accepted which, and what they changed against the plan."""
+    if not report.proposals:
+        return []
+    out = ["", "## Running late", ""]
+    out += [f"- {hms(prog, p.at)} proposal {p.text}" for p in report.proposals]
+    rows = []
+    for s in report.slots:
+        if s.proposed is not None:
+            rows.append([s.title, duration(s.planned_length), duration(s.proposed), opt(s.length)])
+        for t in s.turns:
+            if t.proposed is not None:
+                rows.append(
+                    [f"{s.title}: {t.speaker}", duration(t.planned), duration(t.proposed),
+                     opt(t.length)]
+                )  # fmt: skip
+    if rows:
+        head = ["Slot or turn", "Planned", "Proposed", "Actual"]
+        out += ["", *_table(head, ["---", "--:", "--:", "--:"], rows)]
+    return out
 
 
 def _when(prog: Programme, line: Line) -> str:

@@ -113,6 +113,15 @@
     const z = zoned(ms, tz);
     return t("time", { HH: pad2(z.h), H: String(z.h), MM: pad2(z.m) });
   }
+  // ", 5:00": the next turn's length (mirror of display._budget)
+  function budget(seconds) {
+    if (typeof seconds !== "number") return "";
+    const whole = Math.round(seconds);
+    const h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), s = whole % 60;
+    const two = (n) => String(n).padStart(2, "0");
+    return h ? `, ${h}:${two(m)}:${two(s)}` : `, ${m}:${two(s)}`;
+  }
+
   function timeOfDay(ms, tz, seconds) {
     const key = tz + seconds;
     if (!formatters[key]) {
@@ -152,7 +161,9 @@
       ({ digits, phase, label, slotLine, cut } = liveCountdown(s.live, s.turn, now, tz));
       title = s.live.title;
       name = s.turn ? s.turn.speaker : s.live.speakers.join(", ");
-      if (s.next_turn) next = t("next_turn", { speaker: s.next_turn.speaker });
+      if (s.next_turn) {
+        next = t("next_turn", { speaker: s.next_turn.speaker }) + budget(s.next_turn.seconds);
+      }
       else if (s.next) {
         const start = s.next.expected_start ?? s.next.planned_start;
         next = t("next_slot", { title: s.next.title, time: hhmm(start, tz) });

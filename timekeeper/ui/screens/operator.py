@@ -39,6 +39,7 @@ from timekeeper.ui.widgets.live import LivePanel, TurnPanel
 from timekeeper.ui.widgets.log import Entry, EventLog
 from timekeeper.ui.widgets.nextup import NextPanel
 from timekeeper.ui.widgets.obs import ObsPanel
+from timekeeper.ui.widgets.proposal import ProposalBanner
 from timekeeper.ui.widgets.timeline import Timeline
 
 
@@ -91,6 +92,22 @@ COMMANDS = (
         footer=False,
     ),
     Command(
+        "l",
+        "proposal(True)",
+        "Late",
+        "Accept the running-late plan",
+        "Take the re-plan the RUNNING LATE banner shows (u undoes)",
+        footer=False,
+    ),
+    Command(
+        "x",
+        "proposal(False)",
+        "Dismiss",
+        "Dismiss the running-late plan",
+        "Put the re-plan aside until the forecast moves by more than the threshold",
+        footer=False,
+    ),
+    Command(
         "q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first until the show has ended)"
     ),
 )
@@ -116,6 +133,13 @@ class OperatorScreen(Screen[None]):
     class Reread(Message):
         """The operator asked to read the programme file again (the p key)."""
 
+    class Proposal(Message):
+        """The operator took (l) or dismissed (x) the running-late proposal."""
+
+        def __init__(self, accept: bool) -> None:
+            super().__init__()
+            self.accept = accept
+
     class ObsCommand(Message):
         """The operator asked OBS for something: "resend" the live scene, toggle "auto"."""
 
@@ -138,6 +162,7 @@ class OperatorScreen(Screen[None]):
         self.obs: object = None
         self.speaker_url: str | None = None
         self.remote_text = ""  # the last remote action's line ("" until there is one)
+        self.proposal: tuple[str, ...] = ()  # the running-late banner's lines (none: hidden)
         self._ready = False
         self._pending_log: list[Entry] = []
         self._pending_keyed: dict[str, list[Entry]] = {}
@@ -146,6 +171,7 @@ class OperatorScreen(Screen[None]):
         yield StatusBar(id="header")
         yield Banner(id="banner")
         yield HoldBanner(id="hold-banner")
+        yield ProposalBanner(id="proposal-banner")
         yield LockBanner(id="lock-banner")
         yield RemoteLine(id="remote-line")
         with Horizontal(id="top"):
@@ -192,6 +218,7 @@ class OperatorScreen(Screen[None]):
         self.query_one(StatusBar).view = views.header_view(status, info)
         self.query_one(Banner).view = views.banner_view(info)
         self.query_one(HoldBanner).held = status.held
+        self.query_one(ProposalBanner).view = self.proposal
         self.query_one(LivePanel).view = views.live_view(status, info)
         self.query_one(TurnPanel).view = views.turns_view(status, info)
         self.query_one(NextPanel).view = views.next_view(status, info)
@@ -248,6 +275,10 @@ class OperatorScreen(Screen[None]):
 
     def action_reread(self) -> None:
         self.post_message(self.Reread())
+
+    def action_proposal(self, accept: bool) -> None:
+        """One key, no question: it changes budgets, not what is live or on air; u undoes it."""
+        self.post_message(self.Proposal(accept))
 
     def action_next_turn(self) -> None:
         self._act(ActionKind.NEXT_TURN)
