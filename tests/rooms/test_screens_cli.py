@@ -50,19 +50,19 @@ async def publish(broker: Broker, messages: list[tuple[str, bytes, bool]]) -> No
             await client.publish(topic, payload, qos=1, retain=retain)
 
 
+def hostile_messages() -> list[tuple[str, bytes, bool]]:
+    """Retained: a year-9999 status on Plenary and on a rogue slug; a good one on Room B."""
+    return [
+        ("timekeeper/dws/plenary/status", hostile_status(), True),
+        ("timekeeper/dws/plenary/online", b"true", True),
+        ("timekeeper/dws/rogue-slug/status", hostile_status(), True),
+        ("timekeeper/dws/room-b/status", status_payload(T0), True),
+        ("timekeeper/dws/room-b/online", b"true", True),
+    ]
+
+
 def retain_hostile(broker: Broker) -> None:
-    asyncio.run(
-        publish(
-            broker,
-            [
-                ("timekeeper/dws/plenary/status", hostile_status(), True),
-                ("timekeeper/dws/plenary/online", b"true", True),
-                ("timekeeper/dws/rogue-slug/status", hostile_status(), True),
-                ("timekeeper/dws/room-b/status", status_payload(T0), True),
-                ("timekeeper/dws/room-b/online", b"true", True),
-            ],
-        )
-    )
+    asyncio.run(publish(broker, hostile_messages()))
 
 
 @pytest.mark.usefixtures("broker")
