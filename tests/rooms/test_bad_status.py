@@ -24,6 +24,7 @@ from timekeeper.programme import timeline
 from timekeeper.rooms.board import BAD_STATUS, Board
 from timekeeper.rooms.foyer import foyer_state
 from timekeeper.speaker import wire
+from timekeeper.ui.venue.layout import detail, layout, room_lines
 
 from .test_board import T0, status_payload
 
@@ -117,6 +118,24 @@ def test_valid_values_whose_clock_runs_past_any_year_read_bad_status() -> None:
     assert foyer_state(b, T0, venue="DWS", timezone=None)["rooms"][0]["bad"]
 
 
+def test_the_speaker_screen_says_bad_status_when_valid_values_cannot_be_shown() -> None:
+    from timekeeper.core.clock import ManualClock
+    from timekeeper.rooms.follower import BAD_STATUS as SCREEN_BAD
+    from timekeeper.rooms.follower import RoomFollower
+    from timekeeper.rooms.settings import BrokerSettings
+    from timekeeper.rooms.topics import RoomTopics
+
+    topics = RoomTopics("dws", "plenary")
+    follower = RoomFollower(BrokerSettings("127.0.0.1", 1), topics, ManualClock(T0))
+    old = datetime(1901, 1, 1, tzinfo=UTC).isoformat()
+    follower.receive(topics.status, mutated(lambda d: d.update(speed=3600, sent_at=old)))
+    assert follower.display().status == SCREEN_BAD
+    follower.receive(topics.status, mutated(put("sent_at", Y9999)))  # refused: nothing changes
+    assert follower.display().status == SCREEN_BAD
+    follower.receive(topics.status, status_payload(T0))
+    assert follower.display().title == "Keynote lecture"
+
+
 def test_only_the_venues_own_rooms_get_lines() -> None:
     b = board()
     payload = status_payload(T0)
@@ -190,6 +209,10 @@ def test_fuzzed_statuses_never_raise_and_never_add_a_room() -> None:
         now = T0 + timedelta(seconds=rng.choice([0, 1, 3600, 10**9]))
         rows = b.rows(now)
         assert [r.slug for r in rows] == ["plenary", "room-b"]
+        width = rng.choice([80, 120])
+        lay = layout(width, rows)
+        assert all(line.cell_len == width for row in rows for line in room_lines(row, lay))
+        detail(rows[0], width)
         assert rows[1].live == "Keynote lecture"
         foyer_state(b, now, venue="DWS", timezone=None)
         bad += rows[0].live == BAD_STATUS
