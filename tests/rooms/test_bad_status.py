@@ -69,7 +69,7 @@ HOSTILE: dict[str, Mutation] = {
     "negative speed": put("speed", -10),
     "speed as a string": put("speed", "10"),
     "title as a number": put("live.title", 42),
-    "a huge title": put("live.title", "x" * 200_000),
+    "a huge title": put("live.title", "x" * 300_000),
     "a 300-digit seq": put("seq", 10**300),
     "a naive sent_at": put("sent_at", "2023-11-20T15:09:30"),
     "sent_at a number": put("sent_at", 1700000000),

@@ -27,9 +27,9 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 #: A show clock's speed (the CLI's --speed range; a test keeps them equal).
 SPEED_MIN, SPEED_MAX = 0.01, 3600.0
-MAX_MESSAGE = 256 * 1024  # bytes: a real status is a few kilobytes
+MAX_MESSAGE = 1024 * 1024  # bytes: a real status is a few kilobytes
 MAX_DEPTH = 32  # levels of nesting: a snapshot has four
-MAX_TEXT = 10_000  # characters in one text field (a title, a name, a message)
+MAX_TEXT = 200_000  # characters in one text field (screens cut it to what they can show)
 MAX_INT = 2**53  # integers beyond this are no count timekeeper makes
 
 

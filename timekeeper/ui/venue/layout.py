@@ -145,7 +145,7 @@ def _style(row: RoomRow, key: str) -> str:
 
 def _fit(text: str, width: int, style: str = "") -> Text:
     """`text` in exactly `width` cells: cut with an ellipsis, or padded."""
-    cell = Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+    cell = Text(text[: width * 4 + 8], style=style, no_wrap=True, overflow="ellipsis", end="")
     cell.truncate(width, overflow="ellipsis", pad=True)
     return cell
 
