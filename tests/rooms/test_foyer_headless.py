@@ -18,18 +18,20 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
-from .broker import Broker, free_port
+from .broker import Broker, free_port, mosquitto_missing_reason
 from .test_screens_cli import hostile_messages, publish, venue_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def start(*args: str) -> asyncio.subprocess.Process:
+async def start(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TK_MQTT_")}
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "timekeeper.cli", "venue", *args,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, cwd=ROOT, env={**os.environ, "TERM": "dumb"},
+        stderr=asyncio.subprocess.PIPE, cwd=ROOT, env={**environ, "TERM": "dumb", **(env or {})},
     )  # fmt: skip
 
 
@@ -113,3 +115,23 @@ async def test_headless_needs_serve(tmp_path: Path, broker: Broker) -> None:
         2,
         "timekeeper: --headless runs only the foyer board: add --serve",
     )
+
+
+async def test_headless_with_refused_credentials_is_exit_2_naming_the_user_not_the_password(
+    tmp_path: Path,
+) -> None:
+    if (reason := mosquitto_missing_reason()) is not None:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(reason)  # as the broker fixture
+    locked = Broker(tmp_path / "locked", users={"stage": "right-password"})
+    locked.start()
+    try:
+        proc = await start(
+            str(venue_file(tmp_path, locked)), "--serve", "--headless", "--port", "0",
+            "--broker-wait", "3", env={"TK_MQTT_USER": "stage", "TK_MQTT_PASSWORD": "wrong"},
+        )  # fmt: skip
+        code, err = await finish(proc)
+    finally:
+        locked.stop()
+    assert code == 2
+    assert "the broker refused the credentials of user 'stage'" in err
+    assert "wrong" not in err
