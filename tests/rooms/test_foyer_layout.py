@@ -162,3 +162,21 @@ async def test_a_rehearsal_shows_the_pretend_time_and_says_rehearsal(tmp_path: P
     assert any(w.startswith("until 14:14") for w in whens), whens  # the pretend end, not 19:xx
     assert not any("19:" in w or "20:" in w for w in whens), whens
     check_fits(page, 12)
+
+
+async def test_a_room_with_a_bad_status_says_so_and_the_others_live_on(tmp_path: Path) -> None:
+    b = board(REAL)
+    hostile = json.loads(status(ROOMS[0][1], ROOMS[0][2], show=REAL))
+    hostile["sent_at"] = "9999-12-31T23:59:59+00:00"
+    b.receive("timekeeper/38c3/saal-1/status", json.dumps(hostile).encode())
+    server = FoyerServer(b, venue="38C3", timezone="Europe/Berlin", port=0, clock=ManualClock(REAL))
+    await server.start()
+    try:
+        assert server.url is not None
+        page = await measure(server.url, (800, 600), tmp_path, MEASURE)
+    finally:
+        await server.stop()
+    first, *others = page["cards"]
+    assert {p["text"] for p in first["parts"]} == {"Saal 1", "bad status"}
+    for card, (_, title, nxt) in zip(others, ROOMS[1:], strict=True):
+        assert {title, nxt} <= {p["text"] for p in card["parts"]}
