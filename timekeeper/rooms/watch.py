@@ -2,8 +2,9 @@
 
 Subscribes to the venue's own rooms only (`timekeeper/<venue>/<room>/<leaf>` for each
 room of venue.yaml: a retained message on any other slug is never even sent here),
-hands each message to the board, and marks the board disconnected while the broker is away (the link
-reconnects with backoff and the retained messages make the board whole again).
+hands each message to the board, and marks the board disconnected while the broker is
+away (the link reconnects with backoff and the retained messages make the board whole
+again).
 `send(room, command)` publishes to one room's `commands` topic.
 """
 
