@@ -209,6 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="address the foyer board listens on (default 127.0.0.1)",
     )
+    venue.add_argument(
+        "--headless",
+        action="store_true",
+        help="with --serve: no terminal, only the foyer board, until SIGTERM (an unattended PC)",
+    )
+    venue.add_argument(
+        "--broker-wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="with --headless: how long to try the broker at start before exit 2 (default 10)",
+    )
 
     report = sub.add_parser("report", help="planned versus actual, from an as-run log")
     report.add_argument("log", metavar="LOG", help="an as-run log written by `timekeeper run`")

@@ -48,6 +48,7 @@ def test_a_room_line_counts_down_from_its_snapshots_timestamps() -> None:
     assert row.countdown == "00:10"  # the keynote ends 16:10; the room's clock reads 16:09:50
     assert row.phase == "danger"
     assert row.over_under == "on time" and row.next.startswith("Panel")
+    assert row.next_at == "16:10"
 
 
 def test_a_room_whose_will_says_offline_is_marked_at_once_and_the_board_is_not_whole() -> None:
@@ -65,11 +66,18 @@ def test_a_room_whose_will_says_offline_is_marked_at_once_and_the_board_is_not_w
     assert [r.online for r in b.rows(T0)] == ["broker lost", "broker lost"]
 
 
-def test_messages_of_another_venue_or_malformed_ones_change_nothing() -> None:
+def test_messages_of_another_venue_change_nothing_and_a_malformed_status_reads_bad_status() -> None:
     b = board()
     assert not b.receive("timekeeper/other/plenary/online", b"true")
-    assert not b.receive("timekeeper/dws/plenary/status", b"{not json")
-    assert not b.receive("timekeeper/dws/plenary/status", b'{"v": 1, "type": "snapshot"}')
+    b.receive("timekeeper/dws/room-b/status", status_payload(T0))
+    assert b.receive("timekeeper/dws/plenary/status", b"{not json")
+    plenary, room_b = b.rows(T0)
+    assert (plenary.live, room_b.live) == ("bad status", "Keynote lecture")
+    assert "not JSON" in plenary.bad
+    assert b.receive("timekeeper/dws/plenary/status", b'{"v": 1, "type": "snapshot"}')
+    assert b.rows(T0)[0].live == "bad status"
+    assert b.receive("timekeeper/dws/plenary/status", status_payload(T0))  # a good one heals it
+    assert b.rows(T0)[0].live == "Keynote lecture"
     assert [r.online for r in b.rows(T0)] == ["unknown", "unknown"]
 
 

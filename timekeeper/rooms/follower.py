@@ -14,7 +14,6 @@ any venue network). While the broker is away, or the room has dropped off (its
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from timekeeper.rooms.topics import RoomTopics
 from timekeeper.speaker.clocksync import ClockSync
 from timekeeper.speaker.display import Display, compute_display, waiting_display
 from timekeeper.speaker.snapshot import Snapshot, parse_snapshot
-from timekeeper.speaker.wire import ProtocolError
+from timekeeper.speaker.wire import ProtocolError, load_message
 from timekeeper.speaker.wire import read_instant as _instant
 
 log = logging.getLogger(__name__)
@@ -34,6 +33,7 @@ log = logging.getLogger(__name__)
 BROKER_LOST = "BROKER LOST — reconnecting…"
 ROOM_OFFLINE = "ROOM OFFLINE — last known state"
 ROOM_SILENT = "NO WORD FROM THE ROOM — last known state"  # a broker back without its retained
+BAD_STATUS = "BAD STATUS FROM THE ROOM — it cannot be shown"
 
 
 class RoomFollower:
@@ -95,7 +95,10 @@ class RoomFollower:
             status = ROOM_OFFLINE
         elif self.online is None:
             status = ROOM_SILENT
-        return compute_display(self.snapshot, self.anchor.show_at(local), local, status)
+        try:
+            return compute_display(self.snapshot, self.anchor.show_at(local), local, status)
+        except (ArithmeticError, ValueError):  # valid fields whose clock runs past any year
+            return waiting_display(BAD_STATUS, local)
 
     def receive(self, topic: str, payload: bytes) -> None:
         """One broker message (public so tests and benchmarks can feed it)."""
@@ -103,7 +106,7 @@ class RoomFollower:
             self.online = payload.strip() == b"true"
         elif topic == self.topics.status:
             try:
-                data = json.loads(payload)
+                data = load_message(payload)  # bounded: size, nesting, every field's range
                 snap = parse_snapshot(data)
                 sent_at = _instant(data.get("sent_at")) if isinstance(data, dict) else None
             except (ValueError, ProtocolError) as exc:

@@ -1,8 +1,10 @@
 """VenueWatch: the overview's own link to the broker, feeding a `Board`.
 
-Subscribes to every room of the venue (`timekeeper/<venue>/+/#`), hands each message
-to the board, and marks the board disconnected while the broker is away (the link
-reconnects with backoff and the retained messages make the board whole again).
+Subscribes to the venue's own rooms only (`timekeeper/<venue>/<room>/<leaf>` for each
+room of venue.yaml: a retained message on any other slug is never even sent here),
+hands each message to the board, and marks the board disconnected while the broker is
+away (the link reconnects with backoff and the retained messages make the board whole
+again).
 `send(room, command)` publishes to one room's `commands` topic.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from timekeeper.rooms.board import Board
 from timekeeper.rooms.link import Backoff, BrokerLink, LinkState
 from timekeeper.rooms.settings import BrokerSettings
-from timekeeper.rooms.topics import ROOT, RoomTopics
+from timekeeper.rooms.topics import RoomTopics
 
 LEAVES = ("status", "online", "health", "events")
 
@@ -34,7 +36,9 @@ class VenueWatch:
         self.link = BrokerLink(
             settings,
             identifier=f"tk-venue-{board.venue}-{secrets.token_hex(3)}"[:64],
-            subscriptions=[f"{ROOT}/{board.venue}/+/{leaf}" for leaf in LEAVES],
+            subscriptions=[
+                RoomTopics(board.venue, room).topic(leaf) for room in board.rooms for leaf in LEAVES
+            ],
             on_message=self._on_message,
             on_state=self._on_state,
             backoff=backoff,

@@ -10,7 +10,6 @@ names the hard start when that is what ends it. Pure: no I/O, no clock reads.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,8 +24,13 @@ from timekeeper.speaker.wire import (
     check_version,
     get_field,
     get_instant,
+    get_number,
+    get_speed,
     instant,
 )
+
+#: The most a room can be late or early, in seconds: the span of the years timekeeper plans.
+MAX_OVER_UNDER = 7_100 * 366 * 86_400
 
 
 def _countdown(cd: Countdown) -> dict[str, Any]:
@@ -236,8 +240,8 @@ def parse_snapshot(data: object) -> Snapshot:
     timezone = get_field(event, "timezone", str)
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ProtocolError(f"unknown timezone {timezone!r}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ProtocolError(f"unknown timezone {timezone[:64]!r}") from None
     live = turn = nxt = message = None
     if (lj := get_field(msg, "live", dict, optional=True)) is not None:
         live = LiveSlot(
@@ -271,10 +275,8 @@ def parse_snapshot(data: object) -> Snapshot:
             bool(get_field(mj, "flash", bool)),
             get_instant(mj, "at", True),
         )
-    speed = float(get_field(msg, "speed", (int, float)))
-    if not math.isfinite(speed) or speed <= 0:
-        raise ProtocolError(f"speed must be positive, not {speed}")
-    over_under = get_field(msg, "over_under", (int, float), optional=True)
+    speed = get_speed(msg)
+    over_under = get_number(msg, "over_under", -MAX_OVER_UNDER, MAX_OVER_UNDER, optional=True)
     return Snapshot(
         seq=get_field(msg, "seq", int),
         show_time=get_instant(msg, "show_time"),
@@ -289,7 +291,7 @@ def parse_snapshot(data: object) -> Snapshot:
         next_turn=get_field(ntj, "speaker", str) if ntj is not None else None,
         next_turn_seconds=_seconds_of(ntj),
         next=nxt,
-        over_under=float(over_under) if over_under is not None else None,
+        over_under=over_under,
         ended_at=get_instant(msg, "ended_at", optional=True),
         message=message,
     )
