@@ -29,6 +29,8 @@ from timekeeper.speaker.wire import (
     instant,
 )
 
+#: The longest next turn a status may announce (a week): anything longer is not a turn.
+MAX_TURN_SECONDS = 7 * 86_400
 #: The most a room can be late or early, in seconds: the span of the years timekeeper plans.
 MAX_OVER_UNDER = 7_100 * 366 * 86_400
 
@@ -300,8 +302,7 @@ def parse_snapshot(data: object) -> Snapshot:
 def _seconds_of(ntj: Mapping[str, Any] | None) -> float | None:
     if ntj is None:
         return None
-    seconds = get_field(ntj, "seconds", (int, float), optional=True)
-    return float(seconds) if seconds is not None and math.isfinite(seconds) else None
+    return get_number(ntj, "seconds", 0, MAX_TURN_SECONDS, optional=True)
 
 
 def _mode(mode: str) -> str:
