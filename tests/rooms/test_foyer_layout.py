@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
+from tests.cdp import measure
 from tests.speaker.test_browser import _need_chromium
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.board import Board
 from timekeeper.rooms.foyer_server import FoyerServer
 
-from .cdp import measure
 from .test_foyer import keep
 
 __all__ = ["_need_chromium"]  # the autouse fixture: skip (or fail under CI) without Chromium

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.speaker.cdp import browser, open_page, wait_for
+from tests.cdp import browser, open_page, wait_for
 from tests.speaker.conftest import until
 from tests.speaker.silence import free_port, operator
 from timekeeper.speaker.follower import QUIET, Backoff

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.cdp import Browser, Page, browser, open_page, png_pixels, wait_for
 from tests.factories import at
-from tests.speaker.cdp import Browser, Page, browser, open_page, png_pixels, wait_for
 from tests.speaker.colour import MACHADO, contrast, delta_e, luminance, parse_css
 from tests.speaker.test_browser import keep
 from timekeeper.core.clock import ManualClock

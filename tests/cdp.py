@@ -1,8 +1,11 @@
 """A headless Chromium driven over the DevTools protocol: load a page, evaluate, screenshot.
 
 For what `--dump-dom` cannot show: a page watched over real time (a server cut
-mid-countdown), the layout's boxes, emulated media (reduced motion) and pixels.
-Chromium picks a free debugging port (`--remote-debugging-port=0`) and prints it.
+mid-countdown), the layout's boxes (the foyer board, the speaker screen), emulated
+media (reduced motion) and pixels. Chromium picks a free debugging port
+(`--remote-debugging-port=0`) and prints it; only the process started here is ever
+signalled. `browser()` + `open_page()` keep a browser for several pages; `measure()`
+is one page, one expression, one optional screenshot.
 """
 
 from __future__ import annotations
@@ -34,14 +37,22 @@ class Page:
         self._session = session
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._events: dict[str, asyncio.Event] = {}
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
         async for msg in self._ws:
             data = json.loads(msg.data)
+            if "method" in data:
+                self._events.setdefault(data["method"], asyncio.Event()).set()
+                continue
             future = self._waiting.pop(data.get("id", -1), None)
             if future is not None and not future.done():
                 future.set_result(data)
+
+    async def event(self, method: str, timeout: float = 60) -> None:
+        """Wait until the page has sent `method` (e.g. `Page.loadEventFired`) at least once."""
+        await asyncio.wait_for(self._events.setdefault(method, asyncio.Event()).wait(), timeout)
 
     async def send(self, method: str, **params: Any) -> dict[str, Any]:
         ident = next(self._ids)
@@ -56,7 +67,10 @@ class Page:
         return result
 
     async def evaluate(self, expression: str) -> Any:
-        reply = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+        """The expression's value (a promise is awaited), as JSON."""
+        reply = await self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
         if "exceptionDetails" in reply:
             raise RuntimeError(f"{expression}: {reply['exceptionDetails']}")
         return reply["result"].get("value")
@@ -93,6 +107,7 @@ async def browser(tmp: Path) -> AsyncIterator[Browser]:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+    drain: asyncio.Task[bytes] | None = None
     try:
         assert proc.stderr is not None
         endpoint = ""
@@ -101,9 +116,12 @@ async def browser(tmp: Path) -> AsyncIterator[Browser]:
             assert line, "Chromium exited before it listened"
             if found := re.search(r"DevTools listening on (ws://\S+)", line):
                 endpoint = found.group(1)
+        drain = asyncio.create_task(proc.stderr.read())  # a full pipe would stall Chromium
         async with aiohttp.ClientSession() as http:
             yield Browser(http, endpoint)
     finally:
+        if drain is not None:
+            drain.cancel()
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
@@ -149,6 +167,19 @@ async def _call(ws: aiohttp.ClientWebSocketResponse, method: str, **params: Any)
             result: dict[str, Any] = data["result"]
             return result
     raise AssertionError(f"{method}: the browser closed")
+
+
+async def measure(
+    url: str, size: tuple[int, int], tmp: Path, expression: str, screenshot: Path | None = None
+) -> Any:
+    """Load `url` at `size` in a fresh Chromium, evaluate `expression` once the page has
+    loaded (a promise is awaited) and, with `screenshot`, write a PNG there."""
+    async with browser(tmp) as chromium, open_page(chromium, url, size) as page:
+        await page.event("Page.loadEventFired")
+        value = await page.evaluate(expression)
+        if screenshot is not None:
+            screenshot.write_bytes(await page.screenshot())
+        return value
 
 
 async def wait_for(page: Page, expression: str, timeout: float, what: str = "") -> Any:
