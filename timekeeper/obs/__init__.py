@@ -16,8 +16,8 @@
   outputs, actions and texts in `output_events`, the base in `event_base`.
 - `preflight`: do the programme's scenes, transitions and text sources exist? (the
   checks themselves in `names`); `factory`: the controller a programme's settings ask for.
-- `fake`: an in-process obs-websocket server for tests (its OBS state and request
-  handlers in `fake_requests`).
+
+The in-process fake obs-websocket server the tests use lives in `tests/obs/fake.py`.
 
 Nothing here is imported by `timekeeper.core`; the engine stays independent of OBS.
 """
