@@ -27,7 +27,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from timekeeper.errors import ObsError
@@ -160,22 +160,31 @@ class Announcer:
         self._last_heard[other.run_id] = self._ticks
         others = self._ctx.status.others
         if new:
-            self._ctx.set(others=(*others, other))
+            self._ctx.status = replace(self._ctx.status, others=(*others, other))
             self._ctx.emit(
-                OtherTimekeeper,
-                run_id=other.run_id,
-                host=other.host,
-                pid=other.pid,
-                title=other.title,
-                mode=other.mode,
+                OtherTimekeeper(
+                    at=self._ctx.now(),
+                    run_id=other.run_id,
+                    host=other.host,
+                    pid=other.pid,
+                    title=other.title,
+                    mode=other.mode,
+                )
             )
             self.announce_now()  # the newcomer learns of us at once
         elif other not in self._ctx.status.others:  # it changed (a resumed run, another mode)
-            self._ctx.set(others=tuple(other if o.run_id == other.run_id else o for o in others))
+            self._ctx.status = replace(
+                self._ctx.status,
+                others=tuple(other if o.run_id == other.run_id else o for o in others),
+            )
 
     def _forget(self, run_id: str) -> None:
         del self._last_heard[run_id]
         gone = next((o for o in self._ctx.status.others if o.run_id == run_id), None)
-        self._ctx.set(others=tuple(o for o in self._ctx.status.others if o.run_id != run_id))
+        self._ctx.status = replace(
+            self._ctx.status, others=tuple(o for o in self._ctx.status.others if o.run_id != run_id)
+        )
         if gone is not None:
-            self._ctx.emit(OtherTimekeeperGone, run_id=run_id, host=gone.host, pid=gone.pid)
+            self._ctx.emit(
+                OtherTimekeeperGone(at=self._ctx.now(), run_id=run_id, host=gone.host, pid=gone.pid)
+            )

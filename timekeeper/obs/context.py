@@ -1,9 +1,11 @@
 """The plumbing the controller's parts share: one status snapshot, one event sink, one task set.
 
-Owns the `ObsStatus` snapshot that every part updates (`set`), the reporting of
-`ObsEvent`s to the log and the `on_event` callback (`emit`, stamped with the
-injected clock), and the background tasks every part starts (`spawn`), so that
-stopping the controller can cancel them all at once. It must not decide
+Owns the `ObsStatus` snapshot that every part updates
+(`ctx.status = replace(ctx.status, ...)`, which mypy checks field by field), the
+reporting of `ObsEvent`s to the log and the `on_event` callback (`emit`; `now` is
+the injected clock's instant that stamps them), and the background tasks every
+part starts (`spawn`), so that stopping the controller can cancel them all at
+once. It must not decide
 anything about OBS: connecting, switching, actions and texts live in their own
 modules (`connection`, `switcher`, `outputs`, `texts`, `preview`).
 """
@@ -14,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from timekeeper.core.clock import Clock
@@ -43,11 +46,12 @@ class ObsContext:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False
 
-    def set(self, **changes: Any) -> None:
-        self.status = replace(self.status, **changes)
+    def now(self) -> datetime:
+        """The injected clock's instant (every event is stamped with it)."""
+        return self.clock.now()
 
-    def emit(self, cls: type[ev.ObsEvent], **fields: Any) -> None:
-        event = cls(at=self.clock.now(), **fields)
+    def emit(self, event: ev.ObsEvent) -> None:
+        """Log `event` and pass it to `on_event` (a failing callback is logged, never raised)."""
         if event.alarm:
             log.warning("%s", event.message)
         else:
@@ -72,4 +76,4 @@ class ObsContext:
         exc = task.exception()
         if exc is not None:
             log.error("OBS background task failed", exc_info=exc)
-            self.set(last_error=f"internal error: {exc}")
+            self.status = replace(self.status, last_error=f"internal error: {exc}")

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from timekeeper.core.clock import Clock
@@ -235,7 +236,12 @@ class ObsController:
         if self._port is not None:
             with contextlib.suppress(Exception):
                 await self._port.close()
-            self._ctx.set(state=ObsState.DISCONNECTED, connected_since=None, next_retry_at=None)
+            self._ctx.status = replace(
+                self._ctx.status,
+                state=ObsState.DISCONNECTED,
+                connected_since=None,
+                next_retry_at=None,
+            )
 
     async def finish_actions(self, timeout: float) -> None:
         """Let keyed actions already asked for finish (the last slot's on_end, sent as the
@@ -386,7 +392,7 @@ class ObsController:
             case SceneCreated() | SceneRemoved() | SceneRenamed() | SceneListChanged():
                 self._scenes.on_event(event)
             case ExitStarted():
-                self._ctx.emit(ev.ObsExiting)
+                self._ctx.emit(ev.ObsExiting(at=self._ctx.now()))
             case CustomEvent(data=data):
                 if self._announcer is not None:
                     self._announcer.on_custom_event(data)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from timekeeper.core.programme import ObsAction
@@ -66,13 +66,17 @@ class OutputActions:
         ctx = self._ctx
         loop = asyncio.get_running_loop()
         if key in self._done:
-            ctx.emit(ev.ActionSkipped, action=action.value, key=key, reason="already_done")
+            ctx.emit(
+                ev.ActionSkipped(at=ctx.now(), action=action.value, key=key, reason="already_done")
+            )
             return _resolved(loop, ActionRecord(action, key, "already_done"))
         if ctx.status.mode is not ObsMode.LIVE or ctx.port is None:
             reason = ctx.status.mode.value if ctx.port is not None else "not_configured"
             if key not in self._reported:
                 self._reported.add(key)
-                ctx.emit(ev.ActionSkipped, action=action.value, key=key, reason=reason)
+                ctx.emit(
+                    ev.ActionSkipped(at=ctx.now(), action=action.value, key=key, reason=reason)
+                )
             return _resolved(loop, ActionRecord(action, key, "skipped", reason))
         if key in self._actions:
             return self._actions[key].future
@@ -81,7 +85,7 @@ class OutputActions:
         if ctx.port is not None and ctx.port.connected:
             ctx.spawn(self._do_action(job))
         else:
-            ctx.emit(ev.ActionQueued, action=action.value, key=key)
+            ctx.emit(ev.ActionQueued(at=ctx.now(), action=action.value, key=key))
         return job.future
 
     async def finish(self, timeout: float) -> None:
@@ -117,19 +121,19 @@ class OutputActions:
 
     def on_stream_state(self, state: str) -> None:
         if state == OUTPUT_STARTED:
-            self._ctx.set(streaming=True)
-            self._ctx.emit(ev.StreamStarted)
+            self._ctx.status = replace(self._ctx.status, streaming=True)
+            self._ctx.emit(ev.StreamStarted(at=self._ctx.now()))
         elif state == OUTPUT_STOPPED:
-            self._ctx.set(streaming=False)
-            self._ctx.emit(ev.StreamStopped)
+            self._ctx.status = replace(self._ctx.status, streaming=False)
+            self._ctx.emit(ev.StreamStopped(at=self._ctx.now()))
 
     def on_record_state(self, state: str, path: str | None) -> None:
         if state == OUTPUT_STARTED:
-            self._ctx.set(recording=True)
-            self._ctx.emit(ev.RecordStarted, path=path)
+            self._ctx.status = replace(self._ctx.status, recording=True)
+            self._ctx.emit(ev.RecordStarted(at=self._ctx.now(), path=path))
         elif state == OUTPUT_STOPPED:
-            self._ctx.set(recording=False)
-            self._ctx.emit(ev.RecordStopped, path=path)
+            self._ctx.status = replace(self._ctx.status, recording=False)
+            self._ctx.emit(ev.RecordStopped(at=self._ctx.now(), path=path))
 
     async def _do_action(self, job: _Action) -> None:
         """Send one keyed action unless OBS's output is already in the wanted state."""
@@ -147,7 +151,7 @@ class OutputActions:
                 running = "already streaming" if streaming else "already recording"
                 self._action_done(job, running if start else "already stopped")
                 return
-            ctx.emit(ev.ActionSent, action=what, key=job.key)
+            ctx.emit(ev.ActionSent(at=ctx.now(), action=what, key=job.key))
             await _ACTION_CALLS[job.action](port)
             self._action_done(job, None)
         except ObsRequestError as exc:
@@ -173,17 +177,21 @@ class OutputActions:
 
     def _failed(self, job: _Action, error: str, code: int | None, *, will_retry: bool) -> None:
         self._ctx.emit(
-            ev.ActionFailed,
-            action=job.action.value,
-            key=job.key,
-            error=error,
-            code=code,
-            will_retry=will_retry,
+            ev.ActionFailed(
+                at=self._ctx.now(),
+                action=job.action.value,
+                key=job.key,
+                error=error,
+                code=code,
+                will_retry=will_retry,
+            )
         )
 
     def _action_done(self, job: _Action, note: str | None) -> None:
         self._done.add(job.key)
-        self._ctx.emit(ev.ActionDone, action=job.action.value, key=job.key, note=note)
+        self._ctx.emit(
+            ev.ActionDone(at=self._ctx.now(), action=job.action.value, key=job.key, note=note)
+        )
         self._finish_action(job, "done", note)
 
     def _finish_action(self, job: _Action, outcome: str, note: str | None) -> None:
@@ -222,13 +230,13 @@ class RehearsalGuard:
         outputs = " and ".join(sorted(live, key=("streaming", "recording").index))
         event = ev.RehearsalOnLiveOutput(at=self._ctx.clock.now(), outputs=outputs)
         self.alarm = event.message
-        self._ctx.set(alarm=self.alarm)
-        self._ctx.emit(ev.RehearsalOnLiveOutput, outputs=outputs)
+        self._ctx.status = replace(self._ctx.status, alarm=self.alarm)
+        self._ctx.emit(ev.RehearsalOnLiveOutput(at=self._ctx.now(), outputs=outputs))
 
     def keep_alarm(self) -> None:
         """A boundary clears the switch alarm; this one stays while switching is off."""
         if self.alarm is not None and not self._ctx.status.auto_switch:
-            self._ctx.set(alarm=self.alarm)
+            self._ctx.status = replace(self._ctx.status, alarm=self.alarm)
         elif self._ctx.status.auto_switch:
             self.alarm = None
 

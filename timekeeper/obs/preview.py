@@ -9,6 +9,8 @@ switch the program scene, nor touch the connection, actions or texts.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext
@@ -27,9 +29,9 @@ class StudioPreview:
             assert ctx.port is not None
             try:
                 await ctx.port.set_studio_mode(True)
-                ctx.set(studio_mode=True)
+                ctx.status = replace(ctx.status, studio_mode=True)
             except ObsError as exc:
-                ctx.set(last_error=f"could not turn on studio mode: {exc}")
+                ctx.status = replace(ctx.status, last_error=f"could not turn on studio mode: {exc}")
 
     def preview_scene(self, scene: str) -> None:
         """Put `scene` on preview (see ObsController.preview_scene)."""
@@ -37,7 +39,7 @@ class StudioPreview:
         if not ctx.status.studio_mode:
             return
         if ctx.status.mode is ObsMode.DRY_RUN:
-            ctx.emit(ev.ScenePreviewSet, scene=scene, sent=False)
+            ctx.emit(ev.ScenePreviewSet(at=ctx.now(), scene=scene, sent=False))
             return
         ctx.spawn(self._preview(scene))
 
@@ -47,16 +49,16 @@ class StudioPreview:
         try:
             await ctx.port.set_current_preview_scene(scene)
         except ObsError as exc:
-            ctx.set(last_error=f"preview {scene}: {exc}")
+            ctx.status = replace(ctx.status, last_error=f"preview {scene}: {exc}")
             return
-        ctx.emit(ev.ScenePreviewSet, scene=scene, sent=True)
+        ctx.emit(ev.ScenePreviewSet(at=ctx.now(), scene=scene, sent=True))
 
     def on_preview_changed(self, scene: str) -> None:
-        self._ctx.set(preview_scene=scene)
+        self._ctx.status = replace(self._ctx.status, preview_scene=scene)
 
     def on_studio_mode_changed(self, enabled: bool) -> None:
-        self._ctx.set(studio_mode=enabled, preview_scene=None)
-        self._ctx.emit(ev.StudioModeChanged, enabled=enabled)
+        self._ctx.status = replace(self._ctx.status, studio_mode=enabled, preview_scene=None)
+        self._ctx.emit(ev.StudioModeChanged(at=self._ctx.now(), enabled=enabled))
 
     def from_preview(self, scene: str) -> bool:
         """Studio mode, and OBS confirmed `scene` on preview: transition it from there.

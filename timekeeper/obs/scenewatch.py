@@ -19,6 +19,7 @@ dashboard to show.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext
@@ -70,12 +71,12 @@ class SceneWatch:
                 self._follow_rename(old, new)
                 status = ctx.status
                 if status.program_scene == old:
-                    ctx.set(program_scene=new)
+                    ctx.status = replace(ctx.status, program_scene=new)
                 if status.preview_scene == old:
-                    ctx.set(preview_scene=new)
+                    ctx.status = replace(ctx.status, preview_scene=new)
             case SceneListChanged(scenes=listed):
                 scenes = list(listed)
-        ctx.set(scenes=tuple(scenes))
+        ctx.status = replace(ctx.status, scenes=tuple(scenes))
         self._check()
 
     def _follow_rename(self, old: str, new: str) -> None:
@@ -105,7 +106,7 @@ class SceneWatch:
             renamed = self._renamed.get(scene)
             suggestion = renamed if renamed in scenes else closest(scene, scenes)
             missing.append(MissingScene(scene, suggestion, slots))
-        ctx.set(missing_scenes=tuple(missing))
+        ctx.status = replace(ctx.status, missing_scenes=tuple(missing))
         names = {m.scene for m in missing}
         reported, self._reported = self._reported, names
         if reported is None:
@@ -120,13 +121,15 @@ class SceneWatch:
                     else "gone"
                 )
                 ctx.emit(
-                    ev.SceneMissing,
-                    scene=m.scene,
-                    slots=m.slots,
-                    suggestion=m.suggestion,
-                    cause=cause,
+                    ev.SceneMissing(
+                        at=ctx.now(),
+                        scene=m.scene,
+                        slots=m.slots,
+                        suggestion=m.suggestion,
+                        cause=cause,
+                    )
                 )
         for scene in sorted(reported - names):
             self._renamed.pop(scene, None)
             self._removed.discard(scene)
-            ctx.emit(ev.SceneBack, scene=scene)
+            ctx.emit(ev.SceneBack(at=ctx.now(), scene=scene))

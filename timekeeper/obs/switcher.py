@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from timekeeper.core.programme import Transition
@@ -85,7 +86,7 @@ class SceneSwitcher:
     ) -> asyncio.Future[SwitchRecord]:
         """Request `scene` for the boundary at `boundary_at` (see ObsController.switch_scene)."""
         job = self._new_job(scene, key, boundary_at, transition, "boundary")
-        self._ctx.set(override=False)
+        self._ctx.status = replace(self._ctx.status, override=False)
         reason = self._skip_reason()
         if reason is not None:
             self._skip(job, reason)
@@ -105,11 +106,13 @@ class SceneSwitcher:
     def _skip(self, job: SwitchJob, reason: str) -> None:
         """Only report the switch ("would switch to …")."""
         self._ctx.emit(
-            ev.SceneSwitchSkipped,
-            scene=job.scene,
-            key=job.key,
-            reason=reason,
-            boundary_at=job.boundary_at,
+            ev.SceneSwitchSkipped(
+                at=self._ctx.now(),
+                scene=job.scene,
+                key=job.key,
+                reason=reason,
+                boundary_at=job.boundary_at,
+            )
         )
         self._finish(job, SwitchOutcome.SKIPPED, None)
 
@@ -129,7 +132,7 @@ class SceneSwitcher:
             return None
         scene, key, transition = instead
         job = self._new_job(scene, key, self._ctx.clock.now(), transition, "operator")
-        self._ctx.set(override=False)
+        self._ctx.status = replace(self._ctx.status, override=False)
         if self._ctx.port is None or self._ctx.status.mode is ObsMode.DRY_RUN:
             self._skip(job, "dry_run" if self._ctx.port is not None else "not_configured")
         else:
@@ -140,14 +143,14 @@ class SceneSwitcher:
         """Automatic switching on/off (see ObsController.set_auto_switch)."""
         if enabled == self._ctx.status.auto_switch:
             return
-        self._ctx.set(auto_switch=enabled)
+        self._ctx.status = replace(self._ctx.status, auto_switch=enabled)
         job = self._desired
         if not enabled and job is not None and job.phase in ("retry_wait", "offline"):
             self._finish(job, SwitchOutcome.CANCELLED, "automatic switching turned off")
-        self._ctx.emit(ev.AutoSwitchChanged, enabled=enabled)
+        self._ctx.emit(ev.AutoSwitchChanged(at=self._ctx.now(), enabled=enabled))
 
     def on_program_scene(self, scene: str) -> None:
-        self._ctx.set(program_scene=scene)
+        self._ctx.status = replace(self._ctx.status, program_scene=scene)
         job = self._desired
         if job is not None and scene == job.scene:
             with contextlib.suppress(ValueError):
@@ -157,7 +160,7 @@ class SceneSwitcher:
                 self._confirm(job)
             elif self._ctx.status.alarm or self._ctx.status.override:
                 # put back by hand: OBS shows what the programme wants again
-                self._ctx.set(alarm=None, override=False)
+                self._ctx.status = replace(self._ctx.status, alarm=None, override=False)
             return
         if scene in self._recent:  # a late confirmation of an earlier request of ours
             self._recent.remove(scene)
@@ -180,10 +183,10 @@ class SceneSwitcher:
             return
         if self._hands_off:
             return
-        self._ctx.set(override=True)
+        self._ctx.status = replace(self._ctx.status, override=True)
         if job.phase != "done":
             self._finish(job, SwitchOutcome.OVERRIDDEN, f"{program} put on program by hand")
-        self._ctx.emit(ev.SceneOverride, scene=program, desired=job.scene)
+        self._ctx.emit(ev.SceneOverride(at=self._ctx.now(), scene=program, desired=job.scene))
 
     def cancel_override_check(self) -> None:
         if self._override_check is not None:
@@ -204,7 +207,9 @@ class SceneSwitcher:
             self._finish(old, SwitchOutcome.SUPERSEDED, f"superseded by {scene}")
         job = SwitchJob.start(scene, key, boundary_at, transition, reason)
         self._desired = job
-        self._ctx.set(desired_scene=scene, alarm=None, last_switch=job.record)
+        self._ctx.status = replace(
+            self._ctx.status, desired_scene=scene, alarm=None, last_switch=job.record
+        )
         return job
 
     async def _send(
@@ -224,7 +229,7 @@ class SceneSwitcher:
         if check_program:
             try:
                 program = await port.get_current_program_scene()
-                self._ctx.set(program_scene=program)
+                self._ctx.status = replace(self._ctx.status, program_scene=program)
             except ObsError:
                 program = None
             if job is not self._desired or job.phase == "done":
@@ -279,10 +284,12 @@ class SceneSwitcher:
         self._announce(job)
         for warning in warnings:
             self._ctx.emit(
-                ev.TransitionFailed,
-                scene=job.scene,
-                transition=transition.name if transition else "?",
-                error=str(warning),
+                ev.TransitionFailed(
+                    at=self._ctx.now(),
+                    scene=job.scene,
+                    transition=transition.name if transition else "?",
+                    error=str(warning),
+                )
             )
 
     def _arm_confirm_timer(self, job: SwitchJob, attempt: int) -> None:
@@ -307,20 +314,23 @@ class SceneSwitcher:
     def _announce(self, job: SwitchJob) -> None:
         """Record and report that the request went out (after the send, not before: speed)."""
         delay = job.announce()
-        if delay is None:
+        requested_at = job.requested_at
+        if delay is None or requested_at is None:
             return
         if job is self._desired:
-            self._ctx.set(last_switch=job.record)
+            self._ctx.status = replace(self._ctx.status, last_switch=job.record)
         self._ctx.emit(
-            ev.SceneSwitchRequested,
-            scene=job.scene,
-            key=job.key,
-            reason=job.reason,
-            boundary_at=job.boundary_at,
-            requested_at=job.requested_at,
-            request_delay=delay,
-            attempt=job.attempt,
-            transition=job.transition_name,
+            ev.SceneSwitchRequested(
+                at=self._ctx.now(),
+                scene=job.scene,
+                key=job.key,
+                reason=job.reason,
+                boundary_at=job.boundary_at,
+                requested_at=requested_at,
+                request_delay=delay,
+                attempt=job.attempt,
+                transition=job.transition_name,
+            )
         )
 
     def _confirm(self, job: SwitchJob, *, already: bool = False) -> None:
@@ -328,18 +338,20 @@ class SceneSwitcher:
         self._announce(job)  # the event may overtake the reply
         confirm_delay = job.confirm(now)
         self._ctx.emit(
-            ev.SceneSwitchConfirmed,
-            scene=job.scene,
-            key=job.key,
-            reason=job.reason,
-            boundary_at=job.boundary_at,
-            request_delay=job.record.request_delay,
-            confirm_delay=confirm_delay,
-            attempt=job.attempt,
-            already=already,
+            ev.SceneSwitchConfirmed(
+                at=self._ctx.now(),
+                scene=job.scene,
+                key=job.key,
+                reason=job.reason,
+                boundary_at=job.boundary_at,
+                request_delay=job.record.request_delay,
+                confirm_delay=confirm_delay,
+                attempt=job.attempt,
+                already=already,
+            )
         )
         self._finish(job, SwitchOutcome.CONFIRMED, None)
-        self._ctx.set(alarm=None)
+        self._ctx.status = replace(self._ctx.status, alarm=None)
 
     def _failed(self, job: SwitchJob, error: str, code: int | None, *, retry: bool) -> None:
         job.cancel_timer()
@@ -347,25 +359,29 @@ class SceneSwitcher:
             retry and job.attempt <= self.switch_policy.retries and self._ctx.status.auto_switch
         )
         self._ctx.emit(
-            ev.SceneSwitchFailed,
-            scene=job.scene,
-            key=job.key,
-            error=error,
-            code=code,
-            attempt=job.attempt,
-            will_retry=will_retry,
+            ev.SceneSwitchFailed(
+                at=self._ctx.now(),
+                scene=job.scene,
+                key=job.key,
+                error=error,
+                code=code,
+                attempt=job.attempt,
+                will_retry=will_retry,
+            )
         )
         job.note_error(error)
         if will_retry:
             job.phase = "retry_wait"
             if job is self._desired:
-                self._ctx.set(last_switch=job.record)
+                self._ctx.status = replace(self._ctx.status, last_switch=job.record)
             job.timer = asyncio.get_running_loop().call_later(
                 self.switch_policy.retry_interval, self._retry, job
             )
         else:
             self._finish(job, SwitchOutcome.FAILED, error)
-            self._ctx.set(alarm=f"switch to {job.scene} failed: {error}")
+            self._ctx.status = replace(
+                self._ctx.status, alarm=f"switch to {job.scene} failed: {error}"
+            )
 
     def _retry(self, job: SwitchJob) -> None:
         job.timer = None
@@ -380,18 +396,20 @@ class SceneSwitcher:
         job.cancel_timer()
         job.phase = "offline"
         self._ctx.emit(
-            ev.SceneSwitchFailed,
-            scene=job.scene,
-            key=job.key,
-            error="OBS is not connected: will switch when it reconnects",
-            code=None,
-            attempt=job.attempt,
-            will_retry=True,
+            ev.SceneSwitchFailed(
+                at=self._ctx.now(),
+                scene=job.scene,
+                key=job.key,
+                error="OBS is not connected: will switch when it reconnects",
+                code=None,
+                attempt=job.attempt,
+                will_retry=True,
+            )
         )
 
     def _finish(self, job: SwitchJob, outcome: SwitchOutcome, error: str | None) -> None:
         job.finish(outcome, error)
         if job is self._desired:
-            self._ctx.set(last_switch=job.record)
+            self._ctx.status = replace(self._ctx.status, last_switch=job.record)
         if not job.future.done():
             job.future.set_result(job.record)
