@@ -1,0 +1,131 @@
+"""What the switching machine is told and what it asks for: inputs, replies, commands, steps.
+
+Plain frozen data shared by the pure `switching.SwitchMachine` and its asyncio
+driver `switcher.SceneSwitcher`: a `Moment` comes with every input, OBS's
+answer to a switch request is a `SwitchReply`, and every input returns a `Step`
+(the new status and the `Command`s to carry out). No behaviour here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from timekeeper.core.programme import Transition
+from timekeeper.obs import events as ev
+from timekeeper.obs.status import ObsStatus, SwitchRecord
+
+SceneCue = tuple[str, str, Transition | None]  # scene, key (for the log), transition
+
+
+class TimerSlot(Enum):
+    """The machine's two timers: one per job (confirmation or retry), one for a hand switch."""
+
+    JOB = "job"
+    OVERRIDE = "override"
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What the machine is told with every input."""
+
+    now: datetime
+    status: ObsStatus
+    connected: bool  # the port's link is up (a send is possible)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """OBS answered the switch request with success (transition warnings, if any)."""
+
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refused:
+    """OBS answered with an error status."""
+
+    error: str
+    code: int | None
+
+
+@dataclass(frozen=True)
+class Lost:
+    """The link dropped before the reply (the request may or may not have been carried out)."""
+
+
+@dataclass(frozen=True)
+class NoAnswer:
+    """OBS did not answer in time; the confirmation timer decides."""
+
+
+@dataclass(frozen=True)
+class Broken:
+    """An unexpected error in the driver (logged there)."""
+
+
+SwitchReply = Accepted | Refused | Lost | NoAnswer | Broken
+
+
+# ---------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class SendSwitch:
+    """Ask OBS to put `scene` on program; feed the reply to `switch_replied(job, attempt, …)`."""
+
+    job: int
+    attempt: int
+    scene: str
+    transition: str | None
+    duration_ms: int | None
+
+
+@dataclass(frozen=True)
+class ReadProgram:
+    """Read OBS's program scene; feed it (None if the read failed) to `program_read(job, …)`."""
+
+    job: int
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """Call `timer_fired(slot, token)` after `seconds` real seconds (replaces the slot's timer)."""
+
+    slot: TimerSlot
+    seconds: float
+    token: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    slot: TimerSlot
+
+
+@dataclass(frozen=True)
+class Emit:
+    event: ev.ObsEvent
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """Job `job` has its outcome: hand `record` to whoever waits for it."""
+
+    job: int
+    record: SwitchRecord
+
+
+Command = SendSwitch | ReadProgram | StartTimer | CancelTimer | Emit | Resolve
+
+
+@dataclass(frozen=True)
+class Step:
+    """The machine's answer to one input: the new status and what the driver must do."""
+
+    status: ObsStatus
+    commands: tuple[Command, ...] = ()
+    job: int | None = None  # the job this input created, if any
