@@ -10,20 +10,28 @@ its colour.
 Anchoring the recording on the clock: OBS sends its confirming event
 (CurrentProgramSceneChanged) on the frame that shows the new scene, so each
 switch's first new frame was rendered after the request was on the wire and
-before the confirmation arrived. Intersecting those windows over a run puts
-the recording's first frame on the clock; it must come out within ±3 ms
+before the confirmation arrived. Intersecting those windows over a run (the
+warm-up switches at random phases included; a window broken by a frame OBS
+skipped under load is left out, the count is printed) puts the recording's
+first frame on the clock; it must come out within ±3 ms
 (printed as "anchor"), otherwise the run is reported as not anchored.
 
 For each boundary: the first frame whose time is at or after the boundary,
 and whether it shows the new scene ("first"), else how many frames late it
 came. With `--phase lead` (the default) each boundary is placed `--lead` ms
-before one of OBS's frame ticks (estimated from three warm-up confirmations), so the
+before one of OBS's frame ticks (estimated from eight warm-up confirmations), so the
 first frame after it is unambiguous and OBS has that long to apply a request
 sent on time; `--phase random` places boundaries at a random phase (a tick that
 falls within the first milliseconds after a boundary cannot show the new
 scene, whatever timekeeper does).
 
     python bench/bench_obs_frames.py [--runs 3] [--boundaries 10] [--fps 30] [--load 2]
+                                     [--phase lead|random] [--release armed|instant]
+
+`--release armed` (the default) hands each switch to `ObsController.arm_switch`
+150 ms ahead and the driver releases it at the instant (`timekeeper.obs.release`);
+`--release instant` wakes with `sleep_until` at the boundary, then calls
+`switch_scene`, as the show's scheduler does today.
 
 `--load N` runs `stress-ng --cpu N` for the whole measurement (both cores busy
 on a 2-core machine). Exit status 0 only if every anchored boundary was on
@@ -61,6 +69,8 @@ from timekeeper.runtime.timing import sleep_until  # noqa: E402
 # One solid colour per scene: OBS's colour source takes ABGR, the decoded frames give RGB.
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (255, 255, 0), (255, 0, 255)]
 ANCHOR_MS = 3.0
+WARM_UPS = 8  # switches that estimate OBS's frame clock before a run
+ARM_AHEAD = 0.15  # seconds before a boundary its switch is armed (--release armed)
 
 
 def abgr(rgb: tuple[int, int, int]) -> int:
@@ -164,13 +174,24 @@ async def one_run(
     while OUTPUT_STARTED not in record_state:
         await asyncio.wait_for(changed.wait(), 10)
         changed.clear()
-    # OBS's frame clock, estimated from when its confirming events arrive (on its frames)
-    ticks = []
-    for i in range(3):
-        warm = await controller.switch_scene(obs.scenes[i + 1], boundary_at=clock.now(), key="w")
-        ticks.append(epoch(warm.confirmed_at))
-        await asyncio.sleep(0.1)
-    current = 3
+    # OBS's frame clock, estimated from when its confirming events arrive: each comes on a
+    # frame, a little after it, so the earliest phase is the closest to OBS's ticks.
+    arrivals = []
+    warm_ups: list[Switch] = []  # at random phases: they also anchor the recording
+    for i in range(WARM_UPS):
+        index = 1 + i % (len(obs.scenes) - 1)
+        called = time.perf_counter()
+        warm = await controller.switch_scene(
+            obs.scenes[index], boundary_at=clock.now(), key="warm-up"
+        )
+        sent = next((w for w in writes if w >= called), None)
+        wire = sent + offset if sent is not None else float("nan")
+        arrivals.append(epoch(warm.confirmed_at))
+        warm_ups.append(Switch(epoch(warm.boundary_at), wire, arrivals[-1], index, warm))
+        await asyncio.sleep(0.1 + rng.uniform(0, frame))
+    ref = arrivals[0]
+    tick = ref + min((a - ref + frame / 2) % frame - frame / 2 for a in arrivals)
+    current = 1 + (WARM_UPS - 1) % (len(obs.scenes) - 1)
 
     switches: list[Switch] = []
     n = len(obs.scenes)
@@ -178,13 +199,18 @@ async def one_run(
     for i in range(args.boundaries):
         t += args.spacing / 1000 + rng.uniform(0, frame)
         if args.phase == "lead":  # `lead` ms before a tick of OBS's frame clock (estimated)
-            tick = min(ticks, key=lambda x: (t - x) % frame)
             t = tick + ((t - tick) // frame + 1) * frame - args.lead / 1000
         boundary = datetime.fromtimestamp(t, tz=clock.now().tzinfo)
         current = (current + 1 + rng.randrange(n - 1)) % n
-        await sleep_until(clock, boundary)
-        called = time.perf_counter()
-        future = controller.switch_scene(obs.scenes[current], boundary_at=boundary, key=f"b{i}")
+        scene = obs.scenes[current]
+        if args.release == "armed":  # handed over ahead; the driver releases it on time
+            await asyncio.sleep(max(0.0, t - ARM_AHEAD - clock.now().timestamp()))
+            called = time.perf_counter()
+            future = controller.arm_switch(scene, boundary_at=boundary, key=f"b{i}")
+        else:  # the scheduler's way: wake at the boundary, then ask
+            await sleep_until(clock, boundary)
+            called = time.perf_counter()
+            future = controller.switch_scene(scene, boundary_at=boundary, key=f"b{i}")
         record = await asyncio.wait_for(future, 5)
         sent = next((w for w in writes if w >= called), None)
         wire = sent + offset if sent is not None else float("nan")
@@ -201,27 +227,35 @@ async def one_run(
     if path is None:
         raise SystemExit("OBS did not say where the recording is")
     frames = decode(Path(path), n)
-    return report(run, frames, switches, asked)
+    return report(run, frames, switches, warm_ups, asked)
 
 
-def report(run: int, frames: Frames, switches: list[Switch], start: float) -> list[str]:
+def report(
+    run: int, frames: Frames, switches: list[Switch], warm_ups: list[Switch], start: float
+) -> list[str]:
     # Anchor the first frame on the clock: each switch's first new frame lies between its
     # request (on the wire) and OBS's confirming event (sent on the frame that shows it).
-    lo, hi = -float("inf"), float("inf")
-    for s in switches:
+    windows = []
+    for s in warm_ups + switches:
         k1 = next(
             (k for k, sc in enumerate(frames.scenes)
              if sc == s.scene and k > 0 and frames.scenes[k - 1] != s.scene
-             and frames.times[k] >= s.boundary - start - 0.3),
+             and frames.times[k] >= s.boundary - start - 0.25),
             None,
         )  # fmt: skip
-        if k1 is None:
-            continue
-        lo = max(lo, s.wire - frames.times[k1])
-        hi = min(hi, s.confirmed - frames.times[k1])
+        if k1 is not None:
+            windows.append((s.wire - frames.times[k1], s.confirmed - frames.times[k1]))
+    # The instant most windows agree on (a frame OBS skipped under load breaks its window),
+    # then the intersection of those that hold it.
+    best = max((w[0] for w in windows), key=lambda x: sum(lo <= x <= hi for lo, hi in windows))
+    agree = [(lo, hi) for lo, hi in windows if lo <= best <= hi]
+    lo, hi = max(w[0] for w in agree), min(w[1] for w in agree)
     anchored = hi - lo <= 2 * ANCHOR_MS / 1000 and hi >= lo
     t0 = (lo + hi) / 2
-    lines = [f"run {run}: anchor ±{(hi - lo) / 2 * 1000:.1f} ms, {len(frames.times)} frames"]
+    lines = [
+        f"run {run}: anchor ±{(hi - lo) / 2 * 1000:.1f} ms ({len(agree)} of {len(windows)} "
+        f"switches agree), {len(frames.times)} frames"
+    ]
     head = f"{'#':>3} {'request':>8} {'wire':>7} {'confirm':>8} {'tick':>6}  first frame"
     lines.append(f"{head}   (ms after the boundary)")
     for i, s in enumerate(switches):
@@ -266,7 +300,8 @@ async def run_all(args: argparse.Namespace, obs: HeadlessObs) -> int:
         first, total, wires = first + f, total + n, wires + w
     load = f"stress-ng --cpu {args.load}" if args.load else "quiet"
     print(
-        f"{load}, {args.fps} fps, phase {args.phase}: {first} of {total} boundaries on their "
+        f"{load}, {args.fps} fps, phase {args.phase}, release {args.release}: "
+        f"{first} of {total} boundaries on their "
         f"first frame; request on the wire median {statistics.median(wires):.2f} ms, "
         f"max {max(wires):.2f} ms after the boundary; {unanchored} run(s) not anchored"
     )
@@ -281,6 +316,12 @@ def main() -> int:
     parser.add_argument("--spacing", type=float, default=700.0, help="ms between boundaries")
     parser.add_argument("--phase", choices=("lead", "random"), default="lead")
     parser.add_argument("--lead", type=float, default=10.0, help="ms from boundary to frame tick")
+    parser.add_argument(
+        "--release",
+        choices=("armed", "instant"),
+        default="armed",
+        help="armed: ObsController.arm_switch ahead; instant: sleep_until, then switch_scene",
+    )
     parser.add_argument("--load", type=int, default=0, help="stress-ng --cpu N meanwhile")
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args()

@@ -29,6 +29,7 @@ from timekeeper.obs.switch_messages import (
     NoAnswer,
     ReadProgram,
     Refused,
+    ReleaseAt,
     Resolve,
     SendSwitch,
     StartTimer,
@@ -285,3 +286,35 @@ def test_the_status_given_in_is_kept() -> None:
     obs.boundary(1, "Keynote")
     assert obs.status.streaming and obs.status.obs_version == "29.0.2"
     assert obs.status.desired_scene == "Keynote"
+
+
+def test_an_armed_boundary_leaves_at_its_instant_and_changes_nothing_before() -> None:
+    obs = Obs()
+    boundary_at = T0 + timedelta(seconds=1)
+    step = obs.machine.arm(
+        obs.at(900), "Keynote", boundary_at=boundary_at, key="k", transition=None
+    )
+    armed = obs.take(step)
+    assert armed == [ReleaseAt(step.job or 0, boundary_at)]
+    assert obs.status.desired_scene is None  # nothing shows before its instant
+    released = obs.take(obs.machine.released(obs.at(1000.4), step.job or 0))
+    send = one(released, SendSwitch)
+    assert send.scene == "Keynote" and obs.status.desired_scene == "Keynote"
+    obs.reply(1003, send, Accepted())
+    resolved = one(obs.program(1030, "Keynote"), Resolve)
+    assert resolved.job == step.job  # the future handed out when it was armed
+    assert resolved.record.request_delay == timedelta(milliseconds=0.4)
+
+
+def test_a_later_arm_supersedes_one_still_waiting_and_its_release_does_nothing() -> None:
+    obs = Obs()
+    at = T0 + timedelta(seconds=1)
+    first = obs.machine.arm(obs.at(100), "Keynote", boundary_at=at, key="k", transition=None)
+    obs.take(first)
+    second = obs.machine.arm(obs.at(200), "Break", boundary_at=at, key="b", transition=None)
+    dropped = one(obs.take(second), Resolve)
+    assert dropped.job == first.job and dropped.record.outcome is SwitchOutcome.SUPERSEDED
+    assert obs.take(obs.machine.released(obs.at(1000), first.job or 0)) == []
+    assert one(obs.take(obs.machine.released(obs.at(1000), second.job or 0)), SendSwitch).scene == (
+        "Break"
+    )

@@ -13,17 +13,11 @@ It never raises out of its background work: every failure becomes an
 snapshot (`controller.status`). Instants come from the injected clock; waits
 (backoff, timeouts, throttling) are real seconds on the event loop.
 
-This module only composes the parts, each owning one responsibility:
-`connection.ConnectionSupervisor` (connect, backoff, heartbeat, re-sync),
-`switcher.SceneSwitcher` (switch state machine, confirmation, retries, hand
-overrides), `outputs.OutputActions` (once-only stream/record actions),
-`texts.TextSources` (throttled text sources), `preview.StudioPreview`
-(studio mode and preview), `scenewatch.SceneWatch` (OBS's scene list, kept
-live; the programme's scenes gone missing) and `announce.Announcer` (this run
-announced to OBS, other timekeepers heard), over the shared
-`context.ObsContext`. It routes
-OBS's events to them and keeps the public API; the data it reports lives in
-`status` (and is importable from here too).
+This module only composes the parts (one job each) over the shared
+`context.ObsContext`: `connection` (connect, backoff, heartbeat, re-sync),
+`switcher` (the asyncio shell of the sans-I/O `switching` machine), `outputs`,
+`texts`, `preview`, `scenewatch` and `announce`. It routes OBS's events to them
+and keeps the public API; the data it reports lives in `status`.
 """
 
 from __future__ import annotations
@@ -39,27 +33,13 @@ from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
+from timekeeper.obs import port as p
 from timekeeper.obs.announce import ANNOUNCE_INTERVAL, Announcer, Sleep
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions, RehearsalGuard
-from timekeeper.obs.port import (
-    CustomEvent,
-    Disconnected,
-    ExitStarted,
-    ObsPort,
-    PortEvent,
-    PreviewSceneChanged,
-    ProgramSceneChanged,
-    RecordStateChanged,
-    SceneCreated,
-    SceneListChanged,
-    SceneRemoved,
-    SceneRenamed,
-    StreamStateChanged,
-    StudioModeChanged,
-)
+from timekeeper.obs.port import ObsPort, PortEvent
 from timekeeper.obs.preview import StudioPreview
 from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, tcp_probe
 from timekeeper.obs.scenewatch import SceneWatch
@@ -140,18 +120,19 @@ class ObsController:
         self._ctx = ctx = ObsContext(port, clock=clock, status=status, on_event=on_event)
         policy = switch_policy or SwitchPolicy()
         self._preview = StudioPreview(ctx, studio_mode=studio_mode)
-        self._switcher = SceneSwitcher(
-            ctx,
-            policy=policy,
-            override_settle=override_settle,
-            from_preview=self._preview.from_preview,
-        )
-        self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
         self._guard = RehearsalGuard(
             ctx,
             enabled=mode is ObsMode.DRESS_REHEARSAL and not allow_live_outputs,
             stop_switching=lambda: self._switcher.set_auto_switch(False),
         )
+        self._switcher = SceneSwitcher(
+            ctx,
+            policy=policy,
+            override_settle=override_settle,
+            from_preview=self._preview.from_preview,
+            after_boundary=self._guard.keep_alarm,
+        )
+        self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
         self._texts = TextSources(ctx, interval=text_interval)
         self._scenes = SceneWatch(ctx, scene_uses or {})
         self._connection = ConnectionSupervisor(
@@ -291,11 +272,24 @@ class ObsController:
         (confirmed, failed after the SwitchPolicy retries, skipped, superseded,
         overridden or cancelled); nobody has to await it.
         """
-        future = self._switcher.switch_scene(
+        return self._switcher.switch_scene(
             scene, boundary_at=boundary_at, key=key, transition=transition
         )
-        self._guard.keep_alarm()
-        return future
+
+    def arm_switch(
+        self,
+        scene: str,
+        *,
+        boundary_at: datetime,
+        key: str,
+        transition: Transition | None = None,
+    ) -> asyncio.Future[SwitchRecord]:
+        """`switch_scene` for a boundary still ahead (call it tens of ms early or more): held,
+        then sent at `boundary_at` on the dot even on a busy machine (see `release`). A
+        later `arm_switch` supersedes one still waiting; `stop()` cancels it."""
+        return self._switcher.arm_switch(
+            scene, boundary_at=boundary_at, key=key, transition=transition
+        )
 
     def resend_live_scene(
         self, instead: SceneCue | None = None
@@ -377,26 +371,26 @@ class ObsController:
 
     def _handle_port_event(self, event: PortEvent) -> None:
         match event:
-            case ProgramSceneChanged(scene=scene):
+            case p.ProgramSceneChanged(scene=scene):
                 self._switcher.on_program_scene(scene)
-            case PreviewSceneChanged(scene=scene):
+            case p.PreviewSceneChanged(scene=scene):
                 self._preview.on_preview_changed(scene)
-            case StudioModeChanged(enabled=enabled):
+            case p.StudioModeChanged(enabled=enabled):
                 self._preview.on_studio_mode_changed(enabled)
-            case StreamStateChanged(state=state):
+            case p.StreamStateChanged(state=state):
                 self._outputs.on_stream_state(state)
                 self._guard.check()
-            case RecordStateChanged(state=state, path=path):
+            case p.RecordStateChanged(state=state, path=path):
                 self._outputs.on_record_state(state, path)
                 self._guard.check()
-            case SceneCreated() | SceneRemoved() | SceneRenamed() | SceneListChanged():
+            case p.SceneCreated() | p.SceneRemoved() | p.SceneRenamed() | p.SceneListChanged():
                 self._scenes.on_event(event)
-            case ExitStarted():
+            case p.ExitStarted():
                 self._ctx.emit(ev.ObsExiting(at=self._ctx.now()))
-            case CustomEvent(data=data):
+            case p.CustomEvent(data=data):
                 if self._announcer is not None:
                     self._announcer.on_custom_event(data)
-            case Disconnected(code=code, reason=reason, by_client=by_client):
+            case p.Disconnected(code=code, reason=reason, by_client=by_client):
                 if not by_client:
                     self._connection.connection_lost(
                         reason, int(code) if code is not None else None

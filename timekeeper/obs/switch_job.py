@@ -130,3 +130,21 @@ class SwitchJob:
     def finish(self, outcome: SwitchOutcome, error: str | None) -> None:
         self.phase = Phase.DONE
         self.record = replace(self.record, outcome=outcome, error=error, attempts=self.attempt)
+
+
+@dataclass(frozen=True)
+class ArmedCue:
+    """A boundary's switch asked for ahead of its instant (`SwitchMachine.arm`)."""
+
+    id: int
+    scene: str
+    key: str
+    at: datetime
+    transition: Transition | None
+
+    def dropped(self, outcome: SwitchOutcome, error: str) -> SwitchRecord:
+        """Its record when it is superseded or cancelled before its instant."""
+        name = self.transition.name if self.transition else None
+        return SwitchRecord(
+            self.scene, self.key, "boundary", self.at, outcome=outcome, error=error, transition=name
+        )

@@ -93,6 +93,14 @@ class ReadProgram:
 
 
 @dataclass(frozen=True)
+class ReleaseAt:
+    """Feed `released(job)` at the clock instant `at`, on time even on a busy machine."""
+
+    job: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class StartTimer:
     """Call `timer_fired(slot, token)` after `seconds` real seconds (replaces the slot's timer)."""
 
@@ -119,7 +127,7 @@ class Resolve:
     record: SwitchRecord
 
 
-Command = SendSwitch | ReadProgram | StartTimer | CancelTimer | Emit | Resolve
+Command = SendSwitch | ReadProgram | ReleaseAt | StartTimer | CancelTimer | Emit | Resolve
 
 
 @dataclass(frozen=True)

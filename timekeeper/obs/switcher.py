@@ -19,6 +19,7 @@ from datetime import datetime
 from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.release import release_at
 from timekeeper.obs.status import SwitchPolicy, SwitchRecord
 from timekeeper.obs.switch_messages import (
     Accepted,
@@ -30,6 +31,7 @@ from timekeeper.obs.switch_messages import (
     NoAnswer,
     ReadProgram,
     Refused,
+    ReleaseAt,
     Resolve,
     SceneCue,
     SendSwitch,
@@ -53,8 +55,11 @@ class SceneSwitcher:
         policy: SwitchPolicy,
         override_settle: float,
         from_preview: Callable[[str], bool],
+        after_boundary: Callable[[], None] = lambda: None,
     ) -> None:
+        """`after_boundary` runs after each boundary's input (the rehearsal guard's alarm)."""
         self._ctx = ctx
+        self._after_boundary = after_boundary
         self.machine = SwitchMachine(
             policy=policy, override_settle=override_settle, configured=ctx.port is not None
         )
@@ -90,6 +95,23 @@ class SceneSwitcher:
     ) -> asyncio.Future[SwitchRecord]:
         """Request `scene` for the boundary at `boundary_at` (see ObsController.switch_scene)."""
         step = self.machine.boundary(
+            self._moment(), scene, boundary_at=boundary_at, key=key, transition=transition
+        )
+        future = self._run(step)
+        self._after_boundary()
+        assert future is not None
+        return future
+
+    def arm_switch(
+        self,
+        scene: str,
+        *,
+        boundary_at: datetime,
+        key: str,
+        transition: Transition | None = None,
+    ) -> asyncio.Future[SwitchRecord]:
+        """Request `scene` for a boundary still ahead: it leaves at `boundary_at` on the dot."""
+        step = self.machine.arm(
             self._moment(), scene, boundary_at=boundary_at, key=key, transition=transition
         )
         future = self._run(step)
@@ -133,16 +155,27 @@ class SceneSwitcher:
         port = self._ctx.port
         return Moment(self._ctx.now(), self._ctx.status, port is not None and port.connected)
 
-    def _run(self, step: Step) -> asyncio.Future[SwitchRecord] | None:
-        """Store the machine's status, then carry out its commands in order."""
+    def _run(
+        self, step: Step, inline: list[SendSwitch] | None = None
+    ) -> asyncio.Future[SwitchRecord] | None:
+        """Store the machine's status, then carry out its commands in order.
+
+        A switch request runs as a task (resuming in `_switch`), or, given `inline`, is
+        left there for the caller to await at once (a released boundary: no loop hop)."""
         self._ctx.status = step.status
         future = None
         if step.job is not None:
-            future = self._futures[step.job] = asyncio.get_running_loop().create_future()
+            future = self._futures.get(step.job)
+            if future is None:
+                future = self._futures[step.job] = asyncio.get_running_loop().create_future()
         for command in step.commands:
             match command:
+                case SendSwitch() if inline is not None:
+                    inline.append(command)
                 case SendSwitch():
                     self._ctx.spawn(self._switch(command))
+                case ReleaseAt():
+                    self._ctx.spawn(self._release(command))  # resumes in `_release`
                 case ReadProgram(job=job):
                     self._ctx.spawn(self._read_program(job))
                 case StartTimer(slot=slot, seconds=seconds, token=token):
@@ -168,6 +201,15 @@ class SceneSwitcher:
     def _timer_fired(self, slot: TimerSlot, token: tuple[int, int]) -> None:
         self._timers.pop(slot, None)
         self._run(self.machine.timer_fired(self._moment(), slot, token))
+
+    async def _release(self, command: ReleaseAt) -> None:
+        """Wait for an armed boundary's instant, then send its request without a loop hop."""
+        await release_at(self._ctx.clock, command.at)
+        sends: list[SendSwitch] = []
+        self._run(self.machine.released(self._moment(), command.job), inline=sends)
+        self._after_boundary()
+        for send in sends:
+            await self._switch(send)
 
     async def _read_program(self, job: int) -> None:
         port = self._ctx.port

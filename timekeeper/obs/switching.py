@@ -25,8 +25,8 @@ from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
 from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
 from timekeeper.obs.status import ObsMode, SwitchOutcome, SwitchPolicy, SwitchRecord
-from timekeeper.obs.step_builder import StepBuilder
-from timekeeper.obs.switch_job import Phase, SwitchJob
+from timekeeper.obs.switch_book import SwitchBook
+from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
 from timekeeper.obs.switch_messages import (
     Accepted,
     Broken,
@@ -36,6 +36,7 @@ from timekeeper.obs.switch_messages import (
     NoAnswer,
     ReadProgram,
     Refused,
+    ReleaseAt,
     Resolve,
     SceneCue,
     SendSwitch,
@@ -46,19 +47,18 @@ from timekeeper.obs.switch_messages import (
 )
 
 
-class SwitchMachine(StepBuilder):
+class SwitchMachine(SwitchBook):
     """Puts the desired scene on program and keeps it there (see the module docstring)."""
 
     def __init__(self, *, policy: SwitchPolicy, override_settle: float, configured: bool) -> None:
-        super().__init__()
-        self.policy = policy
+        super().__init__(policy)
         self.override_settle = override_settle  # seconds a foreign program scene must last
         self._configured = configured  # False: OBS is not configured, every switch is skipped
-        self._desired: SwitchJob | None = None
         self._recent: list[str] = []  # scenes we asked for whose event is not yet seen (≤ 8)
         self._override_pending = False
         self._inflight: dict[tuple[int, int], SwitchJob] = {}  # (id, attempt) of each SendSwitch
         self._ids = 0
+        self._armed: ArmedCue | None = None  # a boundary known ahead, waiting for its instant
 
     @property
     def phase(self) -> Phase | None:
@@ -75,10 +75,11 @@ class SwitchMachine(StepBuilder):
         boundary_at: datetime,
         key: str,
         transition: Transition | None,
+        job_id: int | None = None,
     ) -> Step:
         """The live slot wants `scene` from `boundary_at` on (see ObsController.switch_scene)."""
         self._begin(m)
-        job = self._new_job(scene, key, boundary_at, transition, "boundary")
+        job = self._new_job(scene, key, boundary_at, transition, "boundary", job_id)
         self._put(replace(self._status, override=False))
         reason = self._skip_reason()
         if reason is not None:
@@ -86,6 +87,34 @@ class SwitchMachine(StepBuilder):
         else:
             self._send(job, check_program=False)
         return self._end(job.id)
+
+    def arm(
+        self,
+        m: Moment,
+        scene: str,
+        *,
+        boundary_at: datetime,
+        key: str,
+        transition: Transition | None,
+    ) -> Step:
+        """The next boundary, known ahead: `ReleaseAt` its instant, then it goes as `boundary`."""
+        self._begin(m)
+        self._drop_armed(SwitchOutcome.SUPERSEDED, f"superseded by {scene}")
+        self._ids += 1
+        self._armed = ArmedCue(self._ids, scene, key, boundary_at, transition)
+        self._do(ReleaseAt(self._ids, boundary_at))
+        return self._end(self._ids)
+
+    def released(self, m: Moment, token: int) -> Step:
+        """The instant of the armed boundary `token` has come (see `arm`)."""
+        cue = self._armed
+        if cue is None or cue.id != token:
+            self._begin(m)
+            return self._end()
+        self._armed = None
+        return self.boundary(
+            m, cue.scene, boundary_at=cue.at, key=cue.key, transition=cue.transition, job_id=cue.id
+        )
 
     def resend(self, m: Moment, instead: SceneCue | None = None) -> Step:
         """Operator key: send the desired scene (or `instead`) again now."""
@@ -129,6 +158,7 @@ class SwitchMachine(StepBuilder):
         """Cancel the unfinished switch (the controller stops)."""
         self._begin(m)
         self._cancel_override_check()
+        self._drop_armed(SwitchOutcome.CANCELLED, "the controller stopped")
         job = self._desired
         if job is not None and job.phase is not Phase.DONE:
             self._finish(job, SwitchOutcome.CANCELLED, "the controller stopped")
@@ -255,12 +285,15 @@ class SwitchMachine(StepBuilder):
         boundary_at: datetime,
         transition: Transition | None,
         reason: str,
+        job_id: int | None = None,
     ) -> SwitchJob:
         self._cancel_override_check()
         old = self._desired
         if old is not None and old.phase is not Phase.DONE:
             self._finish(old, SwitchOutcome.SUPERSEDED, f"superseded by {scene}")
-        self._ids += 1
+        if job_id is None:
+            self._ids += 1
+            job_id = self._ids
         record = SwitchRecord(
             scene=scene,
             key=key,
@@ -268,7 +301,7 @@ class SwitchMachine(StepBuilder):
             boundary_at=boundary_at,
             transition=transition.name if transition else None,
         )
-        job = SwitchJob(self._ids, scene, key, boundary_at, transition, record, reason=reason)
+        job = SwitchJob(job_id, scene, key, boundary_at, transition, record, reason=reason)
         self._desired = job
         self._put(replace(self._status, desired_scene=scene, alarm=None, last_switch=job.record))
         return job
@@ -323,51 +356,12 @@ class SwitchMachine(StepBuilder):
         timeout = job.confirm_timeout(self.policy)
         self._failed(job, f"OBS did not confirm within {timeout:g} s", None, retry=True)
 
-    def _announce(self, job: SwitchJob) -> None:
-        """Record and report that the request went out (after the send, not before: speed)."""
-        requested = job.requested(self._now)
-        if requested is not None:
-            if job is self._desired:
-                self._put(replace(self._status, last_switch=job.record))
-            self._emit(requested)
-
-    def _confirm(self, job: SwitchJob, *, already: bool = False) -> None:
-        self._announce(job)  # the event may overtake the reply
-        self._emit(job.confirmed(self._now, already=already))
-        self._finish(job, SwitchOutcome.CONFIRMED, None)
-        self._put(replace(self._status, alarm=None))
-
-    def _failed(self, job: SwitchJob, error: str, code: int | None, *, retry: bool) -> None:
-        self._cancel_job_timer(job)
-        will_retry = retry and job.attempt <= self.policy.retries and self._status.auto_switch
-        self._emit(job.failed(self._now, error, code, will_retry=will_retry))
-        job.record = replace(job.record, error=error, attempts=job.attempt)
-        if will_retry:
-            job.phase = Phase.RETRY_WAIT
-            if job is self._desired:
-                self._put(replace(self._status, last_switch=job.record))
-            self._start_job_timer(job, self.policy.retry_interval)
-        else:
-            self._finish(job, SwitchOutcome.FAILED, error)
-            self._put(replace(self._status, alarm=f"switch to {job.scene} failed: {error}"))
-
-    def _offline(self, job: SwitchJob) -> None:
-        """OBS is not connected: report it; `connected` sends the scene after the reconnect."""
-        if job.phase is Phase.OFFLINE:
-            return
-        self._cancel_job_timer(job)
-        job.phase = Phase.OFFLINE
-        error = "OBS is not connected: will switch when it reconnects"
-        self._emit(job.failed(self._now, error, None, will_retry=True))
-
-    def _finish(self, job: SwitchJob, outcome: SwitchOutcome, error: str | None) -> None:
-        self._cancel_job_timer(job)
-        job.finish(outcome, error)
-        if job is self._desired:
-            self._put(replace(self._status, last_switch=job.record))
-        self._do(Resolve(job.id, job.record))
-
     # ================================================================== plumbing
+
+    def _drop_armed(self, outcome: SwitchOutcome, why: str) -> None:
+        cue, self._armed = self._armed, None
+        if cue is not None:
+            self._do(Resolve(cue.id, cue.dropped(outcome, why)))
 
     def _current(self, token: tuple[int, int]) -> SwitchJob | None:
         """The desired job, if `token` (job id, attempt) is still its: the one staleness check."""
@@ -375,15 +369,6 @@ class SwitchMachine(StepBuilder):
         if job is None or (job.id, job.attempt) != token or not job.timed:
             return None
         return job
-
-    def _start_job_timer(self, job: SwitchJob, seconds: float) -> None:
-        job.timed = True
-        self._do(StartTimer(TimerSlot.JOB, seconds, (job.id, job.attempt)))
-
-    def _cancel_job_timer(self, job: SwitchJob) -> None:
-        if job.timed:
-            job.timed = False
-            self._do(CancelTimer(TimerSlot.JOB))
 
     def _cancel_override_check(self) -> None:
         if self._override_pending:
