@@ -19,6 +19,7 @@ from datetime import datetime
 from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.event_base import ObsEvent
 from timekeeper.obs.release import release_at
 from timekeeper.obs.status import SwitchPolicy, SwitchRecord
 from timekeeper.obs.switch_messages import (
@@ -158,11 +159,12 @@ class SceneSwitcher:
     def _run(
         self, step: Step, inline: list[SendSwitch] | None = None
     ) -> asyncio.Future[SwitchRecord] | None:
-        """Store the machine's status, then carry out its commands in order.
+        """Store the machine's status, then carry out its commands in order, events last.
 
         A switch request runs as a task (resuming in `_switch`), or, given `inline`, is
         left there for the caller to await at once (a released boundary: no loop hop)."""
         self._ctx.status = step.status
+        events: list[ObsEvent] = []
         future = None
         if step.job is not None:
             future = self._futures.get(step.job)
@@ -186,11 +188,13 @@ class SceneSwitcher:
                 case CancelTimer(slot=slot):
                     self._cancel_timer(slot)
                 case Emit(event=event):
-                    self._ctx.emit(event)
+                    events.append(event)
                 case Resolve(job=job, record=record):
                     done = self._futures.pop(job, None)
                     if done is not None and not done.done():
                         done.set_result(record)
+        for event in events:  # last: a listener that calls back in finds this step complete
+            self._ctx.emit(event)
         return future
 
     def _cancel_timer(self, slot: TimerSlot) -> None:
