@@ -64,27 +64,13 @@ class ConnectionSupervisor:
         self._on_studio = on_studio
         self._on_connected_cb = on_connected
         self._on_lost = on_lost
-        self._task: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self._wake = asyncio.Event()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._supervise(), name="obs-supervisor")
-
-    async def halt(self) -> None:
-        """Cancel the supervisor, the heartbeat and every background task of the controller."""
-        ctx = self._ctx
-        tasks = [t for t in (self._task, self._heartbeat, *ctx.tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)  # collects them without raising their exceptions
-        self._task = self._heartbeat = None
+        """The supervising loop, as a task of the driver's group (see `ObsContext.spawn`)."""
+        self._ctx.spawn(self._supervise())
 
     async def wait_connected(self, timeout: float | None = None) -> bool:
         """Wait until connected (tests, startup); False on timeout."""
@@ -205,7 +191,7 @@ class ConnectionSupervisor:
             )
         )
         await self._on_studio(studio)
-        self._heartbeat = asyncio.create_task(self._beat(), name="obs-heartbeat")
+        self._heartbeat = self._ctx.spawn(self._beat())
         self._on_connected_cb()
 
     async def _beat(self) -> None:

@@ -4,8 +4,8 @@ Owns the `ObsStatus` snapshot that every part updates
 (`ctx.status = replace(ctx.status, ...)`, which mypy checks field by field), the
 reporting of `ObsEvent`s to the log and the `on_event` callback (`emit`; `now` is
 the injected clock's instant that stamps them), and the background tasks every
-part starts (`spawn`), so that stopping the controller can cancel them all at
-once. It must not decide
+part starts (`spawn`: into the controller's one TaskGroup), so that stopping
+the controller cancels them all at once. It must not decide
 anything about OBS: connecting, switching, actions and texts live in their own
 modules (`connection`, `switcher`, `outputs`, `texts`, `preview`).
 """
@@ -44,6 +44,7 @@ class ObsContext:
         self.status = status
         self.on_event = on_event
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.group: asyncio.TaskGroup | None = None  # the driver's, while it runs
         self.stopping = False
 
     def now(self) -> datetime:
@@ -63,17 +64,25 @@ class ObsContext:
         except Exception:
             log.exception("on_event callback failed for %s", event.kind)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run in the background; errors are logged and recorded, never raised."""
-        task = asyncio.ensure_future(coro)
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None] | None:
+        """Run in the background, in the driver's TaskGroup once it runs (see `controller`);
+        errors are logged and recorded, never raised. None when the group is shutting down."""
+        guarded = self._guarded(coro)
+        group = self.group
+        try:
+            task = (
+                group.create_task(guarded) if group is not None else asyncio.ensure_future(guarded)
+            )
+        except RuntimeError:  # the group is shutting down: the controller stops
+            guarded.close()
+            return None
         self.tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(self.tasks.discard)
+        return task
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self.tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
+    async def _guarded(self, coro: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await coro
+        except Exception as exc:
             log.error("OBS background task failed", exc_info=exc)
             self.status = replace(self.status, last_error=f"internal error: {exc}")

@@ -153,6 +153,7 @@ class ObsController:
             else None
         )
         self._unsubscribe: Callable[[], None] | None = None
+        self._driver: asyncio.Task[None] | None = None
 
     # ================================================================== public API
 
@@ -196,19 +197,34 @@ class ObsController:
 
     async def start(self) -> None:
         """Begin connecting in the background; returns at once. Never raises."""
-        if self._port is None or self._connection.running:
+        if self._port is None or self._driver is not None:
             return
         self._ctx.stopping = False
         self._unsubscribe = self._port.subscribe(self._on_port_event)
-        self._connection.start()
-        if self._announcer is not None:
-            self._announcer.start()
+        self._driver = asyncio.create_task(self._drive(), name="obs-driver")  # resumes in _drive
+
+    async def _drive(self) -> None:
+        """The one TaskGroup of the OBS side: the connection (probe, backoff, heartbeat), the
+        announcements and every part's background work (`ObsContext.spawn`). stop() cancels it."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._ctx.group = group
+                self._connection.start()
+                if self._announcer is not None:
+                    self._announcer.start()
+        finally:
+            self._ctx.group = None
 
     async def stop(self) -> None:
         """Stop everything, close the connection, resolve whatever is still pending."""
         self._ctx.stopping = True
         self._switcher.cancel_override_check()
-        await self._connection.halt()
+        driver, self._driver = self._driver, None
+        tasks = [t for t in (driver, *self._ctx.tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)  # collects them without raising their exceptions
         self._switcher.stop()
         self._outputs.cancel_all("the controller stopped")
         if self._unsubscribe is not None:
@@ -260,18 +276,11 @@ class ObsController:
         key: str,
         transition: Transition | None = None,
     ) -> asyncio.Future[SwitchRecord]:
-        """The live slot wants `scene` from `boundary_at` on: request it now.
-
-        Call it at the boundary (see `timekeeper.runtime.timing.sleep_until`); the
-        request leaves within a loop iteration or two. A new call clears a
-        manual override and supersedes an unfinished earlier switch. The scene
-        is remembered as desired and brought back after a reconnect. With
-        automatic switching off, or in a dry run, it is only reported
-        ("would switch to …"). `key` names the boundary (e.g. the slot id) for
-        the as-run log. The future resolves with the final SwitchRecord
-        (confirmed, failed after the SwitchPolicy retries, skipped, superseded,
-        overridden or cancelled); nobody has to await it.
-        """
+        """The live slot wants `scene` from `boundary_at` on: request it now (at the boundary;
+        the request leaves within a loop iteration). A new call clears a manual override and
+        supersedes an unfinished switch; the scene is brought back after a reconnect. Switching
+        off or a dry run only reports it. `key` names the boundary for the as-run log. The
+        future resolves with the final SwitchRecord; nobody has to await it."""
         return self._switcher.switch_scene(
             scene, boundary_at=boundary_at, key=key, transition=transition
         )
@@ -313,15 +322,9 @@ class ObsController:
         self._switcher.set_auto_switch(enabled)
 
     def preview_scene(self, scene: str) -> None:
-        """Studio mode: put the next slot's scene on preview ahead of its boundary.
-
-        Call it well ahead (at least a few frames; typically when the previous
-        slot goes live). Once OBS's CurrentPreviewSceneChanged confirms it, the
-        switch at the boundary is a studio-mode transition from preview;
-        without it, the program scene is switched directly (OBS allows that in
-        studio mode too). Only when studio mode is on in OBS; reported, not
-        sent, in a dry run.
-        """
+        """Studio mode: put the next slot's scene on preview well ahead of its boundary; once
+        OBS confirms it, the switch transitions from preview (else program is switched
+        directly). Only when studio mode is on; reported, not sent, in a dry run."""
         self._preview.preview_scene(scene)
 
     def run_action(self, action: ObsAction, key: str) -> asyncio.Future[ActionRecord]:
