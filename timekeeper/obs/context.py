@@ -23,6 +23,7 @@ from timekeeper.core.clock import Clock
 from timekeeper.obs import events as ev
 from timekeeper.obs.port import ObsPort
 from timekeeper.obs.status import ObsStatus
+from timekeeper.obs.switch_messages import Emit, Moment, Step
 
 # One logger for the whole controller, as before the split: log files keep their names.
 log = logging.getLogger("timekeeper.obs.controller")
@@ -63,6 +64,20 @@ class ObsContext:
             self.on_event(event)
         except Exception:
             log.exception("on_event callback failed for %s", event.kind)
+
+    def moment(self) -> Moment:
+        """What a sans-I/O part is told with each input (see `switch_messages.Moment`)."""
+        port = self.port
+        return Moment(self.now(), self.status, port is not None and port.connected)
+
+    def apply(self, step: Step) -> None:
+        """A step of a part that only reports (the scene watch): its status, then its events."""
+        self.status = step.status
+        for command in step.commands:
+            if isinstance(command, Emit):
+                self.emit(command.event)
+            else:  # a part with I/O has its own driver (switcher)
+                raise TypeError(f"{command!r} needs a driver")
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None] | None:
         """Run in the background, in the driver's TaskGroup once it runs (see `controller`);

@@ -134,7 +134,7 @@ class ObsController:
         )
         self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
         self._texts = TextSources(ctx, interval=text_interval)
-        self._scenes = SceneWatch(ctx, scene_uses or {})
+        self._scenes = SceneWatch(scene_uses or {})
         self._connection = ConnectionSupervisor(
             ctx,
             retry=retry or RetryPolicy(),
@@ -310,7 +310,7 @@ class ObsController:
 
     def learn_scene_uses(self, uses: Mapping[str, Sequence[str]]) -> None:
         """A revised programme: the scenes watched for renames and removals from now."""
-        self._scenes.learn(uses)
+        self._ctx.apply(self._scenes.learn(self._ctx.moment(), uses))
 
     def set_auto_switch(self, enabled: bool) -> None:
         """Operator key: automatic switching on/off.
@@ -359,7 +359,7 @@ class ObsController:
         """After (re)connecting: the desired scene (unless overridden), queued actions, texts
         (a dress rehearsal that finds OBS streaming or recording stops switching first)."""
         self._guard.check()
-        self._scenes.connected()
+        self._ctx.apply(self._scenes.connected(self._ctx.moment()))
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
@@ -387,7 +387,7 @@ class ObsController:
                 self._outputs.on_record_state(state, path)
                 self._guard.check()
             case p.SceneCreated() | p.SceneRemoved() | p.SceneRenamed() | p.SceneListChanged():
-                self._scenes.on_event(event)
+                self._ctx.apply(self._scenes.on_event(self._ctx.moment(), event))
             case p.ExitStarted():
                 self._ctx.emit(ev.ObsExiting(at=self._ctx.now()))
             case p.CustomEvent(data=data):

@@ -153,8 +153,7 @@ class SceneSwitcher:
     # ================================================================== commands
 
     def _moment(self) -> Moment:
-        port = self._ctx.port
-        return Moment(self._ctx.now(), self._ctx.status, port is not None and port.connected)
+        return self._ctx.moment()
 
     def _run(
         self, step: Step, inline: list[SendSwitch] | None = None
