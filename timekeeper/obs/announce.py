@@ -16,8 +16,9 @@ Our own announcements come back too and are ignored. A broadcast changes
 nothing in OBS, so dry runs announce (and listen) as well.
 
 This module owns the announcement's format (`announcement`, `heard`), its two
-events and the `Announcer`. The timer is injected (`sleep`): tests fire it by
-hand, never wait on it.
+events, the rules as a sans-I/O `AnnounceBook` (a `Moment` in, a `Step` with the
+status, events and `Broadcast` commands out) and its shell, the `Announcer`.
+The timer is injected (`sleep`): tests fire it by hand, never wait on it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from timekeeper.errors import ObsError
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.event_base import ObsEvent
 from timekeeper.obs.status import RunIdentity
+from timekeeper.obs.step_builder import StepBuilder
+from timekeeper.obs.switch_messages import Broadcast, Moment, Step
 
 KIND = "timekeeper.run"  # the marker that tells a timekeeper's CustomEvent from others'
 ANNOUNCE_INTERVAL = 3.0  # real seconds between two announcements
@@ -101,8 +104,74 @@ class OtherTimekeeperGone(ObsEvent):
         return f"the other timekeeper ({self.host}, {self.pid}) is no longer heard on this OBS"
 
 
+class AnnounceBook(StepBuilder):
+    """The rules, sans I/O: who has been heard, who is gone, when to announce (`Broadcast`)."""
+
+    def __init__(self, identity: RunIdentity) -> None:
+        super().__init__()
+        self.identity = identity
+        self._ticks = 0  # announcements made while connected
+        self._last_heard: dict[str, int] = {}  # run id -> our tick when last heard
+
+    def tick(self, m: Moment) -> Step:
+        """One period: forget the others not heard for GONE_AFTER periods, then announce."""
+        self._begin(m)
+        if m.connected:  # nothing is heard while disconnected: nobody's silence counts
+            self._ticks += 1
+            for run_id, last in list(self._last_heard.items()):
+                if self._ticks - last > GONE_AFTER:
+                    self._forget(run_id)
+            self._do(Broadcast(announcement(self.identity)))
+        return self._end()
+
+    def announce(self, m: Moment) -> Step:
+        """After a connect: say who we are without waiting for the period."""
+        self._begin(m)
+        self._do(Broadcast(announcement(self.identity)))
+        return self._end()
+
+    def heard(self, m: Moment, data: Mapping[str, Any]) -> Step:
+        """A CustomEvent: another timekeeper's announcement (or anything else, ignored)."""
+        self._begin(m)
+        other = heard(data)
+        if other is not None and other.run_id != self.identity.run_id:
+            self._heard(other)
+        return self._end()
+
+    def _heard(self, other: RunIdentity) -> None:
+        new = other.run_id not in self._last_heard
+        self._last_heard[other.run_id] = self._ticks
+        others = self._status.others
+        if new:
+            self._put(replace(self._status, others=(*others, other)))
+            self._emit(
+                OtherTimekeeper(
+                    at=self._now,
+                    run_id=other.run_id,
+                    host=other.host,
+                    pid=other.pid,
+                    title=other.title,
+                    mode=other.mode,
+                )
+            )
+            self._do(Broadcast(announcement(self.identity)))  # the newcomer learns of us at once
+        elif other not in others:  # it changed (a resumed run, another mode)
+            changed = tuple(other if o.run_id == other.run_id else o for o in others)
+            self._put(replace(self._status, others=changed))
+
+    def _forget(self, run_id: str) -> None:
+        del self._last_heard[run_id]
+        others = self._status.others
+        gone = next((o for o in others if o.run_id == run_id), None)
+        self._put(replace(self._status, others=tuple(o for o in others if o.run_id != run_id)))
+        if gone is not None:
+            self._emit(
+                OtherTimekeeperGone(at=self._now, run_id=run_id, host=gone.host, pid=gone.pid)
+            )
+
+
 class Announcer:
-    """Announces `identity` every `interval` seconds while connected; keeps the others heard."""
+    """The shell: the period (injected `sleep`) and the broadcasts through the port."""
 
     def __init__(
         self,
@@ -113,11 +182,13 @@ class Announcer:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._ctx = ctx
-        self.identity = identity
+        self.book = AnnounceBook(identity)
         self.interval = interval
         self._sleep = sleep
-        self._ticks = 0  # announcements made while connected
-        self._last_heard: dict[str, int] = {}  # run id -> our tick when last heard
+
+    @property
+    def identity(self) -> RunIdentity:
+        return self.book.identity
 
     def start(self) -> None:
         """The periodic announcement, in the background (cancelled with the controller)."""
@@ -125,7 +196,7 @@ class Announcer:
 
     def announce_now(self) -> None:
         """After a connect, and to a newcomer: say who we are without waiting for the timer."""
-        self._ctx.spawn(self._send())
+        self._run(self.book.announce(self._ctx.moment()))
 
     async def _loop(self) -> None:
         while True:
@@ -133,58 +204,24 @@ class Announcer:
             await self.tick()
 
     async def tick(self) -> None:
-        """One period: forget the others not heard for GONE_AFTER periods, then announce."""
-        port = self._ctx.port
-        if port is None or not port.connected:
-            return  # nothing is heard while disconnected: nobody's silence counts
-        self._ticks += 1
-        for run_id, last in list(self._last_heard.items()):
-            if self._ticks - last > GONE_AFTER:
-                self._forget(run_id)
-        await self._send()
+        """One period (see `AnnounceBook.tick`); the announcement is sent before it returns."""
+        for command in self._ctx.apply(self.book.tick(self._ctx.moment())):
+            if isinstance(command, Broadcast):
+                await self._send(command.data)
 
-    async def _send(self) -> None:
+    def on_custom_event(self, data: Mapping[str, Any]) -> None:
+        self._run(self.book.heard(self._ctx.moment(), data))
+
+    def _run(self, step: Step) -> None:
+        for command in self._ctx.apply(step):
+            if isinstance(command, Broadcast):
+                self._ctx.spawn(self._send(command.data))
+
+    async def _send(self, data: Mapping[str, object]) -> None:
         port = self._ctx.port
         if port is None or not port.connected:
             return
         try:
-            await port.broadcast_custom_event(announcement(self.identity))
+            await port.broadcast_custom_event(dict(data))
         except ObsError as exc:  # a drop is reported by the connection; try next period
             log.debug("announcing this run to OBS failed: %s", exc)
-
-    def on_custom_event(self, data: Mapping[str, Any]) -> None:
-        other = heard(data)
-        if other is None or other.run_id == self.identity.run_id:
-            return
-        new = other.run_id not in self._last_heard
-        self._last_heard[other.run_id] = self._ticks
-        others = self._ctx.status.others
-        if new:
-            self._ctx.status = replace(self._ctx.status, others=(*others, other))
-            self._ctx.emit(
-                OtherTimekeeper(
-                    at=self._ctx.now(),
-                    run_id=other.run_id,
-                    host=other.host,
-                    pid=other.pid,
-                    title=other.title,
-                    mode=other.mode,
-                )
-            )
-            self.announce_now()  # the newcomer learns of us at once
-        elif other not in self._ctx.status.others:  # it changed (a resumed run, another mode)
-            self._ctx.status = replace(
-                self._ctx.status,
-                others=tuple(other if o.run_id == other.run_id else o for o in others),
-            )
-
-    def _forget(self, run_id: str) -> None:
-        del self._last_heard[run_id]
-        gone = next((o for o in self._ctx.status.others if o.run_id == run_id), None)
-        self._ctx.status = replace(
-            self._ctx.status, others=tuple(o for o in self._ctx.status.others if o.run_id != run_id)
-        )
-        if gone is not None:
-            self._ctx.emit(
-                OtherTimekeeperGone(at=self._ctx.now(), run_id=run_id, host=gone.host, pid=gone.pid)
-            )

@@ -23,7 +23,7 @@ from timekeeper.core.clock import Clock
 from timekeeper.obs import events as ev
 from timekeeper.obs.port import ObsPort
 from timekeeper.obs.status import ObsStatus
-from timekeeper.obs.switch_messages import Emit, Moment, Step
+from timekeeper.obs.switch_messages import Command, Emit, Moment, Step
 
 # One logger for the whole controller, as before the split: log files keep their names.
 log = logging.getLogger("timekeeper.obs.controller")
@@ -70,14 +70,17 @@ class ObsContext:
         port = self.port
         return Moment(self.now(), self.status, port is not None and port.connected)
 
-    def apply(self, step: Step) -> None:
-        """A step of a part that only reports (the scene watch): its status, then its events."""
+    def apply(self, step: Step) -> list[Command]:
+        """A sans-I/O part's step: its status, then its events; returns the other commands
+        for the part's own driver to carry out (none for the scene watch)."""
         self.status = step.status
+        rest: list[Command] = []
         for command in step.commands:
             if isinstance(command, Emit):
                 self.emit(command.event)
-            else:  # a part with I/O has its own driver (switcher)
-                raise TypeError(f"{command!r} needs a driver")
+            else:
+                rest.append(command)
+        return rest
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[None] | None:
         """Run in the background, in the driver's TaskGroup once it runs (see `controller`);

@@ -8,6 +8,7 @@ answer to a switch request is a `SwitchReply`, and every input returns a `Step`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -115,6 +116,13 @@ class CancelTimer:
 
 
 @dataclass(frozen=True)
+class Broadcast:
+    """Send obs-websocket's BroadcastCustomEvent with `data` (the run's announcement)."""
+
+    data: Mapping[str, object]
+
+
+@dataclass(frozen=True)
 class Emit:
     event: ev.ObsEvent
 
@@ -127,7 +135,9 @@ class Resolve:
     record: SwitchRecord
 
 
-Command = SendSwitch | ReadProgram | ReleaseAt | StartTimer | CancelTimer | Emit | Resolve
+Command = (
+    SendSwitch | ReadProgram | ReleaseAt | StartTimer | CancelTimer | Emit | Resolve | Broadcast
+)
 
 
 @dataclass(frozen=True)
