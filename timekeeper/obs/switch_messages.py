@@ -123,6 +123,18 @@ class Broadcast:
 
 
 @dataclass(frozen=True)
+class SetStudioMode:
+    """Turn OBS's studio mode on; feed the outcome to `studio_mode_set`."""
+
+
+@dataclass(frozen=True)
+class SetPreview:
+    """Put `scene` on OBS's preview; feed the outcome to `preview_set`."""
+
+    scene: str
+
+
+@dataclass(frozen=True)
 class Emit:
     event: ev.ObsEvent
 
@@ -136,7 +148,16 @@ class Resolve:
 
 
 Command = (
-    SendSwitch | ReadProgram | ReleaseAt | StartTimer | CancelTimer | Emit | Resolve | Broadcast
+    SendSwitch
+    | ReadProgram
+    | ReleaseAt
+    | StartTimer
+    | CancelTimer
+    | Emit
+    | Resolve
+    | Broadcast
+    | SetStudioMode
+    | SetPreview
 )
 
 
