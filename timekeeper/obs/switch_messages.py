@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from timekeeper.core.programme import Transition
+from timekeeper.core.programme import ObsAction, Transition
 from timekeeper.obs import events as ev
-from timekeeper.obs.status import ObsStatus, SwitchRecord
+from timekeeper.obs.status import ActionRecord, ObsStatus, SwitchRecord
 
 SceneCue = tuple[str, str, Transition | None]  # scene, key (for the log), transition
 
@@ -135,6 +135,46 @@ class SetPreview:
 
 
 @dataclass(frozen=True)
+class ReadOutput:
+    """Read the stream's (`stream`) or the recording's state for action `key`."""
+
+    key: str
+    attempt: int
+    stream: bool
+
+
+@dataclass(frozen=True)
+class SendAction:
+    """Start or stop the output (`action`) for `key`."""
+
+    key: str
+    attempt: int
+    action: ObsAction
+
+
+@dataclass(frozen=True)
+class ActionTimer:
+    """Feed `retry(key, attempt)` after `seconds` real seconds."""
+
+    key: str
+    attempt: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelActionTimer:
+    key: str
+
+
+@dataclass(frozen=True)
+class ResolveAction:
+    """Action `key` has its outcome: hand `record` to whoever waits for it."""
+
+    key: str
+    record: ActionRecord
+
+
+@dataclass(frozen=True)
 class Emit:
     event: ev.ObsEvent
 
@@ -158,6 +198,11 @@ Command = (
     | Broadcast
     | SetStudioMode
     | SetPreview
+    | ReadOutput
+    | SendAction
+    | ActionTimer
+    | CancelActionTimer
+    | ResolveAction
 )
 
 
