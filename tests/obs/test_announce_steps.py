@@ -16,8 +16,8 @@ from timekeeper.obs.announce import (
     OtherTimekeeperGone,
     announcement,
 )
+from timekeeper.obs.machine_messages import Broadcast, Command, Emit, Moment, Step
 from timekeeper.obs.status import ObsState, ObsStatus, RunIdentity
-from timekeeper.obs.switch_messages import Broadcast, Command, Emit, Moment, Step
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 US = RunIdentity("run-stage", "stage-pc", 4242, "Symposium", "live")

@@ -12,9 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from timekeeper.core.programme import ObsAction
-from timekeeper.obs.output_rules import Done, Failed, OutputBook
-from timekeeper.obs.status import ObsMode, ObsState, ObsStatus
-from timekeeper.obs.switch_messages import (
+from timekeeper.obs.machine_messages import (
     ActionTimer,
     Command,
     Emit,
@@ -24,6 +22,8 @@ from timekeeper.obs.switch_messages import (
     SendAction,
     Step,
 )
+from timekeeper.obs.output_rules import Done, Failed, OutputBook
+from timekeeper.obs.status import ObsMode, ObsState, ObsStatus
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 START = ObsAction.START_STREAMING

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from timekeeper.obs import events as ev
+from timekeeper.obs.machine_messages import Emit, Moment, SetPreview, SetStudioMode
 from timekeeper.obs.preview import PreviewBook
 from timekeeper.obs.status import ObsMode, ObsState, ObsStatus
-from timekeeper.obs.switch_messages import Emit, Moment, SetPreview, SetStudioMode
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 STUDIO = ObsStatus(state=ObsState.CONNECTED, studio_mode=True, program_scene="Holding")

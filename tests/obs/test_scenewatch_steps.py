@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 import pytest
 
 from timekeeper.obs import events as ev
+from timekeeper.obs.machine_messages import Emit, Moment, Step
 from timekeeper.obs.port import SceneCreated, SceneRemoved, SceneRenamed
 from timekeeper.obs.scenewatch import SceneEvent, SceneWatch
 from timekeeper.obs.status import ObsState, ObsStatus
-from timekeeper.obs.switch_messages import Emit, Moment, Step
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 USES = {"Keynote": ("keynote",), "Panel": ("panel-1", "panel-2")}

@@ -17,9 +17,7 @@ import pytest
 
 from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
-from timekeeper.obs.status import ObsMode, ObsState, ObsStatus, SwitchOutcome, SwitchPolicy
-from timekeeper.obs.switch_job import Phase
-from timekeeper.obs.switch_messages import (
+from timekeeper.obs.machine_messages import (
     Accepted,
     CancelTimer,
     Command,
@@ -37,6 +35,8 @@ from timekeeper.obs.switch_messages import (
     SwitchReply,
     TimerSlot,
 )
+from timekeeper.obs.status import ObsMode, ObsState, ObsStatus, SwitchOutcome, SwitchPolicy
+from timekeeper.obs.switch_job import Phase
 from timekeeper.obs.switching import SwitchMachine
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

@@ -34,9 +34,9 @@ from typing import Any, ClassVar
 from timekeeper.errors import ObsError
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.event_base import ObsEvent
+from timekeeper.obs.machine_messages import Broadcast, Moment, Step
 from timekeeper.obs.status import RunIdentity
 from timekeeper.obs.step_builder import StepBuilder
-from timekeeper.obs.switch_messages import Broadcast, Moment, Step
 
 KIND = "timekeeper.run"  # the marker that tells a timekeeper's CustomEvent from others'
 ANNOUNCE_INTERVAL = 3.0  # real seconds between two announcements

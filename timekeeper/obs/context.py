@@ -21,9 +21,9 @@ from typing import Any
 
 from timekeeper.core.clock import Clock
 from timekeeper.obs import events as ev
+from timekeeper.obs.machine_messages import Command, Emit, Moment, Step
 from timekeeper.obs.port import ObsPort
 from timekeeper.obs.status import ObsStatus
-from timekeeper.obs.switch_messages import Command, Emit, Moment, Step
 
 # One logger for the whole controller, as before the split: log files keep their names.
 log = logging.getLogger("timekeeper.obs.controller")
@@ -66,7 +66,7 @@ class ObsContext:
             log.exception("on_event callback failed for %s", event.kind)
 
     def moment(self) -> Moment:
-        """What a sans-I/O part is told with each input (see `switch_messages.Moment`)."""
+        """What a sans-I/O part is told with each input (see `machine_messages.Moment`)."""
         port = self.port
         return Moment(self.now(), self.status, port is not None and port.connected)
 

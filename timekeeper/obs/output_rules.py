@@ -16,10 +16,7 @@ from dataclasses import dataclass, replace
 
 from timekeeper.core.programme import ObsAction
 from timekeeper.obs import events as ev
-from timekeeper.obs.port import CODE_OUTPUT_NOT_RUNNING, CODE_OUTPUT_RUNNING
-from timekeeper.obs.status import ActionRecord, ObsMode
-from timekeeper.obs.step_builder import StepBuilder
-from timekeeper.obs.switch_messages import (
+from timekeeper.obs.machine_messages import (
     ActionTimer,
     CancelActionTimer,
     Moment,
@@ -28,6 +25,9 @@ from timekeeper.obs.switch_messages import (
     SendAction,
     Step,
 )
+from timekeeper.obs.port import CODE_OUTPUT_NOT_RUNNING, CODE_OUTPUT_RUNNING
+from timekeeper.obs.status import ActionRecord, ObsMode
+from timekeeper.obs.step_builder import StepBuilder
 
 OUTPUT_STARTED = "OBS_WEBSOCKET_OUTPUT_STARTED"
 OUTPUT_STOPPED = "OBS_WEBSOCKET_OUTPUT_STOPPED"

@@ -23,6 +23,14 @@ from timekeeper.core.programme import ObsAction
 from timekeeper.errors import ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.machine_messages import (
+    ActionTimer,
+    CancelActionTimer,
+    ReadOutput,
+    ResolveAction,
+    SendAction,
+    Step,
+)
 from timekeeper.obs.output_rules import (
     OUTPUT_STARTED,
     OUTPUT_STOPPED,
@@ -33,14 +41,6 @@ from timekeeper.obs.output_rules import (
 )
 from timekeeper.obs.port import ObsPort
 from timekeeper.obs.status import ActionRecord, SwitchPolicy
-from timekeeper.obs.switch_messages import (
-    ActionTimer,
-    CancelActionTimer,
-    ReadOutput,
-    ResolveAction,
-    SendAction,
-    Step,
-)
 
 __all__ = ["OUTPUT_STARTED", "OUTPUT_STOPPED", "OutputActions", "RehearsalGuard"]
 

@@ -18,9 +18,9 @@ from dataclasses import replace
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext
+from timekeeper.obs.machine_messages import Moment, SetPreview, SetStudioMode, Step
 from timekeeper.obs.status import ObsMode, ObsStatus
 from timekeeper.obs.step_builder import StepBuilder
-from timekeeper.obs.switch_messages import Moment, SetPreview, SetStudioMode, Step
 
 
 class PreviewBook(StepBuilder):

@@ -26,11 +26,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from timekeeper.obs import events as ev
+from timekeeper.obs.machine_messages import Moment, Step
 from timekeeper.obs.names import closest
 from timekeeper.obs.port import SceneCreated, SceneListChanged, SceneRemoved, SceneRenamed
 from timekeeper.obs.status import MissingScene
 from timekeeper.obs.step_builder import StepBuilder
-from timekeeper.obs.switch_messages import Moment, Step
 
 SceneEvent = SceneCreated | SceneRemoved | SceneRenamed | SceneListChanged
 

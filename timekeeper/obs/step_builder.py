@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from timekeeper.obs import events as ev
+from timekeeper.obs.machine_messages import Command, Emit, Moment, Step
 from timekeeper.obs.status import ObsStatus
-from timekeeper.obs.switch_messages import Command, Emit, Moment, Step
 
 
 class StepBuilder:

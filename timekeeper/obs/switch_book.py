@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from timekeeper.obs.machine_messages import CancelTimer, Resolve, StartTimer, TimerSlot
 from timekeeper.obs.status import SwitchOutcome, SwitchPolicy
 from timekeeper.obs.step_builder import StepBuilder
 from timekeeper.obs.switch_job import Phase, SwitchJob
-from timekeeper.obs.switch_messages import CancelTimer, Resolve, StartTimer, TimerSlot
 
 
 class SwitchBook(StepBuilder):

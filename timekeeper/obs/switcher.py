@@ -20,9 +20,7 @@ from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.event_base import ObsEvent
-from timekeeper.obs.release import release_at
-from timekeeper.obs.status import SwitchPolicy, SwitchRecord
-from timekeeper.obs.switch_messages import (
+from timekeeper.obs.machine_messages import (
     Accepted,
     Broken,
     CancelTimer,
@@ -41,6 +39,8 @@ from timekeeper.obs.switch_messages import (
     SwitchReply,
     TimerSlot,
 )
+from timekeeper.obs.release import release_at
+from timekeeper.obs.status import SwitchPolicy, SwitchRecord
 from timekeeper.obs.switching import SwitchMachine
 
 __all__ = ["SceneCue", "SceneSwitcher"]

@@ -23,11 +23,7 @@ from datetime import datetime
 
 from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
-from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
-from timekeeper.obs.status import ObsMode, SwitchOutcome, SwitchPolicy, SwitchRecord
-from timekeeper.obs.switch_book import SwitchBook
-from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
-from timekeeper.obs.switch_messages import (
+from timekeeper.obs.machine_messages import (
     Accepted,
     Broken,
     CancelTimer,
@@ -45,6 +41,10 @@ from timekeeper.obs.switch_messages import (
     SwitchReply,
     TimerSlot,
 )
+from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
+from timekeeper.obs.status import ObsMode, SwitchOutcome, SwitchPolicy, SwitchRecord
+from timekeeper.obs.switch_book import SwitchBook
+from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
 
 
 class SwitchMachine(SwitchBook):
