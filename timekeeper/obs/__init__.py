@@ -9,10 +9,11 @@
   out, `machine_messages`; the bookkeeping in `step_builder`), each with a thin
   asyncio shell: scene switching (`switching` with `switch_book` and `switch_job`;
   shell `switcher`, precise release in `release`), output actions (`output_rules`;
-  shell `outputs`), the studio-mode preview (`preview`), OBS's scene list
-  (`scenewatch`) and the announcements (`announce`). The connection (`connection`,
-  `probe`) and the throttled texts (`texts`) are asyncio parts; all share
-  `context` (status, events, background tasks). See docs/architecture-obs.md.
+  shell `outputs`), the studio-mode preview (`preview_rules`; shell `preview`), OBS's
+  scene list (`scenewatch`) and the announcements (`announce_rules`; shell
+  `announce`). The connection (`connection`, `probe`) and the throttled texts
+  (`texts`) are asyncio parts; all share `context` (status, events, background
+  tasks). See docs/architecture-obs.md.
 - `status`: `ObsStatus` snapshots, states and modes, policies as data.
 - `events`: the frozen `ObsEvent`s it reports (JSON-ready): connection and scenes there,
   outputs, actions and texts in `output_events`, the base in `event_base`.

@@ -1,8 +1,8 @@
 """What the sans-I/O OBS parts are told and what they ask for: inputs, replies, commands, steps.
 
 Plain frozen data shared by the pure rules (`switching.SwitchMachine`,
-`output_rules.OutputBook`, `preview.PreviewBook`, `scenewatch.SceneWatch`,
-`announce.AnnounceBook`) and their asyncio shells: a `Moment` comes with every
+`output_rules.OutputBook`, `preview_rules.PreviewBook`, `scenewatch.SceneWatch`,
+`announce_rules.AnnounceBook`) and their asyncio shells: a `Moment` comes with every
 input, OBS's answer to a switch request is a `SwitchReply`, and every input
 returns a `Step` (the new status and the `Command`s to carry out). No behaviour
 here.
