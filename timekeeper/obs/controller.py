@@ -204,8 +204,7 @@ class ObsController:
         self._driver = asyncio.create_task(self._drive(), name="obs-driver")  # resumes in _drive
 
     async def _drive(self) -> None:
-        """The one TaskGroup of the OBS side: the connection (probe, backoff, heartbeat), the
-        announcements and every part's background work (`ObsContext.spawn`). stop() cancels it."""
+        """The one TaskGroup: connection, announcements, all background work; stop() ends it."""
         try:
             async with asyncio.TaskGroup() as group:
                 self._ctx.group = group
