@@ -96,6 +96,7 @@ class ObsContext:
             return None
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _: coro.close())  # cancelled before it began: no warning
         return task
 
     async def _guarded(self, coro: Coroutine[Any, Any, Any]) -> None:
