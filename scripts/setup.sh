@@ -3,7 +3,8 @@
 #   scripts/setup.sh          runtime only (requirements/runtime.lock)
 #   scripts/setup.sh --test   the tested set (requirements/test.lock), and the system packages the
 #                             tests drive for real: OBS Studio under Xvfb, Chromium and the
-#                             mosquitto MQTT broker (Debian, needs root or sudo; the tests start
+#                             mosquitto MQTT broker, ffmpeg for bench/bench_obs_frames.py (Debian,
+#                             needs root or sudo; the tests start
 #                             their own brokers, the system service is not used)
 # Every Python package comes from a lock with its hashes; nothing is resolved at install time.
 # To change a dependency on purpose: scripts/lock.sh (see the README's Development section).
@@ -14,7 +15,7 @@ want_test=no
 [[ "${1:-}" == "--test" ]] && want_test=yes
 
 if [[ $want_test == yes ]] && command -v apt-get >/dev/null 2>&1; then
-  pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core mosquitto)
+  pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core mosquitto ffmpeg)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then

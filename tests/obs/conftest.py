@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from tests.obs.fake import FakeObs
 from timekeeper.core.clock import SystemClock
 from timekeeper.obs.client import ObsClient
 from timekeeper.obs.controller import ObsController, RetryPolicy, SwitchPolicy
 from timekeeper.obs.events import ObsEvent
-from timekeeper.obs.fake import FakeObs
 
 from .headless import HeadlessObs, HeadlessObsError, obs_missing_reason, reset
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tests.obs.fake import FakeObs
 from timekeeper.obs.announce import GONE_AFTER, KIND, heard
 from timekeeper.obs.controller import ObsController, ObsMode, RunIdentity
-from timekeeper.obs.fake import FakeObs
 from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory, Recorder

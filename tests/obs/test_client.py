@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.obs.fake import FakeObs
 from timekeeper.errors import ObsAuthError, ObsConnectionError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.client import EVENT_SUBSCRIPTIONS, ObsClient
-from timekeeper.obs.fake import FakeObs
 from timekeeper.obs.port import Disconnected, PortEvent, ProgramSceneChanged
 
 from .conftest import PASSWORD

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock, SystemClock
 from timekeeper.core.programme import ObsAction, Transition
 from timekeeper.obs.controller import (
@@ -21,7 +22,6 @@ from timekeeper.obs.controller import (
     RetryPolicy,
     SwitchOutcome,
 )
-from timekeeper.obs.fake import FakeObs
 
 from .conftest import PASSWORD, ControllerFactory, Recorder
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.obs.fake import FakeObs
 from timekeeper.commands.check_obs import run_obs_check
-from timekeeper.obs.fake import FakeObs
 from timekeeper.obs.preflight import Unreachable, closest, preflight
 
 from .conftest import PASSWORD

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock, SystemClock
 from timekeeper.obs.controller import ObsState, ObsStatus, RetryPolicy
-from timekeeper.obs.fake import FakeObs
 from timekeeper.obs.probe import Probe, ProbePolicy, WaitEnd, tcp_probe, wait_for_retry
 from timekeeper.ui.obspanel import describe_obs
 

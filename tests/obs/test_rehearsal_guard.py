@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from tests.obs.fake import FakeObs
 from timekeeper.core.clock import SystemClock
 from timekeeper.obs.client import ObsClient
 from timekeeper.obs.controller import ObsController, ObsMode
-from timekeeper.obs.fake import FakeObs
 
 from .conftest import PASSWORD, ControllerFactory, Recorder
 

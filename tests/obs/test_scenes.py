@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from timekeeper.obs.fake import FakeObs
+from tests.obs.fake import FakeObs
 from timekeeper.obs.status import MissingScene, ObsState, ObsStatus
 from timekeeper.ui.obspanel import describe_obs
 

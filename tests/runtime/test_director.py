@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.factories import at
+from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.obs.client import ObsClient
 from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.obs.events import ObsEvent
-from timekeeper.obs.fake import FakeObs
 from timekeeper.programme.loader import load_programme
 from timekeeper.runtime.director import ObsDirector, render_texts
 from timekeeper.runtime.session import RunMode, ShowSession

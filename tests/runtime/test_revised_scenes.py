@@ -10,10 +10,10 @@ from dataclasses import replace
 import pytest
 
 from tests.factories import at
+from tests.obs.fake import FakeObs
 from tests.runtime.test_director import PASSWORD, SCENES, SEED, until
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.programme import Programme
-from timekeeper.obs.fake import FakeObs
 from timekeeper.runtime.obs_service import ObsService
 from timekeeper.runtime.session import RunMode, ShowSession
 

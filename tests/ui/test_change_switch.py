@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.factories import at
+from tests.obs.fake import FakeObs
 from tests.runtime.test_director import PASSWORD, SCENES, until
 from tests.ui.conftest import InputClock, input_clock_of, press, screen_text, step
 from timekeeper.core.clock import ManualClock
-from timekeeper.obs.fake import FakeObs
 from timekeeper.programme.loader import read_programme
 from timekeeper.runtime.changes import ChangeCheck, check_file
 from timekeeper.runtime.obs_service import ObsService

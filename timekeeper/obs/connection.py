@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from timekeeper.errors import ObsAuthError, ObsError, ObsTimeoutError
@@ -63,27 +64,13 @@ class ConnectionSupervisor:
         self._on_studio = on_studio
         self._on_connected_cb = on_connected
         self._on_lost = on_lost
-        self._task: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self._wake = asyncio.Event()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._supervise(), name="obs-supervisor")
-
-    async def halt(self) -> None:
-        """Cancel the supervisor, the heartbeat and every background task of the controller."""
-        ctx = self._ctx
-        tasks = [t for t in (self._task, self._heartbeat, *ctx.tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)  # collects them without raising their exceptions
-        self._task = self._heartbeat = None
+        """The supervising loop, as a task of the driver's group (see `ObsContext.spawn`)."""
+        self._ctx.spawn(self._supervise())
 
     async def wait_connected(self, timeout: float | None = None) -> bool:
         """Wait until connected (tests, startup); False on timeout."""
@@ -98,7 +85,7 @@ class ConnectionSupervisor:
     def reconnect_now(self) -> None:
         """Operator key: skip the backoff wait (or drop and renew a live connection)."""
         ctx = self._ctx
-        ctx.set(reconnect_attempt=0)
+        ctx.status = replace(ctx.status, reconnect_attempt=0)
         self._wake.set()
         if ctx.port is not None and ctx.port.connected:
             ctx.spawn(self.drop_and_reconnect("reconnect requested by the operator"))
@@ -112,7 +99,7 @@ class ConnectionSupervisor:
         while not ctx.stopping:
             self._lost.clear()
             if ctx.status.state is not ObsState.AUTH_FAILED:
-                ctx.set(state=ObsState.CONNECTING, next_retry_at=None)
+                ctx.status = replace(ctx.status, state=ObsState.CONNECTING, next_retry_at=None)
             try:
                 info = await port.connect()
             except ObsAuthError as exc:
@@ -121,20 +108,18 @@ class ConnectionSupervisor:
                 if ctx.status.state is not ObsState.AUTH_FAILED or ctx.status.last_error != str(
                     exc
                 ):
-                    ctx.emit(ev.ObsAuthFailed, url=port.url, error=str(exc))
-                ctx.set(state=ObsState.AUTH_FAILED, last_error=str(exc))
+                    ctx.emit(ev.ObsAuthFailed(at=ctx.now(), url=port.url, error=str(exc)))
+                ctx.status = replace(ctx.status, state=ObsState.AUTH_FAILED, last_error=str(exc))
             except Exception as exc:  # ObsError, or a bug: either way, retry later
                 if not isinstance(exc, ObsError):
                     log.exception("unexpected error connecting to OBS")
                 attempt += 1
                 delay = self.retry.delay(attempt, self._rng)
-                ctx.set(state=ObsState.DISCONNECTED, last_error=str(exc))
+                ctx.status = replace(ctx.status, state=ObsState.DISCONNECTED, last_error=str(exc))
                 ctx.emit(
-                    ev.ObsConnectFailed,
-                    url=port.url,
-                    error=str(exc),
-                    attempt=attempt,
-                    retry_in=delay,
+                    ev.ObsConnectFailed(
+                        at=ctx.now(), url=port.url, error=str(exc), attempt=attempt, retry_in=delay
+                    )
                 )
             else:
                 began = loop.time()
@@ -147,7 +132,8 @@ class ConnectionSupervisor:
                 # Dropped soon after connecting: back off, or a flapping OBS would be hammered.
                 attempt += 1
                 delay = self.retry.delay(attempt, self._rng)
-            ctx.set(
+            ctx.status = replace(
+                ctx.status,
                 reconnect_attempt=attempt,
                 next_retry_at=ctx.clock.now() + timedelta(seconds=delay * ctx.clock.speed),
             )
@@ -173,13 +159,14 @@ class ConnectionSupervisor:
             stream = await port.get_stream_status()
             record = await port.get_record_status()
         except ObsError as exc:
-            ctx.set(last_error=f"reading OBS state: {exc}")
+            ctx.status = replace(ctx.status, last_error=f"reading OBS state: {exc}")
             if not port.connected:
                 self._lost.set()
                 return
             scenes, studio, stream, record, rtt = None, None, None, None, None
         now = ctx.clock.now()
-        ctx.set(
+        ctx.status = replace(
+            ctx.status,
             state=ObsState.CONNECTED,
             reconnect_attempt=0,
             next_retry_at=None,
@@ -195,14 +182,16 @@ class ConnectionSupervisor:
             recording=record.active if record else None,
         )
         ctx.emit(
-            ev.ObsConnected,
-            url=port.url,
-            obs_version=info.obs_version,
-            websocket_version=info.websocket_version,
-            program_scene=ctx.status.program_scene,
+            ev.ObsConnected(
+                at=ctx.now(),
+                url=port.url,
+                obs_version=info.obs_version,
+                websocket_version=info.websocket_version,
+                program_scene=ctx.status.program_scene,
+            )
         )
         await self._on_studio(studio)
-        self._heartbeat = asyncio.create_task(self._beat(), name="obs-heartbeat")
+        self._heartbeat = self._ctx.spawn(self._beat())
         self._on_connected_cb()
 
     async def _beat(self) -> None:
@@ -221,7 +210,9 @@ class ConnectionSupervisor:
                 return
             except ObsError:
                 continue  # a drop is reported by the Disconnected event
-            ctx.set(streaming=stream.active, recording=record.active, obs_rtt=rtt)
+            ctx.status = replace(
+                ctx.status, streaming=stream.active, recording=record.active, obs_rtt=rtt
+            )
 
     def _stop_heartbeat(self) -> None:
         if self._heartbeat is not None:
@@ -240,12 +231,15 @@ class ConnectionSupervisor:
             self._lost.set()
             return
         # What OBS showed is from now on only the last known state, not the current one.
-        ctx.set(
+        ctx.status = replace(
+            ctx.status,
             state=ObsState.DISCONNECTED,
             connected_since=None,
             last_error=reason,
             last_known_at=ctx.clock.now(),
         )
-        ctx.emit(ev.ObsDisconnected, url=ctx.status.url or "", reason=reason, code=code)
+        ctx.emit(
+            ev.ObsDisconnected(at=ctx.now(), url=ctx.status.url or "", reason=reason, code=code)
+        )
         self._on_lost()
         self._lost.set()

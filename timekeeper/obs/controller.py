@@ -13,17 +13,11 @@ It never raises out of its background work: every failure becomes an
 snapshot (`controller.status`). Instants come from the injected clock; waits
 (backoff, timeouts, throttling) are real seconds on the event loop.
 
-This module only composes the parts, each owning one responsibility:
-`connection.ConnectionSupervisor` (connect, backoff, heartbeat, re-sync),
-`switcher.SceneSwitcher` (switch state machine, confirmation, retries, hand
-overrides), `outputs.OutputActions` (once-only stream/record actions),
-`texts.TextSources` (throttled text sources), `preview.StudioPreview`
-(studio mode and preview), `scenewatch.SceneWatch` (OBS's scene list, kept
-live; the programme's scenes gone missing) and `announce.Announcer` (this run
-announced to OBS, other timekeepers heard), over the shared
-`context.ObsContext`. It routes
-OBS's events to them and keeps the public API; the data it reports lives in
-`status` (and is importable from here too).
+This module only composes the parts (one job each) over the shared
+`context.ObsContext`: `connection` (connect, backoff, heartbeat, re-sync),
+`switcher` (the asyncio shell of the sans-I/O `switching` machine), `outputs`,
+`texts`, `preview`, `scenewatch` and `announce`. It routes OBS's events to them
+and keeps the public API; the data it reports lives in `status`.
 """
 
 from __future__ import annotations
@@ -32,33 +26,20 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from timekeeper.core.clock import Clock
 from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
+from timekeeper.obs import port as p
 from timekeeper.obs.announce import ANNOUNCE_INTERVAL, Announcer, Sleep
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions, RehearsalGuard
-from timekeeper.obs.port import (
-    CustomEvent,
-    Disconnected,
-    ExitStarted,
-    ObsPort,
-    PortEvent,
-    PreviewSceneChanged,
-    ProgramSceneChanged,
-    RecordStateChanged,
-    SceneCreated,
-    SceneListChanged,
-    SceneRemoved,
-    SceneRenamed,
-    StreamStateChanged,
-    StudioModeChanged,
-)
+from timekeeper.obs.port import ObsPort, PortEvent
 from timekeeper.obs.preview import StudioPreview
 from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, tcp_probe
 from timekeeper.obs.scenewatch import SceneWatch
@@ -139,20 +120,21 @@ class ObsController:
         self._ctx = ctx = ObsContext(port, clock=clock, status=status, on_event=on_event)
         policy = switch_policy or SwitchPolicy()
         self._preview = StudioPreview(ctx, studio_mode=studio_mode)
-        self._switcher = SceneSwitcher(
-            ctx,
-            policy=policy,
-            override_settle=override_settle,
-            from_preview=self._preview.from_preview,
-        )
-        self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
         self._guard = RehearsalGuard(
             ctx,
             enabled=mode is ObsMode.DRESS_REHEARSAL and not allow_live_outputs,
             stop_switching=lambda: self._switcher.set_auto_switch(False),
         )
+        self._switcher = SceneSwitcher(
+            ctx,
+            policy=policy,
+            override_settle=override_settle,
+            from_preview=self._preview.from_preview,
+            after_boundary=self._guard.keep_alarm,
+        )
+        self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
         self._texts = TextSources(ctx, interval=text_interval)
-        self._scenes = SceneWatch(ctx, scene_uses or {})
+        self._scenes = SceneWatch(scene_uses or {})
         self._connection = ConnectionSupervisor(
             ctx,
             retry=retry or RetryPolicy(),
@@ -171,6 +153,7 @@ class ObsController:
             else None
         )
         self._unsubscribe: Callable[[], None] | None = None
+        self._driver: asyncio.Task[None] | None = None
 
     # ================================================================== public API
 
@@ -214,19 +197,33 @@ class ObsController:
 
     async def start(self) -> None:
         """Begin connecting in the background; returns at once. Never raises."""
-        if self._port is None or self._connection.running:
+        if self._port is None or self._driver is not None:
             return
         self._ctx.stopping = False
         self._unsubscribe = self._port.subscribe(self._on_port_event)
-        self._connection.start()
-        if self._announcer is not None:
-            self._announcer.start()
+        self._driver = asyncio.create_task(self._drive(), name="obs-driver")  # resumes in _drive
+
+    async def _drive(self) -> None:
+        """The one TaskGroup: connection, announcements, all background work; stop() ends it."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._ctx.group = group
+                self._connection.start()
+                if self._announcer is not None:
+                    self._announcer.start()
+        finally:
+            self._ctx.group = None
 
     async def stop(self) -> None:
         """Stop everything, close the connection, resolve whatever is still pending."""
         self._ctx.stopping = True
         self._switcher.cancel_override_check()
-        await self._connection.halt()
+        driver, self._driver = self._driver, None
+        tasks = [t for t in (driver, *self._ctx.tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)  # collects them without raising their exceptions
         self._switcher.stop()
         self._outputs.cancel_all("the controller stopped")
         if self._unsubscribe is not None:
@@ -235,7 +232,12 @@ class ObsController:
         if self._port is not None:
             with contextlib.suppress(Exception):
                 await self._port.close()
-            self._ctx.set(state=ObsState.DISCONNECTED, connected_since=None, next_retry_at=None)
+            self._ctx.status = replace(
+                self._ctx.status,
+                state=ObsState.DISCONNECTED,
+                connected_since=None,
+                next_retry_at=None,
+            )
 
     async def finish_actions(self, timeout: float) -> None:
         """Let keyed actions already asked for finish (the last slot's on_end, sent as the
@@ -273,23 +275,29 @@ class ObsController:
         key: str,
         transition: Transition | None = None,
     ) -> asyncio.Future[SwitchRecord]:
-        """The live slot wants `scene` from `boundary_at` on: request it now.
-
-        Call it at the boundary (see `timekeeper.runtime.timing.sleep_until`); the
-        request leaves within a loop iteration or two. A new call clears a
-        manual override and supersedes an unfinished earlier switch. The scene
-        is remembered as desired and brought back after a reconnect. With
-        automatic switching off, or in a dry run, it is only reported
-        ("would switch to …"). `key` names the boundary (e.g. the slot id) for
-        the as-run log. The future resolves with the final SwitchRecord
-        (confirmed, failed after the SwitchPolicy retries, skipped, superseded,
-        overridden or cancelled); nobody has to await it.
-        """
-        future = self._switcher.switch_scene(
+        """The live slot wants `scene` from `boundary_at` on: request it now (at the boundary;
+        the request leaves within a loop iteration). A new call clears a manual override and
+        supersedes an unfinished switch; the scene is brought back after a reconnect. Switching
+        off or a dry run only reports it. `key` names the boundary for the as-run log. The
+        future resolves with the final SwitchRecord; nobody has to await it."""
+        return self._switcher.switch_scene(
             scene, boundary_at=boundary_at, key=key, transition=transition
         )
-        self._guard.keep_alarm()
-        return future
+
+    def arm_switch(
+        self,
+        scene: str,
+        *,
+        boundary_at: datetime,
+        key: str,
+        transition: Transition | None = None,
+    ) -> asyncio.Future[SwitchRecord]:
+        """`switch_scene` for a boundary still ahead (call it tens of ms early or more): held,
+        then sent at `boundary_at` on the dot even on a busy machine (see `release`). A
+        later `arm_switch` supersedes one still waiting; `stop()` cancels it."""
+        return self._switcher.arm_switch(
+            scene, boundary_at=boundary_at, key=key, transition=transition
+        )
 
     def resend_live_scene(
         self, instead: SceneCue | None = None
@@ -301,7 +309,7 @@ class ObsController:
 
     def learn_scene_uses(self, uses: Mapping[str, Sequence[str]]) -> None:
         """A revised programme: the scenes watched for renames and removals from now."""
-        self._scenes.learn(uses)
+        self._ctx.apply(self._scenes.learn(self._ctx.moment(), uses))
 
     def set_auto_switch(self, enabled: bool) -> None:
         """Operator key: automatic switching on/off.
@@ -313,15 +321,9 @@ class ObsController:
         self._switcher.set_auto_switch(enabled)
 
     def preview_scene(self, scene: str) -> None:
-        """Studio mode: put the next slot's scene on preview ahead of its boundary.
-
-        Call it well ahead (at least a few frames; typically when the previous
-        slot goes live). Once OBS's CurrentPreviewSceneChanged confirms it, the
-        switch at the boundary is a studio-mode transition from preview;
-        without it, the program scene is switched directly (OBS allows that in
-        studio mode too). Only when studio mode is on in OBS; reported, not
-        sent, in a dry run.
-        """
+        """Studio mode: put the next slot's scene on preview well ahead of its boundary; once
+        OBS confirms it, the switch transitions from preview (else program is switched
+        directly). Only when studio mode is on; reported, not sent, in a dry run."""
         self._preview.preview_scene(scene)
 
     def run_action(self, action: ObsAction, key: str) -> asyncio.Future[ActionRecord]:
@@ -356,7 +358,7 @@ class ObsController:
         """After (re)connecting: the desired scene (unless overridden), queued actions, texts
         (a dress rehearsal that finds OBS streaming or recording stops switching first)."""
         self._guard.check()
-        self._scenes.connected()
+        self._ctx.apply(self._scenes.connected(self._ctx.moment()))
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
@@ -371,26 +373,26 @@ class ObsController:
 
     def _handle_port_event(self, event: PortEvent) -> None:
         match event:
-            case ProgramSceneChanged(scene=scene):
+            case p.ProgramSceneChanged(scene=scene):
                 self._switcher.on_program_scene(scene)
-            case PreviewSceneChanged(scene=scene):
+            case p.PreviewSceneChanged(scene=scene):
                 self._preview.on_preview_changed(scene)
-            case StudioModeChanged(enabled=enabled):
+            case p.StudioModeChanged(enabled=enabled):
                 self._preview.on_studio_mode_changed(enabled)
-            case StreamStateChanged(state=state):
+            case p.StreamStateChanged(state=state):
                 self._outputs.on_stream_state(state)
                 self._guard.check()
-            case RecordStateChanged(state=state, path=path):
+            case p.RecordStateChanged(state=state, path=path):
                 self._outputs.on_record_state(state, path)
                 self._guard.check()
-            case SceneCreated() | SceneRemoved() | SceneRenamed() | SceneListChanged():
-                self._scenes.on_event(event)
-            case ExitStarted():
-                self._ctx.emit(ev.ObsExiting)
-            case CustomEvent(data=data):
+            case p.SceneCreated() | p.SceneRemoved() | p.SceneRenamed() | p.SceneListChanged():
+                self._ctx.apply(self._scenes.on_event(self._ctx.moment(), event))
+            case p.ExitStarted():
+                self._ctx.emit(ev.ObsExiting(at=self._ctx.now()))
+            case p.CustomEvent(data=data):
                 if self._announcer is not None:
                     self._announcer.on_custom_event(data)
-            case Disconnected(code=code, reason=reason, by_client=by_client):
+            case p.Disconnected(code=code, reason=reason, by_client=by_client):
                 if not by_client:
                     self._connection.connection_lost(
                         reason, int(code) if code is not None else None

@@ -1,11 +1,11 @@
 """Output actions: start/stop streaming and recording, once and only once per key.
 
-Owns the keyed actions (`run_action`): the set of keys already done (never
-sent again, across reconnects and, when the caller persists them, restarts),
-the queue of actions waiting for a connection, the check of the output's state
-before sending, the retry after a timeout, and the `streaming`/`recording`
-status fields as OBS's output events report them. It must not switch scenes,
-set texts or manage the connection.
+The shell of the keyed actions (`run_action`): their rules (keys done, the
+queue, the state check before sending, the retry after a timeout, the
+`streaming`/`recording` fields) are the sans-I/O `output_rules.OutputBook`;
+`OutputActions` sends its requests through the port, runs its retry timers and
+resolves the futures callers hold. It must not switch scenes, set texts or
+manage the connection.
 
 Also owns the dress rehearsal's guard (`RehearsalGuard`): a rehearsal never
 touches a live output, so when OBS is (or starts) streaming or recording during
@@ -16,21 +16,33 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from timekeeper.core.programme import ObsAction
 from timekeeper.errors import ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
-from timekeeper.obs.port import CODE_OUTPUT_NOT_RUNNING, CODE_OUTPUT_RUNNING, ObsPort
-from timekeeper.obs.status import ActionRecord, ObsMode, SwitchPolicy
+from timekeeper.obs.machine_messages import (
+    ActionTimer,
+    CancelActionTimer,
+    ReadOutput,
+    ResolveAction,
+    SendAction,
+    Step,
+)
+from timekeeper.obs.output_rules import (
+    OUTPUT_STARTED,
+    OUTPUT_STOPPED,
+    Done,
+    Failed,
+    OutputBook,
+    OutputReply,
+)
+from timekeeper.obs.port import ObsPort
+from timekeeper.obs.status import ActionRecord, SwitchPolicy
 
-OUTPUT_STARTED = "OBS_WEBSOCKET_OUTPUT_STARTED"
-OUTPUT_STOPPED = "OBS_WEBSOCKET_OUTPUT_STOPPED"
-
-_STREAM = {ObsAction.START_STREAMING, ObsAction.STOP_STREAMING}
-_STARTS = {ObsAction.START_STREAMING, ObsAction.START_RECORDING}
+__all__ = ["OUTPUT_STARTED", "OUTPUT_STOPPED", "OutputActions", "RehearsalGuard"]
 
 _ACTION_CALLS: dict[ObsAction, Callable[[ObsPort], Coroutine[Any, Any, None]]] = {
     ObsAction.START_STREAMING: lambda p: p.start_stream(),
@@ -40,62 +52,51 @@ _ACTION_CALLS: dict[ObsAction, Callable[[ObsPort], Coroutine[Any, Any, None]]] =
 }
 
 
-@dataclass(eq=False)
-class _Action:
-    action: ObsAction
-    key: str
-    future: asyncio.Future[ActionRecord]
-    running: bool = False
-    retry: asyncio.TimerHandle | None = None
-
-
 class OutputActions:
+    """The shell of `output_rules.OutputBook`: the port's requests, the retry timers, futures."""
+
     def __init__(self, ctx: ObsContext, *, policy: SwitchPolicy, done_keys: Iterable[str]) -> None:
         self._ctx = ctx
-        self.policy = policy  # its retry_interval (×2) spaces the retries after a timeout
-        self._done: set[str] = set(done_keys)
-        self._reported: set[str] = set()  # keys reported as "would …" (dry run / rehearsal)
-        self._actions: dict[str, _Action] = {}
+        self.book = OutputBook(done_keys=done_keys, retry_after=policy.retry_interval * 2)
+        self._policy = policy
+        self._futures: dict[str, asyncio.Future[ActionRecord]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    @property
+    def policy(self) -> SwitchPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: SwitchPolicy) -> None:
+        """Its retry_interval (×2) spaces the retries after a timeout."""
+        self._policy = policy
+        self.book.retry_after = policy.retry_interval * 2
 
     @property
     def done_keys(self) -> frozenset[str]:
-        return frozenset(self._done)
+        return frozenset(self.book.done)
 
     def run_action(self, action: ObsAction, key: str) -> asyncio.Future[ActionRecord]:
         """Start/stop streaming or recording, once per `key` (see ObsController.run_action)."""
-        ctx = self._ctx
-        loop = asyncio.get_running_loop()
-        if key in self._done:
-            ctx.emit(ev.ActionSkipped, action=action.value, key=key, reason="already_done")
-            return _resolved(loop, ActionRecord(action, key, "already_done"))
-        if ctx.status.mode is not ObsMode.LIVE or ctx.port is None:
-            reason = ctx.status.mode.value if ctx.port is not None else "not_configured"
-            if key not in self._reported:
-                self._reported.add(key)
-                ctx.emit(ev.ActionSkipped, action=action.value, key=key, reason=reason)
-            return _resolved(loop, ActionRecord(action, key, "skipped", reason))
-        if key in self._actions:
-            return self._actions[key].future
-        job = _Action(action=action, key=key, future=loop.create_future())
-        self._actions[key] = job
-        if ctx.port is not None and ctx.port.connected:
-            ctx.spawn(self._do_action(job))
-        else:
-            ctx.emit(ev.ActionQueued, action=action.value, key=key)
-        return job.future
+        pending = self._futures.get(key) if self.book.pending(key) else None
+        future = pending or asyncio.get_running_loop().create_future()
+        self._futures.setdefault(key, future)
+        configured = self._ctx.port is not None
+        self._run(self.book.run(self._ctx.moment(), action, key, configured=configured), future)
+        return future
 
     async def finish(self, timeout: float) -> None:
         """Wait up to `timeout` real seconds for the pending actions, while connected, and for
         OBS's event that a stopped output has stopped (its reply comes first)."""
         ctx = self._ctx
         port = ctx.port
-        jobs = [a for a in self._actions.values() if not a.future.done()]
+        jobs = [f for f in self._futures.values() if not f.done()]
         if not jobs or port is None or not port.connected:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        await asyncio.wait([a.future for a in jobs], timeout=timeout)
-        done = {a.action for a in jobs if a.future.done() and a.future.result().outcome == "done"}
+        await asyncio.wait(jobs, timeout=timeout)
+        done = {f.result().action for f in jobs if f.done() and f.result().outcome == "done"}
 
         def stopping() -> bool:
             recording = ObsAction.STOP_RECORDING in done and ctx.status.recording
@@ -107,91 +108,73 @@ class OutputActions:
 
     def resync(self) -> None:
         """After a (re)connect: send the queued actions."""
-        for action in list(self._actions.values()):
-            if not action.running:
-                self._ctx.spawn(self._do_action(action))
+        self._run(self.book.connected(self._ctx.moment()))
 
     def cancel_all(self, note: str) -> None:
-        for action in list(self._actions.values()):
-            self._finish_action(action, "cancelled", note)
+        self._run(self.book.cancel_all(self._ctx.moment(), note))
 
     def on_stream_state(self, state: str) -> None:
-        if state == OUTPUT_STARTED:
-            self._ctx.set(streaming=True)
-            self._ctx.emit(ev.StreamStarted)
-        elif state == OUTPUT_STOPPED:
-            self._ctx.set(streaming=False)
-            self._ctx.emit(ev.StreamStopped)
+        self._run(self.book.output_state(self._ctx.moment(), True, state, None))
 
     def on_record_state(self, state: str, path: str | None) -> None:
-        if state == OUTPUT_STARTED:
-            self._ctx.set(recording=True)
-            self._ctx.emit(ev.RecordStarted, path=path)
-        elif state == OUTPUT_STOPPED:
-            self._ctx.set(recording=False)
-            self._ctx.emit(ev.RecordStopped, path=path)
+        self._run(self.book.output_state(self._ctx.moment(), False, state, path))
 
-    async def _do_action(self, job: _Action) -> None:
-        """Send one keyed action unless OBS's output is already in the wanted state."""
-        ctx = self._ctx
-        port = ctx.port
-        if port is None or job.running or job.future.done() or not port.connected:
-            return
-        job.running = True
-        streaming = job.action in _STREAM
-        start = job.action in _STARTS
-        what = job.action.value
+    def _run(self, step: Step, fresh: asyncio.Future[ActionRecord] | None = None) -> None:
+        """Apply the step; carry out its commands (`fresh`: the future of this very call)."""
+        for command in self._ctx.apply(step):
+            match command:
+                case ReadOutput() | SendAction():
+                    self._ctx.spawn(self._request(command))  # resumes in _request
+                case ActionTimer(key=key, attempt=attempt, seconds=seconds):
+                    self._cancel_timer(key)
+                    self._timers[key] = asyncio.get_running_loop().call_later(
+                        seconds, self._retry, key, attempt
+                    )
+                case CancelActionTimer(key=key):
+                    self._cancel_timer(key)
+                case ResolveAction(key=key, record=record):
+                    future = fresh if fresh is not None else self._futures.get(key)
+                    if future is self._futures.get(key):
+                        self._futures.pop(key, None)
+                    if future is not None and not future.done():
+                        future.set_result(record)
+
+    def _cancel_timer(self, key: str) -> None:
+        handle = self._timers.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _retry(self, key: str, attempt: int) -> None:
+        self._timers.pop(key, None)
+        self._run(self.book.retry(self._ctx.moment(), key, attempt))
+
+    async def _request(self, command: ReadOutput | SendAction) -> None:
+        """One request to OBS; its outcome is fed back to the rules. Never raises."""
+        port = self._ctx.port
+        assert port is not None
+        reply: OutputReply
         try:
-            status = await (port.get_stream_status() if streaming else port.get_record_status())
-            if status.active == start:
-                running = "already streaming" if streaming else "already recording"
-                self._action_done(job, running if start else "already stopped")
-                return
-            ctx.emit(ev.ActionSent, action=what, key=job.key)
-            await _ACTION_CALLS[job.action](port)
-            self._action_done(job, None)
-        except ObsRequestError as exc:
-            if exc.code == (CODE_OUTPUT_RUNNING if start else CODE_OUTPUT_NOT_RUNNING):
-                self._action_done(
-                    job, "OBS says " + ("already running" if start else "not running")
-                )
+            if isinstance(command, ReadOutput):
+                read = port.get_stream_status() if command.stream else port.get_record_status()
+                reply = Done((await read).active)
             else:
-                self._failed(job, str(exc), exc.code, will_retry=False)
-                self._finish_action(job, "failed", str(exc))
+                await _ACTION_CALLS[command.action](port)
+                reply = Done()
+        except ObsRequestError as exc:
+            reply = Failed("refused", str(exc), exc.code)
         except ObsTimeoutError as exc:
-            self._failed(job, str(exc), None, will_retry=True)
-            job.retry = asyncio.get_running_loop().call_later(
-                self.policy.retry_interval * 2, lambda: ctx.spawn(self._do_action(job))
-            )
+            reply = Failed("timeout", str(exc))
         except ObsError as exc:
-            self._failed(job, str(exc), None, will_retry=True)
+            reply = Failed("link", str(exc))
         except Exception as exc:
-            log.exception("action %s failed unexpectedly", what)
-            self._finish_action(job, "failed", str(exc))
-        finally:
-            job.running = False
-
-    def _failed(self, job: _Action, error: str, code: int | None, *, will_retry: bool) -> None:
-        self._ctx.emit(
-            ev.ActionFailed,
-            action=job.action.value,
-            key=job.key,
-            error=error,
-            code=code,
-            will_retry=will_retry,
-        )
-
-    def _action_done(self, job: _Action, note: str | None) -> None:
-        self._done.add(job.key)
-        self._ctx.emit(ev.ActionDone, action=job.action.value, key=job.key, note=note)
-        self._finish_action(job, "done", note)
-
-    def _finish_action(self, job: _Action, outcome: str, note: str | None) -> None:
-        if job.retry is not None:
-            job.retry.cancel()
-        self._actions.pop(job.key, None)
-        if not job.future.done():
-            job.future.set_result(ActionRecord(job.action, job.key, outcome, note))
+            log.exception("action %s failed unexpectedly", command.key)
+            reply = Failed("internal", str(exc))
+        m = self._ctx.moment()
+        if isinstance(command, ReadOutput):
+            step = self.book.output_read(m, command.key, command.attempt, reply)
+        else:
+            step = self.book.action_replied(m, command.key, command.attempt, reply)
+        self._run(step)
 
 
 class RehearsalGuard:
@@ -222,20 +205,12 @@ class RehearsalGuard:
         outputs = " and ".join(sorted(live, key=("streaming", "recording").index))
         event = ev.RehearsalOnLiveOutput(at=self._ctx.clock.now(), outputs=outputs)
         self.alarm = event.message
-        self._ctx.set(alarm=self.alarm)
-        self._ctx.emit(ev.RehearsalOnLiveOutput, outputs=outputs)
+        self._ctx.status = replace(self._ctx.status, alarm=self.alarm)
+        self._ctx.emit(ev.RehearsalOnLiveOutput(at=self._ctx.now(), outputs=outputs))
 
     def keep_alarm(self) -> None:
         """A boundary clears the switch alarm; this one stays while switching is off."""
         if self.alarm is not None and not self._ctx.status.auto_switch:
-            self._ctx.set(alarm=self.alarm)
+            self._ctx.status = replace(self._ctx.status, alarm=self.alarm)
         elif self._ctx.status.auto_switch:
             self.alarm = None
-
-
-def _resolved(
-    loop: asyncio.AbstractEventLoop, record: ActionRecord
-) -> asyncio.Future[ActionRecord]:
-    fut: asyncio.Future[ActionRecord] = loop.create_future()
-    fut.set_result(record)
-    return fut

@@ -2,7 +2,7 @@
 
 The controller, the preflight check and the tests talk to this protocol only;
 `timekeeper.obs.client.ObsClient` implements it over obs-websocket 5 (through
-`simpleobsws`), and the in-process fake server lets the real client be tested
+`simpleobsws`), and the in-process fake server (`tests/obs/fake.py`) lets the real client be tested
 without OBS. Every method either returns plain frozen data or raises one of
 the `timekeeper.errors.ObsError` subclasses — never a library's own exception:
 

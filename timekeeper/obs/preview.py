@@ -5,41 +5,46 @@ programme), turning it on after a connect, sending `preview_scene()`, the
 `studio_mode`/`preview_scene` status fields as OBS reports them, and the rule
 for whether a switch may transition from preview (`from_preview`). It must not
 switch the program scene, nor touch the connection, actions or texts.
+
+The rules are sans-I/O (`preview_rules.PreviewBook`: a `Moment` in, a `Step`
+with the status, events and `SetStudioMode` / `SetPreview` commands out);
+`StudioPreview` is the shell that sends those through the port and feeds the
+outcome back.
 """
 
 from __future__ import annotations
 
 from timekeeper.errors import ObsError
-from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext
-from timekeeper.obs.status import ObsMode
+from timekeeper.obs.machine_messages import SetPreview, SetStudioMode
+from timekeeper.obs.preview_rules import PreviewBook
+
+__all__ = ["PreviewBook", "StudioPreview"]
 
 
 class StudioPreview:
+    """The shell: carries `PreviewBook`'s commands out through the port."""
+
     def __init__(self, ctx: ObsContext, *, studio_mode: bool) -> None:
         self._ctx = ctx
-        self._studio = studio_mode
+        self.book = PreviewBook(studio_mode=studio_mode)
 
     async def on_connected(self, studio: bool | None) -> None:
-        """After a connect: turn studio mode on if the programme wants it and OBS has it off."""
+        """After a connect (awaited by the connection before its heartbeat starts)."""
         ctx = self._ctx
-        if self._studio and studio is False and ctx.status.mode is not ObsMode.DRY_RUN:
-            assert ctx.port is not None
-            try:
-                await ctx.port.set_studio_mode(True)
-                ctx.set(studio_mode=True)
-            except ObsError as exc:
-                ctx.set(last_error=f"could not turn on studio mode: {exc}")
+        for command in ctx.apply(self.book.connected(ctx.moment(), studio)):
+            if isinstance(command, SetStudioMode) and ctx.port is not None:
+                try:
+                    await ctx.port.set_studio_mode(True)
+                except ObsError as exc:
+                    ctx.apply(self.book.studio_mode_set(ctx.moment(), str(exc)))
+                else:
+                    ctx.apply(self.book.studio_mode_set(ctx.moment(), None))
 
     def preview_scene(self, scene: str) -> None:
-        """Put `scene` on preview (see ObsController.preview_scene)."""
-        ctx = self._ctx
-        if not ctx.status.studio_mode:
-            return
-        if ctx.status.mode is ObsMode.DRY_RUN:
-            ctx.emit(ev.ScenePreviewSet, scene=scene, sent=False)
-            return
-        ctx.spawn(self._preview(scene))
+        for command in self._ctx.apply(self.book.preview(self._ctx.moment(), scene)):
+            if isinstance(command, SetPreview):
+                self._ctx.spawn(self._preview(command.scene))  # resumes in _preview
 
     async def _preview(self, scene: str) -> None:
         ctx = self._ctx
@@ -47,23 +52,15 @@ class StudioPreview:
         try:
             await ctx.port.set_current_preview_scene(scene)
         except ObsError as exc:
-            ctx.set(last_error=f"preview {scene}: {exc}")
-            return
-        ctx.emit(ev.ScenePreviewSet, scene=scene, sent=True)
+            ctx.apply(self.book.preview_set(ctx.moment(), scene, str(exc)))
+        else:
+            ctx.apply(self.book.preview_set(ctx.moment(), scene, None))
 
     def on_preview_changed(self, scene: str) -> None:
-        self._ctx.set(preview_scene=scene)
+        self._ctx.apply(self.book.preview_changed(self._ctx.moment(), scene))
 
     def on_studio_mode_changed(self, enabled: bool) -> None:
-        self._ctx.set(studio_mode=enabled, preview_scene=None)
-        self._ctx.emit(ev.StudioModeChanged, enabled=enabled)
+        self._ctx.apply(self.book.studio_mode_changed(self._ctx.moment(), enabled))
 
     def from_preview(self, scene: str) -> bool:
-        """Studio mode, and OBS confirmed `scene` on preview: transition it from there.
-
-        Otherwise (no preview_scene() ahead of the boundary, or someone changed
-        the preview) switch program directly, which OBS also does in studio
-        mode: setting the preview and triggering at once is unreliable in OBS 29.
-        """
-        status = self._ctx.status
-        return bool(self._studio and status.studio_mode and status.preview_scene == scene)
+        return self.book.from_preview(self._ctx.status, scene)

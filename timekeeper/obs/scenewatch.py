@@ -14,49 +14,59 @@ learnt (`learn`) and watched from then on the same way; what its scenes lack in
 OBS at that moment is for the preflight, run again on a revision, to report. It
 must not switch scenes: what a missing scene means for a slot is for the
 dashboard to show.
+
+Sans-I/O like the switching machine: each input takes a `Moment` and returns a
+`Step` (the new status, `Emit` commands); the controller applies it
+(`ObsContext.apply`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from timekeeper.obs import events as ev
-from timekeeper.obs.context import ObsContext
+from timekeeper.obs.machine_messages import Moment, Step
 from timekeeper.obs.names import closest
 from timekeeper.obs.port import SceneCreated, SceneListChanged, SceneRemoved, SceneRenamed
 from timekeeper.obs.status import MissingScene
+from timekeeper.obs.step_builder import StepBuilder
 
 SceneEvent = SceneCreated | SceneRemoved | SceneRenamed | SceneListChanged
 
 
-class SceneWatch:
+class SceneWatch(StepBuilder):
     """Keeps `status.scenes` live and reports the programme's scenes that go missing."""
 
-    def __init__(self, ctx: ObsContext, uses: Mapping[str, Sequence[str]]) -> None:
-        self._ctx = ctx
+    def __init__(self, uses: Mapping[str, Sequence[str]]) -> None:
+        super().__init__()
         self._uses = {scene: tuple(slots) for scene, slots in uses.items()}
         self._reported: set[str] | None = None  # None: no list seen yet (the baseline)
         self._renamed: dict[str, str] = {}  # a programme scene -> what OBS calls it now
         self._removed: set[str] = set()
 
-    def learn(self, uses: Mapping[str, Sequence[str]]) -> None:
+    def learn(self, m: Moment, uses: Mapping[str, Sequence[str]]) -> Step:
         """The programme was revised: watch the scenes it names (scene -> its slots) from now.
 
         `missing_scenes` follows at once; a scene of the new plan missing now is not
         announced here (the preflight says it, as at the first connect), one gone later is.
         """
+        self._begin(m)
         self._uses = {scene: tuple(slots) for scene, slots in uses.items()}
         self._renamed = {old: new for old, new in self._renamed.items() if old in self._uses}
         self._reported = None  # a new baseline, as at the first list
         self._check()
+        return self._end()
 
-    def connected(self) -> None:
+    def connected(self, m: Moment) -> Step:
         """OBS's list was just read afresh (a connect): check it."""
+        self._begin(m)
         self._check()
+        return self._end()
 
-    def on_event(self, event: SceneEvent) -> None:
-        ctx = self._ctx
-        scenes = list(ctx.status.scenes or ())
+    def on_event(self, m: Moment, event: SceneEvent) -> Step:
+        self._begin(m)
+        scenes = list(self._status.scenes or ())
         match event:
             case SceneCreated(scene=scene):
                 if scene not in scenes:
@@ -68,15 +78,16 @@ class SceneWatch:
             case SceneRenamed(old=old, new=new):
                 scenes = [new if s == old else s for s in scenes]
                 self._follow_rename(old, new)
-                status = ctx.status
+                status = self._status
                 if status.program_scene == old:
-                    ctx.set(program_scene=new)
+                    self._put(replace(self._status, program_scene=new))
                 if status.preview_scene == old:
-                    ctx.set(preview_scene=new)
+                    self._put(replace(self._status, preview_scene=new))
             case SceneListChanged(scenes=listed):
                 scenes = list(listed)
-        ctx.set(scenes=tuple(scenes))
+        self._put(replace(self._status, scenes=tuple(scenes)))
         self._check()
+        return self._end()
 
     def _follow_rename(self, old: str, new: str) -> None:
         for scene, now in list(self._renamed.items()):
@@ -94,8 +105,7 @@ class SceneWatch:
                 self._removed.add(scene)
 
     def _check(self) -> None:
-        ctx = self._ctx
-        scenes = ctx.status.scenes
+        scenes = self._status.scenes
         if scenes is None:
             return
         missing = []
@@ -105,7 +115,7 @@ class SceneWatch:
             renamed = self._renamed.get(scene)
             suggestion = renamed if renamed in scenes else closest(scene, scenes)
             missing.append(MissingScene(scene, suggestion, slots))
-        ctx.set(missing_scenes=tuple(missing))
+        self._put(replace(self._status, missing_scenes=tuple(missing)))
         names = {m.scene for m in missing}
         reported, self._reported = self._reported, names
         if reported is None:
@@ -119,14 +129,16 @@ class SceneWatch:
                     if m.scene in self._removed
                     else "gone"
                 )
-                ctx.emit(
-                    ev.SceneMissing,
-                    scene=m.scene,
-                    slots=m.slots,
-                    suggestion=m.suggestion,
-                    cause=cause,
+                self._emit(
+                    ev.SceneMissing(
+                        at=self._now,
+                        scene=m.scene,
+                        slots=m.slots,
+                        suggestion=m.suggestion,
+                        cause=cause,
+                    )
                 )
         for scene in sorted(reported - names):
             self._renamed.pop(scene, None)
             self._removed.discard(scene)
-            ctx.emit(ev.SceneBack, scene=scene)
+            self._emit(ev.SceneBack(at=self._now, scene=scene))

@@ -1,37 +1,53 @@
-"""The scene switcher: the switch state machine, confirmation, retries, hand overrides.
+"""The scene switcher: the asyncio shell that carries out the switching machine's commands.
 
-Owns the desired scene (the live slot's, brought back after a reconnect), each
-switch job from request to outcome (a switch is done only when OBS's
-CurrentProgramSceneChanged names the scene; refused or unconfirmed switches
-are retried by the `SwitchPolicy`), automatic switching on/off, and the
-detection of a scene put on program by hand (not fought until the next
-boundary). Its fields of the status: `desired_scene`, `program_scene`,
-`last_switch`, `alarm`, `override`, `auto_switch`. It must not manage the
-connection, outputs, texts or the preview: whether a switch transitions from
-preview is asked of `from_preview`. Timers are the event loop's (real seconds).
+Owns the I/O of switching and nothing of its rules: it feeds the pure
+`switching.SwitchMachine` each input with a `Moment` (the injected clock's
+instant, the status snapshot, whether the port is connected), stores the
+status the machine returns, and executes its commands — a switch request or a
+read of the program scene through the port (as a background task whose reply
+is fed back), a timer on the event loop (real seconds), an event to the log and
+`on_event`, the future of a finished switch. Whether a switch transitions from
+preview is asked of `from_preview` when the request leaves.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
 from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
-from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
-from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
-from timekeeper.obs.status import ObsMode, SwitchOutcome, SwitchPolicy, SwitchRecord
-from timekeeper.obs.switch_job import SwitchJob
+from timekeeper.obs.event_base import ObsEvent
+from timekeeper.obs.machine_messages import (
+    Accepted,
+    Broken,
+    CancelTimer,
+    Emit,
+    Lost,
+    Moment,
+    NoAnswer,
+    ReadProgram,
+    Refused,
+    ReleaseAt,
+    Resolve,
+    SceneCue,
+    SendSwitch,
+    StartTimer,
+    Step,
+    SwitchReply,
+    TimerSlot,
+)
+from timekeeper.obs.release import release_at
+from timekeeper.obs.status import SwitchPolicy, SwitchRecord
+from timekeeper.obs.switching import SwitchMachine
 
-SceneCue = tuple[str, str, Transition | None]  # scene, key (for the log), transition
+__all__ = ["SceneCue", "SceneSwitcher"]
 
 
 class SceneSwitcher:
-    """Puts the desired scene on program and keeps it there (see the module docstring)."""
+    """Puts the desired scene on program and keeps it there (the rules: `switching`)."""
 
     def __init__(
         self,
@@ -40,40 +56,35 @@ class SceneSwitcher:
         policy: SwitchPolicy,
         override_settle: float,
         from_preview: Callable[[str], bool],
+        after_boundary: Callable[[], None] = lambda: None,
     ) -> None:
+        """`after_boundary` runs after each boundary's input (the rehearsal guard's alarm)."""
         self._ctx = ctx
-        self.switch_policy = policy
-        self.override_settle = override_settle  # seconds a foreign program scene must last
+        self._after_boundary = after_boundary
+        self.machine = SwitchMachine(
+            policy=policy, override_settle=override_settle, configured=ctx.port is not None
+        )
         self._from_preview = from_preview
-        self._override_check: asyncio.TimerHandle | None = None
-        self._desired: SwitchJob | None = None
-        self._recent: deque[str] = deque(maxlen=8)  # scenes we asked for, event not yet seen
+        self._timers: dict[TimerSlot, asyncio.TimerHandle] = {}
+        self._futures: dict[int, asyncio.Future[SwitchRecord]] = {}
 
-    def resync(self) -> None:
-        """After (re)connecting: send the desired scene again (unless overridden)."""
-        ctx = self._ctx
-        job = self._desired
-        if job is not None and not ctx.status.override and not self._hands_off:
-            if job.phase in ("offline", "retry_wait", "confirming", "sending"):
-                job.cancel_timer()
-                ctx.spawn(self._send(job, check_program=True, reason="reconnect"))
-            elif ctx.status.program_scene != job.scene:
-                fresh = self._new_job(
-                    job.scene, job.key, ctx.clock.now(), job.transition, "reconnect"
-                )
-                ctx.spawn(self._send(fresh, check_program=True))
+    @property
+    def switch_policy(self) -> SwitchPolicy:
+        return self.machine.policy
 
-    def connection_lost(self) -> None:
-        """The link dropped: an unfinished switch waits for the reconnect."""
-        job = self._desired
-        if job is not None and job.phase in ("sending", "confirming", "retry_wait"):
-            self._offline(job)
+    @switch_policy.setter
+    def switch_policy(self, policy: SwitchPolicy) -> None:
+        self.machine.policy = policy
 
-    def stop(self) -> None:
-        """Cancel the unfinished switch (the controller stops)."""
-        job = self._desired
-        if job is not None and job.phase != "done":
-            self._finish(job, SwitchOutcome.CANCELLED, "the controller stopped")
+    @property
+    def override_settle(self) -> float:
+        return self.machine.override_settle
+
+    @override_settle.setter
+    def override_settle(self, seconds: float) -> None:
+        self.machine.override_settle = seconds
+
+    # ================================================================== inputs
 
     def switch_scene(
         self,
@@ -84,314 +95,155 @@ class SceneSwitcher:
         transition: Transition | None = None,
     ) -> asyncio.Future[SwitchRecord]:
         """Request `scene` for the boundary at `boundary_at` (see ObsController.switch_scene)."""
-        job = self._new_job(scene, key, boundary_at, transition, "boundary")
-        self._ctx.set(override=False)
-        reason = self._skip_reason()
-        if reason is not None:
-            self._skip(job, reason)
-        else:
-            self._ctx.spawn(self._send(job, check_program=False))
-        return job.future
-
-    def _skip_reason(self) -> str | None:
-        if self._ctx.port is None:
-            return "not_configured"
-        if self._ctx.status.mode is ObsMode.DRY_RUN:
-            return "dry_run"
-        if not self._ctx.status.auto_switch:
-            return "auto_switch_off"
-        return None
-
-    def _skip(self, job: SwitchJob, reason: str) -> None:
-        """Only report the switch ("would switch to …")."""
-        self._ctx.emit(
-            ev.SceneSwitchSkipped,
-            scene=job.scene,
-            key=job.key,
-            reason=reason,
-            boundary_at=job.boundary_at,
+        step = self.machine.boundary(
+            self._moment(), scene, boundary_at=boundary_at, key=key, transition=transition
         )
-        self._finish(job, SwitchOutcome.SKIPPED, None)
+        future = self._run(step)
+        self._after_boundary()
+        assert future is not None
+        return future
 
-    @property
-    def _hands_off(self) -> bool:
-        """Timekeeper is not driving the scenes (dry run, automatic switching off)."""
-        return self._ctx.status.mode is ObsMode.DRY_RUN or not self._ctx.status.auto_switch
+    def arm_switch(
+        self,
+        scene: str,
+        *,
+        boundary_at: datetime,
+        key: str,
+        transition: Transition | None = None,
+    ) -> asyncio.Future[SwitchRecord]:
+        """Request `scene` for a boundary still ahead: it leaves at `boundary_at` on the dot."""
+        step = self.machine.arm(
+            self._moment(), scene, boundary_at=boundary_at, key=key, transition=transition
+        )
+        future = self._run(step)
+        assert future is not None
+        return future
 
     def resend_live_scene(
         self, instead: SceneCue | None = None
     ) -> asyncio.Future[SwitchRecord] | None:
         """Send the desired scene (or `instead`) now (see ObsController.resend_live_scene)."""
-        old = self._desired
-        if instead is None and old is not None:
-            instead = (old.scene, old.key, old.transition)
-        if instead is None:
-            return None
-        scene, key, transition = instead
-        job = self._new_job(scene, key, self._ctx.clock.now(), transition, "operator")
-        self._ctx.set(override=False)
-        if self._ctx.port is None or self._ctx.status.mode is ObsMode.DRY_RUN:
-            self._skip(job, "dry_run" if self._ctx.port is not None else "not_configured")
-        else:
-            self._ctx.spawn(self._send(job, check_program=True))
-        return job.future
+        return self._run(self.machine.resend(self._moment(), instead))
+
+    def resync(self) -> None:
+        """After (re)connecting: send the desired scene again (unless overridden)."""
+        self._run(self.machine.connected(self._moment()))
+
+    def connection_lost(self) -> None:
+        """The link dropped: an unfinished switch waits for the reconnect."""
+        self._run(self.machine.connection_lost(self._moment()))
+
+    def stop(self) -> None:
+        """Cancel the unfinished switch (the controller stops)."""
+        self._run(self.machine.stop(self._moment()))
 
     def set_auto_switch(self, enabled: bool) -> None:
         """Automatic switching on/off (see ObsController.set_auto_switch)."""
-        if enabled == self._ctx.status.auto_switch:
-            return
-        self._ctx.set(auto_switch=enabled)
-        job = self._desired
-        if not enabled and job is not None and job.phase in ("retry_wait", "offline"):
-            self._finish(job, SwitchOutcome.CANCELLED, "automatic switching turned off")
-        self._ctx.emit(ev.AutoSwitchChanged, enabled=enabled)
+        self._run(self.machine.set_auto_switch(self._moment(), enabled))
 
     def on_program_scene(self, scene: str) -> None:
-        self._ctx.set(program_scene=scene)
-        job = self._desired
-        if job is not None and scene == job.scene:
-            with contextlib.suppress(ValueError):
-                self._recent.remove(scene)
-            self.cancel_override_check()
-            if job.phase in ("sending", "confirming", "retry_wait", "offline"):
-                self._confirm(job)
-            elif self._ctx.status.alarm or self._ctx.status.override:
-                # put back by hand: OBS shows what the programme wants again
-                self._ctx.set(alarm=None, override=False)
-            return
-        if scene in self._recent:  # a late confirmation of an earlier request of ours
-            self._recent.remove(scene)
-            return
-        if job is None or self._hands_off:
-            return  # timekeeper is not driving the scenes: hand switches are expected
-        # Decide a little later: OBS emits transient program changes (studio mode
-        # transitions, studio mode turned off: old scene, then the right one, 2 ms apart).
-        self.cancel_override_check()
-        self._override_check = asyncio.get_running_loop().call_later(
-            self.override_settle, self._check_override
-        )
-
-    def _check_override(self) -> None:
-        """Someone put another scene on program by hand: stop fighting until the next boundary."""
-        self._override_check = None
-        job = self._desired
-        program = self._ctx.status.program_scene
-        if job is None or program is None or program == job.scene or self._ctx.status.override:
-            return
-        if self._hands_off:
-            return
-        self._ctx.set(override=True)
-        if job.phase != "done":
-            self._finish(job, SwitchOutcome.OVERRIDDEN, f"{program} put on program by hand")
-        self._ctx.emit(ev.SceneOverride, scene=program, desired=job.scene)
+        self._run(self.machine.program_scene(self._moment(), scene))
 
     def cancel_override_check(self) -> None:
-        if self._override_check is not None:
-            self._override_check.cancel()
-            self._override_check = None
+        """Stop judging a hand switch (the controller stops; `stop` tells the machine)."""
+        handle = self._timers.pop(TimerSlot.OVERRIDE, None)
+        if handle is not None:
+            handle.cancel()
 
-    def _new_job(
-        self,
-        scene: str,
-        key: str,
-        boundary_at: datetime,
-        transition: Transition | None,
-        reason: str,
-    ) -> SwitchJob:
-        self.cancel_override_check()
-        old = self._desired
-        if old is not None and old.phase != "done":
-            self._finish(old, SwitchOutcome.SUPERSEDED, f"superseded by {scene}")
-        job = SwitchJob.start(scene, key, boundary_at, transition, reason)
-        self._desired = job
-        self._ctx.set(desired_scene=scene, alarm=None, last_switch=job.record)
-        return job
+    # ================================================================== commands
 
-    async def _send(
-        self, job: SwitchJob, *, check_program: bool, reason: str | None = None
-    ) -> None:
-        """One attempt to put `job.scene` on program. Never raises."""
-        if job is not self._desired or job.phase in ("done", "sending"):
-            return
-        if reason is not None:
-            job.reason = reason
+    def _moment(self) -> Moment:
+        return self._ctx.moment()
+
+    def _run(
+        self, step: Step, inline: list[SendSwitch] | None = None
+    ) -> asyncio.Future[SwitchRecord] | None:
+        """Store the machine's status, then carry out its commands in order, events last.
+
+        A switch request runs as a task (resuming in `_switch`), or, given `inline`, is
+        left there for the caller to await at once (a released boundary: no loop hop)."""
+        self._ctx.status = step.status
+        events: list[ObsEvent] = []
+        future = None
+        if step.job is not None:
+            future = self._futures.get(step.job)
+            if future is None:
+                future = self._futures[step.job] = asyncio.get_running_loop().create_future()
+        for command in step.commands:
+            match command:
+                case SendSwitch() if inline is not None:
+                    inline.append(command)
+                case SendSwitch():
+                    self._ctx.spawn(self._switch(command))
+                case ReleaseAt():
+                    self._ctx.spawn(self._release(command))  # resumes in `_release`
+                case ReadProgram(job=job):
+                    self._ctx.spawn(self._read_program(job))
+                case StartTimer(slot=slot, seconds=seconds, token=token):
+                    self._cancel_timer(slot)
+                    self._timers[slot] = asyncio.get_running_loop().call_later(
+                        seconds, self._timer_fired, slot, token
+                    )
+                case CancelTimer(slot=slot):
+                    self._cancel_timer(slot)
+                case Emit(event=event):
+                    events.append(event)
+                case Resolve(job=job, record=record):
+                    done = self._futures.pop(job, None)
+                    if done is not None and not done.done():
+                        done.set_result(record)
+        for event in events:  # last: a listener that calls back in finds this step complete
+            self._ctx.emit(event)
+        return future
+
+    def _cancel_timer(self, slot: TimerSlot) -> None:
+        handle = self._timers.pop(slot, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _timer_fired(self, slot: TimerSlot, token: tuple[int, int]) -> None:
+        self._timers.pop(slot, None)
+        self._run(self.machine.timer_fired(self._moment(), slot, token))
+
+    async def _release(self, command: ReleaseAt) -> None:
+        """Wait for an armed boundary's instant, then send its request without a loop hop."""
+        await release_at(self._ctx.clock, command.at)
+        sends: list[SendSwitch] = []
+        self._run(self.machine.released(self._moment(), command.job), inline=sends)
+        self._after_boundary()
+        for send in sends:
+            await self._switch(send)
+
+    async def _read_program(self, job: int) -> None:
         port = self._ctx.port
-        if port is None:
-            return
-        if not port.connected:
-            self._offline(job)
-            return
-        if check_program:
-            try:
-                program = await port.get_current_program_scene()
-                self._ctx.set(program_scene=program)
-            except ObsError:
-                program = None
-            if job is not self._desired or job.phase == "done":
-                return
-            if program == job.scene:
-                self._confirm(job, already=True)
-                return
-        elif self._ctx.status.program_scene == job.scene and job.attempt == 0:
-            # OBS sends no event for a switch to the scene already on program.
-            self._confirm(job, already=True)
-            return
-        job.attempt += 1
-        job.phase = "sending"
-        job.announced = False
-        attempt = job.attempt
-        transition = job.transition
-        job.requested_at = self._ctx.clock.now()
-        self._recent.append(job.scene)
+        assert port is not None
+        try:
+            program: str | None = await port.get_current_program_scene()
+        except ObsError:
+            program = None
+        self._run(self.machine.program_read(self._moment(), job, program))
+
+    async def _switch(self, command: SendSwitch) -> None:
+        """Send one switch request, then feed OBS's answer back. Never raises."""
+        port = self._ctx.port
+        assert port is not None
+        reply: SwitchReply
         try:
             warnings = await port.switch(
-                job.scene,
-                transition=job.transition_name,
-                duration_ms=job.duration_ms,
-                from_preview=self._from_preview(job.scene),
+                command.scene,
+                transition=command.transition,
+                duration_ms=command.duration_ms,
+                from_preview=self._from_preview(command.scene),
             )
         except ObsRequestError as exc:
-            self._announce(job)
-            if job is self._desired and job.attempt == attempt:
-                self._failed(
-                    job,
-                    exc.comment or str(exc),
-                    exc.code,
-                    retry=exc.code != CODE_RESOURCE_NOT_FOUND,
-                )
-            return
+            reply = Refused(exc.comment or str(exc), exc.code)
         except ObsConnectionError:
-            self._announce(job)
-            if job is self._desired and job.attempt == attempt and job.phase != "done":
-                self._offline(job)
-            return
+            reply = Lost()
         except ObsTimeoutError:
-            self._announce(job)  # the confirmation timer decides
-            return
+            reply = NoAnswer()
         except Exception:
-            log.exception("switching to %s failed unexpectedly", job.scene)
-            self._failed(job, "internal error (see the log)", None, retry=True)
-            return
-        finally:
-            if job.phase == "sending" and job.attempt == attempt:
-                job.phase = "confirming"
-                self._arm_confirm_timer(job, attempt)
-        self._announce(job)
-        for warning in warnings:
-            self._ctx.emit(
-                ev.TransitionFailed,
-                scene=job.scene,
-                transition=transition.name if transition else "?",
-                error=str(warning),
-            )
-
-    def _arm_confirm_timer(self, job: SwitchJob, attempt: int) -> None:
-        job.cancel_timer()
-        timeout = job.confirm_timeout(self.switch_policy)
-        job.timer = asyncio.get_running_loop().call_later(
-            timeout, self._confirm_timeout, job, attempt
-        )
-
-    def _confirm_timeout(self, job: SwitchJob, attempt: int) -> None:
-        job.timer = None
-        if job is not self._desired or job.attempt != attempt or job.phase != "confirming":
-            return
-        if self._override_check is not None:  # a hand switch is being judged: do not fight it
-            job.timer = asyncio.get_running_loop().call_later(
-                self.override_settle, self._confirm_timeout, job, attempt
-            )
-            return
-        timeout = job.confirm_timeout(self.switch_policy)
-        self._failed(job, f"OBS did not confirm within {timeout:g} s", None, retry=True)
-
-    def _announce(self, job: SwitchJob) -> None:
-        """Record and report that the request went out (after the send, not before: speed)."""
-        delay = job.announce()
-        if delay is None:
-            return
-        if job is self._desired:
-            self._ctx.set(last_switch=job.record)
-        self._ctx.emit(
-            ev.SceneSwitchRequested,
-            scene=job.scene,
-            key=job.key,
-            reason=job.reason,
-            boundary_at=job.boundary_at,
-            requested_at=job.requested_at,
-            request_delay=delay,
-            attempt=job.attempt,
-            transition=job.transition_name,
-        )
-
-    def _confirm(self, job: SwitchJob, *, already: bool = False) -> None:
-        now = self._ctx.clock.now()
-        self._announce(job)  # the event may overtake the reply
-        confirm_delay = job.confirm(now)
-        self._ctx.emit(
-            ev.SceneSwitchConfirmed,
-            scene=job.scene,
-            key=job.key,
-            reason=job.reason,
-            boundary_at=job.boundary_at,
-            request_delay=job.record.request_delay,
-            confirm_delay=confirm_delay,
-            attempt=job.attempt,
-            already=already,
-        )
-        self._finish(job, SwitchOutcome.CONFIRMED, None)
-        self._ctx.set(alarm=None)
-
-    def _failed(self, job: SwitchJob, error: str, code: int | None, *, retry: bool) -> None:
-        job.cancel_timer()
-        will_retry = (
-            retry and job.attempt <= self.switch_policy.retries and self._ctx.status.auto_switch
-        )
-        self._ctx.emit(
-            ev.SceneSwitchFailed,
-            scene=job.scene,
-            key=job.key,
-            error=error,
-            code=code,
-            attempt=job.attempt,
-            will_retry=will_retry,
-        )
-        job.note_error(error)
-        if will_retry:
-            job.phase = "retry_wait"
-            if job is self._desired:
-                self._ctx.set(last_switch=job.record)
-            job.timer = asyncio.get_running_loop().call_later(
-                self.switch_policy.retry_interval, self._retry, job
-            )
+            log.exception("switching to %s failed unexpectedly", command.scene)
+            reply = Broken()
         else:
-            self._finish(job, SwitchOutcome.FAILED, error)
-            self._ctx.set(alarm=f"switch to {job.scene} failed: {error}")
-
-    def _retry(self, job: SwitchJob) -> None:
-        job.timer = None
-        if job is self._desired and job.phase == "retry_wait":
-            job.phase = "idle"
-            self._ctx.spawn(self._send(job, check_program=False, reason="retry"))
-
-    def _offline(self, job: SwitchJob) -> None:
-        """OBS is not connected: report it; `_resync` sends the scene after the reconnect."""
-        if job.phase == "offline":
-            return
-        job.cancel_timer()
-        job.phase = "offline"
-        self._ctx.emit(
-            ev.SceneSwitchFailed,
-            scene=job.scene,
-            key=job.key,
-            error="OBS is not connected: will switch when it reconnects",
-            code=None,
-            attempt=job.attempt,
-            will_retry=True,
-        )
-
-    def _finish(self, job: SwitchJob, outcome: SwitchOutcome, error: str | None) -> None:
-        job.finish(outcome, error)
-        if job is self._desired:
-            self._ctx.set(last_switch=job.record)
-        if not job.future.done():
-            job.future.set_result(job.record)
+            reply = Accepted(tuple(str(w) for w in warnings))
+        self._run(self.machine.switch_replied(self._moment(), command.job, command.attempt, reply))

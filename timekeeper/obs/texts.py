@@ -64,19 +64,19 @@ class TextSources:
             t.last[source] = asyncio.get_running_loop().time()
             if ctx.status.mode is ObsMode.DRY_RUN:
                 t.sent[source] = text
-                ctx.emit(ev.TextSet, source=source, text=text, sent=False)
+                ctx.emit(ev.TextSet(at=ctx.now(), source=source, text=text, sent=False))
                 return
             try:
                 await port.set_text(source, text)
             except ObsRequestError as exc:
                 t.sent[source] = text  # not retried until the text changes (or a reconnect)
-                ctx.emit(ev.TextFailed, source=source, error=str(exc))
+                ctx.emit(ev.TextFailed(at=ctx.now(), source=source, error=str(exc)))
                 return
             except ObsError as exc:
-                ctx.emit(ev.TextFailed, source=source, error=str(exc))
+                ctx.emit(ev.TextFailed(at=ctx.now(), source=source, error=str(exc)))
                 return
             t.sent[source] = text
-            ctx.emit(ev.TextSet, source=source, text=text, sent=True)
+            ctx.emit(ev.TextSet(at=ctx.now(), source=source, text=text, sent=True))
         finally:
             t.busy.discard(source)
             if t.wanted.get(source) != t.sent.get(source) and port is not None and port.connected:

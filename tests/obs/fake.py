@@ -36,7 +36,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from timekeeper.obs.fake_requests import (
+from tests.obs.fake_requests import (
     STARTED,
     STARTING,
     STOPPED,

@@ -1,0 +1,359 @@
+"""Benchmark: is every boundary's new scene on the first frame OBS renders after the boundary?
+
+Measured from OBS's own recording, not from its events. A real, headless OBS
+(tests/obs/headless.py) gets a solid colour per scene; the ObsController
+switches scenes at planned boundaries (`sleep_until`, as the show's scheduler
+does) while OBS records; Debian's `ffmpeg` then decodes the recording frame by
+frame (`ffprobe` gives each frame's timestamp) and each frame is classified by
+its colour.
+
+Anchoring the recording on the clock: OBS sends its confirming event
+(CurrentProgramSceneChanged) on the frame that shows the new scene, so each
+switch's first new frame was rendered after the request was on the wire and
+before the confirmation arrived. Intersecting those windows over a run (the
+warm-up switches at random phases included; a window broken by a frame OBS
+skipped under load is left out, the count is printed) puts the recording's
+first frame on the clock; it must come out within ±3 ms
+(printed as "anchor"), otherwise the run is reported as not anchored.
+
+For each boundary: the first frame whose time is at or after the boundary,
+and whether it shows the new scene ("first"), else how many frames late it
+came. With `--phase lead` (the default) each boundary is placed `--lead` ms
+before one of OBS's frame ticks (estimated from eight warm-up confirmations), so the
+first frame after it is unambiguous and OBS has that long to apply a request
+sent on time; `--phase random` places boundaries at a random phase (a tick that
+falls within the first milliseconds after a boundary cannot show the new
+scene, whatever timekeeper does).
+
+    python bench/bench_obs_frames.py [--runs 3] [--boundaries 10] [--fps 30] [--load 2]
+                                     [--phase lead|random] [--release armed|instant]
+
+`--release armed` (the default) hands each switch to `ObsController.arm_switch`
+150 ms ahead and the driver releases it at the instant (`timekeeper.obs.release`);
+`--release instant` wakes with `sleep_until` at the boundary, then calls
+`switch_scene`, as the show's scheduler does today.
+
+`--load N` runs `stress-ng --cpu N` for the whole measurement (both cores busy
+on a 2-core machine). Exit status 0 only if every anchored boundary was on
+its first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_obs_switch import instrument_writes  # noqa: E402
+from tests.obs.headless import DEFAULT_SCENES, HeadlessObs, obs_missing_reason  # noqa: E402
+from timekeeper.core.clock import SystemClock  # noqa: E402
+from timekeeper.obs.client import ObsClient  # noqa: E402
+from timekeeper.obs.controller import ObsController, SwitchPolicy, SwitchRecord  # noqa: E402
+from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED  # noqa: E402
+from timekeeper.obs.port import PortEvent, RecordStateChanged  # noqa: E402
+from timekeeper.runtime.timing import sleep_until  # noqa: E402
+
+# One solid colour per scene: OBS's colour source takes ABGR, the decoded frames give RGB.
+COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (255, 255, 0), (255, 0, 255)]
+ANCHOR_MS = 3.0
+WARM_UPS = 8  # switches that estimate OBS's frame clock before a run
+ARM_AHEAD = 0.15  # seconds before a boundary its switch is armed (--release armed)
+
+
+def abgr(rgb: tuple[int, int, int]) -> int:
+    r, g, b = rgb
+    return 0xFF000000 | (b << 16) | (g << 8) | r
+
+
+def paint_scenes(obs: HeadlessObs) -> None:
+    """A full-canvas colour source on top of each scene."""
+    w, h = obs.size
+    with obs.session() as s:
+        for scene, rgb in zip(obs.scenes, COLOURS, strict=False):
+            settings = {"color": abgr(rgb), "width": w, "height": h}
+            s.request(
+                "CreateInput",
+                {
+                    "sceneName": scene,
+                    "inputName": f"colour {scene}",
+                    "inputKind": "color_source_v3",
+                    "inputSettings": settings,
+                },
+            )
+
+
+@dataclass
+class Frames:
+    times: list[float]  # seconds from the recording's first frame
+    scenes: list[int]  # index of the scene whose colour it shows (-1: none)
+
+
+def decode(path: Path, n_scenes: int) -> Frames:
+    """Every frame's timestamp (ffprobe) and colour (ffmpeg, scaled to 4×4 pixels)."""
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "frame=pts_time", "-of", "csv=p=0", str(path)],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    times = [float(t.strip(",")) for t in probe if t.strip(",")]
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-fps_mode", "passthrough",
+         "-vf", "scale=4:4", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    size = 4 * 4 * 3
+    scenes = []
+    for i in range(len(raw) // size):
+        px = raw[i * size : (i + 1) * size]
+        mean = [sum(px[c::3]) / 16 for c in range(3)]
+        dist = [sum((m - c) ** 2 for m, c in zip(mean, col, strict=True)) for col in COLOURS]
+        best = min(range(n_scenes), key=lambda j: dist[j])
+        scenes.append(best if dist[best] < 60**2 * 3 else -1)
+    first = times[0]
+    return Frames([t - first for t in times[: len(scenes)]], scenes)
+
+
+@dataclass
+class Switch:
+    boundary: float  # epoch seconds
+    wire: float  # the request written to the socket, epoch seconds
+    confirmed: float  # OBS's confirming event, epoch seconds
+    scene: int
+    record: SwitchRecord
+
+
+def epoch(at: datetime | None) -> float:
+    return at.timestamp() if at is not None else float("nan")
+
+
+async def one_run(
+    args: argparse.Namespace, obs: HeadlessObs, run: int, rng: random.Random
+) -> list[str]:
+    """Record one run of boundaries; return its report lines (and print them)."""
+    clock = SystemClock()
+    client = ObsClient(obs.url, obs.password)
+    controller = ObsController(
+        client,
+        clock=clock,
+        switch_policy=SwitchPolicy(confirm_timeout=2.0, retries=0),
+        heartbeat_interval=3600,  # no background requests between the measured ones
+    )
+    await controller.start()
+    if not await controller.wait_connected(10):
+        raise SystemExit(f"could not connect: {controller.status.last_error}")
+    frame = (await client.get_video_settings()).frame_interval
+    await client.set_current_scene_transition("Cut")
+    await controller.switch_scene(obs.scenes[0], boundary_at=clock.now(), key="start")
+    writes = instrument_writes(client)
+    offset = clock.now().timestamp() - time.perf_counter()
+
+    record_state: dict[str, tuple[float, str | None]] = {}
+    changed = asyncio.Event()
+
+    def on_port(event: PortEvent) -> None:
+        if isinstance(event, RecordStateChanged) and event.state not in record_state:
+            record_state[event.state] = (clock.now().timestamp(), event.path)
+            changed.set()
+
+    unsubscribe = client.subscribe(on_port)
+    asked = clock.now().timestamp()
+    await client.start_record()
+    while OUTPUT_STARTED not in record_state:
+        await asyncio.wait_for(changed.wait(), 10)
+        changed.clear()
+    # OBS's frame clock, estimated from when its confirming events arrive: each comes on a
+    # frame, a little after it, so the earliest phase is the closest to OBS's ticks.
+    arrivals = []
+    warm_ups: list[Switch] = []  # at random phases: they also anchor the recording
+    for i in range(WARM_UPS):
+        index = 1 + i % (len(obs.scenes) - 1)
+        called = time.perf_counter()
+        warm = await controller.switch_scene(
+            obs.scenes[index], boundary_at=clock.now(), key="warm-up"
+        )
+        sent = next((w for w in writes if w >= called), None)
+        wire = sent + offset if sent is not None else float("nan")
+        arrivals.append(epoch(warm.confirmed_at))
+        warm_ups.append(Switch(epoch(warm.boundary_at), wire, arrivals[-1], index, warm))
+        await asyncio.sleep(0.1 + rng.uniform(0, frame))
+    ref = arrivals[0]
+    tick = ref + min((a - ref + frame / 2) % frame - frame / 2 for a in arrivals)
+    current = 1 + (WARM_UPS - 1) % (len(obs.scenes) - 1)
+
+    switches: list[Switch] = []
+    n = len(obs.scenes)
+    t = clock.now().timestamp() + 0.6
+    for i in range(args.boundaries):
+        t += args.spacing / 1000 + rng.uniform(0, frame)
+        if args.phase == "lead":  # `lead` ms before a tick of OBS's frame clock (estimated)
+            t = tick + ((t - tick) // frame + 1) * frame - args.lead / 1000
+        boundary = datetime.fromtimestamp(t, tz=clock.now().tzinfo)
+        current = (current + 1 + rng.randrange(n - 1)) % n
+        scene = obs.scenes[current]
+        if args.release == "armed":  # handed over ahead; the driver releases it on time
+            await asyncio.sleep(max(0.0, t - ARM_AHEAD - clock.now().timestamp()))
+            called = time.perf_counter()
+            future = controller.arm_switch(scene, boundary_at=boundary, key=f"b{i}")
+        else:  # the scheduler's way: wake at the boundary, then ask
+            await sleep_until(clock, boundary)
+            called = time.perf_counter()
+            future = controller.switch_scene(scene, boundary_at=boundary, key=f"b{i}")
+        record = await asyncio.wait_for(future, 5)
+        sent = next((w for w in writes if w >= called), None)
+        wire = sent + offset if sent is not None else float("nan")
+        switches.append(Switch(t, wire, epoch(record.confirmed_at), current, record))
+
+    await asyncio.sleep(0.5)
+    await client.stop_record()
+    while OUTPUT_STOPPED not in record_state:
+        await asyncio.wait_for(changed.wait(), 10)
+        changed.clear()
+    unsubscribe()
+    await controller.stop()
+    path = record_state[OUTPUT_STOPPED][1]
+    if path is None:
+        raise SystemExit("OBS did not say where the recording is")
+    frames = decode(Path(path), n)
+    return report(run, frames, switches, warm_ups, asked)
+
+
+def report(
+    run: int, frames: Frames, switches: list[Switch], warm_ups: list[Switch], start: float
+) -> list[str]:
+    # Anchor the first frame on the clock: each switch's first new frame lies between its
+    # request (on the wire) and OBS's confirming event (sent on the frame that shows it).
+    windows = []
+    for s in warm_ups + switches:
+        k1 = next(
+            (k for k, sc in enumerate(frames.scenes)
+             if sc == s.scene and k > 0 and frames.scenes[k - 1] != s.scene
+             and frames.times[k] >= s.boundary - start - 0.25),
+            None,
+        )  # fmt: skip
+        if k1 is not None:
+            windows.append((s.wire - frames.times[k1], s.confirmed - frames.times[k1]))
+    # The instant most windows agree on (a frame OBS skipped under load breaks its window),
+    # then the intersection of those that hold it.
+    best = max((w[0] for w in windows), key=lambda x: sum(lo <= x <= hi for lo, hi in windows))
+    agree = [(lo, hi) for lo, hi in windows if lo <= best <= hi]
+    lo, hi = max(w[0] for w in agree), min(w[1] for w in agree)
+    anchored = hi - lo <= 2 * ANCHOR_MS / 1000 and hi >= lo
+    t0 = (lo + hi) / 2
+    lines = [
+        f"run {run}: anchor ±{(hi - lo) / 2 * 1000:.1f} ms ({len(agree)} of {len(windows)} "
+        f"switches agree), {len(frames.times)} frames"
+    ]
+    head = f"{'#':>3} {'request':>8} {'wire':>7} {'confirm':>8} {'tick':>6}  first frame"
+    lines.append(f"{head}   (ms after the boundary)")
+    for i, s in enumerate(switches):
+        k0 = next((k for k, ft in enumerate(frames.times) if t0 + ft >= s.boundary), None)
+        req = s.record.request_delay
+        req_ms = req.total_seconds() * 1000 if req is not None else float("nan")
+        if k0 is None:
+            verdict = "no frame after it"
+            tick = float("nan")
+        else:
+            tick = (t0 + frames.times[k0] - s.boundary) * 1000
+            late = next(
+                (k - k0 for k in range(k0, len(frames.scenes)) if frames.scenes[k] == s.scene),
+                None,
+            )
+            verdict = "yes" if late == 0 else f"NO, {late} frame(s) late"
+        lines.append(
+            f"{i:>3} {req_ms:8.2f} {(s.wire - s.boundary) * 1000:7.2f} "
+            f"{(s.confirmed - s.boundary) * 1000:8.2f} {tick:6.1f}  {verdict}"
+        )
+    lines.append("" if anchored else "  NOT ANCHORED within ±3 ms: the verdicts are unreliable")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def summarise(lines: list[str]) -> tuple[int, int, list[float]]:
+    rows = [ln.split() for ln in lines if ln[:3].strip().isdigit()]
+    first = sum(1 for r in rows if r[5] == "yes")
+    wires = [float(r[2]) for r in rows]
+    return first, len(rows), wires
+
+
+async def run_all(args: argparse.Namespace, obs: HeadlessObs) -> int:
+    rng = random.Random(args.seed)
+    first = total = 0
+    wires: list[float] = []
+    unanchored = 0
+    for run in range(1, args.runs + 1):
+        lines = await one_run(args, obs, run, rng)
+        unanchored += any("NOT ANCHORED" in ln for ln in lines)
+        f, n, w = summarise(lines)
+        first, total, wires = first + f, total + n, wires + w
+    load = f"stress-ng --cpu {args.load}" if args.load else "quiet"
+    print(
+        f"{load}, {args.fps} fps, phase {args.phase}, release {args.release}: "
+        f"{first} of {total} boundaries on their "
+        f"first frame; request on the wire median {statistics.median(wires):.2f} ms, "
+        f"max {max(wires):.2f} ms after the boundary; {unanchored} run(s) not anchored"
+    )
+    return 0 if first == total and not unanchored else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--boundaries", type=int, default=10)
+    parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--spacing", type=float, default=700.0, help="ms between boundaries")
+    parser.add_argument("--phase", choices=("lead", "random"), default="lead")
+    parser.add_argument("--lead", type=float, default=10.0, help="ms from boundary to frame tick")
+    parser.add_argument(
+        "--release",
+        choices=("armed", "instant"),
+        default="armed",
+        help="armed: ObsController.arm_switch ahead; instant: sleep_until, then switch_scene",
+    )
+    parser.add_argument("--load", type=int, default=0, help="stress-ng --cpu N meanwhile")
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args()
+    reason = obs_missing_reason()
+    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    if args.load and shutil.which("stress-ng") is None:
+        missing.append("stress-ng")
+    if reason or missing:
+        why = reason or f"{', '.join(missing)} not found (apt-get install ffmpeg stress-ng)"
+        print(f"cannot run: {why}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-frames-") as tmp:
+        obs = HeadlessObs(Path(tmp), fps=args.fps, scenes=DEFAULT_SCENES[:4], size=(320, 180))
+        obs.start()
+        stress: subprocess.Popen[Any] | None = None
+        try:
+            paint_scenes(obs)
+            if args.load:
+                stress = subprocess.Popen(
+                    ["stress-ng", "--cpu", str(args.load), "--quiet"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                time.sleep(1)
+            print(f"OBS ready in {obs.ready_seconds:.2f} s", flush=True)
+            return asyncio.run(run_all(args, obs))
+        finally:
+            if stress is not None:
+                stress.terminate()
+                stress.wait(10)
+            obs.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
