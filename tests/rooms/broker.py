@@ -223,12 +223,9 @@ class Listener:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        import asyncio
-        import contextlib
+        from timekeeper.tasks import stop_task  # cancels until it ends: one cancel can be lost
 
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
+        await stop_task(self._task, 2.0, "the test's listener")
 
     async def wait_for(
         self, topic_end: str, match: Callable[[bytes], bool] = lambda _: True, timeout: float = 10

@@ -14,6 +14,7 @@ any venue network). While the broker is away, or the room has dropped off (its
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -74,9 +75,12 @@ class RoomFollower:
         return self.link.state
 
     async def run(self) -> None:
-        """Connect and follow, reconnecting with backoff, until cancelled."""
+        """Connect and follow, reconnecting with backoff, until cancelled. The link runs in its
+        own task, so the cancel lands here, on a plain wait that cannot swallow it, and the
+        link is closed within its bound (a cancel lost inside aiomqtt cannot keep it alive)."""
+        self.link.start()
         try:
-            await self.link.run()
+            await asyncio.Event().wait()
         finally:
             await self.link.close()
 
