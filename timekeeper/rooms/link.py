@@ -102,9 +102,7 @@ class BrokerLink:
 
     def _make_client(self) -> aiomqtt.Client:
         s = self.settings
-        tls = None
-        if s.tls:
-            tls = ssl.create_default_context(cafile=s.ca_file)
+        tls = s.tls_context()
         will = aiomqtt.Will(self.will[0], self.will[1], qos=1, retain=True) if self.will else None
         return aiomqtt.Client(
             s.host,
@@ -239,6 +237,9 @@ REFUSED_CODES = {4, 5, 134, 135}  # CONNACK: bad user name or password, not auth
 
 
 def _reason(exc: aiomqtt.MqttError, settings: BrokerSettings) -> str:
+    cause = exc.__cause__ or exc.__context__  # aiomqtt raises its own error from the SSL one
+    if isinstance(cause, ssl.SSLError):
+        return settings.tls_refused(cause)
     if isinstance(exc, MqttConnectError):
         rc = exc.rc
         if getattr(rc, "value", rc) in REFUSED_CODES:  # a paho ReasonCode or an int
