@@ -60,7 +60,9 @@ class RoomFollower:
         self.link = BrokerLink(
             settings,
             identifier=f"tk-speaker-{topics.venue}-{topics.room}-{secrets.token_hex(3)}"[:64],
-            subscriptions=[topics.status, topics.online],
+            # `online` first: the broker sends each subscription's retained message after its
+            # acknowledgement, so the room's status never arrives before whether it is online
+            subscriptions=[topics.online, topics.status],
             on_message=self.receive,
             on_state=self._on_state,
             backoff=backoff,

@@ -17,7 +17,7 @@ from timekeeper.rooms.link import Backoff, BrokerLink, LinkState
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import ROOT, RoomTopics
 
-LEAVES = ("status", "online", "health", "events")
+LEAVES = ("online", "status", "health", "events")  # online first: known before a status
 
 
 class VenueWatch:
