@@ -130,6 +130,43 @@ async def test_a_publishing_room_quits_within_2_s_200_times_in_a_row(
     assert slowest < QUIT_WITHIN
 
 
+async def test_a_room_quitting_while_its_broker_is_frozen_ends_and_its_will_says_offline(
+    broker: Broker, tmp_path: Path, silent_obs: str
+) -> None:
+    """The broker stopped (SIGSTOP) at the moment the room quits: the goodbye cannot be
+    delivered, so the room ends within 2 s without a clean DISCONNECT, and the broker, once it
+    runs again, publishes the room's last will: `online=false` all the same."""
+    options = RunOptions(
+        REPO / "programme.yaml",
+        dry_run=True,
+        at="16:09:30",
+        headless=True,
+        port=0,
+        log=tmp_path / "run.jsonl",
+        obs_url=silent_obs,
+        room=RoomOptions(room="Plenary", mqtt=broker.url, venue="DWS"),
+    )
+    async with Listener(broker.port, BASE + "online") as heard:
+        runtime = build_runtime(options)
+        room = next(s for s in runtime.services if isinstance(s, RoomService))
+        show = asyncio.get_running_loop().create_task(runtime.serve())
+        await heard.wait_for(BASE + "online", lambda p: p == b"true", timeout=30)
+        since = len(heard.messages)
+        assert broker.proc is not None
+        broker.proc.send_signal(signal.SIGSTOP)
+        try:
+            start = time.monotonic()
+            show.cancel()
+            done, _ = await asyncio.wait({show}, timeout=QUIT_WITHIN)
+            took = time.monotonic() - start
+        finally:
+            broker.proc.send_signal(signal.SIGCONT)
+        runtime.close()
+        assert show in done, f"still stopping {took:.1f} s after the quit"
+        assert not room.state.connected
+        assert await online_says(heard, b"false", since, 10.0)
+
+
 def _room_command(broker: Broker, log: Path, *extra: str) -> list[str]:
     return [
         "run", "programme.yaml", "--dry-run", "--at", "16:09:30", "--port", "0",

@@ -19,6 +19,7 @@ until it ends (timekeeper.tasks), so quitting never waits on the broker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import ssl
@@ -213,16 +214,30 @@ class BrokerLink:
     ) -> None:
         """Publish `last` (retained: e.g. online=false) if connected, then disconnect; never
         longer than about `within` + STOP_WITHIN seconds, whatever the broker does."""
+        said: list[bool] = []
         if last:
-            await run_within(self._publish_all(last), within, "the goodbye to the broker")
+            await run_within(self._publish_all(last, said), within, "the goodbye to the broker")
+            if not said:  # no clean DISCONNECT then: the broker publishes the last will instead
+                self._drop_connection()
         self._stopping = True
         task, self._task = self._task, None
         await stop_task(task, STOP_WITHIN, "the broker link")
         self._set(connected=False)
 
-    async def _publish_all(self, messages: Sequence[tuple[str, bytes]]) -> None:
+    async def _publish_all(self, messages: Sequence[tuple[str, bytes]], said: list[bool]) -> None:
         for topic, payload in messages:
-            await self.publish(topic, payload, retain=True, qos=1)
+            if not await self.publish(topic, payload, retain=True, qos=1):
+                return
+        said.append(True)
+
+    def _drop_connection(self) -> None:
+        """Close the socket without a goodbye (as a killed process would): the broker, once it
+        notices, publishes the last will."""
+        paho = getattr(self._client, "_client", None)  # aiomqtt's paho client
+        sock = paho.socket() if paho is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def _set(self, **changes: object) -> None:
         self.state = replace(self.state, **changes)  # type: ignore[arg-type]
