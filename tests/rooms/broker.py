@@ -9,7 +9,9 @@ here is ever signalled. Importable without pytest (bench/ uses it).
 With `users` it requires passwords (`allow_anonymous false`, a `password_file`
 made by `mosquitto_passwd -b`) and takes an `acl_file`; `docs_mosquitto()` reads
 the configuration and ACL that docs/rooms.md prescribes, so the docs are what is
-tested (only the TLS listener lines are left out: the harness listens in plain).
+tested (the TLS listener lines are left out there; with `tls=(cert, key)` the harness
+listens with the docs' own TLS lines instead, `docs_tls_lines()`, on its port and with
+the test's certificate).
 """
 
 from __future__ import annotations
@@ -28,14 +30,30 @@ INSTALL = "apt-get install mosquitto"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rooms.md"
 DOCS_CONF, DOCS_ACL = "# /etc/mosquitto/conf.d/timekeeper.conf", "# /etc/mosquitto/acl"
 TLS_LINES = ("listener", "certfile", "keyfile")  # the harness's own plain listener instead
+DOCS_CERT, DOCS_KEY = "/etc/mosquitto/certs/broker.crt", "/etc/mosquitto/certs/broker.key"
 
 
-def docs_mosquitto(docs: Path = DOCS) -> tuple[str, str]:
-    """(config lines, ACL) from the code blocks of docs/rooms.md headed by their file names."""
+def docs_blocks(docs: Path = DOCS) -> dict[str, str]:
+    """The code blocks of docs/rooms.md by their first line (a file name, or a title)."""
     blocks: dict[str, str] = {}
     for block in docs.read_text().split("```")[1::2]:
         body = block.removeprefix("\n")
         blocks[body.split("\n", 1)[0].strip()] = body
+    return blocks
+
+
+def docs_tls_lines(docs: Path = DOCS) -> str:
+    """The TLS listener lines of the docs' mosquitto configuration, as written there."""
+    conf = docs_blocks(docs).get(DOCS_CONF, "")
+    lines = [line for line in conf.splitlines() if line.split(" ", 1)[0] in TLS_LINES]
+    if len(lines) != len(TLS_LINES):
+        raise BrokerError(f"{docs}: the {DOCS_CONF!r} block lacks one of {TLS_LINES}")
+    return "".join(line + "\n" for line in lines)
+
+
+def docs_mosquitto(docs: Path = DOCS) -> tuple[str, str]:
+    """(config lines, ACL) from the code blocks of docs/rooms.md headed by their file names."""
+    blocks = docs_blocks(docs)
     if DOCS_CONF not in blocks or DOCS_ACL not in blocks:
         raise BrokerError(f"{docs} has no {DOCS_CONF!r} or {DOCS_ACL!r} block")
     conf = "".join(
@@ -81,6 +99,7 @@ class Broker:
         users: Mapping[str, str] | None = None,
         acl: str | None = None,
         auth_config: str | None = None,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         """`users` (name: password) turns anonymous access off; `auth_config` (default: the
         harness's own lines) holds `password_file /etc/mosquitto/passwd` and `acl_file
@@ -91,18 +110,22 @@ class Broker:
         self.users = dict(users or {})
         self.acl = acl
         self.auth_config = auth_config
+        self.tls = tls  # (certfile, keyfile): listen with TLS, as the docs configure it
         self.proc: subprocess.Popen[bytes] | None = None
         self.config = root / "mosquitto.conf"
         self.log = root / "mosquitto.log"
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def _write_config(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        head = f"listener {self.port} 127.0.0.1\nlog_dest stderr\n"
-        head += "log_type error\nlog_type warning\n"
+        head = f"listener {self.port} 127.0.0.1\n"
+        if self.tls is not None:  # the docs' lines, on this port and with the test's files
+            head = docs_tls_lines().replace("listener 8883", f"listener {self.port} 127.0.0.1")
+            head = head.replace(DOCS_CERT, str(self.tls[0])).replace(DOCS_KEY, str(self.tls[1]))
+        head += "log_dest stderr\nlog_type error\nlog_type warning\n"
         auth = self._write_auth() if self.users else "allow_anonymous true\npersistence false\n"
         self.config.write_text(head + auth + self.extra_config)
 
@@ -192,9 +215,12 @@ class Listener:
         topic: str = "timekeeper/#",
         username: str | None = None,
         password: str | None = None,
+        tls_context: Any = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.port, self.topic = port, topic
         self.username, self.password = username, password
+        self.tls_context, self.host = tls_context, host
         self.messages: list[tuple[str, bytes, bool]] = []
         self._changed: Any = None
         self._task: Any = None
@@ -209,7 +235,11 @@ class Listener:
 
         async def run() -> None:
             async with aiomqtt.Client(
-                "127.0.0.1", self.port, username=self.username, password=self.password
+                self.host,
+                self.port,
+                username=self.username,
+                password=self.password,
+                tls_context=self.tls_context,
             ) as client:
                 await client.subscribe(self.topic, qos=1)
                 ready.set()
@@ -223,12 +253,9 @@ class Listener:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        import asyncio
-        import contextlib
+        from timekeeper.tasks import stop_task  # cancels until it ends: one cancel can be lost
 
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
+        await stop_task(self._task, 2.0, "the test's listener")
 
     async def wait_for(
         self, topic_end: str, match: Callable[[bytes], bool] = lambda _: True, timeout: float = 10

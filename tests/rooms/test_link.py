@@ -1,12 +1,20 @@
-"""The broker link: backoff on an injected timer, reconnection, the last will, the password."""
+"""The broker link: backoff on an injected timer, reconnection, the last will, the password,
+a message that cannot be handled, and a link whose task ends."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 
-from timekeeper.rooms.link import Backoff, BrokerLink
+import aiomqtt
+import pytest
+
+from timekeeper.rooms.board import Board
+from timekeeper.rooms.link import Backoff, BrokerLink, LinkState
+from timekeeper.rooms.service import describe_link
 from timekeeper.rooms.settings import BrokerSettings
+from timekeeper.rooms.watch import VenueWatch
 
 from .broker import Broker, Listener
 
@@ -98,3 +106,88 @@ async def test_last_will_is_published_when_the_link_dies_without_goodbye(broker:
         sock.close()  # the process is gone: no DISCONNECT is ever sent
         await heard.wait_for("t/online", lambda p: p == b"false")
         await link.close()
+
+
+BOMB = b"[" * 1024 + b"]" * 1024  # json.loads raises RecursionError on it (issue 21)
+
+
+async def test_a_message_whose_handler_raises_is_dropped_and_counted_and_the_link_lives_on(
+    broker: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each incoming message is handled on its own: a handler that raises (json.loads'
+    RecursionError on 1,024 nested lists) costs that message only, logged once with a count."""
+    got: list[bytes] = []
+
+    def handle(topic: str, payload: bytes) -> None:
+        json.loads(payload)
+        got.append(payload)
+
+    link = BrokerLink(
+        BrokerSettings("127.0.0.1", broker.port),
+        identifier="t-bomb",
+        subscriptions=["t/commands"],
+        on_message=handle,
+    )
+    link.start()
+    await _until(lambda: link.state.connected)
+    async with aiomqtt.Client("127.0.0.1", broker.port) as sender:
+        for _ in range(3):
+            await sender.publish("t/commands", BOMB, qos=1)
+        await sender.publish("t/commands", b'{"after": "the bombs"}', qos=1)
+    await _until(lambda: got == [b'{"after": "the bombs"}'])
+    assert link.state.connected and link.state.dropped == 3
+    lines = [r for r in caplog.records if r.name == "timekeeper.rooms.link"]
+    assert [r.getMessage().split(":")[0] for r in lines] == [
+        "dropped a message on t/commands that could not be handled (1 so far)",
+        "dropped a message on t/commands that could not be handled (2 so far)",
+    ]  # the 1st and 2nd; the 3rd is counted, not logged (then the 4th, the 8th…)
+    assert "RecursionError" in lines[0].getMessage() and lines[0].exc_info is not None
+    await link.close()
+
+
+class _Crash(BaseException):
+    """Something no except clause of the link expects: its task ends."""
+
+
+async def test_a_link_whose_task_ends_says_it_is_down_until_it_is_back(broker: Broker) -> None:
+    """The overview's link (VenueWatch) and the panel's line (describe_link) show it down,
+    then it reconnects by itself and both show it up again."""
+    board = Board("dws", [("Plenary", "plenary")])
+    changed = asyncio.Event()
+    watch = VenueWatch(BrokerSettings("127.0.0.1", broker.port), board, on_change=changed.set)
+    seen: list[tuple[bool, str]] = []
+    shown = watch.link.on_state
+    assert shown is not None
+
+    def record(state: LinkState) -> None:
+        shown(state)
+        seen.append((board.connected, describe_link(state)[0]))
+
+    watch.link.on_state = record
+    crash = [True]
+
+    def on_message(topic: str, payload: bytes) -> None:
+        if crash and payload == b"crash":
+            crash.clear()
+            raise _Crash
+        board.receive(topic, payload)
+
+    watch.link.on_message = on_message
+    watch.start()
+    await _until(lambda: board.connected)
+    async with aiomqtt.Client("127.0.0.1", broker.port) as sender:
+        await sender.publish("timekeeper/dws/plenary/online", b"crash", qos=1)
+    await _until(lambda: len(seen) >= 3 and board.connected)
+    url = f"mqtt://127.0.0.1:{broker.port}"
+    assert seen[0] == (True, f"Broker ✓ {url}")
+    assert seen[1] == (False, "Broker ✗ reconnecting (try 1): link restarted")
+    assert seen[-1] == (True, f"Broker ✓ {url}") and watch.link.state.connections == 2
+    await watch.close()
+
+
+async def _until(predicate: object, timeout: float = 10) -> None:
+    async def poll() -> None:
+        while not predicate():  # type: ignore[operator]
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(poll(), timeout)

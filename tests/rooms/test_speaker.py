@@ -9,6 +9,7 @@ status's timestamps, so time passes only when the test moves it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from timekeeper.rooms.topics import RoomTopics
 from timekeeper.runtime.options import RunOptions
 from timekeeper.runtime.run import Runtime
 from timekeeper.runtime.session import ShowSession
+from timekeeper.tasks import stop_task
 from timekeeper.ui.speaker.app import BigTime, SpeakerApp, SpeakerView
 
 from .broker import Broker
@@ -99,6 +101,27 @@ async def test_the_speaker_screen_follows_the_room_through_the_broker(
         session.set_message("Five more minutes")
         await until(lambda: text_of(app, "#message") == "Five more minutes", 10, "the message")
         assert view.has_class("has-message")
+
+
+async def test_a_screen_joining_an_online_room_never_says_it_has_no_word_from_it(
+    room: RoomService, broker: Broker, session: ShowSession, clock: ManualClock
+) -> None:
+    """Every state the screen could draw, from its first connection on: the room is online
+    and its status retained, so not one of them may say "NO WORD FROM THE ROOM". (The screen
+    subscribed to `status` before `online`: the status arrived first, and a frame drawn
+    between the two said so — the flaky failure of the test above under load.)"""
+    clock.set(at("15:35"))
+    session.tick()
+    await until(lambda: room.published >= 2, 10, "the keynote's status on the broker")
+    shown: list[str] = []
+    follower = RoomFollower(BrokerSettings("127.0.0.1", broker.port), TOPICS, clock, backoff=FAST)
+    follower.on_change = lambda: shown.append(follower.display().status)
+    task = asyncio.get_running_loop().create_task(follower.run())
+    try:
+        await until(lambda: follower.received >= 1 and follower.online is True, 10, "followed")
+        assert ROOM_SILENT not in shown and shown[-1] == ""
+    finally:
+        await stop_task(task, 2.0)
 
 
 async def test_a_late_screen_counts_from_when_the_status_was_sent_not_when_it_arrived(

@@ -14,6 +14,7 @@ any venue network). While the broker is away, or the room has dropped off (its
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Callable
@@ -59,7 +60,9 @@ class RoomFollower:
         self.link = BrokerLink(
             settings,
             identifier=f"tk-speaker-{topics.venue}-{topics.room}-{secrets.token_hex(3)}"[:64],
-            subscriptions=[topics.status, topics.online],
+            # `online` first: the broker sends each subscription's retained message after its
+            # acknowledgement, so the room's status never arrives before whether it is online
+            subscriptions=[topics.online, topics.status],
             on_message=self.receive,
             on_state=self._on_state,
             backoff=backoff,
@@ -74,9 +77,12 @@ class RoomFollower:
         return self.link.state
 
     async def run(self) -> None:
-        """Connect and follow, reconnecting with backoff, until cancelled."""
+        """Connect and follow, reconnecting with backoff, until cancelled. The link runs in its
+        own task, so the cancel lands here, on a plain wait that cannot swallow it, and the
+        link is closed within its bound (a cancel lost inside aiomqtt cannot keep it alive)."""
+        self.link.start()
         try:
-            await self.link.run()
+            await asyncio.Event().wait()
         finally:
             await self.link.close()
 

@@ -8,12 +8,14 @@ what OBS is doing. `commands` is read, and only what the room allows is carried 
 (rooms/commands.py). The show never waits for the broker: while it is away the
 panel says so, the link reconnects with backoff, and on every connection the
 retained state is published again (a restarted broker has forgotten it).
+Stopping is bounded whatever the broker does: the loops check that the room is
+stopping, are cancelled until they end (timekeeper.tasks), and the goodbye
+(`online=false`) gets the link's own bound.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 from collections import deque
@@ -29,12 +31,14 @@ from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
 from timekeeper.speaker.snapshot import build_snapshot
+from timekeeper.tasks import stop_task
 
 if TYPE_CHECKING:
     from timekeeper.runtime.run import Runtime
 
 HEALTH_EVERY = 1.0  # real seconds between looks at OBS's health (published only on change)
 MAX_PENDING_EVENTS = 500  # events kept while the broker is away, oldest dropped first
+LOOP_STOP_WITHIN = 0.2  # seconds each of the room's loops has to end once cancelled
 
 
 def _dumps(data: Mapping[str, Any]) -> bytes:
@@ -109,12 +113,12 @@ class RoomService:
         )
 
     async def stop(self) -> None:
+        """Stop publishing, say `online=false`, disconnect: about a second at most."""
         self._stopping = True
+        self._dirty.set()  # the publisher wakes, sees it is stopping, and ends
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task, LOOP_STOP_WITHIN, "the room's publisher")
+        self._tasks = []
         if self._runtime is not None:
             self._runtime.session.unsubscribe(self._on_events)
         if self._link is not None:
@@ -168,9 +172,11 @@ class RoomService:
         self._dirty.set()
 
     async def _publisher(self) -> None:
-        while True:
+        while not self._stopping:
             await self._dirty.wait()
             self._dirty.clear()
+            if self._stopping:
+                return
             await self._publish_status()
             await self._flush_events()
 
@@ -197,10 +203,10 @@ class RoomService:
 
     async def _watch_health(self) -> None:
         assert self._link is not None
-        while True:
+        while not self._stopping:
             await self.sleep(self.health_every)
             payload = self.health_payload()
-            if payload == self._health or not self._link.state.connected:
+            if self._stopping or payload == self._health or not self._link.state.connected:
                 continue
             if await self._link.publish(self.topics.health, payload, retain=True, qos=1):
                 self._health = payload
@@ -219,7 +225,7 @@ class RoomService:
     # ------------------------------------------------------------ commands
 
     def _on_message(self, topic: str, payload: bytes) -> None:
-        if topic != self.topics.commands or self._runtime is None:
+        if topic != self.topics.commands or self._runtime is None or self._stopping:
             return
         runtime = self._runtime
         try:

@@ -2,12 +2,16 @@
 
 A URL with a user or password in it is refused (credentials never live in a file
 or on a command line, where `ps` and shell histories keep them); `BrokerSettings`
-never shows its password in `repr()` or `str()`.
+never shows its password in `repr()` or `str()`. A `ca_file` is read when the settings
+are made (a missing or unreadable CA, or one given for a plain `mqtt://` broker, is a
+usage error naming the file), and `tls_refused()` turns a failed TLS handshake into
+what to fix.
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -36,6 +40,30 @@ def check_url(url: str) -> tuple[str, int, bool]:
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(f"{url!r}: expected mqtt://HOST[:PORT] with nothing after the port")
     return parts.hostname, port or SCHEMES[parts.scheme], parts.scheme == "mqtts"
+
+
+# OpenSSL's verify codes (X509_V_ERR_*) of a failed certificate check
+UNKNOWN_ISSUER = {2, 18, 19, 20, 21}  # issuer unknown, self-signed, chain not to a trusted CA
+NOT_YET_VALID, EXPIRED = 9, 10
+WRONG_HOST = {62, 64}  # the host name or IP address is not the certificate's
+
+
+def check_ca_file(ca_file: str, tls: bool) -> None:
+    """A usage error unless `ca_file` is a readable PEM CA certificate for an mqtts:// URL."""
+    if not tls:
+        raise UsageError(
+            f"mqtt.ca_file ({ca_file}) is for a TLS broker: use mqtts://HOST[:PORT] in mqtt.url"
+        )
+    try:
+        ssl.create_default_context(cafile=ca_file)
+    except ssl.SSLError:  # (an OSError too: first)
+        raise UsageError(
+            f"mqtt.ca_file: {ca_file} holds no CA certificate in PEM form "
+            "(-----BEGIN CERTIFICATE-----)"
+        ) from None
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise UsageError(f"mqtt.ca_file: cannot read {ca_file}: {why}") from None
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,8 @@ class BrokerSettings:
             host, port, tls = check_url(url)
         except ValueError as exc:
             raise UsageError(f"--mqtt: {exc}") from None
+        if ca_file is not None:
+            check_ca_file(ca_file, tls)
         return cls(
             host,
             port,
@@ -80,6 +110,39 @@ class BrokerSettings:
             env.get(password_env) or None,
             username_env,
             password_env,
+        )
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context of an mqtts:// broker (its certificate checked against `ca_file`, or
+        the system's CAs), None for mqtt://."""
+        return ssl.create_default_context(cafile=self.ca_file) if self.tls else None
+
+    def tls_refused(self, exc: ssl.SSLError) -> str:
+        """What to fix when the TLS handshake with the broker fails (no secret in it)."""
+        code = getattr(exc, "verify_code", None)
+        trusted = f"the CA in {self.ca_file}" if self.ca_file else "a CA this machine trusts"
+        if code in UNKNOWN_ISSUER:
+            fix = "set mqtt.ca_file to the CA certificate (PEM) that signed the broker's certfile"
+            return f"the broker's TLS certificate is not signed by {trusted}: {fix}"
+        if code == EXPIRED:
+            return (
+                "the broker's TLS certificate has expired: renew the broker's certfile (and "
+                "reload mosquitto); timekeeper keeps trying"
+            )
+        if code == NOT_YET_VALID:
+            return (
+                "the broker's TLS certificate is not valid yet: check the clocks of this machine "
+                "and the broker"
+            )
+        if code in WRONG_HOST:
+            return (
+                f"the broker's TLS certificate is not for {self.host}: use in mqtt.url a name "
+                "the certificate was issued for"
+            )
+        reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
+        return (
+            f"TLS with the broker failed ({str(reason)[:80]}): check that {self.url} is the "
+            "broker's TLS listener and mqtt.ca_file its CA"
         )
 
     def refused(self) -> str:

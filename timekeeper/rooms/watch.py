@@ -19,7 +19,7 @@ from timekeeper.rooms.link import Backoff, BrokerLink, LinkState
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
 
-LEAVES = ("status", "online", "health", "events")
+LEAVES = ("online", "status", "health", "events")  # online first: known before a status
 
 
 class VenueWatch:

@@ -67,7 +67,7 @@ async def run_dashboard(runtime: Runtime) -> int:
 
     async def scheduler() -> None:
         await services_up.wait()  # the services see the show's first tick
-        await runtime.session.run()
+        await runtime.run_show()  # a quit stops it for sure (Runtime.run_show)
 
     def reread() -> None:
         if runtime.reread is not None:

@@ -4,12 +4,15 @@ Built synchronously with the run (so the director sees the show's first tick),
 started after the first frame. OBS events go three ways: the as-run log, the
 front end (dashboard log / headless JSON line), and the status the OBS panel
 renders each frame.
+
+Its stop is bounded whatever OBS does: when the operator quits, OBS gets
+`QUIT_STOP_WITHIN` seconds to confirm what was asked and close; when the show has
+ended, long enough to confirm the last slot's outputs (the director's grace).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -21,8 +24,9 @@ from timekeeper.obs.announce import this_run
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
 from timekeeper.obs.names import scene_uses
-from timekeeper.runtime.director import ObsDirector, obs_record
+from timekeeper.runtime.director import ACTION_GRACE, ObsDirector, obs_record
 from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.tasks import run_within, stop_task
 
 PREFLIGHT_WAIT = 5.0  # real seconds to wait for a first connection before checking names
 OBS_MODES = {
@@ -33,6 +37,8 @@ OBS_MODES = {
 
 Record = dict[str, object]
 SETTLED = frozenset({ObsState.CONNECTED, ObsState.AUTH_FAILED})
+QUIT_STOP_WITHIN = 1.0  # seconds OBS gets to finish and close when the operator quits
+CLOSE_WITHIN = 0.2  # seconds to close the connection after that ran out
 
 
 def password_from_env(programme: Programme) -> str | None:
@@ -94,12 +100,12 @@ class ObsService:
             self._preflight = asyncio.create_task(self._check(), name="obs-preflight")
 
     async def stop(self) -> None:
+        """Finish and close, bounded (see the module's docstring)."""
         self.session.unsubscribe(self._on_show_events)
-        if self._preflight is not None:
-            self._preflight.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._preflight
-        await self.director.stop()
+        await stop_task(self._preflight, CLOSE_WITHIN, "the OBS preflight")
+        within = ACTION_GRACE + 0.5 if self.session.ended else QUIT_STOP_WITHIN
+        if not await run_within(self.director.stop(), within, "stopping OBS"):
+            await run_within(self.controller.stop(), CLOSE_WITHIN, "closing the OBS connection")
 
     def command(self, name: str) -> str:
         """An operator key: "resend" the live scene or toggle "auto" switching; says what it did."""

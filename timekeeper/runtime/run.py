@@ -5,10 +5,16 @@ in how they show what happens. A *service* (OBS director, as-run log, speaker
 server) starts before the show's scheduler ticks and stops after it; it reports
 through `Runtime.notice()` and can hand the dashboard an OBS status by setting
 `Runtime.obs_status`. How a run is put together is `runtime.assembly`.
+
+Quitting is bounded: the scheduler is cancelled until it ends, and the services are
+stopped all at once within `STOP_WITHIN` seconds (then cancelled until they end), so
+`q` `y` or SIGTERM ends the program within two seconds whatever OBS, the broker or
+the speaker screens are doing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -24,8 +30,14 @@ from timekeeper.errors import TimekeeperError
 from timekeeper.runtime import diagnostics
 from timekeeper.runtime.options import RunOptions
 from timekeeper.runtime.session import ShowSession
+from timekeeper.tasks import stop_task
 
 log = logging.getLogger(__name__)
+
+STOP_WITHIN = 1.5  # seconds for the services to stop (all at once) when the operator quits
+ENDED_STOP_WITHIN = 6.0  # when the show has ended: OBS may still confirm the last outputs
+STOP_GRACE = 0.2  # seconds a service that ran out of time has to end once cancelled
+SCHEDULER_STOP_WITHIN = 0.3
 
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
@@ -200,7 +212,7 @@ class Runtime:
 
     @contextlib.asynccontextmanager
     async def services_running(self) -> AsyncIterator[None]:
-        """Start every service (skipping those that fail); stop them, newest first, after."""
+        """Start every service (skipping those that fail); stop them all after, bounded."""
         started: list[Service] = []
         try:
             for service in self.services:
@@ -212,14 +224,45 @@ class Runtime:
                     started.append(service)
             yield
         finally:
-            for service in reversed(started):
-                try:
-                    await service.stop()
-                except Exception as exc:  # one failing stop must not keep the others running
-                    self.notice(f"{service.name}_stop_failed", error=str(exc))
+            await self._stop_services(started)
             self.flush_repeats()
+
+    async def _stop_services(self, started: list[Service]) -> None:
+        """Every service's stop at once, each in its own task, all within one bound: one that
+        fails or hangs is named, and the others stop all the same."""
+        within = ENDED_STOP_WITHIN if self.session.ended else STOP_WITHIN
+        loop = asyncio.get_running_loop()
+        stops = {loop.create_task(_stop(s), name=f"stopping {s.name}"): s for s in started}
+        if not stops:
+            return
+        await asyncio.wait(stops, timeout=within)
+        late = [task for task in stops if not task.done()]
+        for task in late:
+            task.cancel()
+        for task, service in stops.items():
+            if task in late:
+                await stop_task(task, STOP_GRACE, task.get_name())
+                self.notice(f"{service.name}_stop_failed", error=f"not stopped within {within} s")
+            elif not task.cancelled() and task.exception() is not None:
+                self.notice(f"{service.name}_stop_failed", error=str(task.exception()))
+
+    async def run_show(self) -> None:
+        """The show's scheduler until the last slot has ended, stoppable for sure: it runs in
+        its own task, and a cancel of this coroutine cancels it until it ends (the scheduler's
+        `wait_for` can swallow one cancel on Python 3.11)."""
+        show = asyncio.get_running_loop().create_task(self.session.run(), name="show-scheduler")
+        try:
+            await asyncio.wait({show})
+        except asyncio.CancelledError:
+            await stop_task(show, SCHEDULER_STOP_WITHIN, "the show scheduler")
+            raise
+        show.result()
 
     async def serve(self) -> None:
         """The show with its services, until the last slot has ended."""
         async with self.services_running():
-            await self.session.run()
+            await self.run_show()
+
+
+async def _stop(service: Service) -> None:
+    await service.stop()

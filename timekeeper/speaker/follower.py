@@ -3,7 +3,8 @@
 It keeps the last snapshot and the clock anchor, reconnects by itself with
 backoff, and answers `display()` at any instant from those alone, so a screen
 keeps counting through a dropped connection. The reconnect policy is data
-(`Backoff`), not code spread over except clauses.
+(`Backoff`), not code spread over except clauses. A cancel stops it for sure: the
+connection loop runs in its own task, cancelled until it ends (timekeeper.tasks).
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from timekeeper.speaker.protocol import (
     parse_snapshot,
     parse_time,
 )
+from timekeeper.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
 PING_EVERY = 0.5  # real seconds between clock pings (each answered: the screen hears the operator)
 QUIET = 1.5  # real seconds without a message before the screen says it is not hearing the operator
 SILENCE = 3.0  # real seconds without any message before the connection counts as dead
+STOP_WITHIN = 0.5  # real seconds the connection loop has to end once cancelled
 RETRIED = (aiohttp.ClientError, OSError, TimeoutError)  # errors that mean "try again later"
 
 
@@ -93,6 +96,7 @@ class Follower:
         self._pings: dict[int, datetime] = {}
         self._fresh = False
         self._counter = itertools.count(1)
+        self._stopping = False
 
     def display(self) -> Display:
         """The screen at this instant, from the last state and the clock anchor."""
@@ -114,10 +118,21 @@ class Follower:
         return (now - self.last_heard).total_seconds() > self.quiet
 
     async def run(self) -> None:
-        """Connect, follow, and on any drop reconnect with backoff; forever (cancel to stop)."""
+        """Connect, follow, and on any drop reconnect with backoff; forever (cancel to stop:
+        the cancel lands on a plain wait here, and the loop is cancelled until it ends)."""
+        follow = asyncio.get_running_loop().create_task(self._follow(), name="speaker-feed")
+        try:
+            await asyncio.wait({follow})
+        except asyncio.CancelledError:
+            self._stopping = True
+            await stop_task(follow, STOP_WITHIN, "the speaker feed")
+            raise
+        follow.result()
+
+    async def _follow(self) -> None:
         async with aiohttp.ClientSession() as http:
             delays = self.backoff.delays()
-            while True:
+            while not self._stopping:
                 try:
                     await self._session(http)
                     delays = self.backoff.delays()  # it had connected: start the backoff anew
@@ -140,7 +155,7 @@ class Follower:
             self.error = ""
             pinger = asyncio.get_running_loop().create_task(self._pinger(ws))
             try:
-                while True:
+                while not self._stopping:
                     msg = await ws.receive(timeout=self.silence)
                     if msg.type is aiohttp.WSMsgType.TEXT:
                         self.receive(str(msg.data))
@@ -156,7 +171,7 @@ class Follower:
                 pinger.cancel()
 
     async def _pinger(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        while not ws.closed:
+        while not ws.closed and not self._stopping:
             n = next(self._counter)
             self._pings = {k: v for k, v in self._pings.items() if k > n - 8}
             self._pings[n] = self.clock.now()
