@@ -57,7 +57,7 @@ async def _follow_room(mqtt: str, room: str, venue: str, words: Strings, sound: 
     settings = BrokerSettings.from_url(
         mqtt, username_env=DEFAULT_USERNAME_ENV, password_env=DEFAULT_PASSWORD_ENV
     )
-    follower = RoomFollower(settings, RoomTopics.named(venue, room), SystemClock())
+    follower = RoomFollower(settings, RoomTopics.named(venue, room), SystemClock(), words=words)
     from timekeeper.ui.speaker.app import SpeakerApp
 
     await SpeakerApp(settings.url, source=follower, words=words, sound=sound).run_async()

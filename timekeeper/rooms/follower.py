@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable
 
 from timekeeper.core.clock import Clock
@@ -25,16 +26,19 @@ from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
 from timekeeper.speaker.clocksync import ClockSync
 from timekeeper.speaker.display import Display, compute_display, waiting_display
+from timekeeper.speaker.i18n import Strings, english
 from timekeeper.speaker.snapshot import Snapshot, parse_snapshot
 from timekeeper.speaker.wire import ProtocolError, load_message
 from timekeeper.speaker.wire import read_instant as _instant
 
 log = logging.getLogger(__name__)
 
-BROKER_LOST = "BROKER LOST — reconnecting…"
-ROOM_OFFLINE = "ROOM OFFLINE — last known state"
-ROOM_SILENT = "NO WORD FROM THE ROOM — last known state"  # a broker back without its retained
-BAD_STATUS = "BAD STATUS FROM THE ROOM — it cannot be shown"
+BROKER_LOST = english().t("broker_lost")
+ROOM_OFFLINE = english().t("room_offline")  # the room's last will: it dropped off
+ROOM_SILENT = english().t("room_silent")  # a broker back without its retained
+ROOM_QUIET = english().t("room_quiet")  # its heartbeats stopped: a frozen room
+BAD_STATUS = english().t("bad_status")
+QUIET = 1.5  # real seconds without a heartbeat before the screen says it is not hearing the room
 
 
 class RoomFollower:
@@ -48,8 +52,17 @@ class RoomFollower:
         *,
         backoff: Backoff | None = None,
         on_change: Callable[[], None] | None = None,
+        words: Strings | None = None,
+        quiet: float = QUIET,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`monotonic`: real seconds, for how long the room has been quiet (the show clock may
+        be a rehearsal's, or a test's that stands still)."""
         self.settings = settings
+        self.words = words or english()
+        self.quiet = quiet
+        self.monotonic = monotonic
+        self.last_beat: float | None = None  # monotonic instant of the room's last heartbeat
         self.topics = topics
         self.clock = clock
         self.on_change = on_change
@@ -62,7 +75,7 @@ class RoomFollower:
             identifier=f"tk-speaker-{topics.venue}-{topics.room}-{secrets.token_hex(3)}"[:64],
             # `online` first: the broker sends each subscription's retained message after its
             # acknowledgement, so the room's status never arrives before whether it is online
-            subscriptions=[topics.online, topics.status],
+            subscriptions=[topics.online, topics.status, topics.beat],
             on_message=self.receive,
             on_state=self._on_state,
             backoff=backoff,
@@ -89,25 +102,41 @@ class RoomFollower:
     def display(self) -> Display:
         """The screen at this instant, from the last status and its timestamps."""
         local = self.clock.now()
+        words = self.words
         if self.snapshot is None or self.anchor is None:
             where = f"{self.topics.base} on {self.settings.url}"
             if self.connected:
-                return waiting_display(f"Waiting for the room: {where}", local)
-            return waiting_display(f"Connecting to {self.settings.url} — retrying…", local)
+                return waiting_display(words.t("waiting_room", where=where), local, words)
+            return waiting_display(words.t("connecting_to", host=self.settings.url), local, words)
         status = ""
         if not self.connected:
-            status = BROKER_LOST
+            status = words.t("broker_lost")
         elif self.online is False:
-            status = ROOM_OFFLINE
+            status = words.t("room_offline")
         elif self.online is None:
-            status = ROOM_SILENT
+            status = words.t("room_silent")
+        elif self.is_quiet():
+            status = words.t("room_quiet")
         try:
-            return compute_display(self.snapshot, self.anchor.show_at(local), local, status)
+            return compute_display(self.snapshot, self.anchor.show_at(local), local, status, words)
         except (ArithmeticError, ValueError):  # valid fields whose clock runs past any year
-            return waiting_display(BAD_STATUS, local)
+            return waiting_display(words.t("bad_status"), local, words)
+
+    def is_quiet(self) -> bool:
+        """The room's heartbeats have stopped for `quiet` seconds (a room that never sent one,
+        an older timekeeper, is judged by its `online` alone)."""
+        if self.last_beat is None:
+            return False
+        return self.monotonic() - self.last_beat > self.quiet
 
     def receive(self, topic: str, payload: bytes) -> None:
         """One broker message (public so tests and benchmarks can feed it)."""
+        if topic == self.topics.beat:
+            quiet = self.is_quiet()
+            self.last_beat = self.monotonic()
+            if quiet:
+                self._changed()  # heard again: the screen says so at once
+            return
         if topic == self.topics.online:
             self.online = payload.strip() == b"true"
         elif topic == self.topics.status:

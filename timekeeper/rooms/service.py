@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from timekeeper.runtime.run import Runtime
 
 HEALTH_EVERY = 1.0  # real seconds between looks at OBS's health (published only on change)
+BEAT_EVERY = 0.5  # real seconds between heartbeats: a screen says within 1.5 s when they stop
 MAX_PENDING_EVENTS = 500  # events kept while the broker is away, oldest dropped first
 LOOP_STOP_WITHIN = 0.2  # seconds each of the room's loops has to end once cancelled
 
@@ -106,7 +107,11 @@ class RoomService:
         self._dirty = asyncio.Event()
         self._link.start()
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._publisher()), loop.create_task(self._watch_health())]
+        self._tasks = [
+            loop.create_task(self._publisher()),
+            loop.create_task(self._watch_health()),
+            loop.create_task(self._beat()),
+        ]
         topics = self.topics.base + "/"
         runtime.notice(
             "broker", url=self.settings.url, topics=topics, message=f"this room publishes {topics}…"
@@ -210,6 +215,18 @@ class RoomService:
                 continue
             if await self._link.publish(self.topics.health, payload, retain=True, qos=1):
                 self._health = payload
+
+    async def _beat(self) -> None:
+        """A small, unretained message every half second, so that a speaker screen following
+        this room can tell a frozen room (a stopped laptop keeps its broker connection, and
+        its last will fires only after the keep-alive) from a room with nothing new to say."""
+        assert self._link is not None
+        while not self._stopping:
+            await self.sleep(BEAT_EVERY)
+            if not self._stopping and self._link.state.connected:
+                await self._link.publish(
+                    self.topics.beat, self.real_clock.now().isoformat().encode()
+                )
 
     def _on_state(self, state: LinkState) -> None:
         if self._runtime is None or self._stopping or state.connected == self._was_connected:

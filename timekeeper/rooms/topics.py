@@ -8,7 +8,8 @@ from timekeeper.programme.ids import slugify
 
 ROOT = "timekeeper"
 STATUS, EVENTS, ONLINE, HEALTH, COMMANDS = "status", "events", "online", "health", "commands"
-LEAVES = (STATUS, EVENTS, ONLINE, HEALTH, COMMANDS)
+BEAT = "beat"  # not retained: "I am alive", every half second (a screen says when they stop)
+LEAVES = (STATUS, EVENTS, ONLINE, HEALTH, COMMANDS, BEAT)
 
 
 def slug(name: str) -> str:
@@ -51,6 +52,10 @@ class RoomTopics:
     @property
     def commands(self) -> str:
         return self.topic(COMMANDS)
+
+    @property
+    def beat(self) -> str:
+        return self.topic(BEAT)
 
 
 def venue_filter(venue: str, leaf: str = "+") -> str:

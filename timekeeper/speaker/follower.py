@@ -14,6 +14,7 @@ import itertools
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,7 +79,10 @@ class Follower:
         on_change: Callable[[], None] | None = None,
         words: Strings | None = None,
         quiet: float = QUIET,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`monotonic`: real seconds, for how long the operator has been quiet (the show
+        clock may be a rehearsal's, or a test's that stands still)."""
         self.urls = follower_urls(url)  # ValueError on a malformed URL: the caller says so
         self.clock = clock
         self.backoff = backoff or Backoff()
@@ -87,7 +91,8 @@ class Follower:
         self.on_change = on_change
         self.words = words or english()
         self.quiet = quiet
-        self.last_heard: datetime | None = None  # local instant of the last message
+        self.monotonic = monotonic
+        self.last_heard: float | None = None  # monotonic instant of the last message
         self.snapshot: Snapshot | None = None
         self.connected = False
         self.connections = 0  # successful connections so far
@@ -107,15 +112,15 @@ class Follower:
             self.estimator.sync,
             self.connected,
             self.urls.page.rstrip("/"),
-            silent=self.silent(now),
+            silent=self.silent(),
             words=self.words,
         )
 
-    def silent(self, now: datetime) -> bool:
+    def silent(self) -> bool:
         """Connected, but nothing heard for `quiet` seconds: a stalled link or a frozen operator."""
         if not self.connected or self.last_heard is None:
             return False
-        return (now - self.last_heard).total_seconds() > self.quiet
+        return self.monotonic() - self.last_heard > self.quiet
 
     async def run(self) -> None:
         """Connect, follow, and on any drop reconnect with backoff; forever (cancel to stop:
@@ -181,7 +186,7 @@ class Follower:
     def receive(self, text: str) -> None:
         """Handle one message from the server (public so tests and benchmarks can feed it)."""
         local = self.clock.now()
-        self.last_heard = local
+        self.last_heard = self.monotonic()
         try:
             data = json.loads(text)
             kind = data.get("type") if isinstance(data, dict) else None
