@@ -78,6 +78,7 @@ class Slot:
     on_end: tuple[ObsAction, ...] = ()
     texts: tuple[tuple[str, str], ...] = ()  # (OBS text source, template) while live
     notes: str | None = None
+    do_not_record: bool = False  # left out of the cuts (issue 25)
 
     @property
     def end(self) -> datetime:

@@ -92,6 +92,7 @@ def _slot(slot_id: str, spot: Placed, defaults: DefaultsModel, obs: ObsSettings)
         on_end=tuple(ObsAction(action) for action in model.on_end),
         texts=tuple({**dict(obs.texts), **model.texts}.items()),
         notes=model.notes,
+        do_not_record=model.do_not_record,  # issue 25: cuts leave it out
     )
 
 

@@ -329,6 +329,11 @@ class SlotModel(_Section):
         "{source name: template}, e.g. {'Lower third': '{speaker}'}.",
     )
     notes: str | None = Field(default=None, description="Free notes for the operator.")
+    do_not_record: bool = Field(
+        default=False,
+        description="true: this slot is left out of the cuts (`timekeeper cuts`), as frab's "
+        "do_not_record: the speaker did not agree to a recording being published.",
+    )
 
 
 class ProgrammeModel(_Section):
