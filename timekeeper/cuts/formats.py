@@ -96,24 +96,24 @@ def to_concat(cuts: Sequence[Named]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timecode(seconds: float, fps: int) -> str:
-    frames = round(seconds * fps)
+def timecode(frames: int, fps: int) -> str:
     f = frames % fps
     s = frames // fps
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{f:02d}"
 
 
 def to_edl(cuts: Sequence[Named], *, title: str, fps: int) -> str:
-    """A CMX 3600 edit decision list: one video event per piece, the file as its clip name."""
+    """A CMX 3600 edit decision list: one video event per piece, the file as its clip name;
+    the record side runs on, each event as many frames long as its source side."""
     lines = [f"TITLE: {_one_line(title)[:70]}", "FCM: NON-DROP FRAME", ""]
-    record = 0.0
+    record = 0
     for number, named in enumerate((n for n in cuts if n.cut.path is not None), start=1):
         c = named.cut
-        reel = f"AX{number:03d}"[:8]
-        rec_out = record + c.duration
+        src_in, src_out = round(c.inpoint * fps), round(c.outpoint * fps)
+        rec_out = record + src_out - src_in
         lines.append(
-            f"{number:03d}  {reel:<8} V     C        "
-            f"{timecode(c.inpoint, fps)} {timecode(c.outpoint, fps)} "
+            f"{number:03d}  AX{number:03d}    V     C        "
+            f"{timecode(src_in, fps)} {timecode(src_out, fps)} "
             f"{timecode(record, fps)} {timecode(rec_out, fps)}"
         )
         lines.append(f"* FROM CLIP NAME: {Path(c.path or '').name}")

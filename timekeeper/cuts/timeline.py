@@ -138,7 +138,7 @@ def recordings(records: Sequence[Mapping[str, Any]], real: Clocks) -> list[Recor
                 close(lost or at)
             opened, path, lost = real.real(at), _path(rec), None
         elif kind in RECORD_OFF and opened is not None:
-            path = _path(rec) or path
+            path = path or _path(rec)  # OBS 29 names it at the start; older ones at the stop
             close(at)
             opened, path, lost = None, None, None
         elif kind == "record_file_changed" and opened is not None:  # a split file
@@ -242,4 +242,5 @@ def _path(rec: Mapping[str, Any]) -> str | None:
 
 
 def _seconds(delta: timedelta) -> float:
-    return round(delta.total_seconds(), 3)
+    """To the millisecond, half up (no float rounding of .0005)."""
+    return ((delta // timedelta(microseconds=1)) + 500) // 1000 / 1000
