@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from timekeeper.asrun.log import LogContents, read_log
 from timekeeper.atomicfile import write_file
@@ -28,7 +29,7 @@ from timekeeper.interop import identity
 FORMATS = ("csv", "json", "concat", "edl")
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     cuts = sub.add_parser(
         "cuts", help="each recorded talk's file and in/out offsets, from an as-run log"
     )

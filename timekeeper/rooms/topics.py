@@ -9,6 +9,7 @@ from timekeeper.programme.ids import slugify
 ROOT = "timekeeper"
 STATUS, EVENTS, ONLINE, HEALTH, COMMANDS = "status", "events", "online", "health", "commands"
 LEAVES = (STATUS, EVENTS, ONLINE, HEALTH, COMMANDS)
+SCHEDULE = "schedule"  # issue 25: the live schedule.json; not in LEAVES, the venue does not read it
 
 
 def slug(name: str) -> str:
@@ -51,6 +52,10 @@ class RoomTopics:
     @property
     def commands(self) -> str:
         return self.topic(COMMANDS)
+
+    @property
+    def schedule(self) -> str:  # issue 25
+        return self.topic(SCHEDULE)
 
 
 def venue_filter(venue: str, leaf: str = "+") -> str:

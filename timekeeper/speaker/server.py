@@ -35,6 +35,7 @@ from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import UsageError
 from timekeeper.runtime.session import ShowSession
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
+from timekeeper.speaker.schedule_feed import add_schedule_routes  # issue 25
 from timekeeper.speaker.trust import Trust, middleware
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ class SpeakerServer:
             app.router.add_get(route, self._static_handler)
         app.router.add_get("/state", self._state_handler)
         app.router.add_get("/ws", self._ws_handler)
+        add_schedule_routes(app, self.session)  # issue 25: /schedule.json, /schedule.ics
         app.on_shutdown.append(self._close_followers)  # also those that connected while stopping
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=CLOSE_TIMEOUT
