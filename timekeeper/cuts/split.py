@@ -123,7 +123,7 @@ def split_one(source: Path, media: Media, inpoint: float, outpoint: float, dest:
     bsf, _ = ANNEXB[media.codec]
     with tempfile.TemporaryDirectory(prefix="timekeeper-cut-") as tmp:
         head, tail, listing = Path(tmp, "head.ts"), Path(tmp, "tail.ts"), Path(tmp, "list.txt")
-        _encode(ffmpeg, source, media, t_in, key - t_in, head)
+        _encode(ffmpeg, source, media, t_in, key - half - t_in, head)  # up to the keyframe
         _run([ffmpeg, "-nostdin", "-y", "-v", "error", "-ss", f"{key:.6f}", "-i", str(source),
               "-t", f"{t_out - key:.6f}", "-map", "0:v:0", "-map", "0:a?", "-c", "copy",
               "-bsf:v", bsf, "-f", "mpegts", str(tail)])  # fmt: skip
