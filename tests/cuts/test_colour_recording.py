@@ -151,7 +151,7 @@ def show(
         specs[0] = SlotSpec("Talk Red", seconds, "Red", on_start=["start_recording"])
         specs[-1] = SlotSpec("Talk Magenta", seconds, "Magenta", on_end=["stop_recording"])
     path = tmp / "programme.yaml"
-    lead = 3.0 if mode == "live" else 5.0
+    lead = 3.0 if mode == "live" else 8.0
     programme = write_programme(path, colour_obs.url, specs, lead=lead, title="Colour show")
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     doc["slots"][2]["do_not_record"] = True
@@ -166,7 +166,7 @@ def show(
     run = Run(run_argv(path, log, *extra), env)
     try:
         if mode == "dress":
-            run.wait_for("obs_connected", timeout=lead)
+            run.wait_for("obs_connected", timeout=lead + 10)
             colour_obs.request("StartRecord")
             run.wait_for("show_ended", timeout=len(SLOTS) * SLOT_SECONDS + lead + 30)
             colour_obs.request("StopRecord")

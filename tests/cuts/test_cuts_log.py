@@ -14,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.runner import cli, environment
-from timekeeper.cuts import formats
+from timekeeper.cuts import formats, splitfiles
 from timekeeper.cuts.timeline import find_cuts
 from timekeeper.errors import ProgrammeError
 from timekeeper.programme.loader import load_programme_text
@@ -262,3 +264,61 @@ def test_split_without_ffmpeg_says_how_to_install_it(tmp_path: Path) -> None:
     done = cli("cuts", str(log), "--split", str(tmp_path / "out"), env=env)
     assert done.returncode != 0
     assert "apt-get install ffmpeg" in done.stderr
+
+
+# ---------------------------------------------------------------------- OBS's split files
+
+
+def test_a_cut_across_a_split_file_boundary_becomes_two_pieces() -> None:
+    records = show()
+    records[-1] = ev("record_stopped", 3001, path="/rec/c.mkv")  # OBS split a.mkv, b.mkv, c.mkv
+    found = find_cuts(header(), records)
+    assert found.recordings[0].last_path == "/rec/c.mkv"
+    files = [("/rec/a.mkv", 1000.0), ("/rec/b.mkv", 1000.0), ("/rec/c.mkv", 1000.0)]
+    spread = splitfiles.spread(found.cuts, "/rec/a.mkv", files)
+    assert [(c.slot, c.part, c.path, c.inpoint, c.outpoint) for c in spread] == [
+        ("welcome", 1, "/rec/a.mkv", 0.0, 298.04),
+        ("talk", 1, "/rec/a.mkv", 298.04, 1000.0),
+        ("talk", 2, "/rec/b.mkv", 0.0, 1000.0),
+        ("talk", 3, "/rec/c.mkv", 0.0, 98.025),
+        ("secret", 1, "/rec/c.mkv", 98.025, 698.035),
+        ("closing", 1, "/rec/c.mkv", 698.035, 998.0),
+    ]
+    talk3 = spread[3]
+    assert talk3.start == t(2002) and talk3.end == t(2100.025)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_cli_finds_the_files_obs_split_a_recording_into(tmp_path: Path) -> None:
+    """Three real 2-second files in the recordings folder (and one of another recording)."""
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    for name in ("2026-03-01_10-00-02.mkv", "2026-03-01_10-00-04.mkv", "2026-03-01_10-00-06.mkv",
+                 "2026-03-01_11-00-00.mkv"):  # fmt: skip
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x36:rate=25:duration=2",
+             "-c:v", "libx264", "-g", "25", str(rec / name)],
+            check=True, timeout=60,
+        )  # fmt: skip
+    folder = tmp_path / "event"
+    folder.mkdir()
+    records = [
+        ev("slot_started", 0, slot="welcome"),
+        ev("record_started", 0, path=str(rec / "2026-03-01_10-00-02.mkv")),
+        ev("slot_ended", 3, slot="welcome"), ev("slot_started", 3, slot="talk"),
+        ev("record_stopped", 6, path=str(rec / "2026-03-01_10-00-06.mkv")),
+    ]  # fmt: skip
+    log = write_run(folder, records)
+    done = cli("cuts", str(log), "--format", "json", env=environment(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [
+        (c["slot"], c["part"], Path(c["file"]).name, c["in"], c["out"]) for c in doc["cuts"]
+    ] == [
+        ("welcome", 1, "2026-03-01_10-00-02.mkv", 0.0, 2.0),
+        ("welcome", 2, "2026-03-01_10-00-04.mkv", 0.0, 1.0),
+        ("talk", 1, "2026-03-01_10-00-04.mkv", 1.0, 2.0),
+        ("talk", 2, "2026-03-01_10-00-06.mkv", 0.0, 2.0),
+    ]
+    assert doc["cuts"][1]["name"] == "01-welcome-part2"
+    assert "2026-03-01_10-00-02.mkv: OBS split it into 3 files" in doc["notes"]

@@ -20,7 +20,7 @@ from typing import Any
 from timekeeper.asrun.log import LogContents, read_log
 from timekeeper.atomicfile import write_file
 from timekeeper.core.programme import Programme
-from timekeeper.cuts import align, formats, split
+from timekeeper.cuts import align, formats, split, splitfiles
 from timekeeper.cuts.formats import Named
 from timekeeper.cuts.timeline import Cut, Cuts, find_cuts
 from timekeeper.errors import TimekeeperError
@@ -71,20 +71,19 @@ def run_cuts(args: argparse.Namespace) -> int:
     programme = _programme(contents)
     left_out = [s.id for s in programme.slots if s.do_not_record]
     found = find_cuts(contents.header.to_json(), contents.records, leave_out=left_out)
-    named = _named(found, programme, args.name, args.recordings)
     warnings = list(found.warnings)
     notes: list[str] = []
+    cuts = _split_files(_relocated(found, args.recordings), notes, warnings)
+    named = _named(cuts, programme, args.name)
     if args.align or args.split:
         named = _align(named, notes, warnings)
     for warning in warnings:
         print(f"timekeeper: warning: {warning}", file=sys.stderr)
     for note in notes:
         print(f"timekeeper: {note}", file=sys.stderr)
-    gone = [
-        {"slot": s, "reason": "do_not_record"}
-        for s in left_out
-        if any(span_slot == s for span_slot in _live_slots(contents))
-    ] + [{"slot": s, "reason": "not recorded"} for s in found.not_recorded]
+    live = _live_slots(contents)
+    gone = [{"slot": s, "reason": "do_not_record"} for s in left_out if s in live]
+    gone += [{"slot": s, "reason": "not recorded"} for s in found.not_recorded]
     text = _render(args, named, gone, warnings, notes, programme)
     if args.output:
         _write(Path(args.output), text)
@@ -174,26 +173,56 @@ def _align(named: list[Named], notes: list[str], warnings: list[str]) -> list[Na
     return out
 
 
-def _named(found: Cuts, programme: Programme, naming: str, recordings: str | None) -> list[Named]:
+def _relocated(found: Cuts, recordings: str | None) -> Cuts:
+    """With --recordings DIR: every file looked for by its name in DIR."""
+    if not recordings:
+        return found
+
+    def move(path: str | None) -> str | None:
+        return str(Path(recordings) / Path(path).name) if path is not None else None
+
+    return replace(
+        found,
+        cuts=tuple(replace(c, path=move(c.path)) for c in found.cuts),
+        recordings=tuple(
+            replace(r, path=move(r.path), last_path=move(r.last_path)) for r in found.recordings
+        ),
+    )
+
+
+def _split_files(found: Cuts, notes: list[str], warnings: list[str]) -> list[Cut]:
+    """Cuts of a recording OBS split into several files, spread over those files."""
+    cuts = list(found.cuts)
+    for rec in found.recordings:
+        if rec.path is None or rec.last_path is None:
+            continue
+        files = splitfiles.files_between(Path(rec.path), Path(rec.last_path))
+        if not files:
+            warnings.append(
+                f"OBS split the recording {rec.path} … {rec.last_path} into several files, "
+                "which were not found together: its offsets count from the start of the first"
+            )
+            continue
+        lengths = [(str(f), split.probe(f).duration) for f in files]
+        cuts = splitfiles.spread(cuts, rec.path, lengths)
+        notes.append(f"{Path(rec.path).name}: OBS split it into {len(files)} files")
+    return cuts
+
+
+def _named(cuts: Sequence[Cut], programme: Programme, naming: str) -> list[Named]:
     slots = {s.id: (i, s) for i, s in enumerate(programme.slots)}
     parts: dict[str, int] = {}
-    for cut in found.cuts:
+    for cut in cuts:
         parts[cut.slot] = max(parts.get(cut.slot, 0), cut.part)
     out = []
-    for cut in found.cuts:
+    for cut in cuts:
         index, slot = slots.get(cut.slot, (len(slots), None))
         guid = identity.guid(programme, slot) if slot else ""
         slug = identity.slug(programme, slot) if slot else ""
         base = {"guid": guid, "slug": slug}.get(naming) or f"{index + 1:02d}-{cut.slot}"
         name = f"{base}-part{cut.part}" if parts[cut.slot] > 1 else base
-        if recordings and cut.path is not None:
-            cut = _moved(cut, Path(recordings))
         out.append(Named(cut, slot.title if slot else cut.slot, guid, slug, name))
     return out
-
-
-def _moved(cut: Cut, folder: Path) -> Cut:
-    return replace(cut, path=str(folder / Path(cut.path or "").name))
 
 
 def _by_file(named: Sequence[Named]) -> dict[str, list[Named]]:

@@ -52,6 +52,7 @@ class Recording:
     path: str | None  # None: the log never said (OBS stopped without telling us)
     start: datetime
     stop: datetime | None
+    last_path: str | None = None  # the file OBS named at the stop, when another: it split
 
     def contains(self, at: datetime) -> bool:
         return self.start <= at and (self.stop is None or at < self.stop)
@@ -120,9 +121,10 @@ def recordings(records: Sequence[Mapping[str, Any]], real: Clocks) -> list[Recor
     path: str | None = None
     lost: datetime | None = None
 
-    def close(stop: datetime | None) -> None:
+    def close(stop: datetime | None, last: str | None = None) -> None:
         assert opened is not None
-        out.append(Recording(path, opened, real.real(stop) if stop else None))
+        split = last if last is not None and path is not None and last != path else None
+        out.append(Recording(path, opened, real.real(stop) if stop else None, split))
 
     for rec in records:
         kind, at = rec.get("event"), instant(rec.get("at"))
@@ -139,7 +141,7 @@ def recordings(records: Sequence[Mapping[str, Any]], real: Clocks) -> list[Recor
             opened, path, lost = real.real(at), _path(rec), None
         elif kind in RECORD_OFF and opened is not None:
             path = path or _path(rec)  # OBS 29 names it at the start; older ones at the stop
-            close(at)
+            close(at, _path(rec))
             opened, path, lost = None, None, None
         elif kind == "record_file_changed" and opened is not None:  # a split file
             close(at)
