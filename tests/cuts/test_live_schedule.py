@@ -160,12 +160,12 @@ async def test_schedule_json_follows_the_show_and_matches_state(
 
 @pytest.fixture
 async def room(
-    broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    broker: Broker, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[tuple[Any, RoomService]]:
     options = RunOptions(
         REPO / "programme.yaml",
         dry_run=True,
-        at="16:09:30",
+        at=getattr(request, "param", "16:09:30"),
         headless=True,
         port=0,
         log=tmp_path,
@@ -214,3 +214,29 @@ def status_before(listener: Listener, index: int) -> dict[str, Any]:
         next(p for t, p, _ in reversed(listener.messages[:index]) if t == BASE + "status")
     )
     return found
+
+
+@pytest.mark.parametrize("room", ["16:09:57"], indirect=True)
+async def test_a_held_talk_running_over_moves_the_schedule_without_any_event(
+    broker: Broker, room: tuple[Any, RoomService], schema: dict[str, Any]
+) -> None:
+    """Held at 16:09:57, the keynote's end (planned 16:10) moves with the clock: the schedule
+    is published again as it moves, though nothing happens in the show."""
+    runtime, _ = room
+    runtime.session.act(Action(ActionKind.HOLD))
+    async with Listener(broker.port, BASE + "#") as heard:
+
+        def late(p: bytes) -> bool:
+            doc = json.loads(p)
+            keynote = next(e for e in events(doc) if e["title"] == "Keynote lecture")
+            return when(keynote["end"]) >= when("2023-11-20T16:10:02+01:00")  # type: ignore[operator]
+
+        _, payload, _ = await heard.wait_for(BASE + "schedule", late, timeout=20)
+        index = next(i for i, m in enumerate(heard.messages) if m[1] == payload)
+        doc = json.loads(payload)
+        jsonschema.validate(doc, schema, format_checker=jsonschema.FormatChecker())
+        panel = next(e for e in events(doc) if e["title"] == "Panel discussion")
+        keynote = next(e for e in events(doc) if e["title"] == "Keynote lecture")
+        assert panel["date"] == keynote["end"]  # the panel waits for the held keynote
+        state = status_before(heard, index)
+        assert state["held"] and when(state["next"]["planned_start"]) < when(panel["date"])  # type: ignore[operator]

@@ -215,6 +215,8 @@ class RoomService:
         assert self._link is not None
         while True:
             await self.sleep(self.health_every)
+            if self._link.state.connected:  # issue 25: expected times move with the clock
+                await self._publish_schedule()  # (an overrun, a hold): published when changed
             payload = self.health_payload()
             if payload == self._health or not self._link.state.connected:
                 continue
