@@ -159,6 +159,23 @@ def test_a_start_reported_again_at_a_reconnect_is_the_same_file() -> None:
     assert pieces(records)[1] == ("talk", 1, "/rec/a.mkv", 298.04, 2098.025)
 
 
+def test_going_back_to_a_slot_makes_it_live_again_in_a_second_part() -> None:
+    records = show()
+    at = records.index(next(r for r in records if r.get("slot") == "talk"))
+    # 60 s into the talk the operator goes back to the welcome; 30 s later on to the talk again
+    records[at + 2 : at + 2] = [
+        ev("back", 360, slot="welcome"), switch(360, 20),
+        ev("slot_ended", 390, slot="welcome"), ev("slot_started", 390, slot="talk"),
+        switch(390, 20),
+    ]  # fmt: skip
+    assert pieces(records, leave_out=["secret"])[:4] == [
+        ("welcome", 1, "/rec/a.mkv", 0.0, 298.04),
+        ("talk", 1, "/rec/a.mkv", 298.04, 358.02),
+        ("welcome", 2, "/rec/a.mkv", 358.02, 388.02),
+        ("talk", 2, "/rec/a.mkv", 388.02, 2098.025),
+    ]
+
+
 def test_a_slot_live_while_nothing_recorded_is_named() -> None:
     records = [r for r in show(rec_start=400) if r["event"] != "record_started"]
     records.insert(7, ev("record_started", 400, path="/rec/a.mkv"))

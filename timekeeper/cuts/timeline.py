@@ -2,8 +2,8 @@
 
 Owns `find_cuts`: the recordings OBS made during a run (`record_started` …
 `record_stopped`, one file each, across restarts of timekeeper and of OBS),
-the spans each slot was live (`slot_started` until the next slot, its end or
-the show's end; a slot gone back to has several), the instant its picture
+the spans each slot was live (`slot_started` — or `back` to it — until the
+next slot, its end or the show's end; a slot gone back to has several), the instant its picture
 really changed (OBS's `scene_switch_confirmed` for the slot's boundary, else
 the boundary), and the real time of day of each show-clock instant (a
 rehearsal on a pretend clock runs `speed` times faster than the file). It
@@ -21,7 +21,7 @@ from timekeeper.asrun.replay import instant
 
 RECORD_ON = {"record_started", "recording_started"}
 RECORD_OFF = {"record_stopped", "recording_stopped"}
-SLOT_OPENS = {"slot_started"}
+SLOT_OPENS = {"slot_started", "back"}  # `back` names the slot gone back to: live again
 SLOT_CLOSES = {"slot_ended", "slot_skipped", "show_ended"}
 # A confirmation this long after its boundary is not the boundary's picture change
 # (a re-sent scene after a reconnect, say): the boundary itself is used instead.
