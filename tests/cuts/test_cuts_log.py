@@ -244,6 +244,25 @@ def test_cli_lists_the_cuts_as_json_and_leaves_out_do_not_record(tmp_path: Path)
     assert all(len(c["guid"]) == 36 and c["slug"].startswith("cut_test-") for c in doc["cuts"])
 
 
+def test_cli_names_a_talk_imported_from_a_schedule_by_its_guid(tmp_path: Path) -> None:
+    guid = "6f1d2c3a-0001-4b6e-9d5c-111111111111"
+    log = write_run(
+        tmp_path, [{**r, "slot": guid} if r.get("slot") == "talk" else r for r in show()]
+    )
+    text = (tmp_path / "programme.yaml").read_text().replace("id: talk", f"id: {guid}")
+    (tmp_path / "programme.yaml").write_text(text)
+    done = cli("cuts", str(log), "--format", "json", env=environment())
+    assert done.returncode == 0, done.stderr
+    names = [(c["slot"], c["name"], c["guid"]) for c in json.loads(done.stdout)["cuts"]]
+    assert names == [
+        ("welcome", "01-welcome", names[0][2]),
+        (guid, guid, guid),
+        ("closing", "04-closing", names[2][2]),
+    ]
+    slugs = cli("cuts", str(log), "--format", "json", "--name", "slug", env=environment())
+    assert json.loads(slugs.stdout)["cuts"][0]["name"] == "cut_test-welcome"
+
+
 def test_cli_writes_csv_to_a_file_and_chapters_beside_the_recording(tmp_path: Path) -> None:
     records = show()
     for r in records:

@@ -43,9 +43,10 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     )
     cuts.add_argument(
         "--name",
-        choices=("slot", "guid", "slug"),
-        default="slot",
-        help="name split files by NN-slot id (default), the schedule's guid, or its slug",
+        choices=("auto", "slot", "guid", "slug"),
+        default="auto",
+        help="name split files by NN-slot id, the schedule's guid, or the slug; default auto: "
+        "the guid for a talk imported from a schedule (its id is the guid), else NN-slot id",
     )
     cuts.add_argument(
         "--chapters", action="store_true", help="write REC.ffmetadata chapters beside each file"
@@ -219,7 +220,10 @@ def _named(cuts: Sequence[Cut], programme: Programme, naming: str) -> list[Named
         index, slot = slots.get(cut.slot, (len(slots), None))
         guid = identity.guid(programme, slot) if slot else ""
         slug = identity.slug(programme, slot) if slot else ""
-        base = {"guid": guid, "slug": slug}.get(naming) or f"{index + 1:02d}-{cut.slot}"
+        how = naming
+        if how == "auto":  # a talk imported from a schedule has its guid as its id
+            how = "guid" if slot is not None and guid == slot.id else "slot"
+        base = {"guid": guid, "slug": slug}.get(how) or f"{index + 1:02d}-{cut.slot}"
         name = f"{base}-part{cut.part}" if parts[cut.slot] > 1 else base
         out.append(Named(cut, slot.title if slot else cut.slot, guid, slug, name))
     return out
