@@ -15,7 +15,8 @@ want_test=no
 [[ "${1:-}" == "--test" ]] && want_test=yes
 
 if [[ $want_test == yes ]] && command -v apt-get >/dev/null 2>&1; then
-  pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core mosquitto ffmpeg)
+  pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core mosquitto
+        ffmpeg)  # ffmpeg: timekeeper cuts --split and the colour-recording test (issue 25)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then

@@ -233,11 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
     _interop_parsers(sub)
+    _cuts_parser(sub)  # issue 25: timekeeper cuts
 
     schema = sub.add_parser("schema", help="print the JSON Schema of programme.yaml")
     schema.add_argument("--venue", action="store_true", help="the schema of venue.yaml instead")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
+
+
+def _cuts_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    from timekeeper.commands.cuts import add_parser
+
+    add_parser(sub)
 
 
 def _interop_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -319,6 +326,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from timekeeper.commands.report import run_report
 
         return run_report(args)
+    if args.command == "cuts":  # issue 25
+        from timekeeper.commands.cuts import run_cuts
+
+        return run_cuts(args)
     if args.command == "import":
         from timekeeper.commands.import_ import run_import
 

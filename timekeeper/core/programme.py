@@ -108,6 +108,7 @@ class Slot:
     texts: tuple[tuple[str, str], ...] = ()  # (OBS text source, template) while live
     notes: str | None = None
     give_way: GiveWay | None = None  # None: the default (the last slot is fixed)
+    do_not_record: bool = False  # left out of the cuts (issue 25)
 
     @property
     def end(self) -> datetime:

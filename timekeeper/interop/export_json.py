@@ -10,7 +10,8 @@ that read schedule.json can read a timekeeper programme.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from timekeeper.core.programme import Programme, Slot
@@ -22,17 +23,28 @@ def hhmm(value: timedelta) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def document(programme: Programme) -> dict[str, Any]:
+Times = Mapping[str, tuple[datetime, datetime]]  # slot id -> (start, end), UTC
+
+
+def document(programme: Programme, times: Times | None = None) -> dict[str, Any]:
+    """The schedule; `times` (the live schedule: expected and actual times) replaces the
+    planned start and end of the slots it names, and each event then also has its `end`."""
     room = identity.room(programme)
     recorded = identity.recorded(programme)
+    when = dict(times or {})
+
+    def span(slot: Slot) -> tuple[datetime, datetime]:
+        return when.get(slot.id, (slot.start, slot.end))
+
     days = []
     for index, (day, slots) in enumerate(identity.days(programme), start=1):
         days.append({
             "index": index,
             "date": day.isoformat(),
-            "day_start": programme.local(slots[0].start).isoformat(),
-            "day_end": programme.local(max(s.end for s in slots)).isoformat(),
-            "rooms": {room: [_event(programme, slot, room, recorded) for slot in slots]},
+            "day_start": programme.local(min(span(s)[0] for s in slots)).isoformat(),
+            "day_end": programme.local(max(span(s)[1] for s in slots)).isoformat(),
+            "rooms": {room: [_event(programme, slot, room, recorded, span(slot), times is not None)
+                             for slot in slots]},
         })  # fmt: skip
     local_days = [d for d, _ in identity.days(programme)]
     conference = {
@@ -49,15 +61,20 @@ def document(programme: Programme) -> dict[str, Any]:
 
 
 def _event(
-    programme: Programme, slot: Slot, room: str, recorded: dict[str, bool] | None
+    programme: Programme,
+    slot: Slot,
+    room: str,
+    recorded: dict[str, bool] | None,
+    span: tuple[datetime, datetime],
+    with_end: bool,
 ) -> dict[str, Any]:
-    start = programme.local(slot.start)
+    start = programme.local(span[0])
     event: dict[str, Any] = {
         "guid": identity.guid(programme, slot),
         "id": programme.index(slot.id) + 1,
         "date": start.isoformat(),
         "start": start.strftime("%H:%M"),
-        "duration": hhmm(slot.duration),
+        "duration": hhmm(span[1] - span[0]),
         "room": room,
         "slug": identity.slug(programme, slot),
         "url": f"urn:uuid:{identity.guid(programme, slot)}",
@@ -70,8 +87,12 @@ def _event(
         "persons": [{"name": s.name, "public_name": s.name} for s in slot.speakers],
         "links": [],
     }
+    if with_end:
+        event["end"] = programme.local(span[1]).isoformat()
     if recorded is not None:
         event["do_not_record"] = not recorded[slot.id]
+    if slot.do_not_record:
+        event["do_not_record"] = True
     return event
 
 

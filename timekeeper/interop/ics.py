@@ -9,6 +9,7 @@ instead of duplicating them), SUMMARY the title, DESCRIPTION the speakers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import icalendar
@@ -18,8 +19,16 @@ from timekeeper.core.programme import Programme
 from timekeeper.interop import identity
 
 
-def write(programme: Programme, *, stamp: datetime | None = None) -> bytes:
-    """The .ics bytes; `stamp` (DTSTAMP) defaults to the programme's start, so output is stable."""
+def write(
+    programme: Programme,
+    *,
+    stamp: datetime | None = None,
+    times: Mapping[str, tuple[datetime, datetime]] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> bytes:
+    """The .ics bytes; `stamp` (DTSTAMP) defaults to the programme's start, so output is stable.
+    `times` (slot id -> start, end) replaces planned times (the live feed), `notes` adds a line
+    to a slot's DESCRIPTION (e.g. "planned 10:00–10:30, live now")."""
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//timekeeper//{__version__}//EN")
     cal.add("version", "2.0")
@@ -31,11 +40,14 @@ def write(programme: Programme, *, stamp: datetime | None = None) -> bytes:
         event.add("uid", f"{identity.guid(programme, slot)}@timekeeper")
         event.add("dtstamp", dtstamp.astimezone(UTC))
         event.add("summary", slot.title)
-        event.add("dtstart", _when(programme, slot.start))
-        event.add("dtend", _when(programme, slot.end))
+        start, end = (times or {}).get(slot.id, (slot.start, slot.end))
+        event.add("dtstart", _when(programme, start))
+        event.add("dtend", _when(programme, end))
         event.add("location", identity.room(programme))
-        if slot.speakers:
-            event.add("description", ", ".join(s.label() for s in slot.speakers))
+        lines = [", ".join(s.label() for s in slot.speakers)] if slot.speakers else []
+        lines += [(notes or {})[slot.id]] if slot.id in (notes or {}) else []
+        if lines:
+            event.add("description", "\n".join(lines))
         cal.add_component(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())

@@ -98,6 +98,7 @@ def _slot(slot_id: str, spot: Placed, defaults: DefaultsModel, obs: ObsSettings)
         texts=tuple({**dict(obs.texts), **model.texts}.items()),
         notes=model.notes,
         give_way=_give_way(model.give_way),
+        do_not_record=model.do_not_record,  # issue 25: cuts leave it out
     )
 
 

@@ -340,6 +340,11 @@ class SlotModel(_Section):
         default=None,
         description=_GIVE_WAY_HELP + " (the last slot: fixed). A fixed slot's turns are fixed too.",
     )
+    do_not_record: bool = Field(
+        default=False,
+        description="true: this slot is left out of the cuts (`timekeeper cuts`), as frab's "
+        "do_not_record: the speaker did not agree to a recording being published.",
+    )
 
 
 class LateModel(_Section):

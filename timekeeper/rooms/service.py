@@ -4,7 +4,9 @@ Under `timekeeper/<venue>/<room>/`: `status` (retained) is the speaker protocol'
 snapshot, published on every change of the show, with `sent_at` (this machine's
 real time) so a late reader can tell how old it is; `events` the show bus's events
 as JSON; `online` retained `true`, with a last will of `false`; `health` (retained)
-what OBS is doing. `commands` is read, and only what the room allows is carried out
+what OBS is doing; `schedule` (retained) the room's schedule.json with expected
+and actual times when they change (issue 25, interop/live_schedule.py).
+`commands` is read, and only what the room allows is carried out
 (rooms/commands.py). The show never waits for the broker: while it is away the
 panel says so, the link reconnects with backoff, and on every connection the
 retained state is published again (a restarted broker has forgotten it).
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from timekeeper.core.clock import Clock, SystemClock
 from timekeeper.core.engine import ShowEvent
+from timekeeper.interop.live_schedule import schedule_json  # issue 25
 from timekeeper.rooms.commands import Refused, carry_out, parse_command
 from timekeeper.rooms.link import Backoff, BrokerLink, LinkState, Sleep
 from timekeeper.rooms.options import RoomOptions
@@ -82,6 +85,7 @@ class RoomService:
         self._pending: deque[bytes] = deque(maxlen=MAX_PENDING_EVENTS)
         self._dirty = asyncio.Event()
         self._health: bytes | None = None
+        self._schedule: bytes | None = None  # issue 25: the last live schedule published
         self._tasks: list[asyncio.Task[None]] = []
         self._was_connected: bool | None = None
         self._stopping = False
@@ -183,12 +187,23 @@ class RoomService:
             if self._stopping:
                 return
             await self._publish_status()
+            await self._publish_schedule()  # issue 25: after the status of the same change
             await self._flush_events()
 
     async def _publish_status(self) -> None:
         assert self._link is not None
         if await self._link.publish(self.topics.status, self.status_payload(), retain=True, qos=1):
             self.published += 1
+
+    async def _publish_schedule(self, force: bool = False) -> None:
+        """Issue 25: the live schedule.json, retained, when its times changed (or `force`)."""
+        assert self._link is not None and self._runtime is not None
+        session = self._runtime.session
+        payload = schedule_json(session.programme, session.status(), rehearsal=session.rehearsal)
+        if payload == self._schedule and not force:
+            return
+        if await self._link.publish(self.topics.schedule, payload, retain=True, qos=1):
+            self._schedule = payload
 
     async def _flush_events(self) -> None:
         assert self._link is not None
@@ -202,6 +217,7 @@ class RoomService:
         assert self._link is not None
         await self._link.publish(self.topics.online, b"true", retain=True, qos=1)
         await self._publish_status()
+        await self._publish_schedule(force=True)  # issue 25
         self._health = self.health_payload()
         await self._link.publish(self.topics.health, self._health, retain=True, qos=1)
         self._dirty.set()  # and the events kept while away
@@ -210,6 +226,8 @@ class RoomService:
         assert self._link is not None
         while not self._stopping:
             await self.sleep(self.health_every)
+            if self._link.state.connected:  # issue 25: expected times move with the clock
+                await self._publish_schedule()  # (an overrun, a hold): published when changed
             payload = self.health_payload()
             if self._stopping or payload == self._health or not self._link.state.connected:
                 continue

@@ -10,6 +10,7 @@ ROOT = "timekeeper"
 STATUS, EVENTS, ONLINE, HEALTH, COMMANDS = "status", "events", "online", "health", "commands"
 BEAT = "beat"  # not retained: "I am alive", every half second (a screen says when they stop)
 LEAVES = (STATUS, EVENTS, ONLINE, HEALTH, COMMANDS, BEAT)
+SCHEDULE = "schedule"  # the live schedule.json; not in LEAVES, the venue does not read it
 
 
 def slug(name: str) -> str:
@@ -56,6 +57,10 @@ class RoomTopics:
     @property
     def beat(self) -> str:
         return self.topic(BEAT)
+
+    @property
+    def schedule(self) -> str:  # issue 25
+        return self.topic(SCHEDULE)
 
 
 def venue_filter(venue: str, leaf: str = "+") -> str:

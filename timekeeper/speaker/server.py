@@ -39,6 +39,7 @@ from timekeeper.errors import UsageError
 from timekeeper.runtime.session import ShowSession
 from timekeeper.speaker.i18n import LANGUAGES
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
+from timekeeper.speaker.schedule_feed import add_schedule_routes
 from timekeeper.speaker.serving import IDLE_TIMEOUT, Guard, GuardedSite, http_log, listen
 from timekeeper.speaker.serving import raise_fd_limit as raise_fd_limit
 from timekeeper.speaker.trust import Trust, middleware, shown_host
@@ -150,6 +151,7 @@ class SpeakerServer:
             app.router.add_get(route, self._static_handler)
         app.router.add_get("/state", self._state_handler)
         app.router.add_get("/ws", self._ws_handler)
+        add_schedule_routes(app, self.session)  # issue 25: /schedule.json, /schedule.ics
         app.on_shutdown.append(self._close_followers)  # also those that connected while stopping
         runner = web.AppRunner(
             app,

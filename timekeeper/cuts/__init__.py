@@ -1,0 +1,1 @@
+"""Cut lists and split files from as-run logs (issue 25)."""
