@@ -52,7 +52,7 @@ class Profile:
 
 
 # The CI version: one day, 10+ faults, under 3 minutes; outages shortened to fit the day.
-SHORT = Profile("short", 1, 12, 400, Ranges(stop=(2, 10), obs=(1, 8), broker=(1, 5),
+SHORT = Profile("short", 1, 11, 400, Ranges(stop=(2, 10), obs=(1, 6), broker=(1, 5),
                                              invalid=(1, 3), readonly=(1, 3)))  # fmt: skip
 SOAK = Profile("soak", 3, 200, 45, Ranges())  # three days, the full ranges of issue 20
 PROFILES = {p.name: p for p in (SHORT, SOAK)}
@@ -199,7 +199,7 @@ def _reset_obs(obs: HeadlessObs) -> None:
 
 
 def _finish(show: Show, until: datetime) -> str:
-    left = max(5.0, (until - CLOCK.now()).total_seconds()) + 30
+    left = max(5.0, (until - CLOCK.now()).total_seconds()) + 15
     try:
         code = show.current.proc.wait(left)
         return "" if code == 0 else f"the last run exited {code}"

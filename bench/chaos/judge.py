@@ -28,18 +28,20 @@ The rules, as docs/chaos.md states them:
   its Hello), each stretched by `grace`: when several boundaries fall inside one
   outage, only the one live when the outage ends must be switched (once OBS or
   timekeeper is back); the earlier ones are superseded. A required boundary never
-  confirmed is *missed*; a second change to the same scene inside its window, with OBS
+  confirmed is *missed* (OBS reporting the scene when the observer reconnects to it
+  confirms it too: timekeeper may switch a returning OBS before the observer is back);
+  a second change to the same scene inside its window, with OBS
   not having left that scene in between (no other scene, no reconnection showing
   another scene), is *twice*; a change that fits no boundary is *stray*.
 - Follower. Samples taken while the follower is connected, the room online and a
   status received since the follower (re)connected, outside blackouts and `grace`
   real seconds of a segment change, must show the live segment and a remaining time
   within `tolerance` (1 s) of the truth: the reference's deadline for that segment
-  minus the true show time (the first run's pretend clock, run on). Above ×500 the
-  bound is the show seconds 2 ms of real time make (a status's `show_time` and
-  `sent_at` are two clock reads; at ×1200 a millisecond between them is 1.2 show
-  seconds). The segment the operator extends is not compared (the request's instant
-  differs by run).
+  minus the true show time (the first run's pretend clock, run on). Above ×200 the
+  bound is the show seconds 5 ms of real time make (a status's `show_time` and
+  `sent_at` are two clock reads with the snapshot built between them; at ×400 3 ms
+  between them is 1.2 show seconds). The segment the operator extends is not
+  compared (the request's instant differs by run).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ SHOW_EVENTS = frozenset(
     {"show_started", "slot_started", "slot_ended", "slot_skipped", "turn_started",
      "turn_ended", "turns_done", "show_ended", "phase", "extended", "shortened"}
 )  # fmt: skip
-CLOCK_READS = 0.002  # real seconds: a status's show_time and sent_at are two clock reads
+CLOCK_READS = 0.005  # real seconds: a status's show_time and sent_at are two clock reads
 OPERATOR_TIMED = frozenset({"extended", "shortened"})
 APPLIED = frozenset({"action_done", "action_skipped"})
 Record = Mapping[str, Any]
@@ -289,12 +291,15 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
         for i in left:
             if boundaries[i].scene != seen.scene:
                 left[i] = True
-        if seen.kind == "connected":
-            continue
         fits = [
             i for a, z, i, _ in windows if a <= seen.real <= z and boundaries[i].scene == seen.scene
         ]
         fresh = [i for i in fits if i not in confirmed]
+        if seen.kind == "connected":  # OBS back, already on the scene: confirmed, never twice
+            if fresh:
+                confirmed.add(fresh[0])
+                left[fresh[0]] = False
+            continue
         if fresh:
             confirmed.add(fresh[0])
             left[fresh[0]] = False

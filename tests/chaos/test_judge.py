@@ -241,3 +241,18 @@ def test_follower_samples_in_a_blackout_or_not_fresh_are_not_judged() -> None:
     assert verdict(evidence(follower=blind)).ok
     outage = Blackout(real(11, 0.5), real(41), "kill")
     assert verdict(evidence(follower=off, blackouts=[outage])).ok
+
+
+def test_obs_found_on_the_live_scene_when_it_returns_confirms_the_boundary() -> None:
+    # timekeeper switched the returning OBS before the observer reconnected: OBS's own
+    # answer on reconnection is the evidence; the Panel change itself was never seen
+    outage = Blackout(real(10), real(25), "obs")
+    obs = [s for s in obs_seen() if s.scene != "Panel"]
+    obs += [ObsSeen(real(10), "lost"), ObsSeen(real(25, 0.3), "connected", scene="Panel")]
+    obs.sort(key=lambda s: s.real)
+    v = verdict(evidence(obs=obs, blackouts=[outage]))
+    assert v.ok, v.problems
+    # on another scene it confirms nothing
+    obs[-2] = ObsSeen(real(25, 0.3), "connected", scene="Holding")
+    obs.sort(key=lambda s: s.real)
+    assert verdict(evidence(obs=obs, blackouts=[outage])).boundaries_missed == 1
