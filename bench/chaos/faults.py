@@ -217,26 +217,31 @@ def kill_invalid(ctx: Context, ranges: Ranges) -> FaultResult:
     t0, before = CLOCK.now(), len(ctx.show.runs)
     ctx.programme.write_text(invalid_text(ctx.valid_text), encoding="utf-8")
     _wait(_line_after(ctx, {"programme_invalid"}, t0), 10)
+    crash = CLOCK.now()
     ctx.show.kill()
     run = ctx.show.start()
-    back = _wait(_status_after(ctx, t0), max(d, 8.0))
+    back = _wait(_status_after(ctx, crash), max(d, 8.0))
     if back is not None:
         time.sleep(d)
         ctx.programme.write_text(ctx.valid_text, encoding="utf-8")
         t1 = CLOCK.now()
-        return FaultResult("kill_invalid", t0, ctx.show_at(t0), (t1 - t0).total_seconds(),
-                           _secs(t0, back), "", [Blackout(t0, back, "kill_invalid")])  # fmt: skip
+        blackout = Blackout(crash, back, "kill_invalid")
+        lasted = (t1 - t0).total_seconds()
+        return FaultResult(
+            "kill_invalid", t0, ctx.show_at(t0), lasted, _secs(crash, back), "", [blackout]
+        )
     with contextlib.suppress(subprocess.TimeoutExpired):
         run.proc.wait(5)
     note = _exit_note(ctx, before + 1) or "the restarted run never published"
     ctx.programme.write_text(ctx.valid_text, encoding="utf-8")
     if not run.alive():  # the operator fixes the typo and runs the command once more
         ctx.show.start()
-    later = _wait(_status_after(ctx, t0))
+    later = _wait(_status_after(ctx, crash))
     t1 = CLOCK.now()
-    note += f"; back only once the typo was fixed ({_secs(t0, later)} s after the crash)"
+    took = "never" if later is None else f"{(later - crash).total_seconds():.1f} s after the crash"
+    note += f"; back only once the typo was fixed ({took})"
     return FaultResult("kill_invalid", t0, ctx.show_at(t0), (t1 - t0).total_seconds(), None,
-                       note, [Blackout(t0, later or t1, "kill_invalid")])  # fmt: skip
+                       note, [Blackout(crash, later or t1, "kill_invalid")])  # fmt: skip
 
 
 def edit(ctx: Context) -> FaultResult:
@@ -321,7 +326,8 @@ def _exit_note(ctx: Context, runs_before: int = 0) -> str:
             notes.append(f"pid {run.pid} exited {code}")
     last = ctx.show.current
     if not last.alive():
-        tail = " | ".join(last.stderr[-2:]) or " | ".join(
+        errors = [ln for ln in last.stderr if "error" in ln] or last.stderr[-1:]
+        tail = " | ".join(errors[:2]) or " | ".join(
             str(ln.data.get("message", ln.data)) for ln in last.lines[-2:]
         )
         notes.append(f"the restarted run exited {last.proc.poll()}: {tail[:300]}")

@@ -393,6 +393,7 @@ def run_chaos(options: Options) -> Outcome:
         ref_verdict = judge(reference, reference, scenes=scenes,
                             skip_segments=_extended(generated))  # fmt: skip
         ref_verdict.problems = [f"reference: {p}" for p in ref_verdict.problems]
+        ref_verdict.noted.clear()
         faulted, results, more = faulted_run(stage, faulted_dir, options, boundaries)
         notes += more
         verdict = judge(reference, faulted, skip_segments=_extended(generated),
@@ -419,7 +420,8 @@ def print_summary(out: TextIO, o: Outcome) -> None:
         times = sorted(f.recovered_in for f in fs if f.recovered_in is not None)
         median = f"median recovery {times[len(times) // 2]:.2f} s" if times else "no recovery"
         out.write(f"  {kind:<12} {sum(f.survived for f in fs)}/{len(fs)} survived, {median}\n")
-    for line in o.reference_verdict.problems + o.notes + v.problems:
+    lines = o.reference_verdict.problems + o.reference_verdict.more() + o.notes
+    for line in lines + v.problems + v.more():
         out.write(f"  ! {line}\n")
     out.write(
         f"summary: faults injected {len(o.faults)}, survived {survived}, "

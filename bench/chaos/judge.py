@@ -58,6 +58,7 @@ SHOW_EVENTS = frozenset(
     {"show_started", "slot_started", "slot_ended", "slot_skipped", "turn_started",
      "turn_ended", "turns_done", "show_ended", "phase", "extended", "shortened"}
 )  # fmt: skip
+NOTES_PER_KIND = 6
 CLOCK_READS = 0.005  # real seconds: a status's show_time and sent_at are two clock reads
 OPERATOR_TIMED = frozenset({"extended", "shortened"})
 APPLIED = frozenset({"action_done", "action_skipped"})
@@ -140,6 +141,7 @@ class Verdict:
     follower_max_error: float = 0.0
     report_errors: int = 0
     problems: list[str] = field(default_factory=list)
+    noted: Counter[str] = field(default_factory=Counter)
 
     @property
     def lost(self) -> int:
@@ -158,9 +160,19 @@ class Verdict:
              self.follower_wrong, self.report_errors)
         )  # fmt: skip
 
-    def note(self, text: str, limit: int = 40) -> None:
-        if len(self.problems) < limit:
+    def note(self, text: str) -> None:
+        """Keep the first few problems of each kind (its first two words) and count the rest."""
+        kind = " ".join(text.split(":")[0].split()[:2])
+        self.noted[kind] += 1
+        if self.noted[kind] <= NOTES_PER_KIND:
             self.problems.append(text)
+
+    def more(self) -> list[str]:
+        return [
+            f"... and {n - NOTES_PER_KIND} more '{kind}'"
+            for kind, n in self.noted.items()
+            if n > NOTES_PER_KIND
+        ]
 
 
 # ------------------------------------------------------------------ records
