@@ -54,7 +54,7 @@ class Profile:
 # The CI version: one day, 10+ faults, under 3 minutes; outages shortened to fit the day.
 SHORT = Profile("short", 1, 11, 400, Ranges(stop=(2, 10), obs=(1, 6), broker=(1, 5),
                                              invalid=(1, 3), readonly=(1, 3)))  # fmt: skip
-SOAK = Profile("soak", 3, 200, 45, Ranges())  # three days, the full ranges of issue 20
+SOAK = Profile("soak", 3, 200, 30, Ranges())  # three days, the full ranges of issue 20
 PROFILES = {p.name: p for p in (SHORT, SOAK)}
 
 
