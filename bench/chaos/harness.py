@@ -74,12 +74,14 @@ class Outcome:
     reference_verdict: Verdict
     faults: list[FaultResult]
     seconds: float
-    notes: list[str]
+    notes: list[str]  # what went wrong outside the judge's rules (each one fails the run)
+    info: list[str] = field(default_factory=list)
 
     @property
     def code(self) -> int:
         survived = all(f.survived for f in self.faults)
-        return 0 if self.verdict.ok and survived and self.reference_verdict.ok else 1
+        clean = not self.notes and self.reference_verdict.ok
+        return 0 if self.verdict.ok and survived and clean else 1
 
 
 def _log_series(folder: Path) -> list[Path]:
@@ -249,7 +251,8 @@ def _schedule(rng: random.Random, kinds: Sequence[str], count: int, start: datet
 
 def faulted_run(
     stage: Stage, folder: Path, options: Options, boundaries: Sequence[Boundary]
-) -> tuple[RunEvidence, list[FaultResult], list[str]]:
+) -> tuple[RunEvidence, list[FaultResult], list[str], list[str]]:
+    """The faulted run; (evidence, faults, failures outside the judge's rules, notes)."""
     profile = options.profile
     rng = random.Random(options.seed * 7919 + 1)
     _reset_obs(stage.obs)
@@ -259,6 +262,7 @@ def faulted_run(
     obs_seen, follower = _observe(stage)
     results: list[FaultResult] = []
     notes: list[str] = []
+    info: list[str] = []
     try:
         show.start()
         clock = ShowClock.from_header(_header(folder))
@@ -280,7 +284,7 @@ def faulted_run(
         extender = Extender(show, stage.generated.extensions, clock)
         for n, (when, kind) in enumerate(plan, 1):
             if CLOCK.now() > last:
-                notes.append(f"the show ended before faults {n}–{len(plan)}: not injected")
+                info.append(f"the show ended before faults {n}–{len(plan)}: not injected")
                 break
             horizon = max(when, CLOCK.now()) + timedelta(seconds=profile.ranges.obs[1] + 10)
             while extender.due_before(horizon):
@@ -289,7 +293,8 @@ def faulted_run(
             if wait > 0:
                 time.sleep(wait)
             if not show.current.alive():
-                notes.append(f"timekeeper was not running before fault {n}: started again")
+                code = show.current.proc.poll()
+                notes.append(f"timekeeper had exited ({code}) before fault {n}: started again")
                 show.start()
                 time.sleep(1)
             result = inject(kind, ctx, profile.ranges)
@@ -313,7 +318,7 @@ def faulted_run(
     blackouts = [b for r in results for b in r.blackouts]
     logs = [read_log(p) for p in _log_series(folder)]
     evidence = RunEvidence(logs, list(obs_seen.seen), list(follower.samples), blackouts)
-    return evidence, results, notes
+    return evidence, results, notes, info
 
 
 def _print_fault(out: TextIO, n: int, total: int, r: FaultResult) -> None:
@@ -394,13 +399,13 @@ def run_chaos(options: Options) -> Outcome:
                             skip_segments=_extended(generated))  # fmt: skip
         ref_verdict.problems = [f"reference: {p}" for p in ref_verdict.problems]
         ref_verdict.noted.clear()
-        faulted, results, more = faulted_run(stage, faulted_dir, options, boundaries)
+        faulted, results, more, info = faulted_run(stage, faulted_dir, options, boundaries)
         notes += more
         verdict = judge(reference, faulted, skip_segments=_extended(generated),
                         scenes=scenes)  # fmt: skip
         verdict.report_errors += len(problems := check_reports(faulted_dir))
         verdict.problems += problems
-    outcome = Outcome(verdict, ref_verdict, results, time.monotonic() - t0, notes)
+    outcome = Outcome(verdict, ref_verdict, results, time.monotonic() - t0, notes, info)
     print_summary(out, outcome)
     return outcome
 
@@ -420,6 +425,8 @@ def print_summary(out: TextIO, o: Outcome) -> None:
         times = sorted(f.recovered_in for f in fs if f.recovered_in is not None)
         median = f"median recovery {times[len(times) // 2]:.2f} s" if times else "no recovery"
         out.write(f"  {kind:<12} {sum(f.survived for f in fs)}/{len(fs)} survived, {median}\n")
+    for line in o.info:
+        out.write(f"  - {line}\n")
     lines = o.reference_verdict.problems + o.reference_verdict.more() + o.notes
     for line in lines + v.problems + v.more():
         out.write(f"  ! {line}\n")
