@@ -334,6 +334,14 @@ def _exit_note(ctx: Context, runs_before: int = 0) -> str:
     return "; ".join(notes)
 
 
+def longest(kind: str, ranges: Ranges) -> float:
+    """About the longest a fault of this kind takes, recovery included (real seconds)."""
+    spans = {"stop": ranges.stop[1] + 2, "obs": ranges.obs[1] + 6, "broker": ranges.broker[1] + 2,
+             "invalid": ranges.invalid[1] + 3, "readonly": ranges.readonly[1] + 3,
+             "kill": 5.0, "kill_invalid": ranges.invalid[1] + 12, "edit": 2.0}  # fmt: skip
+    return float(spans.get(kind, 10.0))
+
+
 def inject(kind: str, ctx: Context, ranges: Ranges) -> FaultResult:
     if kind == "kill":
         return kill(ctx)

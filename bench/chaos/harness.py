@@ -30,7 +30,7 @@ from tests.obs.headless import HeadlessObs, free_port
 from tests.rooms.broker import Broker
 from timekeeper.core.clock import SystemClock
 
-from .faults import KINDS, Context, FaultResult, Ranges, inject
+from .faults import KINDS, Context, FaultResult, Ranges, inject, longest
 from .judge import Boundary, RunEvidence, ShowClock, Verdict, boundaries_from, judge
 from .observers import FollowerObserver, ObsObserver
 from .programme import FIRST_SCENE, Extension, Generated, write_programme
@@ -52,7 +52,7 @@ class Profile:
 
 
 # The CI version: one day, 10+ faults, under 3 minutes; outages shortened to fit the day.
-SHORT = Profile("short", 1, 11, 400, Ranges(stop=(2, 10), obs=(1, 6), broker=(1, 5),
+SHORT = Profile("short", 1, 12, 400, Ranges(stop=(2, 10), obs=(1, 6), broker=(1, 5),
                                              invalid=(1, 3), readonly=(1, 3)))  # fmt: skip
 SOAK = Profile("soak", 3, 200, 30, Ranges())  # three days, the full ranges of issue 20
 PROFILES = {p.name: p for p in (SHORT, SOAK)}
@@ -279,14 +279,14 @@ def faulted_run(
             doc=dict(stage.generated.doc), show_at=clock.show_at, live_scene=live_scene, rng=rng,
         )  # fmt: skip
         first = clock.real_at(stage.generated.start) + timedelta(seconds=1)
-        last = clock.real_at(stage.generated.end) - timedelta(seconds=8)
+        last = clock.real_at(stage.generated.end) - timedelta(seconds=4)
         plan = _schedule(rng, options.kinds, options.faults or profile.faults, first, last)
         extender = Extender(show, stage.generated.extensions, clock)
         for n, (when, kind) in enumerate(plan, 1):
             if CLOCK.now() > last:
                 info.append(f"the show ended before faults {n}–{len(plan)}: not injected")
                 break
-            horizon = max(when, CLOCK.now()) + timedelta(seconds=profile.ranges.obs[1] + 10)
+            horizon = max(when, CLOCK.now()) + timedelta(seconds=longest(kind, profile.ranges))
             while extender.due_before(horizon):
                 extender.send_next()
             wait = (when - CLOCK.now()).total_seconds()
