@@ -206,8 +206,8 @@ def _finish(show: Show, until: datetime) -> str:
         code = show.current.proc.wait(left)
         return "" if code == 0 else f"the last run exited {code}"
     except subprocess.TimeoutExpired:
-        show.close()
-        return f"the last run had not exited {left:.0f} s after the show's planned end"
+        closed = "; ".join(show.close())
+        return f"the last run had not exited {left:.0f} s after the show's planned end ({closed})"
 
 
 def reference_run(stage: Stage, folder: Path, speed: float) -> tuple[RunEvidence, list[str]]:

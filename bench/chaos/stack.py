@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -133,22 +134,25 @@ class Show:
             (folder / f"run-{n}.stderr.txt").write_text("\n".join(run.stderr), encoding="utf-8")
             (folder / f"run-{n}.exit.txt").write_text(f"{run.proc.poll()}\n", encoding="utf-8")
 
-    def close(self, timeout: float = 10) -> int | None:
-        """Make sure no run is left: SIGCONT, SIGTERM, then SIGKILL after `timeout`."""
-        code = None
+    def close(self, timeout: float = 10) -> list[str]:
+        """Make sure no run is left: SIGCONT and SIGTERM, SIGKILL after `timeout`; what it took."""
+        said = []
         for run in self.runs:
             if run.alive():
+                t0 = time.monotonic()
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(run.pid, signal.SIGCONT)
                     os.kill(run.pid, signal.SIGTERM)
                 try:
                     code = run.proc.wait(timeout)
+                    said.append(f"SIGTERM ended pid {run.pid} in {time.monotonic() - t0:.1f} s "
+                                f"(exit {code})")  # fmt: skip
                 except subprocess.TimeoutExpired:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(run.pid, signal.SIGKILL)
                     run.proc.wait(10)
-                    code = None
-        return code
+                    said.append(f"SIGTERM did not end pid {run.pid} within {timeout:g} s: SIGKILL")
+        return said
 
 
 def start_obs(root: Path) -> HeadlessObs:
