@@ -29,7 +29,9 @@ The rules, as docs/chaos.md states them:
   outage, only the one live when the outage ends must be switched (once OBS or
   timekeeper is back); the earlier ones are superseded. A required boundary never
   confirmed is *missed* (OBS reporting the scene when the observer reconnects to it
-  confirms it too: timekeeper may switch a returning OBS before the observer is back);
+  confirms it too: timekeeper may switch a returning OBS before the observer is back;
+  so does OBS still showing it at the end of its interval when the boundary before
+  was superseded and never switched: OBS never left the scene, nothing to switch);
   a second change to the same scene inside its window, with OBS
   not having left that scene in between (no other scene, no reconnection showing
   another scene), is *twice*; a change that fits no boundary is *stray*.
@@ -284,6 +286,19 @@ def _within(blackouts: Sequence[Blackout], start: datetime, end: datetime,
     return at >= end
 
 
+def _program_at(obs: Sequence[ObsSeen], real: datetime) -> str | None:
+    """OBS's program scene at `real` by its own reports (None: OBS away or not yet seen)."""
+    scene: str | None = None
+    for seen in obs:
+        if seen.real > real:
+            break
+        if seen.kind in ("scene", "connected"):
+            scene = seen.scene
+        elif seen.kind == "lost":
+            scene = None
+    return scene
+
+
 def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: Verdict,
                  grace: float = 1.0) -> None:  # fmt: skip
     """Each boundary confirmed once by OBS, unless superseded inside an outage (see above)."""
@@ -333,6 +348,10 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
         if _within(faulted.blackouts, start, end, slack):
             verdict.boundaries_superseded += 1
             continue
+        if _program_at(faulted.obs, min(end, start + timedelta(days=1)) - slack / 10) == (
+            boundaries[i].scene
+        ):
+            continue  # already on program: the boundary before it was superseded, never switched
         verdict.boundaries_missed += 1
         verdict.note(f"boundary missed: {boundaries[i].scene} at show {boundaries[i].at:%H:%M:%S}")
 

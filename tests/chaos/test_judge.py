@@ -256,3 +256,19 @@ def test_obs_found_on_the_live_scene_when_it_returns_confirms_the_boundary() -> 
     obs[-2] = ObsSeen(real(25, 0.3), "connected", scene="Holding")
     obs.sort(key=lambda s: s.real)
     assert verdict(evidence(obs=obs, blackouts=[outage])).boundaries_missed == 1
+
+
+def test_a_boundary_back_to_the_scene_obs_never_left_needs_no_switch() -> None:
+    # a frozen laptop slept through the Panel (superseded): when it woke, the next slot's
+    # scene was the one OBS still showed, so there was nothing to switch
+    scenes = {"a": "Intro", "b": "Panel", "c": "Intro"}
+    obs = [
+        ObsSeen(real(0), "connected", scene="Holding"),
+        ObsSeen(real(1, 0.05), "scene", scene="Intro"),
+    ]
+    frozen = Blackout(real(10), real(32), "stop")
+    v = judge(evidence(), evidence(obs=obs, blackouts=[frozen]), scenes=scenes)
+    assert v.ok, v.problems
+    # without the freeze the Panel is missed, and the Intro after it is still right
+    v = judge(evidence(), evidence(obs=obs), scenes=scenes)
+    assert v.boundaries_missed == 1 and "Panel" in v.problems[0]
