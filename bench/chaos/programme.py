@@ -101,7 +101,7 @@ def _day(
             sid = f"d{day}s{len(entries) + 1:02d}"
             extension = Extension(
                 slot=sid,
-                minutes=rng.randint(6, 9),
+                minutes=rng.randint(3, 5),  # the 10-minute slot before the hard start keeps 5-7
                 send_at=at + timedelta(minutes=minutes * 0.3),
                 slot_end=at + timedelta(minutes=minutes),
             )
