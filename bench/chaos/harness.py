@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -360,6 +360,16 @@ def check_reports(folder: Path) -> list[str]:
     return problems
 
 
+def dump_evidence(path: Path, evidence: RunEvidence) -> None:
+    """What OBS and the follower showed, and the blackouts, as JSON (for a reproduction)."""
+    data = {
+        "obs": [asdict(s) for s in evidence.obs],
+        "follower": [asdict(s) for s in evidence.follower],
+        "blackouts": [asdict(b) for b in evidence.blackouts],
+    }
+    path.write_text(json.dumps(data, default=str), encoding="utf-8")
+
+
 def run_chaos(options: Options) -> Outcome:
     profile = options.profile
     out = options.out
@@ -401,6 +411,8 @@ def run_chaos(options: Options) -> Outcome:
         ref_verdict.noted.clear()
         faulted, results, more, info = faulted_run(stage, faulted_dir, options, boundaries)
         notes += more
+        dump_evidence(root / "show" / "reference-evidence.json", reference)
+        dump_evidence(root / "show" / "runs-evidence.json", faulted)
         verdict = judge(reference, faulted, skip_segments=_extended(generated),
                         scenes=scenes)  # fmt: skip
         verdict.report_errors += len(problems := check_reports(faulted_dir))
