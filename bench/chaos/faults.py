@@ -293,18 +293,24 @@ def immutable(folder: Path) -> Iterator[None]:
 
 def readonly(ctx: Context, ranges: Ranges) -> FaultResult:
     """The log's folder made read-only for a moment; recovered when a log_error record says
-    the held records were written."""
+    the held records were written. A window in which the show wrote nothing (it is held up
+    to 10 s more for an event) had no effect: survived, and said so."""
     d = ctx.rng.uniform(*ranges.readonly)
     t0 = CLOCK.now()
     with immutable(ctx.show.logs):
+        locked = CLOCK.now()
         time.sleep(d)
-        # held until the show has had something to write (a window with no write proves nothing)
-        _wait(_line_after(ctx, WRITTEN, t0), 10)
+        written = _wait(_line_after(ctx, WRITTEN, locked), 10)
     t1 = CLOCK.now()
+    lasted = (t1 - t0).total_seconds()
+    if written is None:
+        return FaultResult("readonly", t0, ctx.show_at(t0), lasted, 0.0,
+                           "nothing was written while read-only: no effect")  # fmt: skip
     back = _wait(lambda: _log_error_after(ctx, t0), 15)
-    note = "" if back else "no log_error record after the folder was writable again"
-    return FaultResult("readonly", t0, ctx.show_at(t0), (t1 - t0).total_seconds(),
-                       _secs(t1, back) if ctx.show.current.alive() else None, note)  # fmt: skip
+    note = "" if back else "an event came while read-only, and no log_error record after"
+    alive = ctx.show.current.alive()
+    return FaultResult("readonly", t0, ctx.show_at(t0), lasted,
+                       _secs(t1, back) if alive else None, note)  # fmt: skip
 
 
 def _log_error_after(ctx: Context, after: datetime) -> datetime | None:
