@@ -325,7 +325,9 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
         if seen.kind == "connected":  # OBS back, already on the scene: confirmed, never twice
             if fresh:
                 confirmed.add(fresh[0])
-                left[fresh[0]] = False
+                # the switch OBS answered with may still have its change event on the way
+                # (OBS sends it on the next frame): that one event is not a repeat
+                left[fresh[0]] = True
             continue
         if fresh:
             confirmed.add(fresh[0])

@@ -272,3 +272,18 @@ def test_a_boundary_back_to_the_scene_obs_never_left_needs_no_switch() -> None:
     # without the freeze the Panel is missed, and the Intro after it is still right
     v = judge(evidence(), evidence(obs=obs), scenes=scenes)
     assert v.boundaries_missed == 1 and "Panel" in v.problems[0]
+
+
+def test_the_change_event_after_obs_answered_with_the_new_scene_is_not_a_repeat() -> None:
+    # the observer reconnects while timekeeper's switch is on its way: OBS answers
+    # "Panel" at once and sends the change event on its next frame
+    outage = Blackout(real(10), real(25), "obs")
+    obs = [s for s in obs_seen() if s.scene != "Panel"]
+    obs += [ObsSeen(real(10), "lost"), ObsSeen(real(25, 0.30), "connected", scene="Panel"),
+            ObsSeen(real(25, 0.33), "scene", scene="Panel")]  # fmt: skip
+    obs.sort(key=lambda s: s.real)
+    assert verdict(evidence(obs=obs, blackouts=[outage])).ok
+    # a further switch to the same scene is one too many
+    obs.append(ObsSeen(real(25, 0.6), "scene", scene="Panel"))
+    obs.sort(key=lambda s: s.real)
+    assert verdict(evidence(obs=obs, blackouts=[outage])).boundaries_twice == 1
