@@ -373,6 +373,10 @@ def segment_timeline(reference: Sequence[Record]) -> list[tuple[datetime, str]]:
             out.append((at, str(r["slot"])))
         elif kind == "turn_started":
             out.append((at, f"{r['slot']}/{r['turn']}"))
+        elif (
+            kind == "slot_ended"
+        ):  # between slots until the next starts (the same instant or later)
+            out.append((at, "between"))
         elif kind == "show_ended":
             out.append((at, "ended"))
     return out

@@ -287,3 +287,16 @@ def test_the_change_event_after_obs_answered_with_the_new_scene_is_not_a_repeat(
     obs.append(ObsSeen(real(25, 0.6), "scene", scene="Panel"))
     obs.sort(key=lambda s: s.real)
     assert verdict(evidence(obs=obs, blackouts=[outage])).boundaries_twice == 1
+
+
+def test_a_gap_between_slots_is_between_not_the_last_slot() -> None:
+    # c ends at 09:41 and the show only ends at 10:00: the screens say "between"
+    log = records()
+    for r in log:
+        if r.get("event") == "show_ended":
+            r["at"] = show(60).isoformat()
+    follower = samples() + [
+        FollowerSample(real(m), True, "between", None, show(m), real(m)) for m in (45, 50, 55)
+    ]
+    v = judge(evidence([log], follower=follower), evidence([log], follower=follower), scenes=SCENES)
+    assert v.ok, v.problems
