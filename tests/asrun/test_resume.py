@@ -434,3 +434,23 @@ def test_log_file_is_exactly_that_file_and_fresh_sets_it_aside(tmp_path: Path) -
     again.crash()
     with pytest.raises(LogMismatchError, match="has ended"):
         Rig(prog, at("19:01"), real=again.real, log=log)
+
+
+def test_a_rehearsals_would_be_actions_are_not_said_again_on_resume(tmp_path: Path) -> None:
+    """A rehearsal never sends an output action, it says "would start streaming": that counts
+    as carried out for its resume, or every restart would say (and log) it again. A live
+    action that was refused or not configured is not settled by it."""
+    prog = _prog(tmp_path)
+    first = Rig(prog, at("15:25"))
+    play(first, "16:40:12")
+    first.obs(
+        "action_skipped", key="introduction:on_start:start_streaming", reason="dress_rehearsal"
+    )
+    first.obs("action_skipped", key="introduction:on_start:start_recording", reason="dry_run")
+    first.obs("action_skipped", key="reception:on_start:stop_streaming", reason="not_configured")
+    first.crash()
+    second = Rig(prog, at("16:40:12"), real=first.real)
+    assert second.run.done_keys == {
+        "introduction:on_start:start_streaming",
+        "introduction:on_start:start_recording",
+    }

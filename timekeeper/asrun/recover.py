@@ -295,11 +295,19 @@ def _caught_up(
     )
 
 
+REHEARSED = frozenset({"dress_rehearsal", "dry_run"})  # an action a rehearsal only said it would do
+
+
 def _done_keys(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Once-only output actions already carried out: done, or in a rehearsal's log, said as
+    "would …" (a rehearsal never sends them, so its resume must not say them again)."""
     keys = set()
     for rec in records:
         key = rec.get("key")
-        if rec.get("event") == "action_done" and isinstance(key, str):
+        if not isinstance(key, str):
+            continue
+        event = rec.get("event")
+        if event == "action_done" or (event == "action_skipped" and rec.get("reason") in REHEARSED):
             keys.add(key)
     return keys
 
