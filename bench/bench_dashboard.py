@@ -15,7 +15,8 @@ would host them):
 
 `--count` measures what load does not change instead: over the same window, the
 work each app does per second (event-loop wake-ups, callbacks by name, widgets
-rendered, frames composited, TCP connects).
+rendered, frames composited, TCP connects); with BENCH_PROFILE=FILE set, the
+window is also profiled (cProfile) into FILE.dashboard and FILE.bare.
 
 Linux only (reads /proc for CPU time of a running process).
 Run: `python bench/bench_dashboard.py [--seconds 60] [--rounds 3] [--count]`.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import fcntl
 import json
 import os
@@ -230,15 +232,26 @@ def counted_child(out: str, argv: list[str]) -> None:
     wrap(socket.socket, "connect", "tcp connects")
     wrap(socket.socket, "connect_ex", "tcp connects")
 
+    profile_to = os.environ.get("BENCH_PROFILE")  # also a cProfile of the window, to this file
+    if profile_to:
+        profile_to += ".bare" if "--bare" in argv else ".dashboard"
+    profiler = cProfile.Profile() if profile_to else None
+
     def snapshot(*_: object) -> None:
         snaps.append(Counter(counts))
+        if profiler is not None and len(snaps) == 1:
+            profiler.enable()
         if len(snaps) == 2:
             Path(out).write_text(json.dumps(snaps[1] - snaps[0]))
+            if profiler is not None and profile_to:
+                profiler.disable()
+                profiler.dump_stats(profile_to)
 
     signal.signal(WINDOW, snapshot)
     sys.argv = argv
     if argv[0] == "-m":
         sys.argv = argv[1:]
+        sys.path.insert(0, os.getcwd())  # as `python -m` does: the checkout under test first
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
     else:
         runpy.run_path(argv[0], run_name="__main__")
