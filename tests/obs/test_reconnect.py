@@ -146,6 +146,19 @@ async def test_a_dry_run_probes_an_absent_obs_once_a_second_a_show_ten_times(
     assert [round(b - a, 6) for a, b in itertools.pairwise(probes[:6])] == [interval] * 5
 
 
+async def test_waiting_for_an_absent_obs_gives_up_at_the_timeout_and_a_connect_ends_it(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    await fake.stop(clean=False)
+    ctl, _ = make_controller(fake.url, retry=SLOW_BACKOFF)
+    await ctl.start()
+    assert not await ctl.wait_connected(0.2)
+    waiting = asyncio.ensure_future(ctl.wait_connected(5))
+    await fake.start()  # the probe sees the port answer: connected well before the timeout
+    assert await waiting
+    assert ctl.status.state is ObsState.CONNECTED
+
+
 async def test_restarted_obs_is_reconnected_and_resynced_within_a_second_despite_backoff(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
