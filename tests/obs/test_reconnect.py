@@ -17,7 +17,7 @@ import pytest
 
 from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock, SystemClock
-from timekeeper.obs.controller import ObsState, ObsStatus, RetryPolicy
+from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, RetryPolicy
 from timekeeper.obs.probe import Probe, ProbePolicy, WaitEnd, tcp_probe, wait_for_retry
 from timekeeper.ui.obspanel import describe_obs
 
@@ -124,6 +124,39 @@ async def test_tcp_probe_answers_only_while_something_listens() -> None:
         assert not await probe()
         assert obs.identified_count == 0  # a probe is not a websocket session
     assert not await tcp_probe("ws://127.0.0.1:notaport")()
+
+
+@pytest.mark.parametrize(
+    ("mode", "interval"),
+    [(ObsMode.DRY_RUN, 1.0), (ObsMode.DRESS_REHEARSAL, 0.1), (ObsMode.LIVE, 0.1)],
+)
+async def test_a_dry_run_probes_an_absent_obs_once_a_second_a_show_ten_times(
+    make_controller: ControllerFactory, mode: ObsMode, interval: float
+) -> None:
+    """A dry run sends nothing: OBS back is shown within a second, without waking the
+    dashboard ten times a second; a show that may switch scenes keeps the tenth."""
+    timer, probes = FakeTimer(), list[float]()
+    ctl, _ = make_controller(
+        "ws://127.0.0.1:9", mode=mode, retry=SLOW_BACKOFF, timer=timer,
+        probe=port_open_from(timer, None, probes),
+    )  # fmt: skip
+    await ctl.start()
+    await until(lambda: len(probes) >= 6)
+    await ctl.stop()
+    assert [round(b - a, 6) for a, b in itertools.pairwise(probes[:6])] == [interval] * 5
+
+
+async def test_waiting_for_an_absent_obs_gives_up_at_the_timeout_and_a_connect_ends_it(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    await fake.stop(clean=False)
+    ctl, _ = make_controller(fake.url, retry=SLOW_BACKOFF)
+    await ctl.start()
+    assert not await ctl.wait_connected(0.2)
+    waiting = asyncio.ensure_future(ctl.wait_connected(5))
+    await fake.start()  # the probe sees the port answer: connected well before the timeout
+    assert await waiting
+    assert ctl.status.state is ObsState.CONNECTED
 
 
 async def test_restarted_obs_is_reconnected_and_resynced_within_a_second_despite_backoff(

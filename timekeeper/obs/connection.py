@@ -67,6 +67,7 @@ class ConnectionSupervisor:
         self._heartbeat: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self._wake = asyncio.Event()
+        self._up = asyncio.Event()  # set on each connect (wait_connected waits on it)
 
     def start(self) -> None:
         """The supervising loop, as a task of the driver's group (see `ObsContext.spawn`)."""
@@ -77,9 +78,12 @@ class ConnectionSupervisor:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while not self._ctx.status.connected:
-            if deadline is not None and loop.time() >= deadline:
+            self._up.clear()
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
                 return False
-            await asyncio.sleep(0.01)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._up.wait(), left)
         return True
 
     def reconnect_now(self) -> None:
@@ -181,6 +185,7 @@ class ConnectionSupervisor:
             streaming=stream.active if stream else None,
             recording=record.active if record else None,
         )
+        self._up.set()
         ctx.emit(
             ev.ObsConnected(
                 at=ctx.now(),

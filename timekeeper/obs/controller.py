@@ -41,7 +41,7 @@ from timekeeper.obs.names import PreflightReport, Unreachable, check_names
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions, RehearsalGuard
 from timekeeper.obs.port import ObsPort, PortEvent
 from timekeeper.obs.preview import StudioPreview
-from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, tcp_probe
+from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, probe_policy_for, tcp_probe
 from timekeeper.obs.scenewatch import SceneWatch
 from timekeeper.obs.status import (
     ActionRecord,
@@ -144,7 +144,7 @@ class ObsController:
             on_connected=self._resync,
             on_lost=self._switcher.connection_lost,
             probe=probe if probe is not None or port is None else tcp_probe(port.url),
-            probe_policy=probe_policy or ProbePolicy(),
+            probe_policy=probe_policy or probe_policy_for(mode),
             timer=timer or LoopTimer(),
         )
         self._announcer = (

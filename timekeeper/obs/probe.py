@@ -10,6 +10,11 @@ something that is not obs-websocket) never ends the wait early: it is only
 probed slowly, to notice a restart. Timers are the injected `Timer`'s (the
 event loop's by default), so the wait is tested without waiting. It must not
 speak the websocket protocol or touch the status: that is `connection`.
+
+A dry run sends nothing to OBS and only shows its state, so it probes ten
+times slower (`DRY_RUN_PROBE`): OBS coming back shows on the panel within a
+second instead of a tenth, and the dashboard is not woken ten times a second
+for it (`probe_policy_for`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
+
+from timekeeper.obs.status import ObsMode
 
 Probe = Callable[[], Awaitable[bool]]
 
@@ -50,6 +57,16 @@ class ProbePolicy:
     interval: float = 0.1  # while the port does not answer: OBS back -> found within this
     open_interval: float = 1.0  # while it answers (the handshake failed): only to see a restart
     timeout: float = 0.25  # a probe that gets no answer in this long counts as "not answering"
+
+
+# Nothing is sent in a dry run: OBS back -> shown within a second is soon enough.
+DRY_RUN_PROBE = ProbePolicy(interval=1.0)
+
+
+def probe_policy_for(mode: ObsMode) -> ProbePolicy:
+    """The probe's pace in `mode`: a tenth of a second when switches may wait on OBS, a
+    second in a dry run (nothing is sent; the panel shows OBS's state)."""
+    return DRY_RUN_PROBE if mode is ObsMode.DRY_RUN else ProbePolicy()
 
 
 class WaitEnd(StrEnum):
