@@ -125,3 +125,35 @@ async def test_re_pointing_a_symlinked_programme_is_noticed(tmp_path: Path) -> N
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def test_the_same_typo_saved_again_is_reported_again(tmp_path: Path) -> None:
+    """A restarted run says at once that the file is invalid; the operator fixes it before the
+    watch is watching (the fix goes unseen), then saves the same typo again: said again. The
+    events of one save are still said once (bench_chaos seed 1: the second typo went unsaid)."""
+    from tests.factories import at
+    from timekeeper.core.clock import ManualClock
+    from timekeeper.programme.loader import read_programme
+    from timekeeper.runtime.session import ShowSession
+
+    path = tmp_path / "programme.yaml"
+    path.write_text(SEED, encoding="utf-8")
+    programme, _, _ = read_programme(path)
+    runtime = _Runtime()
+    heard: list[ChangeCheck] = []
+    runtime.session = ShowSession(programme, ManualClock(at("15:40")))  # type: ignore[attr-defined]
+    runtime.change_listeners = [heard.append]  # type: ignore[attr-defined]
+    watch = ProgrammeWatch(cast(Runtime, runtime), path, quiet=0.0)
+    typo = SEED.replace("duration:", "durration:", 1)
+
+    def save(text: str, mtime: int) -> None:
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, ns=(mtime, mtime))
+
+    save(typo, 1_000_000_000)
+    watch.recheck()
+    save(SEED, 2_000_000_000)  # the fix: no event reached the watch
+    save(typo, 3_000_000_000)
+    watch.recheck()
+    watch.recheck()  # another event of the same save
+    assert [c.kind for c in heard] == [ChangeKind.INVALID, ChangeKind.INVALID]

@@ -105,7 +105,7 @@ class ProgrammeWatch:
         self._settled: Signature = None  # the file as the last wait left it
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
-        self._last: tuple[ChangeKind, str | None, tuple[str, ...]] | None = None
+        self._last: tuple[object, ...] | None = None  # what was reported last, and its save
 
     async def start(self, runtime: Runtime) -> None:
         runtime.reread = lambda: self.recheck(by_hand=True)
@@ -186,7 +186,10 @@ class ProgrammeWatch:
     def recheck(self, by_hand: bool = False) -> ChangeCheck:
         """Check the file now; tell the front end unless it is what was reported last."""
         check = check_file(self.runtime.session, self.path)
-        key = (check.kind, check.digest, check.lines)
+        # the save, not only its bytes: the same typo saved again (after a fix this watch may
+        # not have seen: one made while a restarted run was still starting) is said again
+        saved = signature(self.path)
+        key = (check.kind, check.digest, check.lines, saved[:4] if saved is not None else None)
         if not by_hand and (key == self._last or check.kind is ChangeKind.UNCHANGED):
             self._last = key
             return check
