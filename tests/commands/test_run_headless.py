@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.factories import at, seed
+from timekeeper.app.assembly import SpeakerService
+from timekeeper.app.options import RunOptions, make_clock, parse_at
+from timekeeper.app.run import Notice, Runtime
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.errors import UsageError
-from timekeeper.runtime.assembly import SpeakerService
-from timekeeper.runtime.options import RunOptions, make_clock, parse_at
-from timekeeper.runtime.run import Notice, Runtime
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import RunMode, ShowSession
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "programme.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 from timekeeper.core.clock import SimulatedClock
 from timekeeper.programme.loader import load_programme
 from timekeeper.rooms.board import Board
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import RunMode, ShowSession
 from timekeeper.speaker.snapshot import build_snapshot
 from timekeeper.ui.venue.app import VenueApp
 

@@ -18,6 +18,8 @@ from textual.widgets import Static
 from tests.factories import at, seed
 from tests.speaker.conftest import until
 from timekeeper import cli
+from timekeeper.app.options import RunOptions
+from timekeeper.app.run import Runtime
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.follower import BROKER_LOST, ROOM_OFFLINE, ROOM_SILENT, RoomFollower
 from timekeeper.rooms.link import Backoff
@@ -25,9 +27,7 @@ from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.ui.speaker.app import BigTime, SpeakerApp, SpeakerView
 
 from .broker import Broker

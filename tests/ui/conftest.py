@@ -20,7 +20,7 @@ from textual.widgets import Input
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import RunMode, ShowSession
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.keyguard import GAP
 

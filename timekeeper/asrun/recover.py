@@ -31,7 +31,7 @@ from timekeeper.asrun.replay import (
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Mode, ShowEvent, ShowState
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import SpeakerMessage
+from timekeeper.show.session import SpeakerMessage
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from timekeeper.asrun.rescue import merge_into_logs_of
 from timekeeper.core.clock import Clock, SimulatedClock
 from timekeeper.core.engine import ShowEvent, ShowState, new_show
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import SpeakerMessage
+from timekeeper.show.session import SpeakerMessage
 
 __all__ = [
     "STRUCTURAL",

@@ -22,12 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from timekeeper.app.run import Runtime
 from timekeeper.control.gate import gate_for, precondition
 from timekeeper.core.asks import ask, ask_obs
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.run import Runtime
 
 MAX_MINUTES = 60.0
 MAX_TEXT = 500
@@ -191,7 +191,7 @@ class Controls:
     def _accept_proposal(self, confirmed: bool, source: str) -> Done:
         """The running-late proposal on offer, accepted as the dashboard's key does it."""
         from timekeeper.programme.proposaltext import explain
-        from timekeeper.runtime.revisions import accept_proposal
+        from timekeeper.show.revisions import accept_proposal
 
         session = self.runtime.session
         session.tick()

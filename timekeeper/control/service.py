@@ -12,13 +12,13 @@ import logging
 import os
 from collections.abc import Mapping
 
+from timekeeper.app.options import RunOptions
+from timekeeper.app.run import Runtime
 from timekeeper.control.actions import Controls
 from timekeeper.control.api import ControlApi
 from timekeeper.control.osc import OscInput
 from timekeeper.control.token import read_token
 from timekeeper.errors import UsageError
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
 from timekeeper.speaker.trust import beyond_loopback
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from timekeeper.rooms.model import DEFAULT_COMMANDS, DEFAULT_PASSWORD_ENV, DEFAU
 from timekeeper.rooms.settings import check_url
 
 if TYPE_CHECKING:
-    from timekeeper.runtime.options import RunOptions
+    from timekeeper.app.options import RunOptions
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from timekeeper.rooms.topics import RoomTopics
 from timekeeper.speaker.snapshot import build_snapshot
 
 if TYPE_CHECKING:
-    from timekeeper.runtime.run import Runtime
+    from timekeeper.app.run import Runtime
 
 HEALTH_EVERY = 1.0  # real seconds between looks at OBS's health (published only on change)
 MAX_PENDING_EVENTS = 500  # events kept while the broker is away, oldest dropped first

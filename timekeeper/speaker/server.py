@@ -36,7 +36,7 @@ from aiohttp import WSMsgType, web
 
 from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import UsageError
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.i18n import LANGUAGES
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
 from timekeeper.speaker.serving import IDLE_TIMEOUT, Guard, GuardedSite, http_log, listen

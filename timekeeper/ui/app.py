@@ -4,7 +4,7 @@ It runs the session's scheduler as a worker, recomputes the Status from the
 clock on a timer and hands it to the screen (with whatever the OBS status
 provider returns), turns the screen's messages into session calls, logs the
 runtime's notices, and guards quitting while the show runs. Services (OBS,
-as-run log, speaker server) are started around it by `timekeeper.runtime.dashboard`.
+as-run log, speaker server) are started around it by `timekeeper.app.dashboard`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from textual.worker import Worker, WorkerState
 
 from timekeeper.core.engine import Mode, ShowEvent
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.changes import ChangeCheck
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.changes import ChangeCheck
+from timekeeper.show.session import ShowSession
 from timekeeper.ui import changes, eventtext, views
 from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from timekeeper.core.engine import Action, ActionKind, ShowState
 from timekeeper.core.proposal import Proposal
-from timekeeper.runtime.session import ShowSession, SpeakerMessage
+from timekeeper.show.session import ShowSession, SpeakerMessage
 
 UNDOABLE = frozenset({ActionKind.NEXT_TURN, ActionKind.EXTEND})
 

@@ -1,6 +1,6 @@
 """The dashboard front end of a run: the Textual app first, then the services beside it.
 
-The only module of `timekeeper.runtime` that loads Textual (an import contract
+The only module of `timekeeper.app` that loads Textual (an import contract
 keeps it so): a headless run never imports it. If the dashboard itself dies, the
 run exits non-zero after the as-run log is closed, so a supervisor (or the
 operator) can start it again and the show resumes.
@@ -13,10 +13,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-from timekeeper.runtime.changes import ChangeCheck
-from timekeeper.runtime.clockcheck import ClockCheck
-from timekeeper.runtime.revisions import accept_proposal, undo_proposal
-from timekeeper.runtime.run import Runtime
+from timekeeper.app.clockcheck import ClockCheck
+from timekeeper.app.run import Runtime
+from timekeeper.show.changes import ChangeCheck
+from timekeeper.show.revisions import accept_proposal, undo_proposal
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
 from timekeeper.ui.undo import ProposalDesk
@@ -74,7 +74,7 @@ async def run_dashboard(runtime: Runtime) -> int:
             runtime.reread()
 
     def accept_change(check: ChangeCheck) -> None:
-        from timekeeper.runtime.revisions import accept
+        from timekeeper.show.revisions import accept
 
         assert check.programme is not None
         accept(runtime, check.programme, check.data, "operator")

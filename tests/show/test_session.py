@@ -11,7 +11,7 @@ from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock, SimulatedClock
 from timekeeper.core.engine import Action, ActionKind, ShowEvent
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import RunMode, ShowSession
 
 
 def _session(start: str = "15:29") -> tuple[ShowSession, ManualClock, list[ShowEvent]]:

@@ -21,7 +21,7 @@ from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
 from timekeeper.rooms.options import RoomOptions
-from timekeeper.runtime.session import RunMode
+from timekeeper.show.session import RunMode
 
 DEFAULT_PORT = 8765
 DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show

@@ -28,7 +28,7 @@ from timekeeper.core.status import Status
 from timekeeper.obs import events as obs_events
 from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.obs.switcher import SceneCue
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 Record = dict[str, object]
 TEXT_INTERVAL = 1.0  # real seconds between text refreshes

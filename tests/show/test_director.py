@@ -16,8 +16,8 @@ from timekeeper.obs.client import ObsClient
 from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.obs.events import ObsEvent
 from timekeeper.programme.loader import load_programme
-from timekeeper.runtime.director import ObsDirector, render_texts
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.director import ObsDirector, render_texts
+from timekeeper.show.session import RunMode, ShowSession
 
 SEED = load_programme(Path(__file__).parents[2] / "programme.yaml")
 PASSWORD = "director-test-pw"
@@ -231,7 +231,7 @@ async def test_preflight_reports_a_wrong_password_at_once() -> None:
     """The run's preflight does not wait out its 5 s when OBS has already refused the password."""
     import os
 
-    from timekeeper.runtime.obs_service import ObsService
+    from timekeeper.app.obs_service import ObsService
 
     async with FakeObs(scenes=SCENES, password=PASSWORD, refuse_auth=True) as server:
         os.environ["OBS_PASSWORD"] = "not-the-password"
@@ -259,7 +259,7 @@ async def test_a_revised_programme_naming_a_new_scene_is_checked_in_obs_again() 
     import os
     from dataclasses import replace
 
-    from timekeeper.runtime.obs_service import ObsService
+    from timekeeper.app.obs_service import ObsService
 
     async with FakeObs(scenes=SCENES, password=PASSWORD) as server:
         os.environ["OBS_PASSWORD"] = PASSWORD

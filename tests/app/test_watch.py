@@ -15,9 +15,9 @@ from typing import Any, cast
 
 import pytest
 
-from timekeeper.runtime.changes import ChangeCheck, ChangeKind
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.watch import ProgrammeWatch, Settle
+from timekeeper.app.run import Runtime
+from timekeeper.app.watch import ProgrammeWatch, Settle
+from timekeeper.show.changes import ChangeCheck, ChangeKind
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = (ROOT / "programme.yaml").read_text(encoding="utf-8")

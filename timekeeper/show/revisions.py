@@ -26,8 +26,8 @@ from timekeeper.programme.difftext import diff_json
 from timekeeper.programme.proposaltext import explain, proposal_json
 
 if TYPE_CHECKING:
+    from timekeeper.app.run import Runtime
     from timekeeper.asrun import RunStart
-    from timekeeper.runtime.run import Runtime
 
 
 class RevisionNotKept(TimekeeperError):

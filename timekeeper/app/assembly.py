@@ -16,15 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from timekeeper.app import diagnostics
+from timekeeper.app.options import RunOptions, load, make_clock, run_mode
+from timekeeper.app.preflight import refuse_live_outputs
+from timekeeper.app.run import Runtime, Service
 from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
 from timekeeper.rooms.options import resolve_room
-from timekeeper.runtime import diagnostics
-from timekeeper.runtime.options import RunOptions, load, make_clock, run_mode
-from timekeeper.runtime.preflight import refuse_live_outputs
-from timekeeper.runtime.run import Runtime, Service
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import RunMode, ShowSession
 
 if TYPE_CHECKING:
     from timekeeper.asrun import RunStart
@@ -84,8 +84,8 @@ ServiceFactory = Callable[[Runtime], "Service | None"]
 
 
 def clock_service(runtime: Runtime) -> Service:
-    """The machine's time sync, at start and every minute (runtime/clockcheck.py)."""
-    from timekeeper.runtime.clockcheck import ClockCheck
+    """The machine's time sync, at start and every minute (app/clockcheck.py)."""
+    from timekeeper.app.clockcheck import ClockCheck
 
     def record(rec: Mapping[str, object]) -> None:  # not Runtime.record: not an OBS record
         if runtime.asrun is not None:
@@ -98,7 +98,7 @@ def clock_service(runtime: Runtime) -> Service:
 
 def obs_service(runtime: Runtime) -> Service | None:
     """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
-    from timekeeper.runtime.obs_service import ObsService
+    from timekeeper.app.obs_service import ObsService
 
     run = runtime.asrun
     service = ObsService(
@@ -116,8 +116,8 @@ def obs_service(runtime: Runtime) -> Service | None:
 
 
 def programme_watch(runtime: Runtime) -> Service:
-    """The programme file, watched: edits are checked and offered (runtime/watch.py)."""
-    from timekeeper.runtime.watch import watch_service
+    """The programme file, watched: edits are checked and offered (app/watch.py)."""
+    from timekeeper.app.watch import watch_service
 
     return watch_service(runtime)
 

@@ -17,20 +17,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from timekeeper.app import diagnostics
+from timekeeper.app.options import RunOptions
 from timekeeper.asrun.repeats import EventLogRepeats
 from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TimekeeperError
-from timekeeper.runtime import diagnostics
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.controller import ObsStatus
-    from timekeeper.runtime.changes import ChangeCheck
+    from timekeeper.show.changes import ChangeCheck
 
 _REAL = SystemClock()  # the gap between repeats of an alarm is real time
 

@@ -21,8 +21,8 @@ from timekeeper.obs.announce import this_run
 from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
 from timekeeper.obs.names import scene_uses
-from timekeeper.runtime.director import ObsDirector, obs_record
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.director import ObsDirector, obs_record
+from timekeeper.show.session import RunMode, ShowSession
 
 PREFLIGHT_WAIT = 5.0  # real seconds to wait for a first connection before checking names
 OBS_MODES = {

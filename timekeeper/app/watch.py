@@ -25,8 +25,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from timekeeper.runtime.changes import ChangeCheck, ChangeKind, check_file
-from timekeeper.runtime.run import Runtime
+from timekeeper.app.run import Runtime
+from timekeeper.show.changes import ChangeCheck, ChangeKind, check_file
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 150  # an editor's save is several events within a few ms: one change

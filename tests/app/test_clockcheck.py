@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from timekeeper.core.clock import ManualClock
-from timekeeper.obs.status import ObsState, ObsStatus
-from timekeeper.runtime.clockcheck import (
+from timekeeper.app.clockcheck import (
     INTERVAL,
     ClockCheck,
     ClockReport,
@@ -20,6 +18,8 @@ from timekeeper.runtime.clockcheck import (
     system_time_sync,
     timex_sync,
 )
+from timekeeper.core.clock import ManualClock
+from timekeeper.obs.status import ObsState, ObsStatus
 from timekeeper.ui.obspanel import describe_obs
 
 T0 = datetime(2023, 11, 20, 14, 0, tzinfo=UTC)

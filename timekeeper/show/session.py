@@ -36,7 +36,7 @@ from timekeeper.core.proposal import Proposal, moved, propose
 from timekeeper.core.revise import revise
 from timekeeper.core.status import Status, evaluate
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.timing import sleep_until
+from timekeeper.show.timing import sleep_until
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[ShowEvent]], None]
