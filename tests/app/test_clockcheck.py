@@ -11,14 +11,13 @@ import pytest
 from timekeeper.app.clockcheck import (
     INTERVAL,
     ClockCheck,
-    ClockReport,
-    TimeSync,
     parse_chrony,
     parse_timedatectl,
     system_time_sync,
     timex_sync,
 )
 from timekeeper.core.clock import ManualClock
+from timekeeper.core.timesync import ClockReport, TimeSync
 from timekeeper.obs.status import ObsState, ObsStatus
 from timekeeper.ui.obspanel import describe_obs
 

@@ -24,9 +24,9 @@ from timekeeper.asrun.resume import (
 )
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind, Mode, advance, follow_plan, replay
+from timekeeper.core.modes import SpeakerMessage
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
-from timekeeper.show.session import SpeakerMessage
 
 
 def _prog(tmp_path: Path) -> Programme:

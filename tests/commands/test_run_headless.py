@@ -19,8 +19,9 @@ from timekeeper.app.options import RunOptions, make_clock, parse_at
 from timekeeper.app.run import Notice, Runtime
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
+from timekeeper.core.modes import RunMode
 from timekeeper.errors import UsageError
-from timekeeper.show.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "programme.yaml"

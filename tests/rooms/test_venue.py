@@ -9,13 +9,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from timekeeper.app.options import RunOptions
+from timekeeper.app.options import RunOptions, resolve_room
 from timekeeper.cli import main
 from timekeeper.errors import UsageError
 from timekeeper.programme.diagnostics import InvalidProgrammeError, Report
 from timekeeper.programme.yamldoc import compose
 from timekeeper.rooms.model import venue_schema_text
-from timekeeper.rooms.options import RoomOptions, resolve_room
+from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.venue import load_venue
 
 REPO = Path(__file__).resolve().parents[2]

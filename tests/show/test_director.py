@@ -12,12 +12,13 @@ from tests.factories import at
 from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
+from timekeeper.core.modes import RunMode
 from timekeeper.obs.client import ObsClient
 from timekeeper.obs.controller import ObsController, ObsMode
 from timekeeper.obs.events import ObsEvent
 from timekeeper.programme.loader import load_programme
 from timekeeper.show.director import ObsDirector, render_texts
-from timekeeper.show.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 SEED = load_programme(Path(__file__).parents[2] / "programme.yaml")
 PASSWORD = "director-test-pw"

@@ -10,7 +10,8 @@ from tests.factories import at, seed
 from timekeeper.app import diagnostics
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import ShowEvent
-from timekeeper.show.session import RunMode, ShowSession
+from timekeeper.core.modes import RunMode
+from timekeeper.show.session import ShowSession
 
 
 def test_a_raising_subscriber_is_reported_and_the_others_go_on() -> None:

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from timekeeper.app import diagnostics
-from timekeeper.app.options import RunOptions, load, make_clock, run_mode
+from timekeeper.app.options import RunOptions, load, make_clock, resolve_room, run_mode
 from timekeeper.app.preflight import refuse_live_outputs
 from timekeeper.app.run import Runtime, Service
 from timekeeper.core.clock import SystemClock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
-from timekeeper.rooms.options import resolve_room
-from timekeeper.show.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 if TYPE_CHECKING:
     from timekeeper.asrun import RunStart
@@ -51,7 +51,7 @@ class SpeakerService:
         if self.control:  # the control API on the same server, behind the same trust checks
             from timekeeper.control.service import control_api
 
-            extensions.append(control_api(runtime).install)
+            extensions.append(control_api(runtime, self.host).install)
         server = SpeakerServer(
             runtime.session,
             self.host,
@@ -134,11 +134,12 @@ def rooms_service(runtime: Runtime) -> Service | None:
 
 def osc_service(runtime: Runtime) -> Service | None:
     """OSC input (`--osc PORT`): the same actions as the control API, over UDP."""
-    if runtime.options.osc_port is None:
+    port = runtime.options.osc_port
+    if port is None:
         return None
     from timekeeper.control.service import osc_service as build
 
-    return build(runtime)
+    return build(runtime, runtime.options.osc_bind, port)
 
 
 SERVICE_FACTORIES: list[ServiceFactory] = [
@@ -216,7 +217,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     if options.control:  # refused before anything is read or written
         from timekeeper.control.service import check_control
 
-        check_control(options, os.environ)
+        check_control(options.port, os.environ)
     options = resolve_room(options)  # a venue file: its room's programme and broker
     programme, invalid = programme_or_kept(options)
     clock, mode, started_at = make_clock(options, programme)

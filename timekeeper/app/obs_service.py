@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from timekeeper.core.engine import ShowEvent
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
 from timekeeper.obs.announce import this_run
@@ -22,7 +23,7 @@ from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatu
 from timekeeper.obs.factory import build_controller
 from timekeeper.obs.names import scene_uses
 from timekeeper.show.director import ObsDirector, obs_record
-from timekeeper.show.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 PREFLIGHT_WAIT = 5.0  # real seconds to wait for a first connection before checking names
 OBS_MODES = {

@@ -22,12 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from timekeeper.app.run import Runtime
 from timekeeper.control.gate import gate_for, precondition
 from timekeeper.core.asks import ask, ask_obs
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TransitionError
+from timekeeper.show.handle import RunHandle
 
 MAX_MINUTES = 60.0
 MAX_TEXT = 500
@@ -97,7 +97,7 @@ def _flag(params: Mapping[str, Any], key: str, default: bool | None) -> bool | N
 class Controls:
     """Remote actions on a run: what the dashboard's keys do, named, with their rules."""
 
-    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, runtime: RunHandle, clock: Callable[[], float] = time.monotonic) -> None:
         """`clock`: monotonic seconds for the gate (the first `Controls` of a run sets it)."""
         self.runtime = runtime
         self.gate, self.clock = gate_for(runtime.session, clock)

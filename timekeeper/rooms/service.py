@@ -31,7 +31,7 @@ from timekeeper.rooms.topics import RoomTopics
 from timekeeper.speaker.snapshot import build_snapshot
 
 if TYPE_CHECKING:
-    from timekeeper.app.run import Runtime
+    from timekeeper.show.handle import RunHandle
 
 HEALTH_EVERY = 1.0  # real seconds between looks at OBS's health (published only on change)
 MAX_PENDING_EVENTS = 500  # events kept while the broker is away, oldest dropped first
@@ -70,7 +70,7 @@ class RoomService:
         self.health_every = health_every
         self.published = 0  # status messages sent (for the benchmark)
         self._backoff = backoff
-        self._runtime: Runtime | None = None
+        self._runtime: RunHandle | None = None
         self._link: BrokerLink | None = None
         self._seq = 0
         self._message_at: datetime | None = None
@@ -85,7 +85,7 @@ class RoomService:
     def state(self) -> LinkState:
         return self._link.state if self._link is not None else LinkState(self.settings.url)
 
-    async def start(self, runtime: Runtime) -> None:
+    async def start(self, runtime: RunHandle) -> None:
         self._runtime = runtime
         self._link = BrokerLink(
             self.settings,

@@ -19,7 +19,7 @@ from rich.text import Text
 from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, SwitchRecord
 
 if TYPE_CHECKING:
-    from timekeeper.app.clockcheck import ClockReport
+    from timekeeper.core.timesync import ClockReport
 
 OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
 
