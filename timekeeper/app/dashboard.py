@@ -16,7 +16,7 @@ from collections.abc import Callable
 from timekeeper.app.clockcheck import ClockCheck
 from timekeeper.app.run import Runtime
 from timekeeper.show.changes import ChangeCheck
-from timekeeper.show.revisions import accept_proposal, undo_proposal
+from timekeeper.show.revisions import accept, accept_proposal, undo_proposal
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
 from timekeeper.ui.undo import ProposalDesk
@@ -31,7 +31,7 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
     check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
     broker_line: Callable[[], tuple[str, bool]] | None = None
     if any(s.name == "rooms" for s in runtime.services):  # the MQTT client only for a room
-        from timekeeper.rooms.service import RoomService, describe_link
+        from timekeeper.rooms.service import RoomService, describe_link  # deferred: aiomqtt
 
         broker = next(s for s in runtime.services if isinstance(s, RoomService))
         broker_line = lambda: describe_link(broker.state)  # noqa: E731
@@ -74,8 +74,6 @@ async def run_dashboard(runtime: Runtime) -> int:
             runtime.reread()
 
     def accept_change(check: ChangeCheck) -> None:
-        from timekeeper.show.revisions import accept
-
         assert check.programme is not None
         accept(runtime, check.programme, check.data, "operator")
 

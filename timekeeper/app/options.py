@@ -25,8 +25,8 @@ from timekeeper.errors import ProgrammeError, UsageError
 from timekeeper.rooms.model import DEFAULT_PASSWORD_ENV, DEFAULT_USERNAME_ENV
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.venue import is_venue_file, load_venue
+from timekeeper.speaker.urls import DEFAULT_PORT
 
-DEFAULT_PORT = 8765
 DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show
 TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
@@ -85,7 +85,7 @@ class RunOptions:
 
 
 def load(path: Path) -> Programme:
-    from timekeeper.programme.loader import load_programme
+    from timekeeper.programme.loader import load_programme  # deferred: pydantic, for a run
 
     try:
         return load_programme(path)

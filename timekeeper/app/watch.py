@@ -130,7 +130,7 @@ class ProgrammeWatch:
             self._task = None
 
     async def _watch(self) -> None:
-        from watchfiles import Change, awatch
+        from watchfiles import Change, awatch  # deferred: a compiled extension, once started
 
         assert self._stop is not None
         try:

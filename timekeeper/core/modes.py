@@ -11,9 +11,20 @@ from enum import StrEnum
 
 
 class RunMode(StrEnum):
+    """How a run may touch OBS; its value is the as-run log header's and the JSON lines' `mode`."""
+
     LIVE = "live"  # the real show: OBS switches scenes and starts/stops the stream
-    DRESS = "dress"  # a rehearsal that switches scenes, but never streams or records
-    DRY = "dry"  # nothing that changes OBS is ever sent
+    DRESS = "dress"  # a rehearsal that switches scenes and texts; stream/record only reported
+    DRY = "dry"  # nothing that changes OBS is ever sent; everything is reported
+
+    @property
+    def obs_word(self) -> str:
+        """The mode as OBS records and the announcement to OBS spell it (`dress_rehearsal`,
+        `dry_run`): logs already written and other timekeepers read these words."""
+        return _OBS_WORDS[self]
+
+
+_OBS_WORDS = {RunMode.LIVE: "live", RunMode.DRESS: "dress_rehearsal", RunMode.DRY: "dry_run"}
 
 
 @dataclass(frozen=True)
