@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.rooms.broker import Broker
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import SimulatedClock, SystemClock
 from timekeeper.core.programme import Event, Programme, Slot, Speaker
 from timekeeper.rooms.follower import RoomFollower

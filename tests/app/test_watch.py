@@ -15,8 +15,8 @@ from typing import Any, cast
 
 import pytest
 
+from timekeeper.app.programme_watch import ProgrammeWatch, Settle
 from timekeeper.app.run import Runtime
-from timekeeper.app.watch import ProgrammeWatch, Settle
 from timekeeper.show.changes import ChangeCheck, ChangeKind
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import pytest
 
 from tests.asrun.rig import Rig, on_disk, play
 from tests.factories import at, seed
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.asrun.log import LogMismatchError, read_log
 from timekeeper.asrun.resume import (
     STRUCTURAL,

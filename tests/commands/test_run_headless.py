@@ -15,8 +15,8 @@ import pytest
 
 from tests.factories import at, seed
 from timekeeper.app.assembly import SpeakerService
-from timekeeper.app.options import RunOptions, make_clock, parse_at
 from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions, make_clock, parse_at
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.core.modes import RunMode

@@ -19,8 +19,8 @@ import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from tests.factories import at, seed
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.actions import NAMES, Controls
 from timekeeper.control.api import ControlApi
 from timekeeper.control.osc import OscInput, _reply

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from tests.factories import at, seed
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.actions import Controls, Refused
 from timekeeper.control.api import ControlApi
 from timekeeper.control.ratelimit import RateLimiter

@@ -15,8 +15,8 @@ from tests.factories import at, seed
 from tests.rooms.broker import Broker, Listener
 from tests.rooms.conftest import broker as broker  # the private mosquitto fixture
 from timekeeper.app.assembly import build_runtime
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.gate import gate_for
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.commands import Refused, carry_out, parse_command

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from tests.factories import at, seed
 from timekeeper.app.dashboard import _keyboard_obs
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
 from timekeeper.show.session import ShowSession
 

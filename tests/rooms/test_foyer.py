@@ -21,8 +21,8 @@ import pytest
 from tests.factories import at, programme, seed, slot
 from tests.speaker.conftest import until
 from tests.speaker.test_browser import BUDGET_S, _need_chromium, chromium, seconds
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.programme import Programme, Speaker
 from timekeeper.rooms.board import Board

@@ -18,8 +18,8 @@ from textual.widgets import Static
 from tests.factories import at, seed
 from tests.speaker.conftest import until
 from timekeeper import cli
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.follower import BROKER_LOST, ROOM_OFFLINE, ROOM_SILENT, RoomFollower
 from timekeeper.rooms.link import Backoff

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from timekeeper.app.options import RunOptions, resolve_room
+from timekeeper.app.run_options import RunOptions, resolve_room
 from timekeeper.cli import main
 from timekeeper.errors import UsageError
 from timekeeper.programme.diagnostics import InvalidProgrammeError, Report

@@ -82,8 +82,8 @@ def test_the_diagnostics_log_has_the_traceback_and_never_the_secret(tmp_path: Pa
 
 
 def test_a_front_end_that_fails_on_a_notice_does_not_stop_the_others() -> None:
-    from timekeeper.app.options import RunOptions
     from timekeeper.app.run import Notice, Runtime
+    from timekeeper.app.run_options import RunOptions
 
     programme = seed()
     clock = ManualClock(at("16:00"))

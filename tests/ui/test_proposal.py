@@ -9,8 +9,8 @@ from textual.widgets import Digits
 
 from tests.ui.conftest import make_app, press, screen_text, step
 from timekeeper.app.dashboard import keyboard_desk
-from timekeeper.app.options import RunOptions
 from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.programme.loader import load_programme_text
 from timekeeper.show.director import render_texts

@@ -19,10 +19,10 @@ from typing import Protocol
 from timekeeper.app import diagnostics
 from timekeeper.app.clockcheck import ClockCheck
 from timekeeper.app.obs_service import ObsService
-from timekeeper.app.options import RunOptions, load, make_clock, resolve_room, run_mode
-from timekeeper.app.preflight import refuse_live_outputs
+from timekeeper.app.output_guard import refuse_live_outputs
+from timekeeper.app.programme_watch import watch_service
 from timekeeper.app.run import Runtime, Service
-from timekeeper.app.watch import watch_service
+from timekeeper.app.run_options import RunOptions, load, make_clock, resolve_room, run_mode
 from timekeeper.asrun import RunStart, locate, start_run, versions
 from timekeeper.asrun.errors import AsRunError
 from timekeeper.asrun.recover import last_version
@@ -116,7 +116,7 @@ def obs_service(runtime: Runtime) -> Service | None:
 
 
 def programme_watch(runtime: Runtime) -> Service:
-    """The programme file, watched: edits are checked and offered (app/watch.py)."""
+    """The programme file, watched: edits are checked and offered (app/programme_watch.py)."""
     return watch_service(runtime)
 
 

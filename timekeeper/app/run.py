@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from timekeeper.app import diagnostics
-from timekeeper.app.options import RunOptions
+from timekeeper.app.run_options import RunOptions
 from timekeeper.asrun.repeats import EventLogRepeats
 from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from timekeeper.app.options import parse_at
+from timekeeper.app.run_options import parse_at
 from timekeeper.core.diff import running_diff
 from timekeeper.core.proposal import propose
 from timekeeper.core.rehearse import NotLive, late_show

@@ -13,7 +13,7 @@ import sys
 
 from timekeeper.app.assembly import build_runtime
 from timekeeper.app.headless import run_headless
-from timekeeper.app.options import RunOptions, check_speed
+from timekeeper.app.run_options import RunOptions, check_speed
 
 
 def run_run(args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """A run as one room of a venue: `--room`, `--mqtt`, `--venue`, or a venue file, resolved.
 
-`RoomOptions` is what the command line said (`app.options.resolve_room` turns a venue
+`RoomOptions` is what the command line said (`app.run_options.resolve_room` turns a venue
 file into the room's programme and broker). A run without any of them is the single
 room on its own: no broker, nothing changes.
 """
