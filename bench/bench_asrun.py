@@ -36,7 +36,7 @@ from timekeeper.core.clock import ManualClock  # noqa: E402
 from timekeeper.core.engine import Action, ActionKind, ShowEvent  # noqa: E402
 from timekeeper.core.programme import Event, Programme, Slot, Turn  # noqa: E402
 from timekeeper.errors import TransitionError  # noqa: E402
-from timekeeper.runtime.session import ShowSession  # noqa: E402
+from timekeeper.show.session import ShowSession  # noqa: E402
 
 DAY = date(2023, 11, 20)
 START = datetime(2023, 11, 20, 7, 0, tzinfo=UTC)

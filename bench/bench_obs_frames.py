@@ -64,7 +64,7 @@ from timekeeper.obs.client import ObsClient  # noqa: E402
 from timekeeper.obs.controller import ObsController, SwitchPolicy, SwitchRecord  # noqa: E402
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED  # noqa: E402
 from timekeeper.obs.port import PortEvent, RecordStateChanged  # noqa: E402
-from timekeeper.runtime.timing import sleep_until  # noqa: E402
+from timekeeper.show.timing import sleep_until  # noqa: E402
 
 # One solid colour per scene: OBS's colour source takes ABGR, the decoded frames give RGB.
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (255, 255, 0), (255, 0, 255)]

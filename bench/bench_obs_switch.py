@@ -2,7 +2,7 @@
 
 Starts OBS Studio headless (tests/obs/headless.py), connects an ObsController
 and runs N switches (default 60), each scheduled with
-`timekeeper.runtime.timing.sleep_until` at a planned boundary instant. For each
+`timekeeper.show.timing.sleep_until` at a planned boundary instant. For each
 switch it measures, from the boundary:
 
 - request:  the controller's stamp just before handing the request to the client;
@@ -37,7 +37,7 @@ from tests.obs.headless import HeadlessObs, obs_missing_reason  # noqa: E402
 from timekeeper.core.clock import SystemClock  # noqa: E402
 from timekeeper.obs.client import ObsClient  # noqa: E402
 from timekeeper.obs.controller import ObsController, SwitchPolicy, SwitchRecord  # noqa: E402
-from timekeeper.runtime.timing import sleep_until  # noqa: E402
+from timekeeper.show.timing import sleep_until  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

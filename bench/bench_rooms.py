@@ -35,6 +35,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.rooms.broker import Broker
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import SimulatedClock, SystemClock
 from timekeeper.core.programme import Event, Programme, Slot, Speaker
 from timekeeper.rooms.follower import RoomFollower
@@ -43,9 +45,7 @@ from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 VENUE = "Bench Venue"
 TZ = ZoneInfo("Europe/Amsterdam")

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from timekeeper.core.clock import SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.core.programme import Event, Programme, Slot, Speaker
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.follower import Follower
 from timekeeper.speaker.server import SpeakerServer
 

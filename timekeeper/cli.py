@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from timekeeper import __version__, cliargs
 from timekeeper.errors import TimekeeperError
+from timekeeper.speaker.urls import DEFAULT_PORT, DEFAULT_URL
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         type=cliargs.port,
         default=None,
-        help="port of the speaker-screen server (default 8765; 0 turns it off)",
+        help=f"port of the speaker-screen server (default {DEFAULT_PORT}; 0 turns it off)",
     )
     run.add_argument(
         "--bind",
@@ -168,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     speaker.add_argument(
         "--url",
         metavar="URL",
-        default="http://127.0.0.1:8765",
-        help="where `timekeeper run` serves the show (default http://127.0.0.1:8765)",
+        default=DEFAULT_URL,
+        help=f"where `timekeeper run` serves the show (default {DEFAULT_URL})",
     )
     speaker.add_argument(
         "--mqtt",

@@ -12,7 +12,7 @@ from timekeeper.asrun.resume import RunStart, start_run
 from timekeeper.core.clock import Clock, ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 REAL_START = datetime.fromisoformat("2023-11-01T08:00:00+00:00")
 

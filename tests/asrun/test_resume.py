@@ -11,6 +11,8 @@ import pytest
 
 from tests.asrun.rig import Rig, on_disk, play
 from tests.factories import at, seed
+from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.asrun.log import LogMismatchError, read_log
 from timekeeper.asrun.resume import (
     STRUCTURAL,
@@ -22,11 +24,9 @@ from timekeeper.asrun.resume import (
 )
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind, Mode, advance, follow_plan, replay
+from timekeeper.core.modes import SpeakerMessage
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Notice, Runtime
-from timekeeper.runtime.session import SpeakerMessage
 
 
 def _prog(tmp_path: Path) -> Programme:

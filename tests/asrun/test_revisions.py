@@ -13,7 +13,7 @@ from timekeeper.core.engine import ActionKind, advance
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
 from timekeeper.programme.loader import read_programme
-from timekeeper.runtime.revisions import journal
+from timekeeper.show.revisions import journal
 
 SEED = (Path(__file__).resolve().parents[2] / "programme.yaml").read_text(encoding="utf-8")
 LONGER_KEYNOTE = SEED.replace(

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.factories import at, seed
+from timekeeper.app.assembly import SpeakerService
+from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions, make_clock, parse_at
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
+from timekeeper.core.modes import RunMode
 from timekeeper.errors import UsageError
-from timekeeper.runtime.assembly import SpeakerService
-from timekeeper.runtime.options import RunOptions, make_clock, parse_at
-from timekeeper.runtime.run import Notice, Runtime
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "programme.yaml"

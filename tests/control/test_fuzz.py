@@ -19,15 +19,15 @@ import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from tests.factories import at, seed
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.actions import NAMES, Controls
 from timekeeper.control.api import ControlApi
 from timekeeper.control.osc import OscInput, _reply
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import ActionKind, ShowEvent
 from timekeeper.rooms.commands import KNOWN, Refused, carry_out, parse_command
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.server import SpeakerServer
 
 SEED = 21

@@ -9,15 +9,15 @@ import aiohttp
 import pytest
 
 from tests.factories import at, seed
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.actions import Controls, Refused
 from timekeeper.control.api import ControlApi
 from timekeeper.control.ratelimit import RateLimiter
 from timekeeper.control.token import bearer_matches, new_token, read_token
 from timekeeper.core.clock import ManualClock
 from timekeeper.errors import UsageError
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.server import SpeakerServer
 
 TOKEN = "unit-token-0123456789abcdef"

@@ -14,15 +14,15 @@ import pytest
 from tests.factories import at, seed
 from tests.rooms.broker import Broker, Listener
 from tests.rooms.conftest import broker as broker  # the private mosquitto fixture
+from timekeeper.app.assembly import build_runtime
+from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.gate import gate_for
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.commands import Refused, carry_out, parse_command
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
-from timekeeper.runtime.assembly import build_runtime
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Notice, Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = "timekeeper/dws/plenary/"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.factories import at, seed
+from timekeeper.app.dashboard import _keyboard_obs
+from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
-from timekeeper.runtime.dashboard import _keyboard_obs
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Notice, Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 
 def _runtime() -> tuple[Runtime, list[Notice], list[str]]:

@@ -24,14 +24,14 @@ import pytest
 from tests.factories import at, seed
 from tests.interop.conftest import samples_dir
 from tests.rooms.broker import Broker, Listener
+from timekeeper.app.assembly import build_runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.interop import identity
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
-from timekeeper.runtime.assembly import build_runtime
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.server import SpeakerServer
 
 REPO = Path(__file__).resolve().parents[2]

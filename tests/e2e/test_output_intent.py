@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from timekeeper.app.obs_service import ObsService
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
+from timekeeper.core.modes import RunMode
 from timekeeper.programme.loader import load_programme
-from timekeeper.runtime.obs_service import ObsService
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 from .conftest import ObsUnderTest
 from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme

@@ -10,8 +10,9 @@ import asyncio
 from typing import Any
 
 from tests.obs.fake import FakeObs
+from timekeeper.core.modes import RunMode
 from timekeeper.obs.announce import GONE_AFTER, KIND, heard
-from timekeeper.obs.controller import ObsController, ObsMode, RunIdentity
+from timekeeper.obs.controller import ObsController, RunIdentity
 from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory, Recorder
@@ -117,9 +118,9 @@ async def test_alone_a_run_hears_only_itself_and_warns_of_nothing(
 async def test_a_dry_run_only_watches_and_the_panel_says_so(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
-    watcher = RunIdentity("run-dry", "laptop", 99, "Data Work Symposium", ObsMode.DRY_RUN.value)
+    watcher = RunIdentity("run-dry", "laptop", 99, "Data Work Symposium", RunMode.DRY.obs_word)
     stage, stage_rec, _ = await announcing(make_controller, fake.url, STAGE)
-    dry, dry_rec, _ = await announcing(make_controller, fake.url, watcher, mode=ObsMode.DRY_RUN)
+    dry, dry_rec, _ = await announcing(make_controller, fake.url, watcher, mode=RunMode.DRY)
     await stage_rec.wait_for("other_timekeeper")
     await dry_rec.wait_for("other_timekeeper")
     assert "⚠ another timekeeper (laptop, 99) watches this OBS (dry run)" in panel(stage)

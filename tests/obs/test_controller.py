@@ -14,14 +14,9 @@ import pytest
 
 from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock, SystemClock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import ObsAction, Transition
-from timekeeper.obs.controller import (
-    ObsController,
-    ObsMode,
-    ObsState,
-    RetryPolicy,
-    SwitchOutcome,
-)
+from timekeeper.obs.controller import ObsController, ObsState, RetryPolicy, SwitchOutcome
 
 from .conftest import PASSWORD, ControllerFactory, Recorder
 
@@ -331,7 +326,7 @@ async def test_dry_run_sends_nothing_that_changes_obs(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
     fake.studio_mode = True
-    ctl, rec = await started(make_controller, fake, mode=ObsMode.DRY_RUN, studio_mode=True)
+    ctl, rec = await started(make_controller, fake, mode=RunMode.DRY, studio_mode=True)
     record = await ctl.switch_scene("Keynote", boundary_at=NOW.now(), key="k")
     assert record.outcome is SwitchOutcome.SKIPPED
     assert ctl.resend_live_scene() is not None
@@ -354,7 +349,7 @@ async def test_dry_run_sends_nothing_that_changes_obs(
 async def test_dress_rehearsal_switches_scenes_but_only_reports_outputs(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
-    ctl, rec = await started(make_controller, fake, mode=ObsMode.DRESS_REHEARSAL)
+    ctl, rec = await started(make_controller, fake, mode=RunMode.DRESS)
     assert (await ctl.switch_scene("Keynote", boundary_at=NOW.now(), key="k")).ok
     record = await ctl.run_action(ObsAction.START_STREAMING, "s")
     assert record.outcome == "skipped"

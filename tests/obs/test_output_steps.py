@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import ObsAction
 from timekeeper.obs.machine_messages import (
     ActionTimer,
@@ -23,7 +24,7 @@ from timekeeper.obs.machine_messages import (
     Step,
 )
 from timekeeper.obs.output_rules import Done, Failed, OutputBook
-from timekeeper.obs.status import ObsMode, ObsState, ObsStatus
+from timekeeper.obs.status import ObsState, ObsStatus
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 START = ObsAction.START_STREAMING
@@ -39,7 +40,7 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 class Outputs:
-    def __init__(self, done: tuple[str, ...] = (), mode: ObsMode = ObsMode.LIVE) -> None:
+    def __init__(self, done: tuple[str, ...] = (), mode: RunMode = RunMode.LIVE) -> None:
         self.book = OutputBook(done_keys=done, retry_after=2.0)
         self.status = ObsStatus(state=ObsState.CONNECTED, mode=mode)
         self.connected = True
@@ -103,7 +104,7 @@ def test_an_action_asked_for_offline_is_sent_after_the_reconnect() -> None:
 
 
 def test_a_dress_rehearsal_only_reports_the_action_once() -> None:
-    o = Outputs(mode=ObsMode.DRESS_REHEARSAL)
+    o = Outputs(mode=RunMode.DRESS)
     first, again = o.run(), o.run()
     assert all(
         isinstance(c, ResolveAction) and c.record.outcome == "skipped" for c in first + again

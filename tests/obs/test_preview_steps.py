@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from timekeeper.core.modes import RunMode
 from timekeeper.obs import events as ev
 from timekeeper.obs.machine_messages import Emit, Moment, SetPreview, SetStudioMode
 from timekeeper.obs.preview import PreviewBook
-from timekeeper.obs.status import ObsMode, ObsState, ObsStatus
+from timekeeper.obs.status import ObsState, ObsStatus
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 STUDIO = ObsStatus(state=ObsState.CONNECTED, studio_mode=True, program_scene="Holding")
@@ -35,7 +36,7 @@ def test_studio_mode_is_turned_on_after_a_connect_only_when_the_programme_wants_
     off = replace(STUDIO, studio_mode=False)
     assert PreviewBook(studio_mode=True).connected(at(off), False).commands == (SetStudioMode(),)
     assert PreviewBook(studio_mode=False).connected(at(off), False).commands == ()
-    dry = replace(off, mode=ObsMode.DRY_RUN)
+    dry = replace(off, mode=RunMode.DRY)
     assert PreviewBook(studio_mode=True).connected(at(dry), False).commands == ()
     failed = PreviewBook(studio_mode=True).studio_mode_set(at(off), "code 506")
     assert failed.status.last_error == "could not turn on studio mode: code 506"
@@ -54,7 +55,7 @@ def test_a_switch_transitions_from_preview_only_once_obs_shows_that_scene_there(
 
 
 def test_a_dry_run_reports_the_preview_without_sending_it() -> None:
-    step = PreviewBook(studio_mode=True).preview(at(replace(STUDIO, mode=ObsMode.DRY_RUN)), "Q&A")
+    step = PreviewBook(studio_mode=True).preview(at(replace(STUDIO, mode=RunMode.DRY)), "Q&A")
     (command,) = step.commands
     assert isinstance(command, Emit) and isinstance(command.event, ev.ScenePreviewSet)
     assert not command.event.sent

@@ -19,7 +19,7 @@ from timekeeper.errors import ObsAuthError
 from timekeeper.obs.client import ObsClient
 from timekeeper.obs.controller import RetryPolicy, SwitchOutcome, SwitchPolicy
 from timekeeper.obs.preflight import preflight
-from timekeeper.runtime.timing import sleep_until
+from timekeeper.show.timing import sleep_until
 
 from .conftest import ControllerFactory
 from .headless import HeadlessObs

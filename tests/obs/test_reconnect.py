@@ -17,7 +17,8 @@ import pytest
 
 from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock, SystemClock
-from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, RetryPolicy
+from timekeeper.core.modes import RunMode
+from timekeeper.obs.controller import ObsState, ObsStatus, RetryPolicy
 from timekeeper.obs.probe import Probe, ProbePolicy, WaitEnd, tcp_probe, wait_for_retry
 from timekeeper.ui.obspanel import describe_obs
 
@@ -128,10 +129,10 @@ async def test_tcp_probe_answers_only_while_something_listens() -> None:
 
 @pytest.mark.parametrize(
     ("mode", "interval"),
-    [(ObsMode.DRY_RUN, 1.0), (ObsMode.DRESS_REHEARSAL, 0.1), (ObsMode.LIVE, 0.1)],
+    [(RunMode.DRY, 1.0), (RunMode.DRESS, 0.1), (RunMode.LIVE, 0.1)],
 )
 async def test_a_dry_run_probes_an_absent_obs_once_a_second_a_show_ten_times(
-    make_controller: ControllerFactory, mode: ObsMode, interval: float
+    make_controller: ControllerFactory, mode: RunMode, interval: float
 ) -> None:
     """A dry run sends nothing: OBS back is shown within a second, without waking the
     dashboard ten times a second; a show that may switch scenes keeps the tenth."""

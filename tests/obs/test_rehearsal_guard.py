@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tests.obs.fake import FakeObs
 from timekeeper.core.clock import SystemClock
+from timekeeper.core.modes import RunMode
 from timekeeper.obs.client import ObsClient
-from timekeeper.obs.controller import ObsController, ObsMode
+from timekeeper.obs.controller import ObsController
 
 from .conftest import PASSWORD, ControllerFactory, Recorder
 
@@ -38,7 +39,7 @@ async def press_record_in_obs(fake: FakeObs) -> None:
 async def test_recording_started_mid_rehearsal_stops_switching_and_raises_an_alarm(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
-    ctl, rec = await started(make_controller, fake, mode=ObsMode.DRESS_REHEARSAL)
+    ctl, rec = await started(make_controller, fake, mode=RunMode.DRESS)
     await ctl.switch_scene("Intro", boundary_at=NOW.now(), key="intro")
     assert switches(fake) == ["Intro"]
     await press_record_in_obs(fake)
@@ -56,7 +57,7 @@ async def test_a_rehearsal_that_finds_obs_streaming_never_switches(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
     fake.streaming = True
-    ctl, rec = await started(make_controller, fake, mode=ObsMode.DRESS_REHEARSAL)
+    ctl, rec = await started(make_controller, fake, mode=RunMode.DRESS)
     assert (await rec.wait_for("rehearsal_on_live_output")).outputs == "streaming"
     await ctl.switch_scene("Intro", boundary_at=NOW.now(), key="intro")
     assert switches(fake) == []
@@ -67,9 +68,9 @@ async def test_the_override_and_the_live_show_keep_switching(
 ) -> None:
     fake.recording = True
     allowed, rec_allowed = await started(
-        make_controller, fake, mode=ObsMode.DRESS_REHEARSAL, allow_live_outputs=True
+        make_controller, fake, mode=RunMode.DRESS, allow_live_outputs=True
     )
-    live, rec_live = await started(make_controller, fake, mode=ObsMode.LIVE)
+    live, rec_live = await started(make_controller, fake, mode=RunMode.LIVE)
     await allowed.switch_scene("Intro", boundary_at=NOW.now(), key="a")
     await live.switch_scene("Keynote", boundary_at=NOW.now(), key="b")
     assert switches(fake) == ["Intro", "Keynote"]

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import pytest
 
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
 from timekeeper.obs.machine_messages import (
@@ -35,7 +36,7 @@ from timekeeper.obs.machine_messages import (
     SwitchReply,
     TimerSlot,
 )
-from timekeeper.obs.status import ObsMode, ObsState, ObsStatus, SwitchOutcome, SwitchPolicy
+from timekeeper.obs.status import ObsState, ObsStatus, SwitchOutcome, SwitchPolicy
 from timekeeper.obs.switch_job import Phase
 from timekeeper.obs.switching import SwitchMachine
 
@@ -56,7 +57,7 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 class Obs:
     """The machine plus what a driver would keep: the status, the clock, the commands so far."""
 
-    def __init__(self, *, mode: ObsMode = ObsMode.LIVE, program: str | None = "Holding") -> None:
+    def __init__(self, *, mode: RunMode = RunMode.LIVE, program: str | None = "Holding") -> None:
         self.machine = SwitchMachine(policy=POLICY, override_settle=0.25, configured=True)
         self.status = ObsStatus(state=ObsState.CONNECTED, mode=mode, program_scene=program)
         self.now = T0
@@ -249,7 +250,7 @@ def test_a_drop_in_flight_waits_for_the_reconnect() -> None:
 
 
 def test_a_dry_run_only_reports_what_it_would_switch_to() -> None:
-    obs = Obs(mode=ObsMode.DRY_RUN)
+    obs = Obs(mode=RunMode.DRY)
     commands = obs.boundary(1, "Keynote")
     assert not [c for c in commands if isinstance(c, SendSwitch | ReadProgram)]
     skipped = obs.events()[0]

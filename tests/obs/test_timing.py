@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
-from timekeeper.runtime.timing import sleep_until
+from timekeeper.show.timing import sleep_until
 
 
 async def test_never_wakes_early_and_not_grossly_late() -> None:

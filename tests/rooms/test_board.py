@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from timekeeper.core.clock import SimulatedClock
+from timekeeper.core.modes import RunMode
 from timekeeper.programme.loader import load_programme
 from timekeeper.rooms.board import Board
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.snapshot import build_snapshot
 from timekeeper.ui.venue.app import VenueApp
 

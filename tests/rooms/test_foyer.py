@@ -21,6 +21,8 @@ import pytest
 from tests.factories import at, programme, seed, slot
 from tests.speaker.conftest import until
 from tests.speaker.test_browser import BUDGET_S, _need_chromium, chromium, seconds
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.programme import Programme, Speaker
 from timekeeper.rooms.board import Board
@@ -30,9 +32,7 @@ from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.watch import VenueWatch
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 from .broker import Broker
 

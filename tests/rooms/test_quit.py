@@ -28,10 +28,10 @@ import aiomqtt
 import pytest
 
 from tests.commands.test_dashboard_terminal import PACE, Terminal
+from timekeeper.app.assembly import build_runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
-from timekeeper.runtime.assembly import build_runtime
-from timekeeper.runtime.options import RunOptions
 from timekeeper.tasks import stop_task
 
 from .broker import Broker, Listener

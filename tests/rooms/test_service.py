@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from timekeeper.app.assembly import build_runtime
+from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService, describe_link
-from timekeeper.runtime.assembly import build_runtime
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Notice, Runtime
 from timekeeper.speaker.snapshot import parse_snapshot
 
 from .broker import Broker, Listener

@@ -19,6 +19,8 @@ from textual.widgets import Static
 from tests.factories import at, seed
 from tests.speaker.conftest import until
 from timekeeper import cli
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.follower import BROKER_LOST, ROOM_OFFLINE, ROOM_SILENT, RoomFollower
 from timekeeper.rooms.link import Backoff
@@ -26,9 +28,7 @@ from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.tasks import stop_task
 from timekeeper.ui.speaker.app import BigTime, SpeakerApp, SpeakerView
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from timekeeper.app.run_options import RunOptions, resolve_room
 from timekeeper.cli import main
 from timekeeper.errors import UsageError
 from timekeeper.programme.diagnostics import InvalidProgrammeError, Report
 from timekeeper.programme.yamldoc import compose
 from timekeeper.rooms.model import venue_schema_text
-from timekeeper.rooms.options import RoomOptions, resolve_room
+from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.venue import load_venue
-from timekeeper.runtime.options import RunOptions
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "programme.yaml"

@@ -13,7 +13,8 @@ from tests.core.test_limits import qa_three_minutes_late
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.core.modes import RunMode
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.snapshot import build_snapshot
 
 

@@ -13,7 +13,7 @@ from tests.speaker.conftest import until
 from timekeeper import cli
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.follower import Backoff
 from timekeeper.speaker.server import SpeakerServer
 from timekeeper.ui.speaker.app import BigTime, SpeakerApp, SpeakerView

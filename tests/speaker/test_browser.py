@@ -21,7 +21,7 @@ import pytest
 from tests.factories import at
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.i18n import english
 from timekeeper.speaker.protocol import Display, compute_display, parse_snapshot
 from timekeeper.speaker.server import SpeakerServer

@@ -25,7 +25,8 @@ from tests.speaker.scenes import scenes
 from tests.speaker.test_browser import chromium
 from tests.speaker.test_chimes import shown
 from timekeeper.core.clock import ManualClock
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.core.modes import RunMode
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.chimes import ChimePlanner
 from timekeeper.speaker.display import Display, compute_display
 from timekeeper.speaker.i18n import LANGUAGES, strings

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.core.modes import RunMode
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.chimes import ChimePlanner
 from timekeeper.speaker.display import Display, compute_display
 from timekeeper.speaker.snapshot import build_snapshot, parse_snapshot

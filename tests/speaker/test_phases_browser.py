@@ -22,7 +22,7 @@ from tests.factories import at
 from tests.speaker.colour import MACHADO, contrast, delta_e, luminance, parse_css
 from tests.speaker.test_browser import keep
 from timekeeper.core.clock import ManualClock
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.i18n import strings
 from timekeeper.speaker.server import SpeakerServer
 

@@ -18,7 +18,7 @@ from tests.speaker.conftest import until
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.errors import UsageError
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker import serving
 from timekeeper.speaker.follower import Backoff, Follower
 from timekeeper.speaker.protocol import parse_snapshot

@@ -73,7 +73,7 @@ async def test_the_websocket_refuses_a_foreign_origin_and_takes_its_own(
 
 
 async def test_a_name_given_with_allow_host_is_served(session: object) -> None:
-    from timekeeper.runtime.session import ShowSession
+    from timekeeper.show.session import ShowSession
 
     assert isinstance(session, ShowSession)
     srv = SpeakerServer(session, port=0, allow_hosts=["Timer.Venue.lan"])

@@ -19,8 +19,9 @@ from textual.widgets import Input
 
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.keyguard import GAP
 

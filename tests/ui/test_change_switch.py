@@ -11,13 +11,14 @@ import pytest
 
 from tests.factories import at
 from tests.obs.fake import FakeObs
-from tests.runtime.test_director import PASSWORD, SCENES, until
+from tests.show.test_director import PASSWORD, SCENES, until
 from tests.ui.conftest import InputClock, input_clock_of, press, screen_text, step
+from timekeeper.app.obs_service import ObsService
 from timekeeper.core.clock import ManualClock
+from timekeeper.core.modes import RunMode
 from timekeeper.programme.loader import read_programme
-from timekeeper.runtime.changes import ChangeCheck, check_file
-from timekeeper.runtime.obs_service import ObsService
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.changes import ChangeCheck, check_file
+from timekeeper.show.session import ShowSession
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.changes import ChangeDialog
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from tests.factories import at
 from tests.ui.conftest import InputClock, input_clock_of, press, screen_text, step
 from timekeeper.core.clock import ManualClock
+from timekeeper.core.modes import RunMode
 from timekeeper.programme.loader import read_programme
-from timekeeper.runtime.changes import ChangeCheck, check_file
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.changes import ChangeCheck, check_file
+from timekeeper.show.session import ShowSession
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.changes import ChangeDialog
 

@@ -10,8 +10,8 @@ from textual.widgets import Digits, Input
 from tests.factories import AMS, at, seed
 from tests.ui.conftest import clock_of, make_app, press, screen_text, step
 from timekeeper.core.engine import Mode
+from timekeeper.core.modes import RunMode, SpeakerMessage
 from timekeeper.core.programme import ObsAction
-from timekeeper.runtime.session import RunMode, SpeakerMessage
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.screens.dialogs import ConfirmDialog, JumpDialog, MessageDialog
 from timekeeper.ui.widgets.caption import Caption

@@ -8,12 +8,12 @@ from pathlib import Path
 from textual.widgets import Digits
 
 from tests.ui.conftest import make_app, press, screen_text, step
+from timekeeper.app.dashboard import keyboard_desk
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.programme.loader import load_programme_text
-from timekeeper.runtime.dashboard import keyboard_desk
-from timekeeper.runtime.director import render_texts
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
+from timekeeper.show.director import render_texts
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.widgets.caption import Caption
 from timekeeper.ui.widgets.proposal import ProposalBanner

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.ui.conftest import make_app
+from timekeeper.app.run import Runtime
+from timekeeper.app.run_options import RunOptions
 from timekeeper.control.actions import Controls
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
 from timekeeper.ui.widgets.header import RemoteLine
 
 

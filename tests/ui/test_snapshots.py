@@ -13,7 +13,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.ui.conftest import make_app, press, step
-from timekeeper.runtime.session import RunMode
+from timekeeper.core.modes import RunMode
 
 SnapCompare = Callable[..., bool]
 

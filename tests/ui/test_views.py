@@ -11,6 +11,7 @@ from tests.core.test_countdown_vectors import load_cases
 from tests.core.test_limits import qa_three_minutes_late
 from tests.factories import AMS, at, seed
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply, new_show
+from timekeeper.core.modes import RunMode
 from timekeeper.core.status import Status, evaluate
 from timekeeper.ui import eventtext, views
 from timekeeper.ui import format as fmt
@@ -55,7 +56,9 @@ def test_header_after_the_show_uses_the_end_delta() -> None:
 
 
 def test_pretend_clock_is_labelled() -> None:
-    info = views.ShowInfo("Seed", AMS, rehearsal=True, simulated=True, run_mode="dress", speed=60)
+    info = views.ShowInfo(
+        "Seed", AMS, rehearsal=True, simulated=True, run_mode=RunMode.DRESS, speed=60
+    )
     assert views.header_view(status_at("16:00"), info).clock == "pretend 16:00:00"
     banner = views.banner_view(info).text
     assert banner.startswith("REHEARSAL ×60 — DRESS REHEARSAL")

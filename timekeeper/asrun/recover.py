@@ -30,8 +30,8 @@ from timekeeper.asrun.replay import (
 )
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Mode, ShowEvent, ShowState
+from timekeeper.core.modes import SpeakerMessage
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import SpeakerMessage
 
 
 @dataclass(frozen=True)

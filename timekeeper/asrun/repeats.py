@@ -28,33 +28,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from timekeeper.core.alarms import RECOVERY, SUBJECT, WORDS
+
 GAP = timedelta(minutes=10)  # repeats further apart than this start a new line
 
-# The alarm kinds that merge, and the subject field that tells two series apart.
-SUBJECT: dict[str, str | None] = {
-    "obs_connect_failed": None,
-    "obs_auth_failed": None,
-    "obs_disconnected": None,
-    "scene_switch_failed": "scene",
-    "scene_override": None,
-    "transition_failed": "transition",
-    "action_failed": "key",
-    "text_failed": "source",
-    "obs_error": None,
-}
-# What ends a series: the record kind, and the alarm kinds it recovers from.
-RECOVERY: dict[str, frozenset[str]] = {
-    "obs_connected": frozenset({"obs_connect_failed", "obs_auth_failed"}),
-    "scene_switch_confirmed": frozenset({"scene_switch_failed", "scene_override"}),
-    "action_done": frozenset({"action_failed"}),
-    "text_set": frozenset({"text_failed"}),
-}
-# How a series reads: its name and the word for one repeat.
-WORDS: dict[str, tuple[str, str]] = {
-    "obs_connect_failed": ("OBS unreachable", "attempts"),
-    "obs_auth_failed": ("OBS refused the password", "attempts"),
-    "obs_disconnected": ("OBS connection lost", "times"),
-}
+# The kinds that merge, their subject field, what ends a series and how it reads are
+# declared once, in core.alarms.
 
 Key = tuple[str, str]  # (kind, subject)
 

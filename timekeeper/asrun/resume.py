@@ -50,8 +50,8 @@ from timekeeper.asrun.replay import (
 from timekeeper.asrun.rescue import merge_into_logs_of
 from timekeeper.core.clock import Clock, SimulatedClock
 from timekeeper.core.engine import ShowEvent, ShowState, new_show
+from timekeeper.core.modes import SpeakerMessage
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.session import SpeakerMessage
 
 __all__ = [
     "STRUCTURAL",

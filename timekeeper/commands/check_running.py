@@ -26,8 +26,8 @@ from timekeeper.asrun.recover import describe_position, last_version, resume
 from timekeeper.core.clock import Clock, SystemClock
 from timekeeper.programme.diagnostics import InvalidProgrammeError
 from timekeeper.programme.loader import load_programme
-from timekeeper.runtime.changes import ChangeKind, check_file
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.changes import ChangeKind, check_file
+from timekeeper.show.session import ShowSession
 
 EXIT_ACCEPTED = 0
 EXIT_REFUSED = 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timekeeper.atomicfile import write_files
-from timekeeper.commands.import_ import (
+from timekeeper.commands.room_schedule import (
     difference,
     errors_first,
     merged_into,

@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from timekeeper.atomicfile import write_file
-from timekeeper.commands.import_ import options_from, programme_text
+from timekeeper.commands.import_ import options_from
+from timekeeper.commands.room_schedule import programme_text
 from timekeeper.errors import UsageError
 from timekeeper.interop.reader import read_schedule
 

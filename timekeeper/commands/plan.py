@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from timekeeper.app.run_options import parse_at
 from timekeeper.core.diff import running_diff
 from timekeeper.core.proposal import propose
 from timekeeper.core.rehearse import NotLive, late_show
@@ -22,7 +23,6 @@ from timekeeper.programme.difftext import hhmm, mmss, render_diff
 from timekeeper.programme.durations import parse_duration
 from timekeeper.programme.loader import load_programme
 from timekeeper.programme.proposaltext import explain, headline
-from timekeeper.runtime.options import parse_at
 
 EXIT_MEETS = 0
 EXIT_OVERRUNS = 1

@@ -1,8 +1,8 @@
 """`timekeeper run`: read the options, build the run, and hand it to a front end.
 
-The run is assembled in `timekeeper.runtime.assembly`; the front ends are
-`timekeeper.runtime.dashboard` (Textual, imported only when there is a
-dashboard) and `timekeeper.runtime.headless` (JSON lines).
+The run is assembled in `timekeeper.app.assembly`; the front ends are
+`timekeeper.app.dashboard` (Textual, imported only when there is a
+dashboard) and `timekeeper.app.headless` (JSON lines).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import argparse
 import asyncio
 import sys
 
-from timekeeper.runtime.assembly import build_runtime
-from timekeeper.runtime.headless import run_headless
-from timekeeper.runtime.options import RunOptions, check_speed
+from timekeeper.app.assembly import build_runtime
+from timekeeper.app.headless import run_headless
+from timekeeper.app.run_options import RunOptions, check_speed
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -24,7 +24,7 @@ def run_run(args: argparse.Namespace) -> int:
     try:
         if options.headless:
             return asyncio.run(run_headless(runtime, sys.stdout))
-        from timekeeper.runtime.dashboard import run_dashboard  # Textual only for a dashboard
+        from timekeeper.app.dashboard import run_dashboard  # Textual only for a dashboard
 
         return asyncio.run(run_dashboard(runtime))
     finally:

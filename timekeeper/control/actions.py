@@ -25,9 +25,12 @@ from typing import Any
 from timekeeper.control.gate import gate_for, precondition
 from timekeeper.core.asks import ask, ask_obs
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.run import Runtime
+from timekeeper.programme.proposaltext import explain
+from timekeeper.show.handle import RunHandle
+from timekeeper.show.revisions import accept_proposal
 
 MAX_MINUTES = 60.0
 MAX_TEXT = 500
@@ -97,7 +100,7 @@ def _flag(params: Mapping[str, Any], key: str, default: bool | None) -> bool | N
 class Controls:
     """Remote actions on a run: what the dashboard's keys do, named, with their rules."""
 
-    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, runtime: RunHandle, clock: Callable[[], float] = time.monotonic) -> None:
         """`clock`: monotonic seconds for the gate (the first `Controls` of a run sets it)."""
         self.runtime = runtime
         self.gate, self.clock = gate_for(runtime.session, clock)
@@ -172,7 +175,7 @@ class Controls:
             apply(session.state, action, max(session.clock.now(), session.state.as_of))
         except TransitionError as exc:
             raise Refused(409, str(exc)) from None
-        sent = session.run_mode.value == "live"
+        sent = session.run_mode is RunMode.LIVE
         question = ask(status, action, session.programme.tz, sent=sent)
         if question is not None and not confirmed:
             raise Refused(428, f'{question.line()} Send "confirm": true to do it.')
@@ -190,9 +193,6 @@ class Controls:
 
     def _accept_proposal(self, confirmed: bool, source: str) -> Done:
         """The running-late proposal on offer, accepted as the dashboard's key does it."""
-        from timekeeper.programme.proposaltext import explain
-        from timekeeper.runtime.revisions import accept_proposal
-
         session = self.runtime.session
         session.tick()
         offered = session.proposal

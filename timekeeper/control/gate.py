@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from timekeeper.core.gate import BurstGate
 from timekeeper.core.state import ShowEvent
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 # what changes the live slot or turn: a request decided before one of these is stale
 MOVES = frozenset({"slot_started", "slot_ended", "show_ended", "turn_started", "back"})

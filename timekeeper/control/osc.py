@@ -35,9 +35,10 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
 from timekeeper.control.actions import PARAMS, Controls, Refused
-from timekeeper.control.oncelog import OnceLog
+from timekeeper.control.exposed import exposed
 from timekeeper.control.ratelimit import RateLimiter
 from timekeeper.errors import UsageError
+from timekeeper.speaker.oncelog import OnceLog
 from timekeeper.speaker.trust import shown_host
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,6 @@ class OscInput:
             raise UsageError(
                 f"cannot take OSC on {self.host}:{self.port}: {exc.strerror}; pass --osc N"
             ) from None
-        from timekeeper.control.service import exposed  # deferred: service builds this class
-
         exposed(self.controls.runtime, "osc_exposed", "OSC input (no password)", self.host,
                 "--osc-bind")  # fmt: skip
         host = shown_host(self.host)

@@ -8,48 +8,29 @@ warns the same way as it starts).
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 
 from timekeeper.control.actions import Controls
 from timekeeper.control.api import ControlApi
+from timekeeper.control.exposed import exposed
 from timekeeper.control.osc import OscInput
 from timekeeper.control.token import read_token
 from timekeeper.errors import UsageError
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.run import Runtime
-from timekeeper.speaker.trust import beyond_loopback
-
-log = logging.getLogger(__name__)
+from timekeeper.show.handle import RunHandle
 
 
-def check_control(options: RunOptions, environ: Mapping[str, str]) -> None:
-    """`--control` needs the speaker server and a token."""
-    if options.port == 0:
+def check_control(port: int, environ: Mapping[str, str]) -> None:
+    """`--control` needs the speaker server (`port`, 0: none) and a token."""
+    if port == 0:
         raise UsageError("--control is served on the speaker server: leave out --port 0")
     read_token(environ)
 
 
-def exposed(runtime: Runtime, event: str, what: str, bind: str, flag: str) -> None:
-    """Warn (dashboard, headless stream, diagnostics) that `what` listens beyond loopback."""
-    if not beyond_loopback(bind):
-        return
-    message = (
-        f"{what} listens on {bind}, beyond this machine: anyone on the network can reach "
-        f"it; keep it on a trusted network, or leave out {flag} to keep it on 127.0.0.1"
-    )
-    log.warning("%s", message)
-    runtime.notice(event, message=message)
-
-
-def control_api(runtime: Runtime) -> ControlApi:
-    bind = runtime.options.bind
+def control_api(runtime: RunHandle, bind: str) -> ControlApi:
     exposed(runtime, "control_exposed", "the control API (token-guarded)", bind, "--bind")
     return ControlApi(Controls(runtime), read_token(os.environ))
 
 
-def osc_service(runtime: Runtime) -> OscInput:
-    port = runtime.options.osc_port
-    assert port is not None
-    return OscInput(Controls(runtime), runtime.options.osc_bind, port)
+def osc_service(runtime: RunHandle, bind: str, port: int) -> OscInput:
+    return OscInput(Controls(runtime), bind, port)

@@ -50,7 +50,6 @@ class OtherTimekeeper(ObsEvent):
     """Another timekeeper's announcement arrived on this OBS (reported once per run id)."""
 
     kind: ClassVar[str] = "other_timekeeper"
-    alarm: ClassVar[bool] = True
     run_id: str
     host: str
     pid: int

@@ -30,6 +30,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from timekeeper.core.clock import Clock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
@@ -45,7 +46,6 @@ from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, probe_pol
 from timekeeper.obs.scenewatch import SceneWatch
 from timekeeper.obs.status import (
     ActionRecord,
-    ObsMode,
     ObsState,
     ObsStatus,
     RetryPolicy,
@@ -63,11 +63,11 @@ __all__ = [
     "STABLE_CONNECTION",
     "ActionRecord",
     "ObsController",
-    "ObsMode",
     "ObsState",
     "ObsStatus",
     "RetryPolicy",
     "RunIdentity",
+    "RunMode",
     "SwitchOutcome",
     "SwitchPolicy",
     "SwitchRecord",
@@ -90,7 +90,7 @@ class ObsController:
         *,
         clock: Clock,
         on_event: Callable[[ev.ObsEvent], None] | None = None,
-        mode: ObsMode = ObsMode.LIVE,
+        mode: RunMode = RunMode.LIVE,
         studio_mode: bool = False,
         retry: RetryPolicy | None = None,
         switch_policy: SwitchPolicy | None = None,
@@ -122,7 +122,7 @@ class ObsController:
         self._preview = StudioPreview(ctx, studio_mode=studio_mode)
         self._guard = RehearsalGuard(
             ctx,
-            enabled=mode is ObsMode.DRESS_REHEARSAL and not allow_live_outputs,
+            enabled=mode is RunMode.DRESS and not allow_live_outputs,
             stop_switching=lambda: self._switcher.set_auto_switch(False),
         )
         self._switcher = SceneSwitcher(
@@ -162,7 +162,7 @@ class ObsController:
         return self._ctx.status
 
     @property
-    def mode(self) -> ObsMode:
+    def mode(self) -> RunMode:
         return self._ctx.status.mode
 
     @property

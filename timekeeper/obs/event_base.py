@@ -1,6 +1,6 @@
 """The base of every event the OBS controller reports, and how events become plain data.
 
-Owns `ObsEvent` (`at`, `kind`, `alarm`, `message`, `to_dict`, `to_json`) and
+Owns `ObsEvent` (`at`, `kind`, `alarm` read from `core.alarms`, `message`, `to_dict`, `to_json`) and
 the conversion of field values to JSON-ready data (`plain`: datetimes as ISO
 strings, timedeltas as milliseconds). The event kinds themselves are in
 `events` and `output_events`; this module must not define any.
@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, ClassVar
+
+from timekeeper.core.alarms import ALARM_KINDS
 
 JsonValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 
@@ -42,10 +44,13 @@ class ObsEvent:
     """Base of every controller event."""
 
     kind: ClassVar[str] = "obs_event"
-    #: which events should raise a visible alarm on the dashboard
-    alarm: ClassVar[bool] = False
 
     at: datetime
+
+    @property
+    def alarm(self) -> bool:
+        """An alarm kind (core.alarms, the one list the log, the report and the screen read)."""
+        return self.kind in ALARM_KINDS
 
     @property
     def message(self) -> str:

@@ -88,7 +88,6 @@ class ObsConnected(ObsEvent):
 @dataclass(frozen=True)
 class ObsConnectFailed(ObsEvent):
     kind: ClassVar[str] = "obs_connect_failed"
-    alarm: ClassVar[bool] = True
     url: str
     error: str
     attempt: int
@@ -103,7 +102,6 @@ class ObsConnectFailed(ObsEvent):
 @dataclass(frozen=True)
 class ObsAuthFailed(ObsEvent):
     kind: ClassVar[str] = "obs_auth_failed"
-    alarm: ClassVar[bool] = True
     url: str
     error: str
 
@@ -115,7 +113,6 @@ class ObsAuthFailed(ObsEvent):
 @dataclass(frozen=True)
 class ObsDisconnected(ObsEvent):
     kind: ClassVar[str] = "obs_disconnected"
-    alarm: ClassVar[bool] = True
     url: str
     reason: str
     code: int | None
@@ -129,7 +126,6 @@ class ObsDisconnected(ObsEvent):
 @dataclass(frozen=True)
 class ObsExiting(ObsEvent):
     kind: ClassVar[str] = "obs_exiting"
-    alarm: ClassVar[bool] = True
 
     @property
     def message(self) -> str:
@@ -180,7 +176,6 @@ class SceneSwitchConfirmed(ObsEvent):
 @dataclass(frozen=True)
 class SceneSwitchFailed(ObsEvent):
     kind: ClassVar[str] = "scene_switch_failed"
-    alarm: ClassVar[bool] = True
     scene: str
     key: str
     error: str
@@ -215,7 +210,6 @@ class SceneOverride(ObsEvent):
     """Someone put another scene on program by hand: not fought until the next boundary."""
 
     kind: ClassVar[str] = "scene_override"
-    alarm: ClassVar[bool] = True
     scene: str
     desired: str | None
 
@@ -232,7 +226,6 @@ class SceneMissing(ObsEvent):
     """A scene the programme names is gone from OBS (renamed, removed): said once per loss."""
 
     kind: ClassVar[str] = "scene_missing"
-    alarm: ClassVar[bool] = True
     scene: str
     slots: tuple[str, ...]  # ids of the slots that name it
     suggestion: str | None  # the scene it was renamed to, else the closest existing name
@@ -278,7 +271,6 @@ class TransitionFailed(ObsEvent):
     """The switch went ahead, but with OBS's current transition instead of the asked one."""
 
     kind: ClassVar[str] = "transition_failed"
-    alarm: ClassVar[bool] = True
     scene: str
     transition: str
     error: str

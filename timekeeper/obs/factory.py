@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from timekeeper.core.clock import Clock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import ObsSettings
 from timekeeper.obs import events as ev
 from timekeeper.obs.controller import ObsController
-from timekeeper.obs.status import ObsMode, RunIdentity
+from timekeeper.obs.status import RunIdentity
 
 
 def build_controller(
@@ -25,7 +26,7 @@ def build_controller(
     password: str | None,
     url_override: str | None = None,
     on_event: Callable[[ev.ObsEvent], None] | None = None,
-    mode: ObsMode = ObsMode.LIVE,
+    mode: RunMode = RunMode.LIVE,
     done_keys: Iterable[str] = (),
     allow_live_outputs: bool = False,
     scene_uses: Mapping[str, Sequence[str]] | None = None,

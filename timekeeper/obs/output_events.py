@@ -59,7 +59,6 @@ class RehearsalOnLiveOutput(ObsEvent):
     """A dress rehearsal found OBS streaming or recording: it stopped switching scenes."""
 
     kind: ClassVar[str] = "rehearsal_on_live_output"
-    alarm: ClassVar[bool] = True
     outputs: str  # "recording", "streaming", "streaming and recording"
 
     @property
@@ -124,7 +123,6 @@ class ActionQueued(ObsEvent):
 @dataclass(frozen=True)
 class ActionFailed(ObsEvent):
     kind: ClassVar[str] = "action_failed"
-    alarm: ClassVar[bool] = True
     action: str
     key: str
     error: str
@@ -170,7 +168,6 @@ class TextSet(ObsEvent):
 @dataclass(frozen=True)
 class TextFailed(ObsEvent):
     kind: ClassVar[str] = "text_failed"
-    alarm: ClassVar[bool] = True
     source: str
     error: str
 

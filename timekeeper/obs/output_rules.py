@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import ObsAction
 from timekeeper.obs import events as ev
 from timekeeper.obs.machine_messages import (
@@ -26,7 +27,7 @@ from timekeeper.obs.machine_messages import (
     Step,
 )
 from timekeeper.obs.port import CODE_OUTPUT_NOT_RUNNING, CODE_OUTPUT_RUNNING
-from timekeeper.obs.status import ActionRecord, ObsMode
+from timekeeper.obs.status import ActionRecord
 from timekeeper.obs.step_builder import StepBuilder
 
 OUTPUT_STARTED = "OBS_WEBSOCKET_OUTPUT_STARTED"
@@ -85,8 +86,8 @@ class OutputBook(StepBuilder):
                 ev.ActionSkipped(at=m.now, action=action.value, key=key, reason="already_done")
             )
             self._do(ResolveAction(key, ActionRecord(action, key, "already_done")))
-        elif m.status.mode is not ObsMode.LIVE or not configured:
-            reason = m.status.mode.value if configured else "not_configured"
+        elif m.status.mode is not RunMode.LIVE or not configured:
+            reason = m.status.mode.obs_word if configured else "not_configured"
             if key not in self._reported:
                 self._reported.add(key)
                 self._emit(ev.ActionSkipped(at=m.now, action=action.value, key=key, reason=reason))

@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from timekeeper.obs.status import ObsMode
+from timekeeper.core.modes import RunMode
 
 Probe = Callable[[], Awaitable[bool]]
 
@@ -63,10 +63,10 @@ class ProbePolicy:
 DRY_RUN_PROBE = ProbePolicy(interval=1.0)
 
 
-def probe_policy_for(mode: ObsMode) -> ProbePolicy:
+def probe_policy_for(mode: RunMode) -> ProbePolicy:
     """The probe's pace in `mode`: a tenth of a second when switches may wait on OBS, a
     second in a dry run (nothing is sent; the panel shows OBS's state)."""
-    return DRY_RUN_PROBE if mode is ObsMode.DRY_RUN else ProbePolicy()
+    return DRY_RUN_PROBE if mode is RunMode.DRY else ProbePolicy()
 
 
 class WaitEnd(StrEnum):

@@ -1,7 +1,7 @@
 """What the OBS side reports and is configured with: states, modes, policies, snapshots.
 
 Owns the plain, frozen data shared by the controller's parts and shown by the
-dashboard: `ObsState`, `ObsMode`, `SwitchOutcome`, the `RetryPolicy` and
+dashboard: `ObsState`, `SwitchOutcome`, the `RetryPolicy` and
 `SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results,
 `MissingScene`, the `RunIdentity` a run announces itself with and the
 `ObsStatus` snapshot. No behaviour beyond small derived properties: it must
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import ObsAction
 
 
@@ -24,12 +25,6 @@ class ObsState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"  # between attempts; see next_retry_at
     AUTH_FAILED = "auth_failed"  # still retried (slowly): someone may fix the password in OBS
-
-
-class ObsMode(StrEnum):
-    LIVE = "live"
-    DRESS_REHEARSAL = "dress_rehearsal"  # scenes and texts switch; stream/record only reported
-    DRY_RUN = "dry_run"  # nothing that changes OBS is sent; everything is reported
 
 
 class SwitchOutcome(StrEnum):
@@ -119,12 +114,12 @@ class RunIdentity:
     host: str
     pid: int
     title: str  # the programme's event title
-    mode: str  # an ObsMode value
+    mode: str  # a RunMode's obs_word
 
     @property
     def drives(self) -> bool:
         """A dry run only watches; a live show or a dress rehearsal drives OBS."""
-        return self.mode != ObsMode.DRY_RUN.value
+        return self.mode != RunMode.DRY.obs_word
 
     def describe(self) -> str:
         """The words of the panel: "another timekeeper (stage-pc, 4242) drives this OBS"."""
@@ -147,7 +142,7 @@ class ObsStatus:
 
     state: ObsState
     url: str | None = None
-    mode: ObsMode = ObsMode.LIVE
+    mode: RunMode = RunMode.LIVE
     auto_switch: bool = True
     override: bool = False  # someone switched by hand; not fought until the next boundary
     desired_scene: str | None = None  # what the live slot wants

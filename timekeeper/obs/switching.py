@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
 from timekeeper.obs.machine_messages import (
@@ -42,7 +43,7 @@ from timekeeper.obs.machine_messages import (
     TimerSlot,
 )
 from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
-from timekeeper.obs.status import ObsMode, SwitchOutcome, SwitchPolicy, SwitchRecord
+from timekeeper.obs.status import SwitchOutcome, SwitchPolicy, SwitchRecord
 from timekeeper.obs.switch_book import SwitchBook
 from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
 
@@ -127,7 +128,7 @@ class SwitchMachine(SwitchBook):
         scene, key, transition = instead
         job = self._new_job(scene, key, m.now, transition, "operator")
         self._put(replace(self._status, override=False))
-        if not self._configured or m.status.mode is ObsMode.DRY_RUN:
+        if not self._configured or m.status.mode is RunMode.DRY:
             self._skip(job, "dry_run" if self._configured else "not_configured")
         else:
             self._send(job, check_program=True)
@@ -262,7 +263,7 @@ class SwitchMachine(SwitchBook):
     def _skip_reason(self) -> str | None:
         if not self._configured:
             return "not_configured"
-        if self._status.mode is ObsMode.DRY_RUN:
+        if self._status.mode is RunMode.DRY:
             return "dry_run"
         if not self._status.auto_switch:
             return "auto_switch_off"
@@ -276,7 +277,7 @@ class SwitchMachine(SwitchBook):
     @property
     def _hands_off(self) -> bool:
         """Timekeeper is not driving the scenes (dry run, automatic switching off)."""
-        return self._status.mode is ObsMode.DRY_RUN or not self._status.auto_switch
+        return self._status.mode is RunMode.DRY or not self._status.auto_switch
 
     def _new_job(
         self,

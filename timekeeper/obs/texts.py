@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from timekeeper.core.modes import RunMode
 from timekeeper.errors import ObsError, ObsRequestError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext
-from timekeeper.obs.status import ObsMode
 
 
 @dataclass
@@ -62,7 +62,7 @@ class TextSources:
             if text is None or text == t.sent.get(source) or port is None or not port.connected:
                 return
             t.last[source] = asyncio.get_running_loop().time()
-            if ctx.status.mode is ObsMode.DRY_RUN:
+            if ctx.status.mode is RunMode.DRY:
                 t.sent[source] = text
                 ctx.emit(ev.TextSet(at=ctx.now(), source=source, text=text, sent=False))
                 return

@@ -24,7 +24,7 @@ from timekeeper.control.gate import gate_for, precondition
 from timekeeper.core.asks import ask
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 MAX_COMMAND_BYTES = 2048
 MAX_MESSAGE_CHARS = 280

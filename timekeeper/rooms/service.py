@@ -37,7 +37,7 @@ from timekeeper.speaker.snapshot import build_snapshot
 from timekeeper.tasks import stop_task
 
 if TYPE_CHECKING:
-    from timekeeper.runtime.run import Runtime
+    from timekeeper.show.handle import RunHandle
 
 HEALTH_EVERY = 1.0  # real seconds between looks at OBS's health (published only on change)
 BEAT_EVERY = 0.5  # real seconds between heartbeats: a screen says within 1.5 s when they stop
@@ -78,7 +78,7 @@ class RoomService:
         self.health_every = health_every
         self.published = 0  # status messages sent (for the benchmark)
         self._backoff = backoff
-        self._runtime: Runtime | None = None
+        self._runtime: RunHandle | None = None
         self._link: BrokerLink | None = None
         self._seq = 0
         self._message_at: datetime | None = None
@@ -94,7 +94,7 @@ class RoomService:
     def state(self) -> LinkState:
         return self._link.state if self._link is not None else LinkState(self.settings.url)
 
-    async def start(self, runtime: Runtime) -> None:
+    async def start(self, runtime: RunHandle) -> None:
         self._runtime = runtime
         self._link = BrokerLink(
             self.settings,

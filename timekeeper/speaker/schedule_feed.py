@@ -16,7 +16,7 @@ from aiohttp import web
 from timekeeper.interop.live_schedule import schedule_ics, schedule_json
 
 if TYPE_CHECKING:
-    from timekeeper.runtime.session import ShowSession
+    from timekeeper.show.session import ShowSession
 
 HEADERS = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"}
 

@@ -36,17 +36,17 @@ from aiohttp import WSMsgType, web
 
 from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import UsageError
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.speaker.i18n import LANGUAGES
 from timekeeper.speaker.protocol import build_snapshot, ping_echo, time_message
 from timekeeper.speaker.schedule_feed import add_schedule_routes
 from timekeeper.speaker.serving import IDLE_TIMEOUT, Guard, GuardedSite, http_log, listen
 from timekeeper.speaker.serving import raise_fd_limit as raise_fd_limit
 from timekeeper.speaker.trust import Trust, middleware, shown_host
+from timekeeper.speaker.urls import DEFAULT_PORT
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 8765
 HEARTBEAT = 3.0  # seconds between `time` messages (and state refresh checks)
 SEND_TIMEOUT = 5.0  # a follower that cannot take one message in this long is dropped
 MAX_FOLLOWERS = 1000

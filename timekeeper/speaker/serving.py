@@ -11,7 +11,7 @@ event loop, so a LAN neighbour's idle sockets must not take its file descriptors
   connection is closed after `IDLE_TIMEOUT` without a request (aiohttp's keep-alive);
 - **descriptors**: the soft file-descriptor limit is raised to the hard one at start;
 - **logs**: repeated accept errors (out of descriptors) and HTTP parse errors are
-  logged once, then counted (`control/oncelog.py`), never a traceback each.
+  logged once, then counted (`speaker/oncelog.py`), never a traceback each.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from timekeeper.control.oncelog import OnceLog
+from timekeeper.speaker.oncelog import OnceLog
 
 log = logging.getLogger(__name__)
 PER_ADDRESS = 64  # open connections from one address

@@ -4,7 +4,7 @@ It runs the session's scheduler as a worker, recomputes the Status from the
 clock on a timer and hands it to the screen (with whatever the OBS status
 provider returns), turns the screen's messages into session calls, logs the
 runtime's notices, and guards quitting while the show runs. Services (OBS,
-as-run log, speaker server) are started around it by `timekeeper.runtime.dashboard`.
+as-run log, speaker server) are started around it by `timekeeper.app.dashboard`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from timekeeper.core.alarms import POP_UPS
 from timekeeper.core.engine import Mode, ShowEvent
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.changes import ChangeCheck
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.changes import ChangeCheck
+from timekeeper.show.session import ShowSession
 from timekeeper.ui import changes, eventtext, views
 from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
@@ -39,20 +40,6 @@ BOUNDARY_SLACK = 0.002  # real seconds after a displayed second begins, so it re
 KEYBOARD = "keyboard"  # the source the as-run log names for the dashboard's keys
 ObsStatusProvider = Callable[[], object]
 Runner = Callable[[], Awaitable[None]]
-
-
-OBS_ALARMS = frozenset(
-    {
-        "obs_auth_failed",
-        "obs_disconnected",
-        "scene_switch_failed",
-        "scene_override",
-        "scene_missing",
-        "action_failed",
-        "rehearsal_on_live_output",
-        "other_timekeeper",  # one show, one driver: another run drives this OBS
-    }
-)
 
 
 class TimekeeperApp(App[None]):
@@ -101,7 +88,7 @@ class TimekeeperApp(App[None]):
                 tz=programme.tz,
                 rehearsal=session.rehearsal,
                 simulated=session.clock.simulated,
-                run_mode=session.run_mode.value,
+                run_mode=session.run_mode,
                 speed=session.clock.speed,
             )
         )
@@ -176,7 +163,7 @@ class TimekeeperApp(App[None]):
                 timeout=30,
             )
         if data.get("source") == "obs":
-            if event in OBS_ALARMS and self.is_running:  # the panel shows the rest
+            if event in POP_UPS and self.is_running:  # the panel shows the rest
                 self.notify(text, title="OBS", severity="error", timeout=15)
             elif event == "output_intent" and data.get("notify") and self.is_running:
                 self.notify(text, title="Stream and recording", timeout=15)  # a skipped slot's

@@ -23,7 +23,7 @@ from textual.widgets import Button, Label
 
 from timekeeper.core.diff import Change
 from timekeeper.errors import TimekeeperError
-from timekeeper.runtime.changes import ChangeCheck, ChangeKind
+from timekeeper.show.changes import ChangeCheck, ChangeKind
 from timekeeper.ui.screens.dialogs import ConfirmDialog
 
 MAX_LINES = 14  # of the difference in the dialog; `timekeeper diff` prints them all

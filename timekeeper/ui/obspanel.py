@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from timekeeper.obs.controller import ObsMode, ObsState, ObsStatus, SwitchRecord
+from timekeeper.core.modes import RunMode
+from timekeeper.obs.controller import ObsState, ObsStatus, SwitchRecord
 
 if TYPE_CHECKING:
-    from timekeeper.runtime.clockcheck import ClockReport
+    from timekeeper.core.timesync import ClockReport
 
 OK, WARN, BAD, DIM = "bold green", "bold yellow", "bold red", "dim"
 
@@ -40,9 +41,9 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None 
     """The panel for `status`; instants (the last known state's) in the event's `tz`; the
     machine's clock check `clock` and OBS's round trip on the last line."""
     lines = [_connection(status)]
-    if status.mode is ObsMode.DRY_RUN:
+    if status.mode is RunMode.DRY:
         lines.append(("DRY RUN: nothing sent to OBS", WARN))
-    elif status.mode is ObsMode.DRESS_REHEARSAL:
+    elif status.mode is RunMode.DRESS:
         lines.append(("DRESS: scenes only, no stream", WARN))
     if not status.auto_switch:
         lines.append(("AUTO SWITCH OFF (a: on)", BAD))

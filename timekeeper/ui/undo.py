@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from timekeeper.core.engine import Action, ActionKind, ShowState
+from timekeeper.core.modes import SpeakerMessage
 from timekeeper.core.proposal import Proposal
-from timekeeper.runtime.session import ShowSession, SpeakerMessage
+from timekeeper.show.session import ShowSession
 
 UNDOABLE = frozenset({ActionKind.NEXT_TURN, ActionKind.EXTEND})
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from timekeeper.core.engine import Mode, Outcome
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.core.proposal import Proposal
 from timekeeper.core.status import Countdown, SlotView, Status
@@ -34,7 +35,7 @@ class ShowInfo:
     tz: tzinfo
     rehearsal: bool = False
     simulated: bool = False  # a pretend clock: the header says so beside the time
-    run_mode: str = "live"  # live | dress | dry (RunMode's values)
+    run_mode: RunMode = RunMode.LIVE
     speed: float = 1.0
 
 
@@ -117,8 +118,8 @@ def banner_view(info: ShowInfo) -> BannerView:
     if not info.rehearsal:
         return BannerView("")
     what = {
-        "dry": "DRY RUN: nothing is sent to OBS",
-        "dress": "DRESS REHEARSAL: scenes switch, stream and record never start",
+        RunMode.DRY: "DRY RUN: nothing is sent to OBS",
+        RunMode.DRESS: "DRESS REHEARSAL: scenes switch, stream and record never start",
     }.get(info.run_mode, "pretend clock")
     return BannerView(f"REHEARSAL {fmt.speed(info.speed)} — {what}")
 

@@ -19,6 +19,7 @@ from timekeeper.asrun.repeats import Repeats, alarm_reason
 from timekeeper.asrun.report.model import Interval, Line, Switches
 from timekeeper.asrun.report.text import hms
 from timekeeper.asrun.resume import ActionAt, instant
+from timekeeper.core.alarms import ALARM_KINDS
 from timekeeper.core.engine import ActionKind
 from timekeeper.core.programme import Programme
 
@@ -27,22 +28,6 @@ STREAM_ON = {"stream_started"}
 STREAM_OFF = {"stream_stopped", "stream_ended"}
 RECORD_ON = {"recording_started", "record_started"}
 RECORD_OFF = {"recording_stopped", "record_stopped"}
-ALARMS = {
-    "scene_switch_failed",
-    "obs_disconnected",
-    "obs_connect_failed",
-    "obs_auth_failed",
-    "obs_exiting",
-    "scene_override",
-    "transition_failed",
-    "action_failed",
-    "text_failed",
-    "obs_error",
-    "rehearsal_on_live_output",
-    "other_timekeeper",
-    "scene_missing",  # a programme scene renamed or removed in OBS mid-show
-    "clock_alarm",  # the machine's clock not synchronised, or off by more than 100 ms
-}
 ACTION_DONE = {"action_done"}
 
 
@@ -132,7 +117,7 @@ def alarms(prog: Programme, records: Iterable[Mapping[str, Any]]) -> list[Line]:
         if at is None:
             continue
         kind, event = rec.get("record"), str(rec.get("event", ""))
-        if kind == "event" and (event in ALARMS or event.endswith("_failed")):
+        if kind == "event" and (event in ALARM_KINDS or event.endswith("_failed")):
             words = event.replace("_", " ").replace("obs", "OBS")
             detail = _details(rec)
             series = repeats.feed(rec, at, alarm_reason(rec), instant(rec.get("real_at")))

@@ -24,6 +24,7 @@ from textual.widgets import Footer
 
 from timekeeper.core.asks import Ask, ask_back, ask_extend, ask_hold, ask_jump, ask_next, ask_obs
 from timekeeper.core.engine import Action, ActionKind, Mode, Outcome
+from timekeeper.core.modes import RunMode
 from timekeeper.core.status import Status
 from timekeeper.ui import format as fmt
 from timekeeper.ui import views
@@ -332,7 +333,7 @@ class OperatorScreen(Screen[None]):
     def _confirm_jump(self, slot_id: str) -> None:
         status = self.status
         assert status is not None
-        question = ask_jump(status, slot_id, sent=self.info.run_mode == "live")
+        question = ask_jump(status, slot_id, sent=self.info.run_mode is RunMode.LIVE)
         assert question is not None  # a choice of the dialog, from this status
         self._ask(question, lambda: self._act(ActionKind.JUMP, slot=slot_id))
 

@@ -2,7 +2,8 @@
 
 `RunOptions` is the command line, typed; `make_clock` turns it into the live
 clock or a pretend one for a rehearsal (--dry-run, --at, --speed) and says where
-that clock starts. Nothing here starts a service or writes a file.
+that clock starts; `resolve_room` turns a venue file into the room's programme and
+broker. Nothing here starts a service or writes a file.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -18,12 +19,14 @@ import pendulum
 
 from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
+from timekeeper.rooms.model import DEFAULT_PASSWORD_ENV, DEFAULT_USERNAME_ENV
 from timekeeper.rooms.options import RoomOptions
-from timekeeper.runtime.session import RunMode
+from timekeeper.rooms.venue import is_venue_file, load_venue
+from timekeeper.speaker.urls import DEFAULT_PORT
 
-DEFAULT_PORT = 8765
 DRY_RUN_LEAD = timedelta(minutes=1)  # a dry run on another day starts this long before the show
 TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
@@ -82,7 +85,7 @@ class RunOptions:
 
 
 def load(path: Path) -> Programme:
-    from timekeeper.programme.loader import load_programme
+    from timekeeper.programme.loader import load_programme  # deferred: pydantic, for a run
 
     try:
         return load_programme(path)
@@ -149,3 +152,36 @@ def make_clock(
     else:
         start = programme.start - DRY_RUN_LEAD  # any other day: watch the show begin
     return SimulatedClock(start, speed), mode, start
+
+
+def resolve_room(options: RunOptions) -> RunOptions:
+    """The run's programme and room: a venue file becomes its room's programme and broker;
+    a combination that cannot work is one line, exit 2, before anything is opened."""
+    room = options.room
+    if not is_venue_file(options.programme):
+        if room is None:
+            return options
+        if room.mqtt is None:
+            raise UsageError(
+                "--room needs a venue file (timekeeper run venue.yaml --room NAME) or a broker "
+                "(--mqtt mqtt://HOST:PORT)"
+            )
+        if room.room is None:
+            raise UsageError("--mqtt needs --room NAME: the room this programme runs in")
+        return options
+    venue = load_venue(options.programme)
+    if room is None or room.room is None:
+        names = ", ".join(repr(r.name) for r in venue.rooms)
+        raise UsageError(f"{options.programme} is a venue: pass --room NAME (one of {names})")
+    chosen = venue.room(room.room)
+    mqtt = venue.mqtt
+    resolved = RoomOptions(
+        room=chosen.name,
+        mqtt=room.mqtt or (mqtt.url if mqtt else None),
+        venue=room.venue or venue.name,
+        commands=chosen.commands,
+        username_env=mqtt.username_env if mqtt else DEFAULT_USERNAME_ENV,
+        password_env=mqtt.password_env if mqtt else DEFAULT_PASSWORD_ENV,
+        ca_file=str(Path(venue.source).parent / mqtt.ca_file) if mqtt and mqtt.ca_file else None,
+    )
+    return replace(options, programme=chosen.programme, room=resolved)

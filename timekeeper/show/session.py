@@ -14,9 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from timekeeper.core.clock import Clock
 from timekeeper.core.diff import ProgrammeDiff, running_diff
@@ -31,12 +29,13 @@ from timekeeper.core.engine import (
     new_show,
     next_instant,
 )
+from timekeeper.core.modes import RunMode, SpeakerMessage
 from timekeeper.core.programme import Programme
 from timekeeper.core.proposal import Proposal, moved, propose
 from timekeeper.core.revise import revise
 from timekeeper.core.status import Status, evaluate
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.timing import sleep_until
+from timekeeper.show.timing import sleep_until
 
 log = logging.getLogger(__name__)
 Listener = Callable[[list[ShowEvent]], None]
@@ -46,22 +45,8 @@ IDLE_WAKE = 1.0  # real seconds between wake-ups when nothing is scheduled
 PRECISE_WINDOW = 0.05  # real seconds before a boundary when the scheduler stops napping
 
 
-class RunMode(StrEnum):
-    LIVE = "live"  # the real show: OBS switches scenes and starts/stops the stream
-    DRESS = "dress"  # a rehearsal that switches scenes, but never streams or records
-    DRY = "dry"  # nothing that changes OBS is ever sent
-
-
 class NoProposal(TransitionError):
     """There is no running-late proposal to accept or dismiss (the message says why)."""
-
-
-@dataclass(frozen=True)
-class SpeakerMessage:
-    """A message from the operator to the speaker screens."""
-
-    text: str
-    flash: bool = False
 
 
 class ShowSession:

@@ -19,7 +19,7 @@ from timekeeper.core.revise import RevisionRefused
 from timekeeper.programme.diagnostics import InvalidProgrammeError
 from timekeeper.programme.difftext import render_diff
 from timekeeper.programme.loader import read_programme
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 
 class ChangeKind(StrEnum):

@@ -1,12 +1,11 @@
 """The clock itself, checked: is this machine's time synchronised, and how far off is it?
 
 Every countdown timekeeper shows is computed from this machine's time of day,
-so a clock that is not synchronised (or is off by more than `MAX_OFFSET`) is an
+so a clock that is not synchronised (or is off by more than `core.timesync.MAX_OFFSET`) is an
 alarm before doors open. Owns the probe of the machine's time synchronisation
 (`system_time_sync`: `chronyc tracking`, else `timedatectl`, else the kernel's
 `adjtimex` through ctypes; none of them usable reads honestly as "unknown",
-never as fine), the `TimeSync` and `ClockReport` values the OBS panel shows,
-and `ClockCheck`, the run's service that checks at start and then every
+never as fine) and `ClockCheck`, the run's service that checks at start and then every
 `INTERVAL` on an injected timer, and records the first result and every change
 of alarm (not every minute's). It must not read the show's clock for anything
 but stamping its records, nor talk to OBS (the OBS round trip is the
@@ -22,72 +21,15 @@ import ctypes.util
 import re
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 
 from timekeeper.core.clock import Clock
+from timekeeper.core.timesync import UNKNOWN, ClockReport, Record, TimeSync
 from timekeeper.obs.probe import LoopTimer, Timer
 
-MAX_OFFSET = 0.1  # seconds: further off than this is an alarm
 INTERVAL = 60.0  # real seconds between checks
 COMMAND_TIMEOUT = 2.0
 
-Record = dict[str, object]
-SyncProbe = Callable[[], Awaitable["TimeSync"]]
-
-
-@dataclass(frozen=True)
-class TimeSync:
-    """What the machine says about its time synchronisation."""
-
-    synced: bool | None  # None: unknown (nothing could tell)
-    offset: float | None  # seconds this clock is ahead (+) or behind (-) true time, if known
-    source: str  # chronyc | timedatectl | adjtimex | none
-    detail: str = ""
-
-
-UNKNOWN = TimeSync(None, None, "none", "no chronyc, timedatectl or adjtimex could tell")
-
-
-@dataclass(frozen=True)
-class ClockReport:
-    at: datetime
-    sync: TimeSync
-
-    @property
-    def alarm(self) -> str | None:
-        """Why the clock cannot be trusted, or None (unknown is not an alarm, only shown)."""
-        sync = self.sync
-        if sync.synced is False:
-            return f"the clock is NOT synchronised ({sync.source}): set up NTP before doors open"
-        if sync.offset is not None and abs(sync.offset) > MAX_OFFSET:
-            return (
-                f"the clock is off by {sync.offset * 1000:+.0f} ms ({sync.source}): "
-                f"more than {MAX_OFFSET * 1000:.0f} ms"
-            )
-        return None
-
-    @property
-    def message(self) -> str:
-        alarm = self.alarm
-        if alarm is not None:
-            return alarm
-        sync = self.sync
-        if sync.synced is None:
-            return f"clock synchronisation unknown: {sync.detail}"
-        offset = "" if sync.offset is None else f", offset {sync.offset * 1000:+.1f} ms"
-        return f"clock synchronised ({sync.source}{offset})"
-
-    def record(self) -> Record:
-        offset = self.sync.offset
-        return {
-            "event": "clock_alarm" if self.alarm else "clock_check",
-            "at": self.at.isoformat(),
-            "synced": self.sync.synced,
-            "offset_ms": None if offset is None else round(offset * 1000, 3),
-            "source": self.sync.source,
-            "message": self.message,
-        }
+SyncProbe = Callable[[], Awaitable[TimeSync]]
 
 
 class ClockCheck:

@@ -15,9 +15,9 @@ from typing import Any, cast
 
 import pytest
 
-from timekeeper.runtime.changes import ChangeCheck, ChangeKind
-from timekeeper.runtime.run import Runtime
-from timekeeper.runtime.watch import ProgrammeWatch, Settle
+from timekeeper.app.programme_watch import ProgrammeWatch, Settle
+from timekeeper.app.run import Runtime
+from timekeeper.show.changes import ChangeCheck, ChangeKind
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = (ROOT / "programme.yaml").read_text(encoding="utf-8")
@@ -134,7 +134,7 @@ def test_the_same_typo_saved_again_is_reported_again(tmp_path: Path) -> None:
     from tests.factories import at
     from timekeeper.core.clock import ManualClock
     from timekeeper.programme.loader import read_programme
-    from timekeeper.runtime.session import ShowSession
+    from timekeeper.show.session import ShowSession
 
     path = tmp_path / "programme.yaml"
     path.write_text(SEED, encoding="utf-8")

@@ -10,8 +10,9 @@ import pytest
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock, SimulatedClock
 from timekeeper.core.engine import Action, ActionKind, ShowEvent
+from timekeeper.core.modes import RunMode
 from timekeeper.errors import TransitionError
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 
 def _session(start: str = "15:29") -> tuple[ShowSession, ManualClock, list[ShowEvent]]:

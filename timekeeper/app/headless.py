@@ -16,10 +16,11 @@ from datetime import tzinfo
 from functools import partial
 from typing import IO
 
+from timekeeper.app.run import Runtime
 from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import TimekeeperError
-from timekeeper.runtime.changes import ChangeCheck, ChangeKind
-from timekeeper.runtime.run import Runtime
+from timekeeper.show.changes import ChangeCheck, ChangeKind
+from timekeeper.show.revisions import accept
 
 
 class JsonLines:
@@ -64,8 +65,6 @@ def on_change(runtime: Runtime, check: ChangeCheck) -> None:
             message="not accepted: the show goes on with its plan (--accept-changes accepts)",
         )
     else:
-        from timekeeper.runtime.revisions import accept
-
         assert check.programme is not None
         try:
             accept(runtime, check.programme, check.data, "accept-changes")

@@ -1,6 +1,6 @@
 """The dashboard front end of a run: the Textual app first, then the services beside it.
 
-The only module of `timekeeper.runtime` that loads Textual (an import contract
+The only module of `timekeeper.app` that loads Textual (an import contract
 keeps it so): a headless run never imports it. If the dashboard itself dies, the
 run exits non-zero after the as-run log is closed, so a supervisor (or the
 operator) can start it again and the show resumes.
@@ -13,10 +13,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-from timekeeper.runtime.changes import ChangeCheck
-from timekeeper.runtime.clockcheck import ClockCheck
-from timekeeper.runtime.revisions import accept_proposal, undo_proposal
-from timekeeper.runtime.run import Runtime
+from timekeeper.app.clockcheck import ClockCheck
+from timekeeper.app.run import Runtime
+from timekeeper.show.changes import ChangeCheck
+from timekeeper.show.revisions import accept, accept_proposal, undo_proposal
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
 from timekeeper.ui.undo import ProposalDesk
@@ -31,7 +31,7 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
     check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
     broker_line: Callable[[], tuple[str, bool]] | None = None
     if any(s.name == "rooms" for s in runtime.services):  # the MQTT client only for a room
-        from timekeeper.rooms.service import RoomService, describe_link
+        from timekeeper.rooms.service import RoomService, describe_link  # deferred: aiomqtt
 
         broker = next(s for s in runtime.services if isinstance(s, RoomService))
         broker_line = lambda: describe_link(broker.state)  # noqa: E731
@@ -74,8 +74,6 @@ async def run_dashboard(runtime: Runtime) -> int:
             runtime.reread()
 
     def accept_change(check: ChangeCheck) -> None:
-        from timekeeper.runtime.revisions import accept
-
         assert check.programme is not None
         accept(runtime, check.programme, check.data, "operator")
 

@@ -12,12 +12,13 @@ from tests.factories import at
 from tests.obs.fake import FakeObs
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
+from timekeeper.core.modes import RunMode
 from timekeeper.obs.client import ObsClient
-from timekeeper.obs.controller import ObsController, ObsMode
+from timekeeper.obs.controller import ObsController
 from timekeeper.obs.events import ObsEvent
 from timekeeper.programme.loader import load_programme
-from timekeeper.runtime.director import ObsDirector, render_texts
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.director import ObsDirector, render_texts
+from timekeeper.show.session import ShowSession
 
 SEED = load_programme(Path(__file__).parents[2] / "programme.yaml")
 PASSWORD = "director-test-pw"
@@ -41,7 +42,7 @@ async def fake() -> AsyncIterator[FakeObs]:
 
 
 async def _director(
-    fake: FakeObs, mode: ObsMode, start: str = "15:29:50"
+    fake: FakeObs, mode: RunMode, start: str = "15:29:50"
 ) -> tuple[ShowSession, ManualClock, list[ObsEvent], ObsDirector]:
     clock = ManualClock(at(start))
     session = ShowSession(SEED, clock, RunMode.LIVE)
@@ -61,7 +62,7 @@ def mutating(fake: FakeObs) -> list[tuple[str, object]]:
 
 
 async def test_boundaries_switch_scenes_and_start_the_stream_once(fake: FakeObs) -> None:
-    session, clock, seen, director = await _director(fake, ObsMode.LIVE)
+    session, clock, seen, director = await _director(fake, RunMode.LIVE)
     try:
         clock.set(at("15:30"))
         session.tick()
@@ -121,7 +122,7 @@ async def test_a_jump_over_the_introduction_still_starts_the_stream_once(fake: F
 
 
 async def test_catch_up_switches_only_to_the_live_scene(fake: FakeObs) -> None:
-    session, clock, seen, director = await _director(fake, ObsMode.LIVE, start="16:20")
+    session, clock, seen, director = await _director(fake, RunMode.LIVE, start="16:20")
     try:
         session.tick()
         await until(lambda: fake.program == "Panel")
@@ -132,7 +133,7 @@ async def test_catch_up_switches_only_to_the_live_scene(fake: FakeObs) -> None:
 
 
 async def test_dry_run_sends_nothing_that_changes_obs(fake: FakeObs) -> None:
-    session, clock, seen, director = await _director(fake, ObsMode.DRY_RUN)
+    session, clock, seen, director = await _director(fake, RunMode.DRY)
     try:
         for t in ("15:30", "15:35", "16:10", "17:10", "17:30", "18:31"):
             clock.set(at(t))
@@ -231,7 +232,7 @@ async def test_preflight_reports_a_wrong_password_at_once() -> None:
     """The run's preflight does not wait out its 5 s when OBS has already refused the password."""
     import os
 
-    from timekeeper.runtime.obs_service import ObsService
+    from timekeeper.app.obs_service import ObsService
 
     async with FakeObs(scenes=SCENES, password=PASSWORD, refuse_auth=True) as server:
         os.environ["OBS_PASSWORD"] = "not-the-password"
@@ -259,7 +260,7 @@ async def test_a_revised_programme_naming_a_new_scene_is_checked_in_obs_again() 
     import os
     from dataclasses import replace
 
-    from timekeeper.runtime.obs_service import ObsService
+    from timekeeper.app.obs_service import ObsService
 
     async with FakeObs(scenes=SCENES, password=PASSWORD) as server:
         os.environ["OBS_PASSWORD"] = PASSWORD

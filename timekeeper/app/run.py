@@ -23,13 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from timekeeper.app import diagnostics
+from timekeeper.app.run_options import RunOptions
 from timekeeper.asrun.repeats import EventLogRepeats
 from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TimekeeperError
-from timekeeper.runtime import diagnostics
-from timekeeper.runtime.options import RunOptions
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 from timekeeper.tasks import stop_task
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ SCHEDULER_STOP_WITHIN = 0.3
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.controller import ObsStatus
-    from timekeeper.runtime.changes import ChangeCheck
+    from timekeeper.show.changes import ChangeCheck
 
 _REAL = SystemClock()  # the gap between repeats of an alarm is real time
 

@@ -19,9 +19,9 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from timekeeper.cliargs import ALLOW_LIVE_OUTPUTS
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ObsError, UsageError
-from timekeeper.runtime.session import RunMode
 
 CHECK_TIMEOUT = 3.0  # real seconds for OBS to answer; a stalled OBS is not a refusal
 T = TypeVar("T")

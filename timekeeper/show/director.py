@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from timekeeper.core.countdown import countdown_text
 from timekeeper.core.cues import RunAction, aimed, cues_for, output_cues
 from timekeeper.core.engine import ActionKind, ShowEvent
+from timekeeper.core.modes import RunMode
 from timekeeper.core.outputs import Intents, Output, intent_at
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status
 from timekeeper.obs import events as obs_events
-from timekeeper.obs.controller import ObsController, ObsMode
+from timekeeper.obs.controller import ObsController
 from timekeeper.obs.switcher import SceneCue
-from timekeeper.runtime.session import ShowSession
+from timekeeper.show.session import ShowSession
 
 Record = dict[str, object]
 TEXT_INTERVAL = 1.0  # real seconds between text refreshes
@@ -111,12 +112,12 @@ class ObsDirector:
         intent = cue.intent
         if self.on_record is None or intent is None:
             return
-        sent = self.controller.mode is ObsMode.LIVE
+        sent = self.controller.mode is RunMode.LIVE
         text = intent.sentence(sent=sent)
         if cue.again:
             text += ", again: the show went back over it"
         if not sent:
-            text += f" — {self.controller.mode.value.replace('_', ' ')}: never sent"
+            text += f" — {self.controller.mode.obs_word.replace('_', ' ')}: never sent"
         if cause is not None:
             text = f"{cause.label}: {text}"
         self.on_record(

@@ -8,18 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from timekeeper.core.clock import ManualClock
-from timekeeper.obs.status import ObsState, ObsStatus
-from timekeeper.runtime.clockcheck import (
+from timekeeper.app.clockcheck import (
     INTERVAL,
     ClockCheck,
-    ClockReport,
-    TimeSync,
     parse_chrony,
     parse_timedatectl,
     system_time_sync,
     timex_sync,
 )
+from timekeeper.core.clock import ManualClock
+from timekeeper.core.timesync import ClockReport, TimeSync
+from timekeeper.obs.status import ObsState, ObsStatus
 from timekeeper.ui.obspanel import describe_obs
 
 T0 = datetime(2023, 11, 20, 14, 0, tzinfo=UTC)

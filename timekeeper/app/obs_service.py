@@ -21,19 +21,14 @@ from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
 from timekeeper.obs import events as obs_events
 from timekeeper.obs.announce import this_run
-from timekeeper.obs.controller import ObsController, ObsMode, ObsState, ObsStatus
+from timekeeper.obs.controller import ObsController, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
 from timekeeper.obs.names import scene_uses
-from timekeeper.runtime.director import ACTION_GRACE, ObsDirector, obs_record
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.director import ACTION_GRACE, ObsDirector, obs_record
+from timekeeper.show.session import ShowSession
 from timekeeper.tasks import run_within, stop_task
 
 PREFLIGHT_WAIT = 5.0  # real seconds to wait for a first connection before checking names
-OBS_MODES = {
-    RunMode.LIVE: ObsMode.LIVE,
-    RunMode.DRESS: ObsMode.DRESS_REHEARSAL,
-    RunMode.DRY: ObsMode.DRY_RUN,
-}
 
 Record = dict[str, object]
 SETTLED = frozenset({ObsState.CONNECTED, ObsState.AUTH_FAILED})
@@ -71,11 +66,11 @@ class ObsService:
             password=password_from_env(session.programme),
             url_override=url_override,
             on_event=self._on_event,
-            mode=OBS_MODES[session.run_mode],
+            mode=session.run_mode,
             done_keys=done_keys,
             allow_live_outputs=allow_live_outputs,
             scene_uses=scene_uses(session.programme),
-            announce=this_run(session.programme.event.title, OBS_MODES[session.run_mode].value),
+            announce=this_run(session.programme.event.title, session.run_mode.obs_word),
         )
         self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None

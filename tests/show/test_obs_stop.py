@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from timekeeper.runtime.assembly import build_runtime
-from timekeeper.runtime.obs_service import CLOSE_WITHIN, QUIT_STOP_WITHIN, ObsService
-from timekeeper.runtime.options import RunOptions
+from timekeeper.app.assembly import build_runtime
+from timekeeper.app.obs_service import CLOSE_WITHIN, QUIT_STOP_WITHIN, ObsService
+from timekeeper.app.run_options import RunOptions
 
 REPO = Path(__file__).resolve().parents[2]
 

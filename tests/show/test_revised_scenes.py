@@ -11,11 +11,12 @@ import pytest
 
 from tests.factories import at
 from tests.obs.fake import FakeObs
-from tests.runtime.test_director import PASSWORD, SCENES, SEED, until
+from tests.show.test_director import PASSWORD, SCENES, SEED, until
+from timekeeper.app.obs_service import ObsService
 from timekeeper.core.clock import ManualClock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
-from timekeeper.runtime.obs_service import ObsService
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.show.session import ShowSession
 
 Records = list[dict[str, object]]
 

@@ -27,7 +27,7 @@ from timekeeper.programme.proposaltext import explain, proposal_json
 
 if TYPE_CHECKING:
     from timekeeper.asrun import RunStart
-    from timekeeper.runtime.run import Runtime
+    from timekeeper.show.handle import RunHandle
 
 
 class RevisionNotKept(TimekeeperError):
@@ -63,7 +63,7 @@ def journal(
     return record
 
 
-def accept(runtime: Runtime, programme: Programme, data: bytes, by: str) -> ProgrammeDiff:
+def accept(runtime: RunHandle, programme: Programme, data: bytes, by: str) -> ProgrammeDiff:
     """Run on `programme` from now (raises RevisionRefused / RevisionNotKept, nothing changed)."""
     before = runtime.session.programme
     diff, _ = runtime.session.revise(programme, by, journal(runtime.asrun, programme, data, by))
@@ -92,7 +92,7 @@ def lengths_journal(
     return record
 
 
-def accept_proposal(runtime: Runtime, by: str) -> Proposal:
+def accept_proposal(runtime: RunHandle, by: str) -> Proposal:
     """Run on the proposal on offer from now, logged with who accepted it (raises NoProposal)."""
     session = runtime.session
     before = session.programme
@@ -115,7 +115,7 @@ def accept_proposal(runtime: Runtime, by: str) -> Proposal:
     return proposal
 
 
-def undo_proposal(runtime: Runtime, proposal: Proposal, by: str) -> ProgrammeDiff:
+def undo_proposal(runtime: RunHandle, proposal: Proposal, by: str) -> ProgrammeDiff:
     """Take an accepted proposal back: its old lengths, logged like it (u on the dashboard)."""
     session = runtime.session
     before = session.programme

@@ -7,10 +7,11 @@ import logging
 from pathlib import Path
 
 from tests.factories import at, seed
+from timekeeper.app import diagnostics
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import ShowEvent
-from timekeeper.runtime import diagnostics
-from timekeeper.runtime.session import RunMode, ShowSession
+from timekeeper.core.modes import RunMode
+from timekeeper.show.session import ShowSession
 
 
 def test_a_raising_subscriber_is_reported_and_the_others_go_on() -> None:
@@ -81,8 +82,8 @@ def test_the_diagnostics_log_has_the_traceback_and_never_the_secret(tmp_path: Pa
 
 
 def test_a_front_end_that_fails_on_a_notice_does_not_stop_the_others() -> None:
-    from timekeeper.runtime.options import RunOptions
-    from timekeeper.runtime.run import Notice, Runtime
+    from timekeeper.app.run import Notice, Runtime
+    from timekeeper.app.run_options import RunOptions
 
     programme = seed()
     clock = ManualClock(at("16:00"))

@@ -25,8 +25,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from timekeeper.runtime.changes import ChangeCheck, ChangeKind, check_file
-from timekeeper.runtime.run import Runtime
+from timekeeper.app.run import Runtime
+from timekeeper.show.changes import ChangeCheck, ChangeKind, check_file
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 150  # an editor's save is several events within a few ms: one change
@@ -130,7 +130,7 @@ class ProgrammeWatch:
             self._task = None
 
     async def _watch(self) -> None:
-        from watchfiles import Change, awatch
+        from watchfiles import Change, awatch  # deferred: a compiled extension, once started
 
         assert self._stop is not None
         try:

@@ -14,20 +14,23 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from timekeeper.app import diagnostics
+from timekeeper.app.clockcheck import ClockCheck
+from timekeeper.app.obs_service import ObsService
+from timekeeper.app.output_guard import refuse_live_outputs
+from timekeeper.app.programme_watch import watch_service
+from timekeeper.app.run import Runtime, Service
+from timekeeper.app.run_options import RunOptions, load, make_clock, resolve_room, run_mode
+from timekeeper.asrun import RunStart, locate, start_run, versions
+from timekeeper.asrun.errors import AsRunError
+from timekeeper.asrun.recover import last_version
 from timekeeper.core.clock import SystemClock
+from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
-from timekeeper.rooms.options import resolve_room
-from timekeeper.runtime import diagnostics
-from timekeeper.runtime.options import RunOptions, load, make_clock, run_mode
-from timekeeper.runtime.preflight import refuse_live_outputs
-from timekeeper.runtime.run import Runtime, Service
-from timekeeper.runtime.session import RunMode, ShowSession
-
-if TYPE_CHECKING:
-    from timekeeper.asrun import RunStart
+from timekeeper.show.session import ShowSession
 
 
 class SpeakerService:
@@ -44,14 +47,14 @@ class SpeakerService:
 
     async def start(self, runtime: Runtime) -> None:
         try:
-            from timekeeper.speaker.server import SpeakerServer
+            from timekeeper.speaker.server import SpeakerServer  # deferred: aiohttp, if wanted
         except ImportError as exc:
             raise UsageError(f"speaker screens are not available: {exc}") from None
         extensions = []
         if self.control:  # the control API on the same server, behind the same trust checks
-            from timekeeper.control.service import control_api
+            from timekeeper.control.service import control_api  # deferred: only with --control
 
-            extensions.append(control_api(runtime).install)
+            extensions.append(control_api(runtime, self.host).install)
         server = SpeakerServer(
             runtime.session,
             self.host,
@@ -84,8 +87,7 @@ ServiceFactory = Callable[[Runtime], "Service | None"]
 
 
 def clock_service(runtime: Runtime) -> Service:
-    """The machine's time sync, at start and every minute (runtime/clockcheck.py)."""
-    from timekeeper.runtime.clockcheck import ClockCheck
+    """The machine's time sync, at start and every minute (app/clockcheck.py)."""
 
     def record(rec: Mapping[str, object]) -> None:  # not Runtime.record: not an OBS record
         if runtime.asrun is not None:
@@ -98,8 +100,6 @@ def clock_service(runtime: Runtime) -> Service:
 
 def obs_service(runtime: Runtime) -> Service | None:
     """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
-    from timekeeper.runtime.obs_service import ObsService
-
     run = runtime.asrun
     service = ObsService(
         runtime.session,
@@ -116,9 +116,7 @@ def obs_service(runtime: Runtime) -> Service | None:
 
 
 def programme_watch(runtime: Runtime) -> Service:
-    """The programme file, watched: edits are checked and offered (runtime/watch.py)."""
-    from timekeeper.runtime.watch import watch_service
-
+    """The programme file, watched: edits are checked and offered (app/programme_watch.py)."""
     return watch_service(runtime)
 
 
@@ -127,18 +125,19 @@ def rooms_service(runtime: Runtime) -> Service | None:
     room = runtime.options.room
     if room is None or room.mqtt is None:
         return None
-    from timekeeper.rooms.service import RoomService
+    from timekeeper.rooms.service import RoomService  # deferred: aiomqtt, only for a room
 
     return RoomService(room)
 
 
 def osc_service(runtime: Runtime) -> Service | None:
     """OSC input (`--osc PORT`): the same actions as the control API, over UDP."""
-    if runtime.options.osc_port is None:
+    port = runtime.options.osc_port
+    if port is None:
         return None
-    from timekeeper.control.service import osc_service as build
+    from timekeeper.control.service import osc_service as build  # deferred: python-osc
 
-    return build(runtime)
+    return build(runtime, runtime.options.osc_bind, port)
 
 
 SERVICE_FACTORIES: list[ServiceFactory] = [
@@ -185,10 +184,6 @@ def programme_or_kept(options: RunOptions) -> tuple[Programme, ProgrammeError | 
     saved mid-show); the file's errors are shown as for a live edit, and the fixed file is
     offered as a change once saved. `--fresh`, or no run to resume: the error stands.
     """
-    from timekeeper.asrun import locate, versions
-    from timekeeper.asrun.errors import AsRunError
-    from timekeeper.asrun.recover import last_version
-
     try:
         return load(options.programme), None
     except ProgrammeError as exc:
@@ -211,12 +206,10 @@ def programme_or_kept(options: RunOptions) -> tuple[Programme, ProgrammeError | 
 
 def build_runtime(options: RunOptions) -> Runtime:
     """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
-    from timekeeper.asrun import start_run
-
     if options.control:  # refused before anything is read or written
-        from timekeeper.control.service import check_control
+        from timekeeper.control.service import check_control  # deferred: only with --control
 
-        check_control(options, os.environ)
+        check_control(options.port, os.environ)
     options = resolve_room(options)  # a venue file: its room's programme and broker
     programme, invalid = programme_or_kept(options)
     clock, mode, started_at = make_clock(options, programme)

@@ -7,8 +7,9 @@ import pytest
 from tests.factories import at, seed
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.engine import Action, ActionKind
-from timekeeper.runtime import session as session_module
-from timekeeper.runtime.session import NoProposal, RunMode, ShowSession
+from timekeeper.core.modes import RunMode
+from timekeeper.show import session as session_module
+from timekeeper.show.session import NoProposal, ShowSession
 
 
 def late_session() -> ShowSession:
