@@ -23,6 +23,8 @@ The rules, as docs/chaos.md states them:
   by a `CurrentProgramSceneChanged` to its scene between its instant and the next
   boundary's (plus `grace` real seconds for OBS's confirmation). A boundary is
   *superseded* — not required — when its whole live interval lies inside blackouts
+  (each begun 100 ms early: a switch asked for in the last frames before OBS died never
+  reaches program)
   (windows in which timekeeper or OBS could not act: SIGKILL until the restarted run
   publishes again, SIGSTOP until the run publishes after SIGCONT, OBS killed until
   its Hello), each stretched by `grace`: when several boundaries fall inside one
@@ -272,10 +274,17 @@ def boundaries_from(reference: Sequence[Record], scenes: Mapping[str, str]) -> l
     ]
 
 
+#: How long before an outage a switch may have been asked for and still never reached OBS's
+#: program: OBS renders a switch on its next frame (33 ms at 30 fps), so a boundary 14 ms
+#: before OBS was killed can never show (seen: seed 2, the Q&A). Three frames.
+LEAD = timedelta(milliseconds=100)
+
+
 def _within(blackouts: Sequence[Blackout], start: datetime, end: datetime,
             grace: timedelta) -> bool:  # fmt: skip
-    """Whether [start, end] is covered by the union of blackouts, each stretched by grace."""
-    spans = sorted((b.start, b.end + grace) for b in blackouts)
+    """Whether [start, end] is covered by the union of blackouts, each stretched by grace
+    (and begun `LEAD` early: a switch asked for just before an outage may never show)."""
+    spans = sorted((b.start - LEAD, b.end + grace) for b in blackouts)
     at = start
     for a, z in spans:
         if a > at:

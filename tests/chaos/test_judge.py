@@ -300,3 +300,18 @@ def test_a_gap_between_slots_is_between_not_the_last_slot() -> None:
     ]
     v = judge(evidence([log], follower=follower), evidence([log], follower=follower), scenes=SCENES)
     assert v.ok, v.problems
+
+
+def test_a_boundary_just_before_obs_dies_is_superseded_one_well_before_is_not() -> None:
+    """The Panel starts 14 ms before OBS is killed and ends inside the outage: its switch can
+    never reach program (OBS renders it on its next frame). Half a second before, it can."""
+    obs = [s for s in obs_seen() if s.scene not in ("Panel", "Closing")]
+    obs += [ObsSeen(real(32, 0.2), "connected", scene="Holding"),
+            ObsSeen(real(32, 0.4), "scene", scene="Closing")]  # fmt: skip
+    just = Blackout(real(11, 0.014), real(32), "obs")
+    v = verdict(evidence(obs=obs, blackouts=[just]))
+    assert v.ok, v.problems
+    assert v.boundaries_superseded == 1
+    early = Blackout(real(11, 0.5), real(32), "obs")
+    v = verdict(evidence(obs=obs, blackouts=[early]))
+    assert v.boundaries_missed == 1
