@@ -143,8 +143,11 @@ def stop(ctx: Context, ranges: Ranges) -> FaultResult:
     time.sleep(d)
     ctx.show.signal(signal.SIGCONT)
     t1 = CLOCK.now()
-    back = _wait(_status_after(ctx, t1))
-    note = _exit_note(ctx, len(ctx.show.runs))
+    status, ended = _status_after(ctx, t1), _line_after(ctx, {"show_ended"}, t1)
+    # back when it publishes again, or when it ends the show at once: a freeze that outlasted
+    # the show leaves nothing to publish, and a run that ends its show is not lost
+    back = _wait(lambda: status() or ended())
+    note = "" if back is not None and ended() else _exit_note(ctx, len(ctx.show.runs))
     blackout = Blackout(t0, back or t1, "stop")
     return FaultResult(
         "stop", t0, ctx.show_at(t0), (t1 - t0).total_seconds(), _secs(t1, back), note, [blackout]

@@ -309,7 +309,7 @@ def _program_at(obs: Sequence[ObsSeen], real: datetime) -> str | None:
 
 
 def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: Verdict,
-                 grace: float = 1.0) -> None:  # fmt: skip
+                 grace: float = 1.0, show_end: datetime | None = None) -> None:  # fmt: skip
     """Each boundary confirmed once by OBS, unless superseded inside an outage (see above)."""
     clock, slack = faulted.clock, timedelta(seconds=grace)
     verdict.boundaries += len(boundaries)
@@ -317,6 +317,8 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
     for i, b in enumerate(boundaries):
         start = clock.real_at(b.at)
         nxt = boundaries[i + 1].at if i + 1 < len(boundaries) else None
+        if nxt is None:  # the last slot lasts until the show ends (when the reference knows)
+            nxt = show_end
         end = clock.real_at(nxt) if nxt is not None else start + timedelta(days=1)
         windows.append((start - slack / 10, end + slack, i, end))
     confirmed: set[int] = set()
@@ -454,6 +456,17 @@ def judge(reference: RunEvidence, faulted: RunEvidence, *, scenes: Mapping[str, 
     verdict = Verdict()
     judge_records(reference.records, faulted.logs, verdict)
     judge_actions(reference.records, faulted.records, faulted.obs, verdict)
-    judge_scenes(boundaries_from(reference.records, scenes), faulted, verdict, grace)
+    ended = [
+        datetime.fromisoformat(str(r["at"]))
+        for r in reference.records
+        if r.get("record") == "event" and r.get("event") == "show_ended"
+    ]
+    judge_scenes(
+        boundaries_from(reference.records, scenes),
+        faulted,
+        verdict,
+        grace,
+        show_end=ended[-1] if ended else None,
+    )
     judge_follower(reference, faulted, verdict, skip=skip_segments, grace=follower_grace)
     return verdict

@@ -315,3 +315,12 @@ def test_a_boundary_just_before_obs_dies_is_superseded_one_well_before_is_not() 
     early = Blackout(real(11, 0.5), real(32), "obs")
     v = verdict(evidence(obs=obs, blackouts=[early]))
     assert v.boundaries_missed == 1
+
+
+def test_a_last_slot_that_passed_wholly_inside_a_freeze_is_superseded() -> None:
+    """The Closing (09:31–09:41, the show's end) passes while the laptop is frozen: there is
+    nothing left to switch when it thaws (seed 3: a freeze that outlasted the show)."""
+    obs = [s for s in obs_seen() if s.scene != "Closing"]
+    frozen = Blackout(real(30), real(42), "stop")
+    v = verdict(evidence(obs=obs, blackouts=[frozen]))
+    assert v.boundaries_missed == 0 and v.boundaries_superseded == 1, v.problems

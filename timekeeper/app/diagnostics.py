@@ -9,6 +9,7 @@ from the environment) is replaced by `***` before a line is written.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 from collections.abc import Iterable
@@ -36,14 +37,26 @@ class RedactingFormatter(logging.Formatter):
         return self.redact(super().format(record))
 
 
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file that, when it cannot be written (a full disk, a folder made read-only),
+    drops the line and counts it instead of printing a traceback on stderr: the dashboard draws
+    on stderr, and a headless run's stderr is read by a supervisor. The show goes on either
+    way; the as-run log says itself when it cannot write."""
+
+    failed = 0  # lines this log could not write
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.failed += 1
+
+
 def path_for(asrun_log: Path) -> Path:
     """`runs/x-live.jsonl` -> `runs/x-live.diagnostics.log`."""
     return asrun_log.with_name(asrun_log.stem + ".diagnostics.log")
 
 
-def install(path: Path, secrets: Iterable[str] = ()) -> logging.Handler:
+def install(path: Path, secrets: Iterable[str] = ()) -> QuietFileHandler:
     """Send timekeeper's (and asyncio's) warnings and errors to `path`; returns the handler."""
-    handler = logging.handlers.RotatingFileHandler(
+    handler = QuietFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
     )
     handler.setLevel(logging.INFO)
@@ -59,4 +72,5 @@ def install(path: Path, secrets: Iterable[str] = ()) -> logging.Handler:
 def uninstall(handler: logging.Handler) -> None:
     for name in _LOGGERS:
         logging.getLogger(name).removeHandler(handler)
-    handler.close()
+    with contextlib.suppress(OSError):  # a full disk at the end of a run ends nothing
+        handler.close()
