@@ -15,8 +15,10 @@ want_test=no
 [[ "${1:-}" == "--test" ]] && want_test=yes
 
 if [[ $want_test == yes ]] && command -v apt-get >/dev/null 2>&1; then
+  # ffmpeg: cuts --split and the frame checks; openssl: the TLS tests' certificates;
+  # e2fsprogs (chattr): the fault harness's read-only log folder, even for root
   pkgs=(obs-studio obs-plugins xvfb xauth libgl1-mesa-dri chromium fonts-dejavu-core mosquitto
-        ffmpeg)  # ffmpeg: timekeeper cuts --split and the colour-recording test (issue 25)
+        ffmpeg openssl e2fsprogs)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if ((${#missing[@]})); then
