@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -289,3 +290,33 @@ async def test_a_revised_programme_naming_a_new_scene_is_checked_in_obs_again() 
     missing = second["missing"]
     assert isinstance(missing, list)
     assert any("Questions" in m for m in missing)
+
+
+async def test_a_catch_up_past_the_end_of_the_show_switches_nothing(fake: FakeObs) -> None:
+    """A headless run frozen through the Reception thaws after the show's end: the catch-up
+    starts and ends the Reception at once, and nothing more goes on air (bench_chaos seed 3
+    saw the last slot's scene switched to after the end)."""
+    clock = ManualClock(at("17:20"))
+    session = ShowSession(SEED, clock, RunMode.LIVE, autopilot=True)
+    client = ObsClient(fake.url, PASSWORD, password_env="OBS_PASSWORD")
+    director = ObsDirector(session, ObsController(client, clock=clock, mode=RunMode.LIVE))
+    await director.start()
+    assert await director.controller.wait_connected(3)
+    asked: list[str] = []
+    real_switch = director.controller.switch_scene
+
+    def spy(scene: str, **kwargs: Any) -> Any:
+        asked.append(scene)
+        return real_switch(scene, **kwargs)
+
+    director.controller.switch_scene = spy  # type: ignore[method-assign]
+    try:
+        session.tick()
+        assert asked == ["Q&A"]  # the live slot when the run starts
+        clock.set(at("19:00"))
+        events = session.tick()
+        kinds = [e.kind for e in events]
+        assert kinds[-1] == "show_ended" and "slot_started" in kinds  # the Reception, caught up
+        assert asked == ["Q&A"]
+    finally:
+        await director.stop()

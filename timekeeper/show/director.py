@@ -75,7 +75,8 @@ class ObsDirector:
         for cue in outputs:
             if not cue.starts:
                 self.controller.run_action(cue.action, cue.key)
-        if switches:
+        over = any(e.kind == "show_ended" for e in events)
+        if switches and not over:  # a catch-up past the end: nothing more goes on air
             switch = switches[-1]
             self.controller.switch_scene(
                 switch.scene,
