@@ -89,9 +89,7 @@ async def room(port: int, name: str, changes: int, interval: float) -> None:
 
     baseline = await change_window("base")
     options = RoomOptions(room=name, mqtt=f"mqtt://127.0.0.1:{port}", venue=VENUE)
-    runtime = Runtime(
-        session.programme, session, RunOptions(Path("bench.yaml")), session.clock.now()
-    )
+    runtime = Runtime.of(session, RunOptions(Path("bench.yaml")), session.clock.now())
     service = RoomService(options, environ={})
     await service.start(runtime)
     while not service.state.connected:

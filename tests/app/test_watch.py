@@ -11,27 +11,31 @@ import asyncio
 import contextlib
 import os
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 
+from tests.factories import at, seed
 from timekeeper.app.programme_watch import ProgrammeWatch, Settle
-from timekeeper.app.run import Runtime
+from timekeeper.core.clock import ManualClock
 from timekeeper.show.changes import ChangeCheck, ChangeKind
+from timekeeper.show.notices import Notice, NoticeStream
+from timekeeper.show.programme_notices import ChangeOffered, ProgrammeSettling
+from timekeeper.show.session import ShowSession
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = (ROOT / "programme.yaml").read_text(encoding="utf-8")
 PREFIX = SEED[: SEED.index("  - id: reception")]  # valid on its own: the Reception is missing
 
 
-class _Runtime:
-    """Just what the watch tells the front end."""
+def _heard() -> tuple[NoticeStream, list[Notice]]:
+    """A notice stream, and what it told."""
+    stream, heard = NoticeStream(), list[Notice]()
+    stream.subscribe(heard.append)
+    return stream, heard
 
-    def __init__(self) -> None:
-        self.notices: list[tuple[str, dict[str, Any]]] = []
 
-    def notice(self, event: str, **data: Any) -> None:
-        self.notices.append((event, data))
+def _session() -> ShowSession:
+    return ShowSession(seed(), ManualClock(at("15:40")))
 
 
 def test_a_file_is_whole_once_it_has_stood_still_for_the_quiet_time() -> None:
@@ -60,17 +64,18 @@ def test_a_slow_save_is_read_only_once_it_is_over(tmp_path: Path) -> None:
             with path.open("a", encoding="utf-8") as rest:  # the save goes on
                 rest.write(SEED[len(PREFIX) :])
 
-    runtime = _Runtime()
-    watch = ProgrammeWatch(cast(Runtime, runtime), path, monotonic=lambda: now[0], sleep=sleep,
+    stream, notices = _heard()
+    watch = ProgrammeWatch(_session(), stream, path, monotonic=lambda: now[0], sleep=sleep,
                            quiet=1.0)  # fmt: skip
     asyncio.run(watch.settled())
     assert path.read_text(encoding="utf-8") == SEED  # what recheck now reads: the whole file
     assert round(now[0], 6) >= 100.8 + 1.0
-    assert [event for event, _ in runtime.notices] == ["programme_settling"]
-    assert "changed: read once it has stood still for 1 s" in runtime.notices[0][1]["message"]
+    [settling] = notices
+    assert isinstance(settling, ProgrammeSettling)
+    assert "changed: read once it has stood still for 1 s" in settling.message
     waited = now[0]
     asyncio.run(watch.settled())  # the same save's later events: nothing new to wait for
-    assert now[0] == waited and len(runtime.notices) == 1
+    assert now[0] == waited and len(notices) == 1
 
 
 def test_a_file_that_stands_still_is_read_after_the_quiet_time_only(tmp_path: Path) -> None:
@@ -81,7 +86,7 @@ def test_a_file_that_stands_still_is_read_after_the_quiet_time_only(tmp_path: Pa
     async def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    watch = ProgrammeWatch(cast(Runtime, _Runtime()), path, monotonic=lambda: now[0],
+    watch = ProgrammeWatch(_session(), NoticeStream(), path, monotonic=lambda: now[0],
                            sleep=sleep, quiet=1.0)  # fmt: skip
     asyncio.run(watch.settled())
     assert round(now[0], 6) == 1.0
@@ -89,7 +94,7 @@ def test_a_file_that_stands_still_is_read_after_the_quiet_time_only(tmp_path: Pa
 
 class _Recorded(ProgrammeWatch):
     def __init__(self, path: Path) -> None:
-        super().__init__(cast(Runtime, _Runtime()), path, quiet=0.0)
+        super().__init__(_session(), NoticeStream(), path, quiet=0.0)
         self.read: list[str] = []
         self.seen = asyncio.Event()
 
@@ -131,19 +136,14 @@ def test_the_same_typo_saved_again_is_reported_again(tmp_path: Path) -> None:
     """A restarted run says at once that the file is invalid; the operator fixes it before the
     watch is watching (the fix goes unseen), then saves the same typo again: said again. The
     events of one save are still said once (bench_chaos seed 1: the second typo went unsaid)."""
-    from tests.factories import at
-    from timekeeper.core.clock import ManualClock
     from timekeeper.programme.loader import read_programme
-    from timekeeper.show.session import ShowSession
 
     path = tmp_path / "programme.yaml"
     path.write_text(SEED, encoding="utf-8")
     programme, _, _ = read_programme(path)
-    runtime = _Runtime()
-    heard: list[ChangeCheck] = []
-    runtime.session = ShowSession(programme, ManualClock(at("15:40")))  # type: ignore[attr-defined]
-    runtime.change_listeners = [heard.append]  # type: ignore[attr-defined]
-    watch = ProgrammeWatch(cast(Runtime, runtime), path, quiet=0.0)
+    stream, notices = _heard()
+    session = ShowSession(programme, ManualClock(at("15:40")))
+    watch = ProgrammeWatch(session, stream, path, quiet=0.0)
     typo = SEED.replace("duration:", "durration:", 1)
 
     def save(text: str, mtime: int) -> None:
@@ -156,4 +156,5 @@ def test_the_same_typo_saved_again_is_reported_again(tmp_path: Path) -> None:
     save(typo, 3_000_000_000)
     watch.recheck()
     watch.recheck()  # another event of the same save
+    heard = [n.check for n in notices if isinstance(n, ChangeOffered)]
     assert [c.kind for c in heard] == [ChangeKind.INVALID, ChangeKind.INVALID]

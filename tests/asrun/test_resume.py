@@ -11,7 +11,7 @@ import pytest
 
 from tests.asrun.rig import Rig, on_disk, play
 from tests.factories import at, seed
-from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run import Runtime
 from timekeeper.app.run_options import RunOptions
 from timekeeper.asrun.log import LogMismatchError, read_log
 from timekeeper.asrun.resume import (
@@ -27,6 +27,7 @@ from timekeeper.core.engine import Action, ActionKind, Mode, advance, follow_pla
 from timekeeper.core.modes import SpeakerMessage
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import evaluate
+from timekeeper.show.notices import Notice
 
 
 def _prog(tmp_path: Path) -> Programme:
@@ -366,13 +367,12 @@ def test_a_headless_replay_follows_the_plan_while_it_was_down() -> None:
 
 def _announced(rig: Rig) -> dict[str, object]:
     """The notice a run shows when it starts (dashboard event log, headless JSON line)."""
-    runtime = Runtime(rig.programme, rig.session, RunOptions(Path("p.yaml")), at("15:00"))
-    runtime.asrun = rig.run
+    runtime = Runtime.of(rig.session, RunOptions(Path("p.yaml")), at("15:00"), asrun=rig.run)
     notes: list[Notice] = []
-    runtime.listeners.append(notes.append)
+    runtime.notices.subscribe(notes.append)
     runtime.announce_log()
     [note] = notes
-    return note.to_json()
+    return note.to_json(rig.programme.tz, at("15:00"))
 
 
 @pytest.mark.parametrize(

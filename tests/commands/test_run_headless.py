@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,12 +17,14 @@ import pytest
 
 from tests.factories import at, seed
 from timekeeper.app.assembly import SpeakerService
-from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.headless import JsonLines
+from timekeeper.app.run import Runtime
 from timekeeper.app.run_options import RunOptions, make_clock, parse_at
 from timekeeper.core.clock import ManualClock, SimulatedClock, SystemClock
 from timekeeper.core.engine import Action, ActionKind
 from timekeeper.core.modes import RunMode
 from timekeeper.errors import UsageError
+from timekeeper.show.notices import Notice
 from timekeeper.show.session import ShowSession
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -228,26 +232,30 @@ def test_a_whole_headless_run_never_imports_textual(tmp_path: Path) -> None:
 def _runtime(start: str = "16:00") -> Runtime:
     programme = seed()
     clock = ManualClock(at(start))
-    return Runtime(programme, ShowSession(programme, clock), RunOptions(PROGRAMME), at(start))
+    return Runtime.of(ShowSession(programme, clock), RunOptions(PROGRAMME), at(start))
 
 
 async def test_the_speaker_server_announces_its_url_and_a_taken_port_is_survivable() -> None:
     runtime = _runtime()
     notes: list[Notice] = []
-    runtime.listeners.append(notes.append)
+    runtime.notices.subscribe(notes.append)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        runtime.services = [SpeakerService("127.0.0.1", taken.getsockname()[1])]
-        async with runtime.services_running():
+        taken_port = taken.getsockname()[1]
+        services = (SpeakerService("127.0.0.1", taken_port),)
+        async with replace(runtime, services=services).services_running():
             pass
     assert notes[-1].event == "speaker_server_failed"
-    assert "in use" in str(notes[-1].data["error"])
-    runtime.services = [SpeakerService("127.0.0.1", 0)]
-    async with runtime.services_running():
+    assert "in use" in str(notes[-1].payload()["error"])
+    async with replace(runtime, services=(SpeakerService("127.0.0.1", 0),)).services_running():
         assert notes[-1].event == "speaker_server"
-        assert str(notes[-1].data["url"]).startswith("http://127.0.0.1:")
-        assert notes[-1].to_json()["at"] == "2023-11-20T16:00:00+01:00"
+        assert str(notes[-1].payload()["url"]).startswith("http://127.0.0.1:")
+        written = io.StringIO()
+        JsonLines(written, lambda: None).notice(notes[-1], runtime)  # the headless line
+        line = json.loads(written.getvalue())
+        assert list(line)[:3] == ["at", "event", "url"]
+        assert line["at"] == "2023-11-20T16:00:00+01:00"
 
 
 def test_autopilot_moves_manual_turns_and_slots_at_their_deadlines() -> None:

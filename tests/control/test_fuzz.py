@@ -50,7 +50,7 @@ def _runtime(clock: ManualClock) -> tuple[Runtime, list[ShowEvent]]:
     session.tick()
     taken: list[ShowEvent] = []
     session.subscribe(lambda events: taken.extend(e for e in events if e.kind == "operator"))
-    return Runtime(show, session, RunOptions(Path("programme.yaml")), clock.now()), taken
+    return Runtime.of(session, RunOptions(Path("programme.yaml")), clock.now()), taken
 
 
 def _unguarded(taken: list[ShowEvent]) -> list[ShowEvent]:

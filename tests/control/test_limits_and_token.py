@@ -70,7 +70,7 @@ def clock() -> ManualClock:
 def runtime(clock: ManualClock) -> Runtime:
     programme = seed()
     session = ShowSession(programme, clock)
-    return Runtime(programme, session, RunOptions(Path("programme.yaml")), clock.now())
+    return Runtime.of(session, RunOptions(Path("programme.yaml")), clock.now())
 
 
 @pytest.fixture

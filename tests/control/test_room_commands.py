@@ -15,13 +15,14 @@ from tests.factories import at, seed
 from tests.rooms.broker import Broker, Listener
 from tests.rooms.conftest import broker as broker  # the private mosquitto fixture
 from timekeeper.app.assembly import build_runtime
-from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run import Runtime
 from timekeeper.app.run_options import RunOptions
 from timekeeper.control.gate import gate_for
 from timekeeper.core.clock import ManualClock
 from timekeeper.rooms.commands import Refused, carry_out, parse_command
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService
+from timekeeper.show.notices import Notice
 from timekeeper.show.session import ShowSession
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ async def room(
     )  # fmt: skip
     runtime = build_runtime(options)
     notices: list[Notice] = []
-    runtime.listeners.append(notices.append)
+    runtime.notices.subscribe(notices.append)
     service = next(s for s in runtime.services if isinstance(s, RoomService))
     async with runtime.services_running():
         yield runtime, service, notices
@@ -77,7 +78,7 @@ async def test_what_asks_on_the_keyboard_needs_confirm_over_mqtt(
         assert session.status().live is not None and not session.state.held
         await send({"command": "hold", "confirm": True}, b"command_done")
         assert session.state.held
-    reasons = [str(n.data["reason"]) for n in notices if n.event == "room_command_refused"]
+    reasons = [str(n.payload()["reason"]) for n in notices if n.event == "room_command_refused"]
     assert "extend asks first: Shorten Keynote lecture by 10 min?" in reasons[0]
     assert "hold asks first: Hold the show?" in reasons[1]
     assert reasons[2] == "not a JSON object"

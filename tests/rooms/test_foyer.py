@@ -60,7 +60,7 @@ async def foyer(broker: Broker) -> AsyncIterator[tuple[FoyerServer, dict[str, Ro
     for name, prog in (("Plenary", seed()), ("Room B", room_b())):
         session = ShowSession(prog, clock)
         session.tick()
-        runtime = Runtime(session.programme, session, RunOptions(Path("x.yaml")), clock.now())
+        runtime = Runtime.of(session, RunOptions(Path("x.yaml")), clock.now())
         options = RoomOptions(room=name, mqtt=broker.url, venue=VENUE)
         service = RoomService(options, environ={}, real_clock=clock, backoff=FAST)
         await service.start(runtime)

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from timekeeper.app.assembly import build_runtime
-from timekeeper.app.run import Notice, Runtime
+from timekeeper.app.run import Runtime
 from timekeeper.app.run_options import RunOptions
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.service import RoomService, describe_link
+from timekeeper.show.notices import Notice
 from timekeeper.speaker.snapshot import parse_snapshot
 
 from .broker import Broker, Listener
@@ -38,7 +39,7 @@ async def room(
     )
     runtime = build_runtime(options)
     notices: list[Notice] = []
-    runtime.listeners.append(notices.append)
+    runtime.notices.subscribe(notices.append)
     service = next(s for s in runtime.services if isinstance(s, RoomService))
     async with runtime.services_running():
         yield runtime, service, notices
@@ -101,7 +102,7 @@ async def test_the_room_takes_speaker_messages_and_refuses_what_it_does_not_allo
         await heard.wait_for(BASE + "events", lambda p: b"command_done" in p)
     assert runtime.session.message is not None
     assert runtime.session.message.text == "Wrap up please"
-    reasons = [n.data["reason"] for n in notices if n.event == "room_command_refused"]
+    reasons = [n.payload()["reason"] for n in notices if n.event == "room_command_refused"]
     assert reasons == [
         "command 'hold' is not allowed in this room (allowed: message)",
         "not a JSON object",
@@ -139,7 +140,8 @@ async def test_the_broker_password_never_reaches_a_notice_or_the_logs(
     assert "pw-never" not in repr(service.settings) + str(service.settings)
     broker.kill()
     await _wait(lambda: not service.state.connected)
-    text = json.dumps([n.to_json() for n in notices], default=str)
+    now = runtime.session.clock.now()
+    text = json.dumps([n.to_json(runtime.programme.tz, now) for n in notices], default=str)
     text += "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
     assert "pw-never-shown-7731" not in text
 

@@ -54,7 +54,7 @@ async def room(
 ) -> AsyncIterator[RoomService]:
     """Room B of the Data Work Symposium, publishing to the test's broker."""
     options = RoomOptions(room="Room B", mqtt=broker.url, venue="Data Work Symposium")
-    runtime = Runtime(session.programme, session, RunOptions(Path("programme.yaml")), clock.now())
+    runtime = Runtime.of(session, RunOptions(Path("programme.yaml")), clock.now())
     service = RoomService(options, environ={}, real_clock=clock, backoff=FAST, health_every=60)
     await service.start(runtime)
     yield service

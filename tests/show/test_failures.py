@@ -82,19 +82,16 @@ def test_the_diagnostics_log_has_the_traceback_and_never_the_secret(tmp_path: Pa
 
 
 def test_a_front_end_that_fails_on_a_notice_does_not_stop_the_others() -> None:
-    from timekeeper.app.run import Notice, Runtime
-    from timekeeper.app.run_options import RunOptions
+    from timekeeper.show.notices import Notice, NoticeStream, ObsRecord
 
-    programme = seed()
-    clock = ManualClock(at("16:00"))
-    runtime = Runtime(
-        programme, ShowSession(programme, clock), RunOptions(Path("p.yaml")), at("16:00")
-    )
+    stream = NoticeStream()
     heard: list[Notice] = []
 
     def gone(note: Notice) -> None:
         raise LookupError("the dashboard's panels are gone")
 
-    runtime.listeners += [gone, heard.append]
-    runtime.notice("repeated", message="OBS unreachable 15:40–15:41, 12 attempts")
+    stream.subscribe(gone)
+    stream.subscribe(heard.append)
+    message = "OBS unreachable 15:40–15:41, 12 attempts"
+    stream.tell(ObsRecord(name="repeated", record={"message": message}))
     assert [n.event for n in heard] == ["repeated"]

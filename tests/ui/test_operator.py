@@ -12,6 +12,8 @@ from tests.ui.conftest import clock_of, make_app, press, screen_text, step
 from timekeeper.core.engine import Mode
 from timekeeper.core.modes import RunMode, SpeakerMessage
 from timekeeper.core.programme import ObsAction
+from timekeeper.show.notices import ServiceFailed
+from timekeeper.speaker.notices import SpeakerServerStarted
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.screens.dialogs import ConfirmDialog, JumpDialog, MessageDialog
 from timekeeper.ui.widgets.caption import Caption
@@ -364,7 +366,7 @@ async def test_obs_panel_renders_what_the_provider_returns() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
         assert "OBS: connected · program: Keynote" in screen_text(app)
-        app.notice("speaker_server", {"url": "http://127.0.0.1:8765/"})
+        app.notice(SpeakerServerStarted(url="http://127.0.0.1:8765/", control=None))
         await step(pilot, "15:40:01")
         assert "Speakers: http://127.0.0.1:8765/" in screen_text(app)
 
@@ -415,7 +417,7 @@ async def test_a_crashed_scheduler_is_reported_not_fatal() -> None:
 
 async def test_a_failed_service_is_a_warning_and_a_log_line() -> None:
     app = make_app("15:40:00")
-    app.notice("speaker_server_failed", {"error": "port 8765 is in use"})  # before it runs
+    app.notice(ServiceFailed(service="speaker_server", error="port 8765 is in use"))  # early
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await step(pilot, "15:40:00")
         assert "Running without it" in screen_text(app)  # the toast's title

@@ -107,9 +107,9 @@ async def test_x_dismisses_until_the_forecast_moves_by_more_than_the_threshold()
 async def test_the_dashboards_keys_go_through_the_run_and_say_who_and_what() -> None:
     app = late_app()
     session = app.session
-    runtime = Runtime(session.programme, session, RunOptions(Path("p.yaml")), session.clock.now())
+    runtime = Runtime.of(session, RunOptions(Path("p.yaml")), session.clock.now())
     notices: list[tuple[str, dict[str, object]]] = []
-    runtime.listeners.append(lambda note: notices.append((note.event, dict(note.data))))
+    runtime.notices.subscribe(lambda note: notices.append((note.event, note.payload())))
     app.proposals = keyboard_desk(runtime)  # as run_dashboard wires it
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "16:17:00")

@@ -14,8 +14,8 @@ from timekeeper.ui.widgets.header import RemoteLine
 async def test_a_remote_action_is_named_on_the_dashboard_with_its_source_and_time() -> None:
     app = make_app("15:29:50")
     session = app.session
-    runtime = Runtime(session.programme, session, RunOptions(Path("p.yaml")), session.clock.now())
-    runtime.listeners.append(lambda note: app.notice(note.event, note.data))
+    runtime = Runtime.of(session, RunOptions(Path("p.yaml")), session.clock.now())
+    runtime.notices.subscribe(app.notice)
     controls = Controls(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         line = app.operator.query_one(RemoteLine)
@@ -31,13 +31,9 @@ async def test_a_remote_action_is_named_on_the_dashboard_with_its_source_and_tim
 
 
 def test_the_event_log_names_who_acted_and_who_was_refused() -> None:
-    from timekeeper.ui import eventtext
+    from timekeeper.control.notices import RemoteAction, RemoteRefused
 
-    done = {"action": "next", "by": "api:companion", "message": "next: Panel discussion is live"}
-    assert eventtext.notice_text("remote_action", done) == (
-        "api:companion: next: Panel discussion is live"
-    )
-    refused = {"action": "hold", "by": "osc", "message": "Hold the show? Send confirm"}
-    assert eventtext.notice_text("remote_refused", refused) == (
-        "osc refused: Hold the show? Send confirm"
-    )
+    done = RemoteAction(action="next", by="api:companion", message="next: Panel discussion is live")
+    assert done.line() == "api:companion: next: Panel discussion is live"
+    refused = RemoteRefused(action="hold", by="osc", message="Hold the show? Send confirm")
+    assert refused.line() == "osc refused: Hold the show? Send confirm"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from tests.factories import at
 from tests.ui.conftest import clock_of, make_app, step
 from timekeeper.asrun.repeats import EventLogRepeats
+from timekeeper.show.notices import ObsRecord
 from timekeeper.ui.widgets.log import EventLog
 
 SIZE = (80, 24)
@@ -21,7 +22,7 @@ async def test_77_connect_failures_are_one_line_that_counts() -> None:
     def record(event: str, **data: object) -> None:
         now = clock_of(app).now()
         for shown in repeats.shown(event, {"source": "obs", **data}, now, real):
-            app.notice(shown.event, {"source": "obs", **shown.data})
+            app.notice(ObsRecord(name=shown.event, record=shown.data, repeat=shown.update))
 
     async with app.run_test(size=SIZE) as pilot:
         await step(pilot, "15:40:00")
@@ -48,7 +49,6 @@ async def test_a_notice_after_the_dashboard_closed_is_not_a_crash() -> None:
     app = make_app("15:40:00")
     async with app.run_test(size=(100, 30)) as pilot:
         await step(pilot, "15:40:00")
-    summary = {"at": at("15:41:00").isoformat(), "source": "obs",
-               "message": "OBS unreachable 15:40:00–15:41:00, 12 attempts"}  # fmt: skip
-    app.notice("repeated", summary)  # must not raise
+    summary = {"message": "OBS unreachable 15:40:00–15:41:00, 12 attempts"}
+    app.notice(ObsRecord(name="repeated", record=summary, at=at("15:41:00")))  # must not raise
     assert app.return_code in (None, 0)

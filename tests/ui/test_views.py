@@ -13,6 +13,8 @@ from tests.factories import AMS, at, seed
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply, new_show
 from timekeeper.core.modes import RunMode
 from timekeeper.core.status import Status, evaluate
+from timekeeper.show.notices import ServiceFailed
+from timekeeper.speaker.notices import SpeakerServerStarted
 from timekeeper.ui import eventtext, views
 from timekeeper.ui import format as fmt
 
@@ -117,13 +119,12 @@ def test_event_lines_read_as_sentences() -> None:
     obs = ShowEvent("scene_switch_confirmed", at("16:10"), "panel", text="Panel")
     assert eventtext.describe(obs, prog) == "Scene switch confirmed: Panel, Panel"
     assert eventtext.describe(ShowEvent("operator", at("16:10")), prog) is None
-    assert eventtext.notice_text("speaker_server", {"url": "http://x/"}) == (
+    assert SpeakerServerStarted(url="http://x/", control=None).line() == (
         "Speaker screens at http://x/ (add ?lang=nl|de|fr|es|pt|ar, ?sound=1; "
         "OBS source: ?transparent=1)"
     )
-    assert eventtext.notice_text("speaker_server_failed", {"error": "port 8765 is in use"}) == (
-        "Speaker server failed: port 8765 is in use"
-    )
+    failed = ServiceFailed(service="speaker_server", error="port 8765 is in use")
+    assert failed.line() == "Speaker server failed: port 8765 is in use"
 
 
 def test_one_rounding_rule_for_instants_and_deltas() -> None:

@@ -1,9 +1,11 @@
 """How a run is put together: programme, clock, as-run log, session, and its services.
 
-`build_runtime()` builds a `Runtime` synchronously (so a service that must see
-every ShowEvent, like the as-run log, subscribes before the first tick). Other
-parts plug in as services by adding a factory to `SERVICE_FACTORIES`; a factory
-returns None when its service is not wanted (no speaker port, no `obs:`).
+The composition root: the only module that knows every service. `build_runtime()`
+builds everything in order, synchronously (so a service that must see every
+ShowEvent, like the as-run log, subscribes before the first tick), and then one
+frozen `Runtime` holding it all: no part is filled in later. The notice stream
+comes first (the as-run log reports its health through it as it opens); a service
+factory returns None when its service is not wanted (no speaker port, no `obs:`).
 Headless runs have nobody at the keys: their session runs on autopilot (manual
 slots and turns move on at their deadlines, logged as operator moves).
 """
@@ -11,17 +13,19 @@ slots and turns move on at their deadlines, logged as operator moves).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from timekeeper.app import diagnostics
 from timekeeper.app.clockcheck import ClockCheck
+from timekeeper.app.diagnostics import Diagnostics
+from timekeeper.app.obs_records import ObsRecords
 from timekeeper.app.obs_service import ObsService
 from timekeeper.app.output_guard import refuse_live_outputs
-from timekeeper.app.programme_watch import watch_service
-from timekeeper.app.run import Runtime, Service
+from timekeeper.app.programme_watch import ProgrammeWatch
+from timekeeper.app.run import Runtime, Service, health_notice
 from timekeeper.app.run_options import RunOptions, load, make_clock, resolve_room, run_mode
 from timekeeper.asrun import RunStart, locate, start_run, versions
 from timekeeper.asrun.errors import AsRunError
@@ -30,7 +34,9 @@ from timekeeper.core.clock import SystemClock
 from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
+from timekeeper.show.notices import ClockChecked, NoticeStream
 from timekeeper.show.session import ShowSession
+from timekeeper.speaker.notices import SpeakerServerStarted
 
 
 class SpeakerService:
@@ -64,7 +70,7 @@ class SpeakerService:
         )
         url = await server.start()
         self._server = server
-        runtime.notice("speaker_server", url=url, control=self.control or None)
+        runtime.tell(SpeakerServerStarted(url=url, control=self.control or None))
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -76,53 +82,39 @@ class _Server(Protocol):
     async def stop(self) -> None: ...
 
 
-def speaker_service(runtime: Runtime) -> Service | None:
-    if runtime.options.port == 0:
+def speaker_service(options: RunOptions) -> Service | None:
+    if options.port == 0:
         return None
-    options = runtime.options
     return SpeakerService(options.bind, options.port, options.allow_hosts, options.control)
 
 
-ServiceFactory = Callable[[Runtime], "Service | None"]
-
-
-def clock_service(runtime: Runtime) -> Service:
+def clock_service(session: ShowSession, run: RunStart, notices: NoticeStream) -> ClockCheck:
     """The machine's time sync, at start and every minute (app/clockcheck.py)."""
 
-    def record(rec: Mapping[str, object]) -> None:  # not Runtime.record: not an OBS record
-        if runtime.asrun is not None:
-            runtime.asrun.log.append(dict(rec))
-        data = {k: v for k, v in rec.items() if k not in ("event", "at")}
-        runtime.notice(str(rec["event"]), **data)
+    def record(rec: Mapping[str, object]) -> None:  # not an OBS record: never merged
+        run.log.append(dict(rec))
+        notices.tell(ClockChecked.of(rec))
 
-    return ClockCheck(runtime.session.clock, on_record=record)
+    return ClockCheck(session.clock, on_record=record)
 
 
-def obs_service(runtime: Runtime) -> Service | None:
-    """OBS: always built (its panel says "not configured" when the programme has no obs:)."""
-    run = runtime.asrun
+def obs_service(
+    session: ShowSession, options: RunOptions, run: RunStart, records: ObsRecords
+) -> ObsService | None:
+    """OBS, when the programme names it (else the panel says "not configured")."""
     service = ObsService(
-        runtime.session,
-        url_override=runtime.options.obs_url,
-        done_keys=run.done_keys if run is not None else (),
-        on_record=runtime.record,
-        allow_live_outputs=runtime.options.allow_live_outputs,
+        session,
+        url_override=options.obs_url,
+        done_keys=run.done_keys,
+        on_record=records.record,
+        allow_live_outputs=options.allow_live_outputs,
     )
-    if not service.configured:
-        return None
-    runtime.obs_status = lambda: service.controller.status
-    runtime.obs_command = service.command
-    return service
+    return service if service.configured else None
 
 
-def programme_watch(runtime: Runtime) -> Service:
-    """The programme file, watched: edits are checked and offered (app/programme_watch.py)."""
-    return watch_service(runtime)
-
-
-def rooms_service(runtime: Runtime) -> Service | None:
+def rooms_service(options: RunOptions) -> Service | None:
     """The venue's broker (rooms/service.py): only for a room with a broker (--mqtt or venue)."""
-    room = runtime.options.room
+    room = options.room
     if room is None or room.mqtt is None:
         return None
     from timekeeper.rooms.service import RoomService  # deferred: aiomqtt, only for a room
@@ -130,24 +122,13 @@ def rooms_service(runtime: Runtime) -> Service | None:
     return RoomService(room)
 
 
-def osc_service(runtime: Runtime) -> Service | None:
+def osc_service(options: RunOptions) -> Service | None:
     """OSC input (`--osc PORT`): the same actions as the control API, over UDP."""
-    port = runtime.options.osc_port
-    if port is None:
+    if options.osc_port is None:
         return None
-    from timekeeper.control.service import osc_service as build  # deferred: python-osc
+    from timekeeper.control.service import OscService  # deferred: python-osc
 
-    return build(runtime, runtime.options.osc_bind, port)
-
-
-SERVICE_FACTORIES: list[ServiceFactory] = [
-    speaker_service,
-    clock_service,
-    obs_service,
-    programme_watch,
-    rooms_service,
-    osc_service,
-]
+    return OscService(options.osc_bind, options.osc_port)
 
 
 def _restart_notes(options: RunOptions, run: RunStart, invalid: ProgrammeError | None) -> list[str]:
@@ -205,7 +186,8 @@ def programme_or_kept(options: RunOptions) -> tuple[Programme, ProgrammeError | 
 
 
 def build_runtime(options: RunOptions) -> Runtime:
-    """Programme, clock, as-run log (fresh or resumed), session, and the services around it."""
+    """Programme, clock, as-run log (fresh or resumed), session, and the services around it,
+    each built once, in order, into one frozen record."""
     if options.control:  # refused before anything is read or written
         from timekeeper.control.service import check_control  # deferred: only with --control
 
@@ -216,7 +198,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     refuse_live_outputs(
         programme, mode, url_override=options.obs_url, allow=options.allow_live_outputs
     )
-    holder: list[Runtime] = []
+    notices = NoticeStream()  # first: the as-run log reports its health through it
     room = options.room
     run = start_run(
         programme,
@@ -228,13 +210,15 @@ def build_runtime(options: RunOptions) -> Runtime:
         # the command that crashed is the command that resumes: --at too (a rehearsal
         # goes on at its own pretend time); --fresh starts over
         fresh=options.fresh,
-        on_health=lambda health: holder[0].log_health(health) if holder else None,
+        on_health=lambda health: notices.tell(health_notice(health)),
         autopilot=options.headless,  # while it was down, its autopilot would have moved on
         room=room.room if room is not None else None,
         venue=room.venue if room is not None else None,
     )
     run = replace(run, notes=(*run.notes, *_restart_notes(options, run, invalid)))
     programme = run.state.programme  # a resumed run goes on with the version it logged last
+    secrets = [os.environ.get(name, "") for name in _secret_variables(programme, options)]
+    logged = Diagnostics.open(diagnostics.path_for(Path(run.path)), secrets)
     session = ShowSession(
         programme,
         run.clock,
@@ -242,20 +226,34 @@ def build_runtime(options: RunOptions) -> Runtime:
         state=run.state,
         autopilot=options.headless,
         catch_up=run.resumed is None,
+        on_failure=lambda where, exc: notices.tell(logged.internal_error(where, exc)),
     )
     session.message = run.message
     session.subscribe(run.log.record_events)
-    runtime = Runtime(programme, session, options, started_at, asrun=run)
-    runtime.offered = run.resumed.offered if run.resumed is not None else None
+    offered = run.resumed.offered if run.resumed is not None else None
     if invalid is not None:  # the watch checks the file at start: its errors, as for an edit
-        runtime.offered = programme
-    holder.append(runtime)
-    runtime.diagnostics = diagnostics.path_for(Path(run.path))
-    secrets = [os.environ.get(name, "") for name in _secret_variables(programme, options)]
-    runtime.diagnostics_handler = diagnostics.install(runtime.diagnostics, secrets)
-    session.on_failure = runtime.internal_error
-    for factory in SERVICE_FACTORIES:
-        service = factory(runtime)
-        if service is not None:
-            runtime.services.append(service)
-    return runtime
+        offered = programme
+    records = ObsRecords(session, run, notices)
+    obs = obs_service(session, options, run, records)
+    watch = ProgrammeWatch(session, notices, options.programme, offered=offered is not None)
+    services = (
+        speaker_service(options),
+        clock_service(session, run, notices),
+        obs,
+        watch,
+        rooms_service(options),
+        osc_service(options),
+    )
+    return Runtime(
+        session,
+        options,
+        started_at,
+        notices,
+        records,
+        asrun=run,
+        diagnostics=logged,
+        obs=obs,
+        watch=watch,
+        services=tuple(s for s in services if s is not None),
+        offered=offered,
+    )

@@ -69,9 +69,7 @@ async def run_dashboard(runtime: Runtime) -> int:
         await services_up.wait()  # the services see the show's first tick
         await runtime.run_show()  # a quit stops it for sure (Runtime.run_show)
 
-    def reread() -> None:
-        if runtime.reread is not None:
-            runtime.reread()
+    watch = runtime.watch
 
     def accept_change(check: ChangeCheck) -> None:
         assert check.programme is not None
@@ -80,14 +78,13 @@ async def run_dashboard(runtime: Runtime) -> int:
     app = TimekeeperApp(
         runtime.session,
         obs_status=_panel(runtime),
-        obs_command=None if runtime.obs_command is None else _keyboard_obs(runtime),
+        obs_command=None if runtime.obs is None else _keyboard_obs(runtime),
         runner=scheduler,
-        reread=reread,
+        reread=None if watch is None else watch.reread,
         accept_change=accept_change,
         proposals=keyboard_desk(runtime),
     )
-    runtime.change_listeners.append(app.offer_change)
-    runtime.listeners.append(lambda note: app.notice(note.event, note.data))
+    runtime.notices.subscribe(app.notice)  # the log pane, its alarms, and edits offered
     runtime.announce_log()
     shown = asyncio.create_task(app.first_frame.wait())
     running = asyncio.create_task(app.run_async())

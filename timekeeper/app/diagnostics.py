@@ -4,7 +4,8 @@ The as-run log records the show; this file records timekeeper itself (an
 exception in a subscriber, the OBS controller's own log lines), so an operator
 told "internal error" has a file to hand over. It rotates (1 MB, 3 old files),
 and every secret the run knows (the OBS password, broker or control tokens read
-from the environment) is replaced by `***` before a line is written.
+from the environment) is replaced by `***` before a line is written. `Diagnostics` owns a
+run's file: its path, its handler until the run closes it, and the notice of an internal error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import logging
 import logging.handlers
 from collections.abc import Iterable
 from pathlib import Path
+
+from timekeeper.show.notices import InternalError
 
 MAX_BYTES = 1_000_000
 BACKUPS = 3
@@ -74,3 +77,36 @@ def uninstall(handler: logging.Handler) -> None:
         logging.getLogger(name).removeHandler(handler)
     with contextlib.suppress(OSError):  # a full disk at the end of a run ends nothing
         handler.close()
+
+
+class Diagnostics:
+    """The run's diagnostics log: where it is, and its handler until the run closes it."""
+
+    def __init__(self, path: Path, handler: logging.Handler | None = None) -> None:
+        self.path = path
+        self._handler = handler
+
+    @classmethod
+    def open(cls, path: Path, secrets: Iterable[str] = ()) -> Diagnostics:
+        return cls(path, install(path, secrets))
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret of the run replaced by `***`."""
+        handler = self._handler
+        if handler is not None and isinstance(handler.formatter, RedactingFormatter):
+            return handler.formatter.redact(text)
+        return text
+
+    def internal_error(self, where: str, exc: BaseException) -> InternalError:
+        """The notice of a contained internal error: its words, redacted, and this file."""
+        return InternalError(
+            where=where,
+            error=self.redact(f"{type(exc).__name__}: {exc}"),
+            diagnostics=str(self.path),
+        )
+
+    def close(self) -> None:
+        """Stop writing (once; a second close does nothing)."""
+        if self._handler is not None:
+            uninstall(self._handler)
+            self._handler = None

@@ -20,6 +20,14 @@ from timekeeper.app.run import Runtime
 from timekeeper.core.engine import ShowEvent
 from timekeeper.errors import TimekeeperError
 from timekeeper.show.changes import ChangeCheck, ChangeKind
+from timekeeper.show.notices import Notice
+from timekeeper.show.programme_notices import (
+    ChangeOffered,
+    ProgrammeEdited,
+    ProgrammeInvalid,
+    ProgrammeRefused,
+    ProgrammeUnchanged,
+)
 from timekeeper.show.revisions import accept
 
 
@@ -48,28 +56,38 @@ class JsonLines:
         for event in events:
             self.write({**event.to_json(), "at": event.at.astimezone(tz).isoformat()})
 
+    def notice(self, note: Notice, runtime: Runtime) -> None:
+        """A notice as its JSON line (an edit offered is answered by `on_change`; the update
+        of a repeated alarm's line is left out: the line it updates was written)."""
+        if isinstance(note, ChangeOffered):
+            on_change(runtime, note.check)
+        elif not note.update:
+            now = runtime.session.clock.now()
+            self.write(note.to_json(runtime.programme.tz, now))
+
 
 def on_change(runtime: Runtime, check: ChangeCheck) -> None:
     """An edit of the programme file: accepted with --accept-changes, else reported."""
     if check.kind is ChangeKind.INVALID:
-        runtime.notice("programme_invalid", path=check.path, errors=list(check.lines))
+        runtime.tell(ProgrammeInvalid(path=check.path, errors=list(check.lines)))
     elif check.kind is ChangeKind.REFUSED:
-        runtime.notice("programme_refused", path=check.path, reason=" ".join(check.lines))
+        runtime.tell(ProgrammeRefused(path=check.path, reason=" ".join(check.lines)))
     elif check.kind is ChangeKind.UNCHANGED:
-        runtime.notice("programme_unchanged", path=check.path)
+        runtime.tell(ProgrammeUnchanged(path=check.path))
     elif not runtime.options.accept_changes:
-        runtime.notice(
-            "programme_edited",
-            path=check.path,
-            lines=list(check.lines),
-            message="not accepted: the show goes on with its plan (--accept-changes accepts)",
+        runtime.tell(
+            ProgrammeEdited(
+                path=check.path,
+                lines=list(check.lines),
+                message="not accepted: the show goes on with its plan (--accept-changes accepts)",
+            )
         )
     else:
         assert check.programme is not None
         try:
             accept(runtime, check.programme, check.data, "accept-changes")
         except TimekeeperError as exc:
-            runtime.notice("programme_refused", path=check.path, reason=str(exc))
+            runtime.tell(ProgrammeRefused(path=check.path, reason=str(exc)))
 
 
 async def run_headless(runtime: Runtime, stream: IO[str]) -> int:
@@ -78,8 +96,7 @@ async def run_headless(runtime: Runtime, stream: IO[str]) -> int:
     out = JsonLines(stream, stop.set)
     out.write(runtime.run_started())
     runtime.session.subscribe(partial(out.events, tz=runtime.programme.tz))
-    runtime.listeners.append(lambda note: None if note.update else out.write(note.to_json()))
-    runtime.change_listeners.append(partial(on_change, runtime))
+    runtime.notices.subscribe(partial(out.notice, runtime=runtime))
     runtime.announce_log()
     loop = asyncio.get_running_loop()
     caught: list[str] = []

@@ -1,9 +1,9 @@
-"""The OBS service of a run: controller + director, its records, the panel text and keys.
+"""The OBS service of a run: controller + director, its records, the panel's status and keys.
 
 Built synchronously with the run (so the director sees the show's first tick),
-started after the first frame. OBS events go three ways: the as-run log, the
-front end (dashboard log / headless JSON line), and the status the OBS panel
-renders each frame.
+started after the first frame; the run holds it as its `ObsHandle` (`status()`,
+`command()`). OBS events go three ways: the as-run log and the front ends (both
+through `on_record`: `app.obs_records`), and the status the OBS panel renders.
 
 Its stop is bounded whatever OBS does: when the operator quits, OBS gets
 `QUIT_STOP_WITHIN` seconds to confirm what was asked and close; when the show has
@@ -145,7 +145,8 @@ class ObsService:
             }
         )
 
-    def view(self) -> ObsStatus:
+    def status(self) -> ObsStatus:
+        """The controller's status (the OBS panel, the status API): `show.handle.ObsHandle`."""
         return self.controller.status
 
 

@@ -5,8 +5,8 @@ Owns `ProgrammeWatch`: `watchfiles` reports changes to the file's folder
 is watched and filtered to the file's name); each change is read only once the
 file has stood still for `SETTLE_S` (`Settle`: a slow save's prefix that ends on a
 slot boundary is valid YAML, and must not be taken for the edit), then checked by
-`changes.check_file` and handed to the front end's change listeners
-(`Runtime.change_listeners`) — the dashboard's dialog and `--accept-changes` alike.
+`changes.check_file` and told the front ends as a `ChangeOffered` notice — the
+dashboard's dialog and `--accept-changes` alike. `reread()` is the p key's handle.
 A re-read asked for by hand (`recheck`) reads at once. The same content is
 reported once, however many events an editor's save produces. A symlinked
 programme is watched as given: an edit of its target and a re-pointing of the
@@ -25,8 +25,15 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from timekeeper.app.run import Runtime
 from timekeeper.show.changes import ChangeCheck, ChangeKind, check_file
+from timekeeper.show.notices import NoticeStream
+from timekeeper.show.programme_notices import (
+    ChangeOffered,
+    ProgrammeSettling,
+    ProgrammeWatchFailed,
+    ProgrammeWatching,
+)
+from timekeeper.show.session import ShowSession
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 150  # an editor's save is several events within a few ms: one change
@@ -87,15 +94,19 @@ class ProgrammeWatch:
 
     def __init__(
         self,
-        runtime: Runtime,
+        session: ShowSession,
+        notices: NoticeStream,
         path: Path,
         *,
+        offered: bool = False,
         force_polling: bool | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         quiet: float | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.session = session
+        self.notices = notices
+        self.offered = offered  # resumed with an edited file: offered as the watch starts
         # as given (never resolved): a symlink stays one, so re-pointing it is seen
         self.path = Path(os.path.abspath(path))
         self.force_polling = force_polling
@@ -107,18 +118,21 @@ class ProgrammeWatch:
         self._stop: asyncio.Event | None = None
         self._last: tuple[object, ...] | None = None  # what was reported last, and its save
 
-    async def start(self, runtime: Runtime) -> None:
-        runtime.reread = lambda: self.recheck(by_hand=True)
+    async def start(self, runtime: object = None) -> None:
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._watch(), name="programme-watch")
         await asyncio.sleep(0)  # the watch is set up before the front end hears it is on
-        runtime.notice(
-            "programme_watch",
-            path=str(self.path),
-            message=f"watching {self.path} for edits (p re-reads it)",
+        self.notices.tell(
+            ProgrammeWatching(
+                path=str(self.path), message=f"watching {self.path} for edits (p re-reads it)"
+            )
         )
-        if runtime.offered is not None:  # resumed with an edited file: offer the change now
+        if self.offered:  # resumed with an edited file: offer the change now
             self.recheck()
+
+    def reread(self) -> ChangeCheck:
+        """The p key: check the file now, and say so even if it is what was said last."""
+        return self.recheck(by_hand=True)
 
     async def stop(self) -> None:
         if self._stop is not None:
@@ -157,13 +171,12 @@ class ProgrammeWatch:
                         await self.settled()
                         self.recheck()
                     except Exception as exc:  # the show goes on; the diagnostics log has it
-                        self.runtime.session.failed("the programme watch", exc)
+                        self.session.failed("the programme watch", exc)
                     if _target(self.path).parent != target.parent:
                         break  # the link points into another folder now: watch that one
         except (OSError, RuntimeError) as exc:
-            self.runtime.notice(
-                "programme_watch_failed", error=f"{exc}; press p to re-read the programme by hand"
-            )
+            error = f"{exc}; press p to re-read the programme by hand"
+            self.notices.tell(ProgrammeWatchFailed(error=error))
 
     async def settled(self) -> None:
         """Return once the file has stood still for `quiet` seconds (a slow save is over)."""
@@ -172,10 +185,12 @@ class ProgrammeWatch:
         wait = settle.seen(self.monotonic(), now)
         if wait is None or (now is not None and now == self._settled):
             return  # still, or the events of a save already waited for
-        self.runtime.notice(
-            "programme_settling",
-            path=str(self.path),
-            message=f"{self.path.name} changed: read once it has stood still for {self.quiet:g} s",
+        self.notices.tell(
+            ProgrammeSettling(
+                path=str(self.path),
+                message=f"{self.path.name} changed: read once it has stood still for "
+                f"{self.quiet:g} s",
+            )
         )
         while wait is not None:
             await self.sleep(wait)
@@ -185,7 +200,7 @@ class ProgrammeWatch:
 
     def recheck(self, by_hand: bool = False) -> ChangeCheck:
         """Check the file now; tell the front end unless it is what was reported last."""
-        check = check_file(self.runtime.session, self.path)
+        check = check_file(self.session, self.path)
         # the save, not only its bytes: the same typo saved again (after a fix this watch may
         # not have seen: one made while a restarted run was still starting) is said again
         saved = signature(self.path)
@@ -194,13 +209,5 @@ class ProgrammeWatch:
             self._last = key
             return check
         self._last = key
-        for listener in list(self.runtime.change_listeners):
-            try:
-                listener(check)
-            except Exception as exc:
-                self.runtime.session.failed("a programme change listener", exc)
+        self.notices.tell(ChangeOffered(check=check))
         return check
-
-
-def watch_service(runtime: Runtime) -> ProgrammeWatch:
-    return ProgrammeWatch(runtime, runtime.options.programme)

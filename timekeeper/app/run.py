@@ -1,10 +1,14 @@
-"""One run: the programme, its session, and the services around the show (`Runtime`).
+"""One run: a frozen record of the programme, its session, and the services around the show.
 
 Both front ends (the dashboard and `--headless`) share a `Runtime`; they differ only
-in how they show what happens. A *service* (OBS director, as-run log, speaker
+in how they show what happens. A *service* (OBS director, clock check, speaker
 server) starts before the show's scheduler ticks and stops after it; it reports
-through `Runtime.notice()` and can hand the dashboard an OBS status by setting
-`Runtime.obs_status`. How a run is put together is `runtime.assembly`.
+through the run's notice stream (`show.notices`), to which the front ends subscribe.
+The record is built once, complete, by `app.assembly.build_runtime` (the only module
+that knows every service); what the front ends use of a service is a typed handle on
+it (`obs`: `show.handle.ObsHandle`; `watch`: the programme watch's re-read). Its mutable
+parts each have an owner of their own: the OBS repeat book (`app.obs_records`), the
+diagnostics log (`app.diagnostics.Diagnostics`).
 
 Quitting is bounded: the scheduler is cancelled until it ends, and the services are
 stopped all at once within `STOP_WITHIN` seconds (then cancelled until they end), so
@@ -17,18 +21,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from timekeeper.app import diagnostics
+from timekeeper.app.diagnostics import Diagnostics
+from timekeeper.app.obs_records import ObsRecords
 from timekeeper.app.run_options import RunOptions
-from timekeeper.asrun.repeats import EventLogRepeats
-from timekeeper.core.clock import SystemClock
 from timekeeper.core.programme import Programme
 from timekeeper.errors import TimekeeperError
+from timekeeper.show.handle import ObsHandle
+from timekeeper.show.notices import (
+    AsRunLogFailing,
+    AsRunLogOpened,
+    AsRunLogWriting,
+    Notice,
+    NoticeStream,
+    ObsCommandDone,
+    Resumed,
+    ServiceFailed,
+    ServiceStopFailed,
+)
 from timekeeper.show.session import ShowSession
 from timekeeper.tasks import stop_task
 
@@ -41,30 +55,15 @@ SCHEDULER_STOP_WITHIN = 0.3
 
 if TYPE_CHECKING:
     from timekeeper.asrun import LogHealth, RunStart
-    from timekeeper.obs.controller import ObsStatus
-    from timekeeper.show.changes import ChangeCheck
-
-_REAL = SystemClock()  # the gap between repeats of an alarm is real time
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the runtime reports that is not a show event (a service's URL, a failure)."""
-
-    event: str
-    data: Mapping[str, object]
-    update: bool = False  # only updates the line of a repeated alarm (headless skips it)
-
-    def to_json(self) -> dict[str, object]:
-        return {"at": self.data.get("at"), "event": self.event, **self.data}
+    from timekeeper.obs.status import ObsStatus
 
 
 class Service(Protocol):
     """Runs beside the show (OBS director, as-run log, speaker server).
 
-    `start()` must return promptly (long work, like reconnecting, goes in the
-    service's own task); raising a TimekeeperError or OSError there is reported
-    as `<name>_failed` and the show runs on without the service.
+    `start()` gets the run and must return promptly (long work, like reconnecting, goes in
+    the service's own task); raising a TimekeeperError or OSError there is reported as
+    `<name>_failed` and the show runs on without the service.
     """
 
     name: str
@@ -74,79 +73,69 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
-@dataclass
-class Runtime:
-    """One run: programme, session, options, and the services around the show."""
+class Reread(Protocol):
+    """The programme watch as the front ends use it: check the file now (the p key)."""
 
-    programme: Programme
+    def reread(self) -> object: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """One run, assembled once (`app.assembly.build_runtime`): programme, session, options,
+    its as-run log, its services and the typed handles of those the front ends use."""
+
     session: ShowSession
     options: RunOptions
     started_at: datetime  # the clock's first reading
-    services: list[Service] = field(default_factory=list)
-    obs_status: Callable[[], ObsStatus] | None = None  # set by the OBS service; polled per frame
-    obs_command: Callable[[str], str] | None = None  # operator keys for OBS (resend, auto)
-    listeners: list[Callable[[Notice], None]] = field(default_factory=list)
+    notices: NoticeStream  # what the run reports; front ends subscribe
+    obs_records: ObsRecords  # OBS's records: the log, then the front ends (repeats merged)
     asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
-    diagnostics: Path | None = None  # internal errors with tracebacks, next to the as-run log
+    diagnostics: Diagnostics | None = None  # internal errors with tracebacks, beside the log
+    obs: ObsHandle | None = None  # the OBS service (None: the programme names no OBS)
+    watch: Reread | None = None  # the programme watch
+    services: tuple[Service, ...] = ()
     # the programme file differs from the version resumed (an edit, or an invalid file: the
     # version resumed then): the watch checks the file as it starts and shows what it holds
     offered: Programme | None = None
-    change_listeners: list[Callable[[ChangeCheck], None]] = field(default_factory=list)
-    reread: Callable[[], object] | None = None  # check the programme file now (the p key)
 
-    repeats: EventLogRepeats | None = None  # repeated OBS alarms: one line (asrun.repeats)
+    @classmethod
+    def of(
+        cls,
+        session: ShowSession,
+        options: RunOptions,
+        started_at: datetime,
+        *,
+        asrun: RunStart | None = None,
+        notices: NoticeStream | None = None,
+        obs: ObsHandle | None = None,
+        services: tuple[Service, ...] = (),
+    ) -> Runtime:
+        """A run of `session` without the assembly (tests, benches): its own notice stream."""
+        stream = NoticeStream() if notices is None else notices
+        records = ObsRecords(session, asrun, stream)
+        return cls(session, options, started_at, stream, records, asrun, obs=obs, services=services)
 
-    def notice(self, event: str, **data: object) -> None:
-        """Tell the front end (a dashboard log line, a headless JSON line), stamped now
-        (or with the ISO instant `at` given in `data`)."""
-        self._tell(event, data)
+    @property
+    def programme(self) -> Programme:
+        """The version in effect: a revision replaces it."""
+        return self.session.programme
 
-    def _tell(self, event: str, data: Mapping[str, object], update: bool = False) -> None:
-        now = self.session.clock.now().astimezone(self.programme.tz)
-        note = Notice(event, {"at": now.isoformat(), **data}, update)
-        for listener in list(self.listeners):
-            try:
-                listener(note)
-            except Exception:  # a front end that cannot show a notice must not stop the show
-                log.exception("a front end failed to show the notice %r", event)
-
-    def record(self, record: Mapping[str, object]) -> None:
-        """A record from a service (OBS): into the as-run log, and to the front end."""
-        if self.asrun is not None:
-            self.asrun.log.append(dict(record))
-        event = str(record.get("event", "record"))
-        if event == "text_set":
-            return  # logged; the OBS panel shows it, the front end need not repeat it
-        data = {k: v for k, v in record.items() if k != "event"}
-        if self.repeats is None:
-            self.repeats = EventLogRepeats(self.programme.tz)
-        for shown in self.repeats.shown(event, data, self.session.clock.now(), _REAL.now()):
-            self._tell(shown.event, {"source": "obs", **shown.data}, shown.update)
-
-    def flush_repeats(self) -> None:
-        """The run ends: sum up the alarms still repeating (one `repeated` line each)."""
-        for shown in self.repeats.flush() if self.repeats is not None else []:
-            self.notice(shown.event, source="obs", **shown.data)
+    def tell(self, notice: Notice) -> None:
+        """Tell the front ends (a dashboard log line, a headless JSON line)."""
+        self.notices.tell(notice)
 
     def obs_act(self, name: str, source: str) -> str:
         """An operator's OBS command ("resend" the live scene, toggle "auto" switching) with who
         asked (`keyboard`, `api:<client>`, `osc`): done, logged, and what it did returned."""
-        if self.obs_command is None:
+        if self.obs is None:
             return "OBS is not configured for this programme"
-        result = self.obs_command(name)
+        result = self.obs.command(name)
         now = self.session.clock.now().astimezone(self.programme.tz).isoformat()
         rec = {"event": "obs_command", "at": now, "command": name, "source": source}
         if self.asrun is not None:
             self.asrun.log.append({**rec, "result": result})
-        self.notice("obs_command", command=name, by=source, message=result)
+        self.tell(ObsCommandDone(command=name, by=source, message=result))
         return result
-
-    def log_health(self, health: LogHealth) -> None:
-        """The as-run log could not write (disk full, removed): say so loudly, keep the show."""
-        if health.ok:
-            self.notice("as_run_log_ok", message="as-run log writing again")
-        else:
-            self.notice("as_run_log_failed", error=health.describe())
 
     def announce_log(self) -> None:
         """Where this run is logged, or what was resumed from where."""
@@ -157,11 +146,13 @@ class Runtime:
                 lines = self.asrun.lines(*self.session.due(now))
             else:
                 lines = [str(self.asrun.path), *self.asrun.lines()[1:]]  # the event names it
-            self.notice(
-                "resumed" if resumed else "as_run_log",
-                at=now.astimezone(self.programme.tz).isoformat(),  # the instant it describes
-                path=str(self.asrun.path),
-                message=" | ".join(lines),
+            kind = Resumed if resumed else AsRunLogOpened
+            self.tell(
+                kind(
+                    at=now.astimezone(self.programme.tz).isoformat(),  # the instant it describes
+                    path=str(self.asrun.path),
+                    message=" | ".join(lines),
+                )
             )
 
     def _clock_start(self) -> datetime:
@@ -170,21 +161,6 @@ class Runtime:
             return self.asrun.resumed.at
         return self.started_at
 
-    diagnostics_handler: logging.Handler | None = None
-
-    def internal_error(self, where: str, exc: BaseException) -> None:
-        """A contained internal error: name it and the file that holds its traceback."""
-        handler = self.diagnostics_handler
-        text = f"{type(exc).__name__}: {exc}"
-        if handler is not None and isinstance(handler.formatter, diagnostics.RedactingFormatter):
-            text = handler.formatter.redact(text)
-        self.notice(
-            "internal_error",
-            where=where,
-            error=text,
-            diagnostics=str(self.diagnostics) if self.diagnostics else None,
-        )
-
     def close(self) -> None:
         """Close the as-run log (raises LogWriteError if records had to be rescued), then
         the diagnostics log."""
@@ -192,13 +168,12 @@ class Runtime:
             if self.asrun is not None:
                 self.asrun.log.close()
         finally:
-            if self.diagnostics_handler is not None:
-                diagnostics.uninstall(self.diagnostics_handler)
-                self.diagnostics_handler = None
+            if self.diagnostics is not None:
+                self.diagnostics.close()
 
     def read_obs_status(self) -> ObsStatus | None:
         """The OBS controller's status; None: no OBS configured."""
-        return None if self.obs_status is None else self.obs_status()
+        return None if self.obs is None else self.obs.status()
 
     def run_started(self) -> dict[str, object]:
         return {
@@ -219,13 +194,13 @@ class Runtime:
                 try:
                     await service.start(self)
                 except (TimekeeperError, OSError) as exc:
-                    self.notice(f"{service.name}_failed", error=str(exc))
+                    self.tell(ServiceFailed(service=service.name, error=str(exc)))
                 else:
                     started.append(service)
             yield
         finally:
             await self._stop_services(started)
-            self.flush_repeats()
+            self.obs_records.flush()
 
     async def _stop_services(self, started: list[Service]) -> None:
         """Every service's stop at once, each in its own task, all within one bound: one that
@@ -242,9 +217,11 @@ class Runtime:
         for task, service in stops.items():
             if task in late:
                 await stop_task(task, STOP_GRACE, task.get_name())
-                self.notice(f"{service.name}_stop_failed", error=f"not stopped within {within} s")
+                error = f"not stopped within {within} s"
+                self.tell(ServiceStopFailed(service=service.name, error=error))
             elif not task.cancelled() and task.exception() is not None:
-                self.notice(f"{service.name}_stop_failed", error=str(task.exception()))
+                error = str(task.exception())
+                self.tell(ServiceStopFailed(service=service.name, error=error))
 
     async def run_show(self) -> None:
         """The show's scheduler until the last slot has ended, stoppable for sure: it runs in
@@ -266,3 +243,8 @@ class Runtime:
 
 async def _stop(service: Service) -> None:
     await service.stop()
+
+
+def health_notice(health: LogHealth) -> Notice:
+    """The as-run log could not write (disk full, removed), or writes again: said loudly."""
+    return AsRunLogWriting() if health.ok else AsRunLogFailing(error=health.describe())

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from timekeeper.control.gate import gate_for, precondition
+from timekeeper.control.notices import RemoteAction
 from timekeeper.core.asks import ask, ask_obs
 from timekeeper.core.engine import Action, ActionKind, ShowEvent, apply
 from timekeeper.core.modes import RunMode
@@ -125,7 +126,7 @@ class Controls:
             done = self._accept_proposal(confirmed, source)
         else:
             done = self._gated(name, params, confirmed, source, arrived)
-        self.runtime.notice("remote_action", action=name, by=source, message=done.result)
+        self.runtime.tell(RemoteAction(action=name, by=source, message=done.result))
         return done
 
     # ------------------------------------------------------------ the show
@@ -221,7 +222,7 @@ class Controls:
     def _obs(self, name: str, params: Mapping[str, Any], confirmed: bool, source: str) -> Done:
         runtime = self.runtime
         obs = runtime.read_obs_status()
-        if runtime.obs_command is None or obs is None:
+        if runtime.obs is None or obs is None:
             raise Refused(409, "OBS is not configured for this programme")
         if name == "resend":
             if runtime.session.status().live is None:

@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 from timekeeper.control.actions import Controls, Refused
+from timekeeper.control.notices import RemoteRefused
 from timekeeper.control.openapi import openapi
 from timekeeper.control.ratelimit import RateLimiter
 from timekeeper.control.status import status_json
@@ -143,10 +144,10 @@ class ControlApi:
             name = request.match_info["name"]
             done = self.controls.run(name, params, f"api:{guarded}", arrived)
         except Refused as refused:  # the dashboard's log says so: someone's button did nothing
-            self.controls.runtime.notice(
-                "remote_refused", action=request.match_info["name"][:40], by=f"api:{guarded}",
+            self.controls.runtime.tell(RemoteRefused(
+                action=request.match_info["name"][:40], by=f"api:{guarded}",
                 message=refused.reason,
-            )  # fmt: skip
+            ))  # fmt: skip
             return _error(refused.status, refused.reason)
         except Exception as exc:  # one request's bug is that request's 500, logged once
             self.controls.runtime.session.failed("an API request", exc)

@@ -36,6 +36,7 @@ from pythonosc.parsing import osc_types
 
 from timekeeper.control.actions import PARAMS, Controls, Refused
 from timekeeper.control.exposed import exposed
+from timekeeper.control.notices import OscListening, RemoteRefused
 from timekeeper.control.ratelimit import RateLimiter
 from timekeeper.errors import UsageError
 from timekeeper.speaker.oncelog import OnceLog
@@ -147,8 +148,8 @@ class OscInput:
                 raise Refused(429, "too many OSC messages: slow down")
             done = self.controls.run(name, params_from(name, args), SOURCE, arrived)
         except Refused as refused:
-            self.controls.runtime.notice(
-                "remote_refused", action=shown, by=SOURCE, message=refused.reason
+            self.controls.runtime.tell(
+                RemoteRefused(action=shown, by=SOURCE, message=refused.reason)
             )
             return ("/timekeeper/refused", shown, refused.status, refused.reason)
         except Exception as exc:  # a bad message must never reach the event loop
@@ -166,11 +167,11 @@ class OscInput:
             raise UsageError(
                 f"cannot take OSC on {self.host}:{self.port}: {exc.strerror}; pass --osc N"
             ) from None
-        exposed(self.controls.runtime, "osc_exposed", "OSC input (no password)", self.host,
+        exposed(self.controls.runtime, "osc", "OSC input (no password)", self.host,
                 "--osc-bind")  # fmt: skip
         host = shown_host(self.host)
         shown = f"[{host}]" if ":" in host else host
-        self.controls.runtime.notice("osc_listening", message=f"OSC on udp://{shown}:{self.port}")
+        self.controls.runtime.tell(OscListening(message=f"OSC on udp://{shown}:{self.port}"))
 
     async def stop(self) -> None:
         if self._transport is not None:

@@ -2,7 +2,7 @@
 
 `check_control` runs before anything is read or written (no token: exit 2, one
 line); `control_api` builds the routes the speaker server installs, and warns when
-they are served beyond this machine; `osc_service` builds the OSC input service (which
+they are served beyond this machine; `OscService` is the OSC input service (which
 warns the same way as it starts).
 """
 
@@ -28,9 +28,23 @@ def check_control(port: int, environ: Mapping[str, str]) -> None:
 
 
 def control_api(runtime: RunHandle, bind: str) -> ControlApi:
-    exposed(runtime, "control_exposed", "the control API (token-guarded)", bind, "--bind")
+    exposed(runtime, "control", "the control API (token-guarded)", bind, "--bind")
     return ControlApi(Controls(runtime), read_token(os.environ))
 
 
-def osc_service(runtime: RunHandle, bind: str, port: int) -> OscInput:
-    return OscInput(Controls(runtime), bind, port)
+class OscService:
+    """OSC input as a service of a run: its controls act on the run that starts it."""
+
+    name = "osc"
+
+    def __init__(self, bind: str, port: int) -> None:
+        self.bind, self.port = bind, port
+        self.input: OscInput | None = None
+
+    async def start(self, runtime: RunHandle) -> None:
+        self.input = OscInput(Controls(runtime), self.bind, self.port)
+        await self.input.start(runtime)
+
+    async def stop(self) -> None:
+        if self.input is not None:
+            await self.input.stop()

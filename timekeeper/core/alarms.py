@@ -3,9 +3,10 @@
 A run's alarms come from OBS (`obs.events`), the clock check and the announcement of
 other timekeepers; the as-run log keeps them as records named by `kind`. Everyone who
 must know whether a kind is an alarm reads it here: the OBS events (`ObsEvent.alarm`),
-the as-run log's repeat merging (`asrun.repeats`), the report (`asrun.report`) and the
-dashboard's pop-ups. A kind is a plain string because logs written before are read by
-the same rules.
+the run's notices (`show.notices.Notice.alarm`: the dashboard's pop-ups), the as-run
+log's repeat merging (`asrun.repeats`) and the report (`asrun.report`). It is a table by
+kind name, in the core, because the as-run log (which imports neither OBS nor the notices
+above it) reads logs written before by the same rules.
 """
 
 from __future__ import annotations

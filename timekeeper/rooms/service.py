@@ -30,6 +30,13 @@ from timekeeper.core.engine import ShowEvent
 from timekeeper.interop.live_schedule import schedule_json  # issue 25
 from timekeeper.rooms.commands import Refused, carry_out, parse_command
 from timekeeper.rooms.link import Backoff, BrokerLink, LinkState, Sleep
+from timekeeper.rooms.notices import (
+    BrokerConnected,
+    BrokerLost,
+    BrokerPublishing,
+    RoomCommandDone,
+    RoomCommandRefused,
+)
 from timekeeper.rooms.options import RoomOptions
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
@@ -117,8 +124,10 @@ class RoomService:
             loop.create_task(self._beat()),
         ]
         topics = self.topics.base + "/"
-        runtime.notice(
-            "broker", url=self.settings.url, topics=topics, message=f"this room publishes {topics}…"
+        runtime.tell(
+            BrokerPublishing(
+                url=self.settings.url, topics=topics, message=f"this room publishes {topics}…"
+            )
         )
 
     async def stop(self) -> None:
@@ -252,10 +261,9 @@ class RoomService:
         first = self._was_connected is None
         self._was_connected = state.connected
         if state.connected:
-            event = "broker_connected" if state.connections == 1 else "broker_back"
-            self._runtime.notice(event, url=state.url)
+            self._runtime.tell(BrokerConnected(url=state.url, back=state.connections != 1))
         elif not first or state.attempts == 1:
-            self._runtime.notice("broker_lost", url=state.url, error=state.error)
+            self._runtime.tell(BrokerLost(url=state.url, error=state.error))
 
     # ------------------------------------------------------------ commands
 
@@ -267,10 +275,10 @@ class RoomService:
             command = parse_command(payload, self.options.commands)
             result = carry_out(command, runtime.session)
         except Refused as exc:
-            runtime.notice("room_command_refused", reason=str(exc))
+            runtime.tell(RoomCommandRefused(reason=str(exc)))
             self._queue_event({"event": "command_refused", "reason": str(exc)})
             return
-        runtime.notice("room_command", command=command.name, sender=command.sender, result=result)
+        runtime.tell(RoomCommandDone(command=command.name, sender=command.sender, result=result))
         self._queue_event({"event": "command_done", "command": command.name, "result": result})
 
     def _queue_event(self, data: dict[str, object]) -> None:

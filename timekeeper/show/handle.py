@@ -1,4 +1,4 @@
-"""What the layers under the composition root may use of a run: `RunHandle`.
+"""What the layers under the composition root may use of a run: `RunHandle`, `ObsHandle`.
 
 The control surfaces, the venue's rooms and the revisions take a run through this
 protocol, never `app.run.Runtime` itself, so the dependency points down: the
@@ -8,10 +8,10 @@ composition root (`app/`) builds the run and hands it to them; they cannot reach
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from timekeeper.core.programme import Programme
+from timekeeper.show.notices import Notice
 from timekeeper.show.session import ShowSession
 
 if TYPE_CHECKING:
@@ -19,10 +19,22 @@ if TYPE_CHECKING:
     from timekeeper.obs.status import ObsStatus
 
 
-class RunHandle(Protocol):
-    """A running show: its programme and session, its log, and where it reports."""
+class ObsHandle(Protocol):
+    """OBS as a run uses it: the controller's status (the panel, the status API) and the
+    operator's commands ("resend" the live scene, toggle "auto" switching)."""
 
-    programme: Programme  # the version in effect: a revision replaces it
+    def status(self) -> ObsStatus: ...
+
+    def command(self, name: str) -> str:
+        """Do `name`; says what it did."""
+
+
+class RunHandle(Protocol):
+    """A running show: its programme and session, its log, OBS, and where it reports."""
+
+    @property
+    def programme(self) -> Programme:
+        """The version in effect (a revision replaces it)."""
 
     @property
     def session(self) -> ShowSession: ...
@@ -31,10 +43,11 @@ class RunHandle(Protocol):
     def asrun(self) -> RunStart | None: ...
 
     @property
-    def obs_command(self) -> Callable[[str], str] | None: ...
+    def obs(self) -> ObsHandle | None:
+        """None: OBS is not configured for this programme."""
 
-    def notice(self, event: str, **data: object) -> None:
-        """Tell the front end (a dashboard log line, a headless JSON line), stamped now."""
+    def tell(self, notice: Notice) -> None:
+        """Tell the front ends (a dashboard log line, a headless JSON line)."""
 
     def obs_act(self, name: str, source: str) -> str:
         """An operator's OBS command with who asked: done, logged, what it did returned."""

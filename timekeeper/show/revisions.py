@@ -24,6 +24,7 @@ from timekeeper.core.proposal import Lengths, Proposal
 from timekeeper.errors import TimekeeperError
 from timekeeper.programme.difftext import diff_json
 from timekeeper.programme.proposaltext import explain, proposal_json
+from timekeeper.show.programme_notices import ProgrammeChanged, ProposalAccepted, ProposalUndone
 
 if TYPE_CHECKING:
     from timekeeper.asrun import RunStart
@@ -67,8 +68,7 @@ def accept(runtime: RunHandle, programme: Programme, data: bytes, by: str) -> Pr
     """Run on `programme` from now (raises RevisionRefused / RevisionNotKept, nothing changed)."""
     before = runtime.session.programme
     diff, _ = runtime.session.revise(programme, by, journal(runtime.asrun, programme, data, by))
-    runtime.programme = runtime.session.programme
-    runtime.notice("programme_changed", by=by, **diff_json(diff, before, programme))
+    runtime.tell(ProgrammeChanged(by=by, diff=diff_json(diff, before, programme)))
     return diff
 
 
@@ -102,15 +102,15 @@ def accept_proposal(runtime: RunHandle, by: str) -> Proposal:
         return lengths_journal(runtime.asrun, before, proposal.lengths, by, about)
 
     proposal, diff = session.accept_proposal(by, journal)
-    runtime.programme = session.programme
     about = proposal_json(proposal, before)
     words = "; ".join(explain(proposal, before))
-    runtime.notice(
-        "proposal_accepted",
-        by=by,
-        message=f"by {by}: {words}",
-        proposal=about,
-        **diff_json(diff, before, session.programme),
+    runtime.tell(
+        ProposalAccepted(
+            by=by,
+            message=f"by {by}: {words}",
+            proposal=about,
+            diff=diff_json(diff, before, session.programme),
+        )
     )
     return proposal
 
@@ -122,11 +122,11 @@ def undo_proposal(runtime: RunHandle, proposal: Proposal, by: str) -> ProgrammeD
     about: dict[str, object] = {"undo": True}
     journal = lengths_journal(runtime.asrun, before, proposal.undo, by, about)
     diff, _ = session.revise(proposal.undo.apply(before), by, journal)
-    runtime.programme = session.programme
-    runtime.notice(
-        "proposal_undone",
-        by=by,
-        message=f"by {by}: the lengths before it are back",
-        **diff_json(diff, before, session.programme),
+    runtime.tell(
+        ProposalUndone(
+            by=by,
+            message=f"by {by}: the lengths before it are back",
+            diff=diff_json(diff, before, session.programme),
+        )
     )
     return diff

@@ -60,11 +60,13 @@ class ShowSession:
         state: ShowState | None = None,
         autopilot: bool = False,
         catch_up: bool | None = None,
+        on_failure: FailureHook | None = None,
     ) -> None:
         """`state`: a resumed show (default: a new one). `autopilot`: nobody is at the keys,
         so manual slots and turns move on at their deadlines. `catch_up` (default: for a new
         show) makes the first tick do the same for what was planned before now: a run started
-        at 17:35 finds the manual Q&A ended and the reception live."""
+        at 17:35 finds the manual Q&A ended and the reception live. `on_failure`: told of
+        every contained internal error (`failed`)."""
         self.programme = programme
         self.clock = clock
         self.run_mode = run_mode
@@ -76,7 +78,7 @@ class ShowSession:
         self.message: SpeakerMessage | None = None
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
-        self.on_failure: FailureHook | None = None  # told of every contained internal error
+        self.on_failure = on_failure
         self.proposal: Proposal | None = None  # running late: the re-plan on offer, if any
         self._dismissed: Proposal | None = None  # the last one dismissed, while it stands
 

@@ -3,7 +3,7 @@
 It runs the session's scheduler as a worker, recomputes the Status from the
 clock on a timer and hands it to the screen (with whatever the OBS status
 provider returns), turns the screen's messages into session calls, logs the
-runtime's notices, and guards quitting while the show runs. Services (OBS,
+run's notices (dispatched on their class), and guards quitting while the show runs. Services (OBS,
 as-run log, speaker server) are started around it by `timekeeper.app.dashboard`.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from functools import partial
 
@@ -21,11 +21,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from timekeeper.core.alarms import POP_UPS
+from timekeeper.control.notices import RemoteAction
 from timekeeper.core.engine import Mode, ShowEvent
+from timekeeper.core.text import inert
 from timekeeper.errors import TransitionError
 from timekeeper.show.changes import ChangeCheck
+from timekeeper.show.notices import InternalError, Notice, ObsRecord
+from timekeeper.show.programme_notices import ChangeOffered
 from timekeeper.show.session import ShowSession
+from timekeeper.speaker.notices import SpeakerServerStarted
 from timekeeper.ui import changes, eventtext, views
 from timekeeper.ui.keyguard import GAP, KeyGuard, Verdict
 from timekeeper.ui.screens.dialogs import ConfirmDialog, SafeCommandPalette
@@ -142,40 +146,45 @@ class TimekeeperApp(App[None]):
         self.operator.add_log([(at, line) for at, line in lines if line])
         self.refresh_status()
 
-    def notice(self, event: str, data: Mapping[str, object]) -> None:
-        """A runtime notice (a service started, or failed): log it; show the speaker URL.
+    def notice(self, note: Notice) -> None:
+        """A run's notice (a service started, or failed; OBS; an edit): log it, pop up what
+        must be seen, show the speaker URL, offer an edit. Dispatched on its class.
 
         Services start before the app runs, so a notice may arrive before the
         screen exists: the screen buffers it, and a failure's toast waits for mount.
         """
-        text = eventtext.notice_text(event, data)
-        if event == "speaker_server" and "url" in data:
-            self.operator.speaker_url = str(data["url"])
-        if event == "remote_action":
-            self.operator.remote_action(remote_line(data, self.session.programme.tz))
-        if event == "internal_error" and self.is_running:
-            where = data.get("diagnostics")
+        if isinstance(note, ChangeOffered):
+            self.offer_change(note.check)
+            return
+        text = inert(note.line())
+        now = self.session.clock.now()
+        tz = self.session.programme.tz
+        if isinstance(note, SpeakerServerStarted):
+            self.operator.speaker_url = note.url
+        elif isinstance(note, RemoteAction):  # the remote line: what was done (not refused)
+            self.operator.remote_action(remote_line(note.to_json(tz, now), tz))
+        elif isinstance(note, InternalError) and self.is_running:
+            where = note.diagnostics
             self.notify(
-                f"{data.get('where')}: {data.get('error')}. The show goes on."
+                f"{note.where}: {note.error}. The show goes on."
                 + (f" Details: {where}" if where else ""),
                 title="Internal error",
                 severity="error",
                 timeout=30,
             )
-        if data.get("source") == "obs":
-            if event in POP_UPS and self.is_running:  # the panel shows the rest
+        elif isinstance(note, ObsRecord):
+            alarm = note.alarm
+            if alarm is not None and alarm.pops_up and self.is_running:  # the panel: the rest
                 self.notify(text, title="OBS", severity="error", timeout=15)
-            elif event == "output_intent" and data.get("notify") and self.is_running:
+            elif note.event == "output_intent" and note.record.get("notify") and self.is_running:
                 self.notify(text, title="Stream and recording", timeout=15)  # a skipped slot's
-        elif event.endswith("_failed"):
+        elif note.warns:
             self._warnings.append(text)
             if self.is_running:
                 self._flush_warnings()
-        now = self.session.clock.now()
-        local = now.astimezone(self.session.programme.tz)
-        series = data.get("series")  # a repeated alarm: its repeats update one line
-        key = str(series) if series is not None else None
-        self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")], key)
+        local = now.astimezone(tz)
+        # a repeated alarm: its repeats update one line
+        self.operator.add_log([(now, f"{local:%H:%M:%S} {text}")], note.series)
         if self.is_running:
             self.refresh_status()  # an OBS change is shown at once, not at the next frame
 

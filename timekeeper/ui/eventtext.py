@@ -1,18 +1,16 @@
 """ShowEvents as sentences for the event log ("16:10:00 Panel discussion started (auto)").
 
-Pure; an event kind this module does not know (OBS, services added later) still
-reads sensibly through the fallback, so new event sources need no change here.
+Pure; an event kind this module does not know still reads sensibly through the
+fallback. The run's notices say their own line (`show.notices.Notice.line`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import tzinfo
 
 from timekeeper.core.engine import ShowEvent
 from timekeeper.core.programme import Programme
 from timekeeper.core.text import inert
-from timekeeper.speaker.urls import SCREEN_OPTIONS
 
 SILENT = {"operator", "turn_ended"}  # implied by the events that follow them
 
@@ -96,29 +94,6 @@ def _fallback(event: ShowEvent, title: str) -> str:
     words = words[:1].upper() + words[1:]
     extra = [x for x in (title, event.text, event.cause) if x]
     return f"{words}: {', '.join(extra)}" if extra else words
-
-
-def notice_text(event: str, data: Mapping[str, object]) -> str:
-    """A runtime notice (a service started or failed) as a log line, inert."""
-    return inert(_notice_text(event, data))
-
-
-def _notice_text(event: str, data: Mapping[str, object]) -> str:
-    if event == "speaker_server" and "url" in data:
-        return f"Speaker screens at {data['url']} (add {SCREEN_OPTIONS})"
-    if event in ("remote_action", "remote_refused") and data.get("by"):
-        verb = "" if event == "remote_action" else " refused"
-        return f"{data['by']}{verb}: {data.get('message') or data.get('action')}"
-    if event == "repeated" and data.get("message"):  # an alarm and its repeats, one line
-        return str(data["message"])
-    if event == "programme_changed":
-        lines = [str(x) for x in data.get("lines", []) or []]  # type: ignore[attr-defined]
-        return "Programme changed: " + " | ".join(lines)
-    if data.get("source") == "obs" and data.get("message"):
-        return f"OBS: {data['message']}"
-    detail = data.get("error") or data.get("message") or ""
-    words = event.replace("_", " ")
-    return f"{words[:1].upper()}{words[1:]}: {detail}" if detail else words
 
 
 def line(event: ShowEvent, programme: Programme, tz: tzinfo) -> str | None:
