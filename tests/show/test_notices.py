@@ -165,7 +165,9 @@ def test_what_a_notice_declares_on_its_class() -> None:
     alarm = ObsRecord(name="scene_switch_failed", record={"message": "switch to Panel failed"})
     assert alarm.alarm is not None and alarm.alarm.pops_up and alarm.alarm.subject == "scene"
     assert alarm.line() == "OBS: switch to Panel failed"
+    assert alarm.pops_up and not ObsRecord(name="text_failed", record={}).pops_up
     assert ObsRecord(name="scene_switch_confirmed", record={}).alarm is None
+    assert ObsRecord(name="output_intent", record={"notify": True}).output_news
     assert ClockAlarm(synced=False, offset_ms=None, source="none", message="x").alarm is not None
     assert (
         ServiceFailed(service="obs", error="x").warns

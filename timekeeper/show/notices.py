@@ -220,6 +220,16 @@ class ObsRecord(Notice):
     def source(self) -> object:
         return self.record.get("source", "obs")
 
+    @property
+    def pops_up(self) -> bool:
+        """An alarm the dashboard pops up while the show runs (its OBS panel shows the rest)."""
+        return self.alarm is not None and self.alarm.pops_up
+
+    @property
+    def output_news(self) -> bool:
+        """An output intent the operator is told of at once (a skipped slot's, an again)."""
+        return self.name == "output_intent" and bool(self.record.get("notify"))
+
     def payload(self) -> dict[str, object]:
         return {"source": "obs", **{k: v for k, v in self.record.items() if k != "at"}}
 

@@ -172,12 +172,11 @@ class TimekeeperApp(App[None]):
                 severity="error",
                 timeout=30,
             )
-        elif isinstance(note, ObsRecord):
-            alarm = note.alarm
-            if alarm is not None and alarm.pops_up and self.is_running:  # the panel: the rest
+        elif isinstance(note, ObsRecord) and self.is_running:
+            if note.pops_up:
                 self.notify(text, title="OBS", severity="error", timeout=15)
-            elif note.event == "output_intent" and note.record.get("notify") and self.is_running:
-                self.notify(text, title="Stream and recording", timeout=15)  # a skipped slot's
+            elif note.output_news:
+                self.notify(text, title="Stream and recording", timeout=15)
         elif note.warns:
             self._warnings.append(text)
             if self.is_running:
