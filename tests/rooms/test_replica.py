@@ -13,17 +13,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
-from tests.asrun.rig import Rig
+from tests.asrun.rig import REAL_START, Rig
 from tests.asrun.test_revisions import LONGER_KEYNOTE, SEED, SWAPPED, accept, save
 from tests.factories import at
 from timekeeper.asrun import versions
+from timekeeper.asrun.log import read_log
 from timekeeper.asrun.recover import resume
 from timekeeper.asrun.resume import start_run
 from timekeeper.core.clock import Clock, ManualClock
 from timekeeper.core.engine import ActionKind
-from timekeeper.core.standby import Peer
+from timekeeper.core.standby import Peer, driving_record, last_epoch
 from timekeeper.rooms.link import Backoff
 from timekeeper.rooms.replica import DriverReplica
 from timekeeper.rooms.replica_standby import StandbyReplica
@@ -34,6 +36,7 @@ from timekeeper.rooms.topics import RoomTopics
 from .broker import Broker
 
 TOPICS = RoomTopics.named("venue", "Room B")
+PRIMARY = Peer(1, "run-a", "laptop-a", 4242)
 FAST = Backoff(initial=0.05, maximum=0.2, jitter=0)
 WITHIN = 20.0  # seconds: generous, two cores shared with other engineers' tests
 
@@ -55,6 +58,7 @@ def primary(folder: Path) -> Rig:
 
 def show_until_panel(rig: Rig) -> None:
     """The keynote with an accepted revision, OBS's records, the panel with a second one."""
+    rig.run.log.append(driving_record(PRIMARY))  # the first driver: epoch 1
     rig.to("15:30")
     rig.obs("obs_connected")
     rig.to("15:35:01")
@@ -90,7 +94,7 @@ class NeverResend(LagWatch):
 
 @asynccontextmanager
 async def driving(broker: Broker, rig: Rig, *, resend: bool = True) -> AsyncIterator[DriverReplica]:
-    driver = DriverReplica(settings(broker), TOPICS, rig.path, Peer(1, "run-a"), backoff=FAST)
+    driver = DriverReplica(settings(broker), TOPICS, rig.path, PRIMARY, backoff=FAST)
     if not resend:
         driver._lag = NeverResend()
     driver.attach(rig.run.log)
@@ -236,6 +240,7 @@ async def test_the_copy_resumes_to_the_show_the_original_resumes_to(
     assert copied.state.records == original.state.records
     assert copied.state.programme.slots == original.state.programme.slots  # the revision's
     assert copied.next_seq == original.next_seq == head + 1
+    assert last_epoch(read_log(copy).records) == 1  # the takeover drives at 2
 
     # the takeover itself: `timekeeper run` on the copy goes on with the next seq
     show, real = clocks()
@@ -246,3 +251,33 @@ async def test_the_copy_resumes_to_the_show_the_original_resumes_to(
     assert run.done_keys == original.done_keys
     run.log.close()
     assert b'"record":"resume","seq":' + str(head + 1).encode() in copy.read_bytes()
+
+
+async def test_a_restarted_standby_goes_on_and_a_copy_of_another_run_is_set_aside(
+    broker: Broker, tmp_path: Path
+) -> None:
+    rig = primary(tmp_path / "laptop-a" / "event")
+    copy = tmp_path / "laptop-b" / "runs" / "copy.jsonl"
+    async with driving(broker, rig, resend=False) as driver:
+        async with standing_by(broker, copy) as standby:
+            show_until_panel(rig)
+            await caught_up(standby, driver)
+        with copy.open("ab") as fh:
+            fh.write(b'{"record":"event","seq":999,"ev')  # the standby died mid-write
+        show_panel(rig)
+        async with standing_by(broker, copy) as standby:
+            await caught_up(standby, driver)
+            assert standby.set_aside == []
+            assert_faithful(rig.path, copy)
+    rig.crash()
+
+    # the next morning: the primary starts a new run; yesterday's copy is another log
+    next_day = ManualClock(REAL_START + timedelta(days=1), simulated=False)
+    second = Rig(rig.programme, at("15:25"), fresh=True, real=next_day)
+    async with driving(broker, second) as driver, standing_by(broker, copy) as standby:
+        second.to("15:36")
+        await asyncio.wait_for(standby.wait_until(lambda: bool(standby.set_aside)), WITHIN)
+        await caught_up(standby, driver)
+        assert copy.read_bytes() == second.path.read_bytes()
+        assert len(standby.set_aside) == 1
+        assert standby.set_aside[0].read_bytes() == rig.path.read_bytes()

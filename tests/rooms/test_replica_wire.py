@@ -58,6 +58,9 @@ def test_a_standby_stuck_behind_for_a_second_is_sent_the_rest_once_a_second() ->
     fresh = LagWatch()
     fresh.presence(None, 4, 0.0)
     assert fresh.presence(None, 4, 1.0) == 0  # an empty copy: everything
+    other = LagWatch()
+    other.presence(50, 4, 0.0)
+    assert other.presence(50, 4, 1.0) == 0  # longer than the log: another log's, everything
 
 
 def test_payloads_read_back_and_junk_is_refused() -> None:

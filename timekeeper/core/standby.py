@@ -24,8 +24,10 @@ STAND_DOWN with `stand_down()`, on a HAND_OVER with `handed_over()`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 TAKEOVER_DELAY = 1.0  # seconds the driver must be quiet on both sides (contract default)
 PRESENCE_FRESH = 1.5  # a standby presence (every 0.5 s) older than this is gone
@@ -362,3 +364,28 @@ class StandbyMachine:
             heard_on=self._other[1] if self._other is not None else None,
             verdict=verdict,
         )
+
+
+# ------------------------------------------------------------ the epoch in the as-run log
+
+
+def driving_record(peer: Peer) -> dict[str, object]:
+    """The record a run writes to its as-run log when it begins to drive (replicated with the
+    rest, so the epoch survives restarts and takeovers)."""
+    return {
+        "event": "driving",
+        "epoch": peer.epoch,
+        "run_id": peer.run_id,
+        "host": peer.host,
+        "pid": peer.pid,
+    }
+
+
+def last_epoch(records: Iterable[Mapping[str, Any]]) -> int:
+    """The epoch the log was last driven under (0: none recorded; the first driver takes 1)."""
+    epoch = 0
+    for rec in records:
+        value = rec.get("epoch")
+        if rec.get("event") == "driving" and isinstance(value, int) and value > epoch:
+            epoch = value
+    return epoch

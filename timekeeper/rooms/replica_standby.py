@@ -125,7 +125,11 @@ class StandbyReplica:
 
     async def wait_for(self, seq: int) -> None:
         """Until the copy holds record `seq` (for tests and a handover)."""
-        while self.last is None or self.last < seq:
+        await self.wait_until(lambda: self.last is not None and self.last >= seq)
+
+    async def wait_until(self, done: Callable[[], bool]) -> None:
+        """Until `done()` holds, looked at after each batch written to the copy."""
+        while not done():
             self._changed.clear()
             await self._changed.wait()
 
@@ -138,8 +142,11 @@ class StandbyReplica:
             sha = topic.rsplit("/", 1)[-1]
             if not self.copy.keep_version(sha, payload):  # (it comes before its record)
                 log.warning("a programme version on %s is not what its name says", topic)
-        elif self.on_word is not None:
-            self.on_word(topic.rsplit("/", 1)[-1], payload)
+        else:
+            if topic == self.topics.driver:  # a driver (re)connected: it may have missed a
+                self._ask(self.stream.next_seq)  # request sent before it subscribed
+            if self.on_word is not None:
+                self.on_word(topic.rsplit("/", 1)[-1], payload)
 
     def _record(self, line: bytes) -> None:
         rec = record_of(line)

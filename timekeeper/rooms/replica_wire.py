@@ -251,7 +251,8 @@ class Reassembly:
 @dataclass
 class LagWatch:
     """The driver's side: a standby whose copy has not moved for AGAIN_AFTER while records it
-    lacks exist (their messages lost: a broker restart, a dropped connection) is sent them."""
+    lacks exist (their messages lost: a broker restart, a dropped connection) is sent them;
+    one whose copy is longer than the log is of another log, and is sent it all."""
 
     _seen: tuple[int | None, float] | None = None  # (its seq, since when unchanged)
     _sent: float | None = None
@@ -261,12 +262,13 @@ class LagWatch:
         if self._seen is None or self._seen[0] != seq:
             self._seen = (seq, now)
         behind = head is not None and (seq is None or seq < head)
-        if not behind or now - self._seen[1] < AGAIN_AFTER:
+        ahead = head is not None and seq is not None and seq > head  # a copy of another log
+        if not (behind or ahead) or now - self._seen[1] < AGAIN_AFTER:
             return None
         if self._sent is not None and now - self._sent < AGAIN_AFTER:
             return None
         self._sent = now
-        return 0 if seq is None else seq + 1
+        return 0 if seq is None or ahead else seq + 1
 
 
 def lines_from(data: bytes, start: int) -> Iterable[tuple[int, bytes]]:
