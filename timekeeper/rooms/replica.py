@@ -47,6 +47,7 @@ from timekeeper.tasks import stop_task
 log = logging.getLogger(__name__)
 
 STOP_WITHIN = 0.3
+WINDOW = 64  # live records taken from the queue at once
 
 
 class DriverReplica:
@@ -118,15 +119,21 @@ class DriverReplica:
         if topic == self.topics.replay:
             request = ReplayRequest.read(payload)
             if request is not None:
-                self._replays.append(request)
-                self._wake.set()
+                self._ask(request)
         elif topic == self.topics.standby:
             self.standby = Presence.read(payload)
             if self.standby is not None:
                 start = self._lag.presence(self.standby.seq, self.head, self.monotonic())
                 if start is not None:
-                    self._replays.append(ReplayRequest(start, self.standby.run_id))
-                    self._wake.set()
+                    self._ask(ReplayRequest(start, self.standby.run_id))
+
+    def _ask(self, request: ReplayRequest) -> None:
+        """Queue a replay, unless one waiting already covers it (a standby asks on several
+        occasions at once: its connection, the driver's, a gap)."""
+        if not request.programmes and any(_covers(w, request) for w in self._replays):
+            return  # (lines past a replay's reading of the file are sent live after it)
+        self._replays.append(request)
+        self._wake.set()
 
     async def _connected(self) -> None:
         """On every connection: who drives (retained), and whatever waited for the broker."""
@@ -147,40 +154,49 @@ class DriverReplica:
                         break
                     self._replays.popleft()
                 elif self._queue:
-                    if not await self._send(self._queue[0]):
+                    lines = [self._queue[i] for i in range(min(WINDOW, len(self._queue)))]
+                    if not await self._send(lines):
                         break
-                    self._queue.popleft()
+                    for _ in lines:
+                        self._queue.popleft()
                 else:
                     break
 
-    async def _send(self, line: bytes, again: bool = False) -> bool:
-        """One record, after the programme versions it names (if this machine keeps them):
-        once per connection, and `again` in a replay (the standby asking may be new)."""
-        rec = record_of(line)
-        for sha in versions_named(rec) if rec is not None else []:
-            if (again or sha not in self._sent_versions) and not await self._version(sha):
+    async def _send(self, lines: Sequence[bytes], again: bool = False) -> bool:
+        """Records, each after the programme versions it names (if this machine keeps them:
+        once per connection, and `again` in a replay, for a standby that may be new)."""
+        messages: list[tuple[str, bytes]] = []
+        for line in lines:
+            rec = record_of(line)
+            for sha in versions_named(rec) if rec is not None else []:
+                data = self._kept(sha) if again or sha not in self._sent_versions else None
+                if data is not None:
+                    messages.append((self.topics.programme(sha), data))
+                    self._sent_versions.add(sha)
+            messages.append((self.topics.asrun, line))
+        for topic, payload in messages:  # one at a time: measured faster than in parallel
+            if not await self.link.publish(topic, payload, qos=1):
+                self._sent_versions.clear()  # not known to have arrived: send them again
                 return False
-        if not await self.link.publish(self.topics.asrun, line, qos=1):
-            return False
-        self.published += 1
+            self.published += topic == self.topics.asrun
         return True
 
-    async def _version(self, sha: str) -> bool:
+    def _kept(self, sha: str) -> bytes | None:
+        """A programme version kept beside the log (None: not kept here, the file changed
+        before it could be kept; nothing to send)."""
         try:
-            data = versions.path_of(self.path, sha).read_bytes()
+            return versions.path_of(self.path, sha).read_bytes()
         except OSError:
-            return True  # not kept here (the file changed before it was kept): nothing to send
-        if not await self.link.publish(self.topics.programme(sha), data, qos=1):
-            return False
-        self._sent_versions.add(sha)
-        return True
+            return None
 
     async def _answer(self, request: ReplayRequest) -> bool:
         """A replay: the versions asked for, then the records from the seq asked for (from
         0 when the standby's copy is of another log)."""
         for sha in request.programmes:
-            self._sent_versions.discard(sha)
-            if not await self._version(sha):
+            data = self._kept(sha)
+            if data is not None and not await self.link.publish(
+                self.topics.programme(sha), data, qos=1
+            ):
                 return False
         try:
             data = self.path.read_bytes()
@@ -190,10 +206,13 @@ class DriverReplica:
         start = request.from_seq
         if request.log is not None and request.log != log_id(_first_line(data)):
             start = 0
-        for _, line in lines_from(data, start):
-            if not await self._send(line, again=True):
-                return False
-        return True
+        return await self._send([line for _, line in lines_from(data, start)], again=True)
+
+
+def _covers(waiting: ReplayRequest, request: ReplayRequest) -> bool:
+    return (waiting.run_id, waiting.log) == (request.run_id, request.log) and (
+        waiting.from_seq <= request.from_seq
+    )
 
 
 def _first_line(data: bytes) -> bytes | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 from timekeeper.asrun import versions
@@ -33,6 +34,7 @@ class CopyFile:
         self.next_seq = 0
         self.ended = False
         self.missing: set[str] = set()  # versions the copy names but does not hold yet
+        self._io = threading.Lock()  # the file's I/O: a write may run in a worker thread
         self._fd = self._open()
 
     def _open(self) -> int:
@@ -65,12 +67,16 @@ class CopyFile:
                 self.missing.add(sha)
 
     def write(self, lines: tuple[bytes, ...]) -> None:
-        """Append lines (in seq order, each ending in a newline) durably."""
-        data = b"".join(lines)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
-        os.fsync(self._fd)
+        """Append lines (in seq order, each ending in a newline) durably: the I/O only, safe
+        in a worker thread (the event loop then calls `noted`)."""
+        with self._io:
+            view = memoryview(b"".join(lines))
+            while view:
+                view = view[os.write(self._fd, view) :]
+            os.fsync(self._fd)
+
+    def noted(self, lines: tuple[bytes, ...]) -> None:
+        """Lines `write` put on disk: where the copy stands now."""
         for line in lines:
             self._note(line)
 
@@ -92,14 +98,15 @@ class CopyFile:
             if not aside.exists():
                 break
             n += 1
-        self.path.rename(aside)
-        os.close(self._fd)
+        with self._io:  # after a write under way in a worker thread
+            self.path.rename(aside)
+            os.close(self._fd)
         self.header, self.next_seq, self.ended, self.missing = None, 0, False, set()
         self._fd = self._open()
         return aside
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
+        with self._io, contextlib.suppress(OSError):
             os.close(self._fd)
         if self.lock is not None:
             self.lock.release()

@@ -10,9 +10,9 @@ with its last seq; a last will empties it). What it hears of the driver (`driver
 `handover`, `online`, `beat`) is handed to `on_word` for the takeover rules
 (core/standby.py); it never drives anything itself.
 
-The link's callback writes the copy (one write and fsync per batch, as the log itself
-does) and queues its requests for `_sender`; the presence loop also asks again for what
-is still missing (`_tick`).
+The link's callback queues records for `_writer` (group commit: one write and fsync, in a
+worker thread, for all that arrived during the one before) and requests for `_sender`;
+the presence loop also asks again for what is still missing (`_tick`).
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ class StandbyReplica:
         self._asked_versions = -AGAIN_AFTER * 2
         self._changed = asyncio.Event()  # set on every record written (tests wait on it)
         self._outbox: deque[bytes] = deque(maxlen=8)  # replay requests to publish
+        self._unwritten: list[bytes] = []  # records in order, for the copy (by _writer)
+        self._write_wake = asyncio.Event()
         self._send = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -103,8 +105,8 @@ class StandbyReplica:
 
     @property
     def last(self) -> int | None:
-        """The last seq the copy holds (None: nothing yet)."""
-        return self.stream.last
+        """The last seq the copy holds on disk (None: nothing yet)."""
+        return self.copy.next_seq - 1 if self.copy.next_seq > 0 else None
 
     def start(self) -> None:
         self.link.start()
@@ -112,6 +114,7 @@ class StandbyReplica:
         self._tasks = [
             loop.create_task(self._presence(), name="standby-presence"),
             loop.create_task(self._sender(), name="standby-requests"),
+            loop.create_task(self._writer(), name="standby-copy"),
         ]
 
     async def stop(self) -> None:
@@ -120,6 +123,10 @@ class StandbyReplica:
         self._send.set()
         for task in self._tasks:
             await stop_task(task, STOP_WITHIN, "the standby's publisher")
+        lines, self._unwritten = tuple(self._unwritten), []
+        if lines:  # what came in last is kept too
+            self.copy.write(lines)
+            self.copy.noted(lines)
         await self.link.close(last=[(self.topics.standby, b"")])
         self.copy.close()
 
@@ -154,15 +161,31 @@ class StandbyReplica:
             return
         fed = self.stream.feed(line, rec["seq"], self.monotonic())
         if fed.other_log:
+            self._unwritten.clear()  # of the copy set aside
             self.set_aside.append(self.copy.set_aside())
             log.warning("the driver logs another run: the copy was set aside")
             self.stream.restart()
             fed = self.stream.feed(line, rec["seq"], self.monotonic())
         if fed.ready:
-            self.copy.write(fed.ready)
-            self._changed.set()
+            self._unwritten.extend(fed.ready)
+            self._write_wake.set()  # resumes in _writer
         if fed.ask_from is not None:
             self._ask(fed.ask_from)
+
+    async def _writer(self) -> None:
+        """Group commit: while one write and fsync runs in a worker thread, the records that
+        arrive meanwhile wait, and go to the disk together with the next one."""
+        while not self._stopping:
+            await self._write_wake.wait()
+            self._write_wake.clear()
+            await self._write_all()
+
+    async def _write_all(self) -> None:
+        while self._unwritten:
+            lines, self._unwritten = tuple(self._unwritten), []
+            await asyncio.to_thread(self.copy.write, lines)
+            self.copy.noted(lines)
+            self._changed.set()
 
     async def _connected(self) -> None:
         """Every connection: ask for all after the last record held; say we are here."""
