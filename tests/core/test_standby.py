@@ -119,6 +119,16 @@ def test_armed_asks_the_operator_and_only_the_key_takes_over() -> None:
     assert m.decide(60.1).kind is Kind.TAKE_OVER  # until the shell reports it drives
 
 
+def test_an_old_key_press_does_not_take_over_later() -> None:
+    m = standby(armed=True)
+    alive_until(m, 3.0)
+    assert m.take_over_key(5.0).kind is Kind.TAKE_OVER  # (the shell fails to drive)
+    m.beat(6.0)
+    m.announcement(PRIMARY, "driver", 6.0)  # the driver is back
+    assert m.decide(6.5).kind is Kind.FOLLOW
+    assert m.decide(60.0).kind is Kind.ASK  # gone again: the operator is asked again
+
+
 def test_a_driver_that_hears_a_higher_epoch_stands_down_at_once() -> None:
     m = StandbyMachine("run-a")
     m.obs_link(True, 0.0)

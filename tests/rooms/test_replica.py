@@ -29,7 +29,7 @@ from timekeeper.core.standby import Peer, driving_record, last_epoch
 from timekeeper.rooms.link import Backoff
 from timekeeper.rooms.replica import DriverReplica
 from timekeeper.rooms.replica_standby import StandbyReplica
-from timekeeper.rooms.replica_wire import LagWatch
+from timekeeper.rooms.replica_wire import LagWatch, read_driver
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
 
@@ -106,8 +106,14 @@ async def driving(broker: Broker, rig: Rig, *, resend: bool = True) -> AsyncIter
 
 
 @asynccontextmanager
-async def standing_by(broker: Broker, copy: Path) -> AsyncIterator[StandbyReplica]:
-    standby = StandbyReplica(settings(broker), TOPICS, copy, run_id="run-b", backoff=FAST)
+async def standing_by(
+    broker: Broker, copy: Path, heard: list[tuple[str, bytes]] | None = None
+) -> AsyncIterator[StandbyReplica]:
+    """A standby copying to `copy`; what it hears of the driver is added to `heard`."""
+    on_word = (lambda leaf, payload: heard.append((leaf, payload))) if heard is not None else None
+    standby = StandbyReplica(
+        settings(broker), TOPICS, copy, run_id="run-b", backoff=FAST, on_word=on_word
+    )
     standby.start()
     try:
         yield standby
@@ -136,7 +142,8 @@ async def test_a_copy_made_live_is_the_original_byte_for_byte(
 ) -> None:
     rig = primary(tmp_path / "laptop-a" / "event")
     copy = tmp_path / "laptop-b" / "runs" / "copy.jsonl"
-    async with driving(broker, rig) as driver, standing_by(broker, copy) as standby:
+    heard: list[tuple[str, bytes]] = []
+    async with driving(broker, rig) as driver, standing_by(broker, copy, heard) as standby:
         await caught_up(standby, driver)  # the header and the start, asked for on connecting
         for part in (show_until_panel, show_panel):
             part(rig)
@@ -144,6 +151,8 @@ async def test_a_copy_made_live_is_the_original_byte_for_byte(
         await caught_up(standby, driver)
         assert_faithful(rig.path, copy)
         assert driver.head is not None and driver.published >= driver.head
+        drivers = [read_driver(payload, standby.log) for leaf, payload in heard if leaf == "driver"]
+        assert drivers == [PRIMARY]  # who drives this show's log, retained
 
 
 async def test_a_standby_started_late_catches_up(broker: Broker, tmp_path: Path) -> None:

@@ -78,6 +78,9 @@ def test_payloads_read_back_and_junk_is_refused() -> None:
     peer = Peer(3, "run-c", "laptop-c", 9)
     assert read_driver(driver_payload(peer, when)) == peer
     assert read_driver(b'{"epoch":0,"run_id":"x"}') is None
+    today = driver_payload(peer, when, log="0123456789abcdef")
+    assert read_driver(today, log="0123456789abcdef") == peer
+    assert read_driver(today, log="fedcba9876543210") is None  # another show's driver
     handover = Handover("run-a", 2, 99, "lost_obs")
     assert read_handover(handover_payload(handover, when)) == handover
     assert read_handover(b'{"run_id":"a","epoch":1,"seq":1,"reason":"whim"}') is None

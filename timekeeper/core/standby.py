@@ -32,6 +32,7 @@ from typing import Any
 TAKEOVER_DELAY = 1.0  # seconds the driver must be quiet on both sides (contract default)
 PRESENCE_FRESH = 1.5  # a standby presence (every 0.5 s) older than this is gone
 HANDOVER_WITHIN = 5.0  # seconds a handover request stays good
+KEY_WITHIN = 5.0  # seconds the operator's "take over" stays good (the shell drives at once)
 HANDOVER_REASONS = ("planned", "lost_obs")
 
 
@@ -121,7 +122,7 @@ class StandbyMachine:
     _ended: bool = False
     _standby: tuple[str, bool, float] | None = None  # (run id, reaches OBS, heard at)
     _other: tuple[float, str] | None = None
-    _asked: bool = False  # the operator pressed "take over"
+    _asked: float | None = None  # when the operator pressed "take over"
     _handed: bool = False  # we (the driver) asked the standby to take over
 
     # ------------------------------------------------------------ our own links
@@ -214,7 +215,7 @@ class StandbyMachine:
         self.driving = Peer(epoch, self.run_id, host, pid)
         if self.known is None or self.driving.beats(self.known):
             self.known = self.driving
-        self._handover, self._asked, self._winner, self._handed = None, False, None, False
+        self._handover, self._asked, self._winner, self._handed = None, None, None, False
 
     def stand_down(self, now: float) -> None:
         """We stopped driving (a winner was heard): follow it, measuring quiet from now."""
@@ -229,7 +230,7 @@ class StandbyMachine:
         """The operator's key (or API): TAKE_OVER if the driver is gone, else REFUSE and why."""
         verdict = self._standby_verdict(now, key=True)
         if verdict.kind is Kind.TAKE_OVER:
-            self._asked = True
+            self._asked = now
             return verdict
         return Verdict(Kind.REFUSE, verdict.reason)
 
@@ -238,7 +239,8 @@ class StandbyMachine:
     def decide(self, now: float) -> Verdict:
         if self.driving is not None:
             return self._driver_verdict(now)
-        return self._standby_verdict(now, key=self._asked)
+        key = self._asked is not None and now - self._asked <= KEY_WITHIN
+        return self._standby_verdict(now, key=key)
 
     def _driver_verdict(self, now: float) -> Verdict:
         assert self.driving is not None

@@ -138,7 +138,7 @@ class DriverReplica:
     async def _connected(self) -> None:
         """On every connection: who drives (retained), and whatever waited for the broker."""
         self._sent_versions.clear()
-        payload = driver_payload(self.identity, self.real_clock.now())
+        payload = driver_payload(self.identity, self.real_clock.now(), log_id(_header(self.path)))
         await self.link.publish(self.topics.driver, payload, retain=True, qos=1)
         self._wake.set()
 
@@ -213,6 +213,15 @@ def _covers(waiting: ReplayRequest, request: ReplayRequest) -> bool:
     return (waiting.run_id, waiting.log) == (request.run_id, request.log) and (
         waiting.from_seq <= request.from_seq
     )
+
+
+def _header(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as fh:
+            line = fh.readline()
+    except OSError:
+        return None
+    return line if line.endswith(b"\n") else None
 
 
 def _first_line(data: bytes) -> bytes | None:

@@ -104,6 +104,16 @@ class StandbyReplica:
         )
 
     @property
+    def head(self) -> int | None:
+        """The highest seq heard of, held or not (the copy's lag: head - last)."""
+        return self.stream.head
+
+    @property
+    def log(self) -> str | None:
+        """Which log the copy is of (`read_driver(..., log=)` ignores other shows' drivers)."""
+        return log_id(self.copy.header)
+
+    @property
     def last(self) -> int | None:
         """The last seq the copy holds on disk (None: nothing yet)."""
         return self.copy.next_seq - 1 if self.copy.next_seq > 0 else None

@@ -143,15 +143,20 @@ class Presence:
         )
 
 
-def driver_payload(peer: Peer, at: datetime) -> bytes:
-    """The retained `driver` value: published when a run begins to drive and on reconnect."""
+def driver_payload(peer: Peer, at: datetime, log: str | None = None) -> bytes:
+    """The retained `driver` value: published when a run begins to drive and on reconnect;
+    `log` (log_id) says of which show's log, as epochs count anew with each run's log."""
     data = {"epoch": peer.epoch, "run_id": peer.run_id, "host": peer.host, "pid": peer.pid}
-    return _dumps({**data, "at": at.isoformat()})
+    return _dumps({**data, "at": at.isoformat(), **({"log": log} if log else {})})
 
 
-def read_driver(payload: bytes) -> Peer | None:
+def read_driver(payload: bytes, log: str | None = None) -> Peer | None:
+    """The driver a `driver` value names; None for junk, and for the driver of another log
+    than `log` (yesterday's takeover, still retained, must not fence today's first driver)."""
     data = _loads(payload)
     if data is None:
+        return None
+    if log is not None and data.get("log") not in (None, log):
         return None
     epoch, run_id = _int(data.get("epoch")), data.get("run_id")
     if epoch is None or epoch < 1 or not isinstance(run_id, str):
