@@ -35,6 +35,7 @@ class CopyFile:
         self.ended = False
         self.missing: set[str] = set()  # versions the copy names but does not hold yet
         self._io = threading.Lock()  # the file's I/O: a write may run in a worker thread
+        self.generation = 0  # counts set-asides: a write begun before one is not noted after
         self._fd = self._open()
 
     def _open(self) -> int:
@@ -102,6 +103,7 @@ class CopyFile:
             self.path.rename(aside)
             os.close(self._fd)
         self.header, self.next_seq, self.ended, self.missing = None, 0, False, set()
+        self.generation += 1
         self._fd = self._open()
         return aside
 

@@ -193,8 +193,10 @@ class StandbyReplica:
     async def _write_all(self) -> None:
         while self._unwritten:
             lines, self._unwritten = tuple(self._unwritten), []
+            generation = self.copy.generation
             await asyncio.to_thread(self.copy.write, lines)
-            self.copy.noted(lines)
+            if self.copy.generation == generation:  # (else: written to the copy set aside)
+                self.copy.noted(lines)
             self._changed.set()
 
     async def _connected(self) -> None:
