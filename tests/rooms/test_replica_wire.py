@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from timekeeper.core.standby import Handover, Peer
+from timekeeper.core.standby import Handover, Kind, Peer, StandbyMachine
 from timekeeper.rooms.replica_wire import (
     LagWatch,
     Presence,
@@ -13,6 +13,7 @@ from timekeeper.rooms.replica_wire import (
     ReplayRequest,
     driver_payload,
     handover_payload,
+    hear,
     lines_from,
     read_driver,
     read_handover,
@@ -92,3 +93,23 @@ def test_versions_named_and_complete_lines_only() -> None:
     assert versions_named({"record": "revision", "sha256": "../../x"}) == []
     data = line(0, "run") + line(1) + b'{"record":"event","se'
     assert [seq for seq, _ in lines_from(data, 1)] == [1]
+
+
+def test_what_is_heard_feeds_the_rules() -> None:
+    when = datetime(2023, 11, 20, 14, tzinfo=UTC)
+    standby = StandbyMachine("run-b")
+    hear(standby, "driver", driver_payload(Peer(1, "run-a"), when, "yesterday"), 0.0, "today")
+    assert standby.known is None  # another show's driver, still retained
+    hear(standby, "driver", driver_payload(Peer(1, "run-a"), when, "today"), 0.0, "today")
+    assert standby.known == Peer(1, "run-a")
+    hear(standby, "handover", handover_payload(Handover("run-a", 1, 5), when), 0.0, "today")
+    standby.obs_link(True, 0.0)
+    standby.copy(3, 0.0)
+    assert standby.decide(0.0).kind is Kind.WAIT
+    driver = StandbyMachine("run-a")
+    driver.drive(1, 0.0)
+    driver.head(9, 0.0)
+    presence = Presence("run-b", "laptop-b", 7, False, 4, "2023-11-20T15:00:00+01:00", True)
+    hear(driver, "standby", presence.to_bytes(), 0.5, None)
+    view = driver.view(0.5)
+    assert (view.standby, view.lag_records) == ("run-b", 5)

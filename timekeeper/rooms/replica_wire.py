@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from timekeeper.core.standby import HANDOVER_REASONS, Handover, Peer
+from timekeeper.core.standby import HANDOVER_REASONS, Handover, Peer, StandbyMachine
+from timekeeper.rooms.topics import BEAT, DRIVER, HANDOVER, ONLINE, STANDBY
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_EARLY = 20_000  # records kept while waiting for a missing one (a whole show's log fits)
@@ -187,6 +188,27 @@ def read_handover(payload: bytes) -> Handover | None:
     if reason not in HANDOVER_REASONS:
         return None
     return Handover(run_id, epoch, seq, str(reason))
+
+
+def hear(machine: StandbyMachine, leaf: str, payload: bytes, now: float, log: str | None) -> None:
+    """Feed the takeover rules what was heard on one of the room's topics at `now` (`log`:
+    the show's log, so another show's retained `driver` value is ignored)."""
+    if leaf == BEAT:
+        machine.beat(now)
+    elif leaf == ONLINE:
+        machine.online(payload.strip() == b"true", now)
+    elif leaf == DRIVER:
+        peer = read_driver(payload, log)
+        if peer is not None:
+            machine.driver_topic(peer, now)
+    elif leaf == HANDOVER:
+        request = read_handover(payload)
+        if request is not None:
+            machine.handover(request, now)
+    elif leaf == STANDBY:
+        presence = Presence.read(payload)
+        if presence is not None:
+            machine.standby_presence(presence.run_id, presence.obs, presence.seq, now)
 
 
 # ------------------------------------------------------------ the stream's rules
