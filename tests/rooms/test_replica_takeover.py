@@ -22,11 +22,11 @@ from timekeeper.core.standby import TAKEOVER_DELAY, Kind, Peer, StandbyMachine, 
 from timekeeper.rooms.link import Backoff, BrokerLink
 from timekeeper.rooms.replica import DriverReplica
 from timekeeper.rooms.replica_standby import StandbyReplica
-from timekeeper.rooms.replica_wire import hear
+from timekeeper.rooms.replica_wire import hear, read_driver
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
 
-from .broker import Broker
+from .broker import Broker, Listener
 
 TOPICS = RoomTopics.named("venue", "Room B")
 FAST = Backoff(initial=0.05, maximum=0.2, jitter=0)
@@ -152,6 +152,24 @@ async def test_a_dead_primary_is_taken_over_at_epoch_2_and_fenced_when_it_return
         verdict = old.decide(time.monotonic())
         assert verdict.kind is Kind.STAND_DOWN
         assert verdict.winner == new
+
+        # its replica reconnects before it stood down and says epoch 1 again: the retained
+        # value goes back to epoch 2 (the successor answers), and the old one is superseded
+        stale = DriverReplica(settings, TOPICS, rig.path, PRIMARY, backoff=FAST)
+        stale.start()
+        try:
+
+            async def superseded() -> None:
+                while stale.superseded is None:
+                    await asyncio.sleep(0.05)  # (a flag the broker's answer sets)
+
+            await asyncio.wait_for(superseded(), WITHIN)
+            assert stale.superseded == new
+            async with Listener(broker.port, TOPICS.driver) as newcomer:
+                _, value, retained = await newcomer.wait_for("/driver", timeout=WITHIN)
+            assert retained and read_driver(value) == new
+        finally:
+            await stale.stop()
     finally:
         await back.close()
         await successor.stop()

@@ -37,6 +37,7 @@ from timekeeper.rooms.replica_wire import (
     driver_payload,
     lines_from,
     log_id,
+    read_driver,
     record_of,
     versions_named,
 )
@@ -73,6 +74,8 @@ class DriverReplica:
         self.head: int | None = None  # the last seq written to the log
         self.published = 0  # records published (live and replayed)
         self.standby: Presence | None = None  # the standby's last presence
+        self.superseded: Peer | None = None  # a driver of a higher epoch, heard on `driver`
+        self._say_driver = False  # publish our `driver` value (the publisher does)
         self._queue: deque[bytes] = deque()
         self._replays: deque[ReplayRequest] = deque()
         self._sent_versions: set[str] = set()  # this connection
@@ -83,7 +86,7 @@ class DriverReplica:
         self.link = BrokerLink(
             settings,
             identifier=f"tk-drive-{topics.room}-{secrets.token_hex(3)}"[:64],
-            subscriptions=[topics.replay, topics.standby],
+            subscriptions=[topics.replay, topics.standby, topics.driver],
             on_message=self._on_message,
             on_connected=self._connected,
             sleep=sleep,
@@ -120,6 +123,8 @@ class DriverReplica:
             request = ReplayRequest.read(payload)
             if request is not None:
                 self._ask(request)
+        elif topic == self.topics.driver:
+            self._driver_heard(payload)
         elif topic == self.topics.standby:
             self.standby = Presence.read(payload)
             if self.standby is not None:
@@ -135,12 +140,30 @@ class DriverReplica:
         self._replays.append(request)
         self._wake.set()
 
+    def _driver_heard(self, payload: bytes) -> None:
+        """The retained `driver` value converges on the highest epoch: a lower one (an old
+        driver that reconnected before it stood down) is answered with ours; a higher one
+        means we are superseded, and say nothing more there (the run stands down)."""
+        peer = read_driver(payload, log_id(_header(self.path)))
+        if peer is None or peer == self.identity:
+            return
+        if peer.beats(self.identity):
+            self.superseded = peer
+        else:
+            self._say_driver = True
+            self._wake.set()
+
     async def _connected(self) -> None:
         """On every connection: who drives (retained), and whatever waited for the broker."""
         self._sent_versions.clear()
-        payload = driver_payload(self.identity, self.real_clock.now(), log_id(_header(self.path)))
-        await self.link.publish(self.topics.driver, payload, retain=True, qos=1)
+        self._say_driver = True
         self._wake.set()
+
+    async def _publish_driver(self) -> bool:
+        if self.superseded is not None:
+            return True
+        payload = driver_payload(self.identity, self.real_clock.now(), log_id(_header(self.path)))
+        return await self.link.publish(self.topics.driver, payload, retain=True, qos=1)
 
     # ------------------------------------------------------------ out (one task)
 
@@ -149,7 +172,11 @@ class DriverReplica:
             await self._wake.wait()
             self._wake.clear()
             while not self._stopping and self.link.state.connected:
-                if self._replays:
+                if self._say_driver:
+                    if not await self._publish_driver():
+                        break
+                    self._say_driver = False
+                elif self._replays:
                     if not await self._answer(self._replays[0]):
                         break
                     self._replays.popleft()
