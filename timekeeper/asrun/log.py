@@ -103,6 +103,7 @@ class LogHealth:
 
 
 HealthListener = Callable[[LogHealth], None]
+WrittenListener = Callable[[Sequence[bytes]], None]  # lines on disk, in order (issue 24)
 
 
 class AsRunLog:
@@ -140,6 +141,7 @@ class AsRunLog:
         self._delayed = 0
         self._closed = False
         self.lock: LogLock | None = None  # held while the run uses the log; released by close()
+        self._written: list[WrittenListener] = []
 
     # ------------------------------------------------------------ opening
 
@@ -254,6 +256,11 @@ class AsRunLog:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=json_default)
         return line.encode("utf-8") + b"\n"
 
+    def on_written(self, listener: WrittenListener) -> None:
+        """Hand each batch of lines to `listener` once on disk, exactly as written (a standby's
+        copy is made of them: rooms/replica.py). It must neither block nor raise."""
+        self._written.append(listener)
+
     def retry(self) -> bool:
         """Try again to write the records kept in memory; True when all are on disk."""
         return self._flush()
@@ -297,7 +304,9 @@ class AsRunLog:
             return False
         self._synced += written
         self._dirty = False
-        self._pending.clear()
+        lines, self._pending = self._pending, []
+        for listener in self._written:
+            listener(lines)
         if self._error is not None:
             self._recover()
         return True

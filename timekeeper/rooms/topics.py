@@ -11,6 +11,14 @@ STATUS, EVENTS, ONLINE, HEALTH, COMMANDS = "status", "events", "online", "health
 BEAT = "beat"  # not retained: "I am alive", every half second (a screen says when they stop)
 LEAVES = (STATUS, EVENTS, ONLINE, HEALTH, COMMANDS, BEAT)
 SCHEDULE = "schedule"  # the live schedule.json; not in LEAVES, the venue does not read it
+# The standby (issue 24, docs/standby.md); not in LEAVES: the venue's overview does not read them.
+DRIVER = "driver"  # retained: who drives the room, at which epoch
+ASRUN = "asrun"  # QoS 1: each as-run record as written, its exact line
+REPLAY = "replay"  # a standby asks for the records from a seq (and programme versions)
+STANDBY = "standby"  # retained, last will empty: the standby's presence
+HANDOVER = "handover"  # a driver asks the standby to drive (planned, or it lost OBS)
+PROGRAMMES = "programmes"  # programmes/<sha256>: the bytes of a programme version the log names
+STANDBY_LEAVES = (DRIVER, ASRUN, REPLAY, STANDBY, HANDOVER)
 
 
 def slug(name: str) -> str:
@@ -61,6 +69,36 @@ class RoomTopics:
     @property
     def schedule(self) -> str:  # issue 25
         return self.topic(SCHEDULE)
+
+    # issue 24: the standby
+    @property
+    def driver(self) -> str:
+        return self.topic(DRIVER)
+
+    @property
+    def asrun(self) -> str:
+        return self.topic(ASRUN)
+
+    @property
+    def replay(self) -> str:
+        return self.topic(REPLAY)
+
+    @property
+    def standby(self) -> str:
+        return self.topic(STANDBY)
+
+    @property
+    def handover(self) -> str:
+        return self.topic(HANDOVER)
+
+    def programme(self, sha256: str) -> str:
+        """Where the bytes of one programme version go (not retained)."""
+        return f"{self.topic(PROGRAMMES)}/{sha256}"
+
+    @property
+    def programmes(self) -> str:
+        """The subscription to every programme version."""
+        return f"{self.topic(PROGRAMMES)}/+"
 
 
 def venue_filter(venue: str, leaf: str = "+") -> str:
