@@ -16,7 +16,7 @@ from timekeeper.obs.controller import ObsController, RunIdentity
 from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory, Recorder
-from .timer import ManualTimer
+from .timer import ManualMono, ManualTimer
 
 STAGE = RunIdentity("run-stage", "stage-pc", 4242, "Data Work Symposium", "live")
 BOOTH = RunIdentity("run-booth", "booth-laptop", 777, "Data Work Symposium", "dress_rehearsal")
@@ -26,6 +26,7 @@ async def announcing(
     make: ControllerFactory, url: str, identity: RunIdentity, **kw: Any
 ) -> tuple[ObsController, Recorder, ManualTimer]:
     timer = ManualTimer()
+    kw.setdefault("announce_mono", ManualMono())
     ctl, rec = make(url, announce=identity, announce_sleep=timer.sleep, **kw)
     await ctl.start()
     assert await ctl.wait_connected(3)
@@ -79,7 +80,7 @@ async def test_announcements_repeat_on_the_timer_and_are_reported_once(
         await booth_timer.fire()
         await stage_timer.fire()
     assert fake.count("BroadcastCustomEvent") == sent + 8  # one per period each
-    assert booth_timer.asked[0] == 3.0  # every few seconds by default
+    assert booth_timer.asked[0] == 0.25  # a driver: four times a second (issue 24)
     assert len(stage_rec.of("other_timekeeper")) == 1  # the panel warns; the log says it once
     assert stage.status.others == (BOOTH,)
     data = next(d for t, d in fake.requests if t == "BroadcastCustomEvent")["eventData"]
@@ -89,13 +90,18 @@ async def test_announcements_repeat_on_the_timer_and_are_reported_once(
 async def test_one_not_heard_for_a_while_is_gone_and_the_warning_clears(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
-    stage, stage_rec, stage_timer = await announcing(make_controller, fake.url, STAGE)
+    mono = ManualMono()
+    stage, stage_rec, stage_timer = await announcing(
+        make_controller, fake.url, STAGE, announce_mono=mono
+    )
     booth, _, _ = await announcing(make_controller, fake.url, BOOTH)
     await stage_rec.wait_for("other_timekeeper")
     await booth.stop()
-    for _ in range(GONE_AFTER):
+    for _ in range(int(GONE_AFTER * 4)):  # GONE_AFTER seconds of quarter-second periods
+        mono.advance(0.25)
         await stage_timer.fire()
-    assert stage.status.others == (BOOTH,)  # a few quiet periods are not yet silence
+    assert stage.status.others == (BOOTH,)  # seconds of quiet are not yet silence
+    mono.advance(0.25)
     await stage_timer.fire()
     gone = await stage_rec.wait_for("other_timekeeper_gone")
     assert (gone.host, gone.pid) == ("booth-laptop", 777)

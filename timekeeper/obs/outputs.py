@@ -152,6 +152,8 @@ class OutputActions:
         """One request to OBS; its outcome is fed back to the rules. Never raises."""
         port = self._ctx.port
         assert port is not None
+        if isinstance(command, SendAction) and self._ctx.status.watch_reason is not None:
+            return  # stood down (fenced) after the step that asked for it: nothing is sent
         reply: OutputReply
         try:
             if isinstance(command, ReadOutput):

@@ -137,6 +137,10 @@ class SceneSwitcher:
         """Cancel the unfinished switch (the controller stops)."""
         self._run(self.machine.stop(self._moment()))
 
+    def stand_down(self, why: str) -> None:
+        """A driver of a higher epoch took over: cancel the unfinished switch and armed cue."""
+        self._run(self.machine.stand_down(self._moment(), why))
+
     def set_auto_switch(self, enabled: bool) -> None:
         """Automatic switching on/off (see ObsController.set_auto_switch)."""
         self._run(self.machine.set_auto_switch(self._moment(), enabled))
@@ -227,6 +231,8 @@ class SceneSwitcher:
         """Send one switch request, then feed OBS's answer back. Never raises."""
         port = self._ctx.port
         assert port is not None
+        if self._ctx.status.watch_reason is not None:  # stood down after the step: not sent
+            return
         reply: SwitchReply
         try:
             warnings = await port.switch(
