@@ -1,8 +1,10 @@
 """A run's role on OBS in a standby pair: drive under an epoch, stand by, stand down, take over.
 
 Owns the controller's side of issue 24's fencing. A controller starts as a driver
-of epoch 0 (a run outside a standby pair: nothing changes for it). `drive(epoch)`
-makes it a pair's driver (epoch >= 1); `stand_by()` makes it a standby, which
+of epoch 0 (a run outside a standby pair: nothing changes for it), or as the
+role and epoch its announced identity says (a standby is built as one, so that it
+changes nothing from its first connect). `drive(epoch)` makes it a pair's driver
+(epoch >= 1); `stand_by()` makes it a standby, which
 connects, watches and announces but never changes OBS (the parts read
 `ObsStatus.watch_reason`, as for a dry run). A driver of a pair that hears a
 driver of a higher epoch on OBS (equal: the smaller run id) stands down at once
@@ -56,6 +58,8 @@ class Fencing:
         self._switcher = switcher
         self._outputs = outputs
         self._texts = texts
+        if identity is not None and identity.role is not Role.WATCH:
+            ctx.status = replace(ctx.status, role=identity.role, epoch=identity.epoch)
         self.announcer = (
             Announcer(
                 ctx,
