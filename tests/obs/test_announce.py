@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.obs.fake import FakeObs
 from timekeeper.core.modes import RunMode
 from timekeeper.obs.announce import GONE_AFTER, KIND, heard
 from timekeeper.obs.controller import ObsController, RunIdentity
+from timekeeper.obs.status import Role
 from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory, Recorder
@@ -127,8 +130,9 @@ async def test_a_dry_run_only_watches_and_the_panel_says_so(
     watcher = RunIdentity("run-dry", "laptop", 99, "Data Work Symposium", RunMode.DRY.obs_word)
     stage, stage_rec, _ = await announcing(make_controller, fake.url, STAGE)
     dry, dry_rec, _ = await announcing(make_controller, fake.url, watcher, mode=RunMode.DRY)
-    await stage_rec.wait_for("other_timekeeper")
+    heard_by_stage = await stage_rec.wait_for("other_timekeeper_watching")
     await dry_rec.wait_for("other_timekeeper")
+    assert not heard_by_stage.alarm and stage_rec.of("other_timekeeper") == []  # no pop-up
     assert "⚠ another timekeeper (laptop, 99) watches this OBS (dry run)" in panel(stage)
     assert "⚠ another timekeeper (stage-pc, 4242) drives this OBS" in panel(dry)
 
@@ -141,3 +145,22 @@ async def test_after_a_reconnect_the_run_announces_at_once(
     fake.drop()
     await rec.wait_for("obs_connected", count=2)
     await until(lambda: fake.count("BroadcastCustomEvent") == 2)
+
+
+async def test_a_driver_announces_on_a_fixed_cadence_of_a_quarter_second(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """A late wake-up or a send's round trip shortens the next wait: a standby hears the
+    driver every 0.25 s on average, not every 0.25 s plus the round trip."""
+    mono = ManualMono()
+    stage, _, timer = await announcing(make_controller, fake.url, STAGE, announce_mono=mono)
+    assert timer.asked == [0.25]
+    mono.advance(0.253)  # woke (or sent) 3 ms late
+    await timer.fire()
+    assert timer.asked[-1] == pytest.approx(0.247)
+    mono.advance(0.247 + 2.0)  # a stalled loop: from now on, no burst to catch up
+    await timer.fire()
+    assert timer.asked[-1] == pytest.approx(0.25)
+    standby = RunIdentity("run-sb", "booth", 7, "Data Work Symposium", "live", 1, Role.STANDBY)
+    _, _, slow = await announcing(make_controller, fake.url, standby)
+    assert slow.asked == [1.0]  # a standby announces once a second

@@ -16,6 +16,7 @@ from timekeeper.obs.announce import (
     Fenced,
     OtherTimekeeper,
     OtherTimekeeperGone,
+    OtherTimekeeperWatching,
     announcement,
     driver_quiet_for,
     heard,
@@ -168,3 +169,18 @@ def test_who_stands_down(ours: RunIdentity, theirs: RunIdentity, stands_down: bo
     commands = b.take(b.book.heard(b.m(), announcement(theirs), b.mono))
     assert any(isinstance(c, StandDown) for c in commands) is stands_down
     assert (b.status.role is Role.STANDBY) is stands_down
+
+
+def test_a_standby_heard_is_no_alarm_until_it_takes_over() -> None:
+    b = Book()
+    standby = replace(THEM, epoch=1, role=Role.STANDBY)
+    first = b.take(b.book.heard(b.m(), announcement(standby), b.mono))
+    [note] = [c.event for c in first if isinstance(c, Emit)]
+    assert isinstance(note, OtherTimekeeperWatching) and not note.alarm
+    assert "stands by on this OBS (epoch 1)" in note.message
+    assert b.take(b.book.heard(b.m(), announcement(standby), b.mono)) == []
+    took_over = b.take(
+        b.book.heard(b.m(), announcement(replace(standby, role=Role.DRIVER, epoch=2)), b.mono)
+    )
+    [alarm] = [c.event for c in took_over if isinstance(c, Emit)]
+    assert type(alarm) is OtherTimekeeper and alarm.alarm and alarm.epoch == 2

@@ -10,9 +10,10 @@ with `eventData` {"kind": KIND, "run_id", "host", "pid", "title", "mode",
 "epoch", "role"}; every client of that OBS receives it as a `CustomEvent`. An
 announcement from another run id is another timekeeper: it goes into
 `ObsStatus.others` (the panel warns "another timekeeper (host, pid) drives this
-OBS") and is reported once as `OtherTimekeeper` (an alarm, unless the other
-only watches); one not heard for `GONE_AFTER` real seconds is reported
-`OtherTimekeeperGone` and dropped. Our own announcements come back too and are
+OBS") and is reported once as `OtherTimekeeper` (an alarm), or as
+`OtherTimekeeperWatching` (no alarm) when it only watches or stands by; one
+not heard for `GONE_AFTER` real seconds is reported `OtherTimekeeperGone` and
+dropped. Our own announcements come back too and are
 ignored. A broadcast changes nothing in OBS, so dry runs and standbys announce
 (and listen) as well.
 
@@ -49,6 +50,7 @@ from timekeeper.obs.announce_rules import (
     Fenced,
     OtherTimekeeper,
     OtherTimekeeperGone,
+    OtherTimekeeperWatching,
     announcement,
     driver_quiet_for,
     heard,
@@ -69,6 +71,7 @@ __all__ = [
     "Mono",
     "OtherTimekeeper",
     "OtherTimekeeperGone",
+    "OtherTimekeeperWatching",
     "Sleep",
     "announcement",
     "driver_quiet_for",
@@ -136,9 +139,14 @@ class Announcer:
         return driver_quiet_for(self._ctx.status, self._mono())
 
     async def _loop(self) -> None:
+        """On a fixed cadence: a send's round trip does not stretch the period."""
+        due = self._mono()
         while True:
-            await self._sleep(self.interval)
+            due += self.interval
+            await self._sleep(max(0.0, due - self._mono()))
             await self.tick()
+            if self._mono() - due > self.interval:  # a stall: go on from now, not in a burst
+                due = self._mono()
 
     async def tick(self) -> None:
         """One period (see `AnnounceBook.tick`); the announcement is sent before it returns."""

@@ -1,7 +1,8 @@
 """The announcement's rules, sans I/O: its format, the other timekeepers heard and gone, fencing.
 
 Owns the eventData of this run's BroadcastCustomEvent (`announcement`), reading
-another's (`heard`), the events, and `AnnounceBook`: a `Moment` (and the real
+another's (`heard`), the events (another that drives is an alarm; one that only
+watches or stands by is not), and `AnnounceBook`: a `Moment` (and the real
 seconds of a monotonic clock, `mono`) in, a `Step` with the `others` status, the
 driver last heard, the events and `Broadcast` / `StandDown` commands out. Why
 and how the announcements work is in `announce`, its shell.
@@ -97,6 +98,14 @@ class OtherTimekeeper(ObsEvent):
             self.run_id, self.host, self.pid, self.title, self.mode, self.epoch, Role(self.role)
         )
         return f"{other.describe()}: {self.title!r}, {self.mode.replace('_', ' ')}"
+
+
+@dataclass(frozen=True)
+class OtherTimekeeperWatching(OtherTimekeeper):
+    """Another timekeeper that does not drive (a standby, a dry run) was heard: no alarm; if it
+    starts to drive (a takeover), `OtherTimekeeper` is reported then."""
+
+    kind: ClassVar[str] = "other_timekeeper_watching"
 
 
 @dataclass(frozen=True)
@@ -198,24 +207,32 @@ class AnnounceBook(StepBuilder):
         if other.drives:
             self._driver(other, mono)
         others = self._status.others
+        before = next((o for o in others if o.run_id == other.run_id), None)
         if new:
             self._put(replace(self._status, others=(*others, other)))
-            self._emit(
-                OtherTimekeeper(
-                    at=self._now,
-                    run_id=other.run_id,
-                    host=other.host,
-                    pid=other.pid,
-                    title=other.title,
-                    mode=other.mode,
-                    epoch=other.epoch,
-                    role=other.role.value,
-                )
-            )
+            self._report(other)
             self._do(Broadcast(announcement(self.identity)))  # the newcomer learns of us at once
         elif other not in others:  # it changed (a resumed run, another mode, role or epoch)
             changed = tuple(other if o.run_id == other.run_id else o for o in others)
             self._put(replace(self._status, others=changed))
+            if other.drives and before is not None and not before.drives:
+                self._report(other)  # a standby took over: now it drives
+
+    def _report(self, other: RunIdentity) -> None:
+        """`OtherTimekeeper` (an alarm: one show, one driver) if it drives, else the note."""
+        made = OtherTimekeeper if other.drives else OtherTimekeeperWatching
+        self._emit(
+            made(
+                at=self._now,
+                run_id=other.run_id,
+                host=other.host,
+                pid=other.pid,
+                title=other.title,
+                mode=other.mode,
+                epoch=other.epoch,
+                role=other.role.value,
+            )
+        )
 
     def _driver(self, other: RunIdentity, mono: float) -> None:
         """Another driver: remember it for the standby; stand down if it outranks this one."""
