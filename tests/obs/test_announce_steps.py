@@ -21,6 +21,7 @@ from timekeeper.obs.announce import (
     driver_quiet_for,
     heard,
 )
+from timekeeper.obs.announce_rules import LEASE, lease_fresh
 from timekeeper.obs.machine_messages import Broadcast, Command, Emit, Moment, StandDown, Step
 from timekeeper.obs.status import ObsState, ObsStatus, Role, RunIdentity
 
@@ -38,6 +39,12 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+def unnumbered(command: Command) -> Command:
+    if isinstance(command, Broadcast):
+        return Broadcast({k: v for k, v in command.data.items() if k != "n"})
+    return command
+
+
 class Book:
     def __init__(self, us: RunIdentity = US) -> None:
         self.book = AnnounceBook(us)
@@ -46,8 +53,9 @@ class Book:
         self.mono = 100.0  # real seconds, moved by hand
 
     def take(self, step: Step) -> list[Command]:
+        """The step's commands, each announcement without its number (`n`, see test_lease)."""
         self.status = step.status
-        return list(step.commands)
+        return [unnumbered(c) for c in step.commands]
 
     def m(self) -> Moment:
         return Moment(T0, self.status, self.connected)
@@ -140,7 +148,7 @@ def test_the_standby_sees_when_the_driver_was_last_heard_and_how_long_it_is_quie
 
 def test_a_driver_hearing_a_higher_epoch_stands_down_at_once_and_says_so() -> None:
     b = Book(replace(US, epoch=1))
-    b.take(b.book.become(b.m(), Role.DRIVER, 1))
+    b.take(b.book.become(b.m(), Role.DRIVER, 1, b.mono))
     newer = replace(THEM, epoch=2)
     commands = b.take(b.book.heard(b.m(), announcement(newer), b.mono))
     fenced = [c.event for c in commands if isinstance(c, Emit) and isinstance(c.event, Fenced)]
@@ -165,7 +173,7 @@ def test_a_driver_hearing_a_higher_epoch_stands_down_at_once_and_says_so() -> No
 )
 def test_who_stands_down(ours: RunIdentity, theirs: RunIdentity, stands_down: bool) -> None:
     b = Book(ours)
-    b.take(b.book.become(b.m(), Role.DRIVER, ours.epoch))
+    b.take(b.book.become(b.m(), Role.DRIVER, ours.epoch, b.mono))
     commands = b.take(b.book.heard(b.m(), announcement(theirs), b.mono))
     assert any(isinstance(c, StandDown) for c in commands) is stands_down
     assert (b.status.role is Role.STANDBY) is stands_down
@@ -184,3 +192,26 @@ def test_a_standby_heard_is_no_alarm_until_it_takes_over() -> None:
     )
     [alarm] = [c.event for c in took_over if isinstance(c, Emit)]
     assert type(alarm) is OtherTimekeeper and alarm.alarm and alarm.epoch == 2
+
+
+def test_a_pair_driver_may_change_obs_only_while_obs_echoes_it_recently() -> None:
+    """The lease: after a freeze the driver's old echo, read late, renews nothing; a fresh
+    announcement's echo does, and comes after whatever OBS relayed before it."""
+    b = Book(replace(US, epoch=1))
+    b.take(b.book.become(b.m(), Role.DRIVER, 1, 99.0))
+    b.take(b.book.announce(b.m(), 100.0))
+    assert lease_fresh(b.status, 100.0) is False  # a pair's driver: no echo yet
+    [sent] = [c for c in b.book.tick(b.m(), 100.25).commands if isinstance(c, Broadcast)]
+    b.take(b.book.heard(b.m(), dict(sent.data), 100.26))  # our own, back from OBS
+    assert lease_fresh(b.status, 100.26) and lease_fresh(b.status, 100.25 + LEASE)
+    assert not lease_fresh(b.status, 100.25 + LEASE + 0.01)
+    # frozen for 5 s: the echo of the announcement sent just before is read only now
+    [late] = [c for c in b.book.tick(b.m(), 100.5).commands if isinstance(c, Broadcast)]
+    b.take(b.book.heard(b.m(), dict(late.data), 105.5))
+    assert not lease_fresh(b.status, 105.5)  # it was sent 5 s ago: no lease
+    [renew] = [c for c in b.book.renew(b.m(), 105.5).commands if isinstance(c, Broadcast)]
+    b.take(b.book.heard(b.m(), dict(renew.data), 105.51))
+    assert lease_fresh(b.status, 105.51)
+    b.take(b.book.lost(b.m()))
+    assert not lease_fresh(b.status, 105.51)  # cut off from OBS: no lease
+    assert lease_fresh(replace(b.status, epoch=0), 999.0)  # a run outside a pair: no fence

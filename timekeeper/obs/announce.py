@@ -55,6 +55,7 @@ from timekeeper.obs.announce_rules import (
     driver_quiet_for,
     heard,
     interval_for,
+    lease_fresh,
 )
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.machine_messages import Broadcast, StandDown, Step
@@ -109,6 +110,7 @@ class Announcer:
         self._sleep = sleep
         self._mono = mono
         self._on_stand_down = on_stand_down
+        self._echoed = asyncio.Event()  # set when our own announcement comes back
 
     @property
     def identity(self) -> RunIdentity:
@@ -129,10 +131,26 @@ class Announcer:
 
     def become(self, role: Role, epoch: int) -> None:
         """Drive (or stand by) under `epoch` from now; announced at once."""
-        self._run(self.book.become(self._ctx.moment(), role, epoch))
+        self._run(self.book.become(self._ctx.moment(), role, epoch, self._mono()))
 
     def connection_lost(self) -> None:
         self._run(self.book.lost(self._ctx.moment()))
+
+    async def lease(self, timeout: float) -> bool:
+        """Wait (at most `timeout` real seconds) until this run may change OBS as far as
+        fencing goes (`lease_fresh`): if stale, announce and wait for the echo, reading
+        everything OBS sent before it. True: fresh (the caller checks the role again)."""
+        if lease_fresh(self._ctx.status, self._mono()):
+            return True
+        self._run(self.book.renew(self._ctx.moment(), self._mono()))
+        try:
+            async with asyncio.timeout(timeout):
+                while not lease_fresh(self._ctx.status, self._mono()):
+                    self._echoed.clear()
+                    await self._echoed.wait()  # resumes when on_custom_event hears our echo
+        except TimeoutError:
+            return False
+        return True
 
     def quiet_for(self) -> float | None:
         """Real seconds the other driver has been quiet on this OBS (see `driver_quiet_for`)."""
@@ -156,6 +174,8 @@ class Announcer:
 
     def on_custom_event(self, data: Mapping[str, Any]) -> None:
         self._run(self.book.heard(self._ctx.moment(), data, self._mono()))
+        if data.get("run_id") == self.identity.run_id:
+            self._echoed.set()
 
     def _run(self, step: Step) -> None:
         for command in self._ctx.apply(step):

@@ -28,6 +28,10 @@ KIND = "timekeeper.run"  # the marker that tells a timekeeper's CustomEvent from
 GONE_AFTER = 10.0
 DRIVER_INTERVAL = 0.25  # a driver's period: a standby counts it quiet after 1 s (issue 24)
 WATCH_INTERVAL = 1.0  # a standby's or a watcher's: only the panels and the alarm read it
+# A pair's driver changes OBS only while OBS echoed one of its announcements sent this
+# recently (three periods): after a freeze (SIGSTOP, a stalled machine) it first reads
+# everything OBS said meanwhile, a higher epoch's announcement included.
+LEASE = 0.75
 
 
 def announcement(identity: RunIdentity) -> dict[str, Any]:
@@ -77,6 +81,16 @@ def driver_quiet_for(status: ObsStatus, mono: float) -> float | None:
         return None
     heard_at = status.driver_heard.mono if status.driver_heard is not None else status.heard_since
     return max(0.0, mono - max(heard_at, status.heard_since))
+
+
+def lease_fresh(status: ObsStatus, mono: float) -> bool:
+    """May this run send a request that changes OBS now, as far as fencing goes? A run
+    outside a pair (epoch 0) always may; a pair's driver only while its lease is fresh:
+    an announcement it sent at most LEASE seconds ago has come back from OBS, so every
+    announcement OBS relayed before it (a newer driver's) has been read."""
+    if status.epoch < 1:
+        return True
+    return status.echo_sent is not None and mono - status.echo_sent <= LEASE
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,8 @@ class AnnounceBook(StepBuilder):
             identity = replace(identity, role=Role.WATCH)
         self.identity = identity
         self._last_heard: dict[str, float] = {}  # run id -> mono when last heard
+        self._sent: dict[int, float] = {}  # our announcements: number -> mono when sent
+        self._n = 0
 
     def tick(self, m: Moment, mono: float) -> Step:
         """One period: forget the others quiet for GONE_AFTER seconds, then announce."""
@@ -158,9 +174,9 @@ class AnnounceBook(StepBuilder):
             for run_id, last in list(self._last_heard.items()):
                 if mono - last > GONE_AFTER:
                     self._forget(run_id)
-            self._do(Broadcast(announcement(self.identity)))
+            self._broadcast(mono)
         else:
-            self._put(replace(self._status, heard_since=None))
+            self._put(replace(self._status, heard_since=None, echo_sent=None))
         return self._end()
 
     def announce(self, m: Moment, mono: float) -> Step:
@@ -170,23 +186,31 @@ class AnnounceBook(StepBuilder):
             for run_id in self._last_heard:  # the time offline was no one's silence
                 self._last_heard[run_id] = mono
         self._listening(mono)
-        self._do(Broadcast(announcement(self.identity)))
+        self._broadcast(mono)
         return self._end()
 
     def lost(self, m: Moment) -> Step:
         """The connection dropped: nothing is heard until the next connect."""
         self._begin(m)
-        self._put(replace(self._status, heard_since=None))
+        self._put(replace(self._status, heard_since=None, echo_sent=None))
+        self._sent.clear()
         return self._end()
 
-    def become(self, m: Moment, role: Role, epoch: int) -> Step:
+    def renew(self, m: Moment, mono: float) -> Step:
+        """Announce now, for the echo that renews the lease (see `lease_fresh`)."""
+        self._begin(m)
+        if m.connected:
+            self._broadcast(mono)
+        return self._end()
+
+    def become(self, m: Moment, role: Role, epoch: int, mono: float) -> Step:
         """The run is told its role and epoch (drive / stand by): announce it at once."""
         self._begin(m)
         if self.identity.role is not Role.WATCH:  # a dry run never drives
             self.identity = replace(self.identity, role=role, epoch=epoch)
         self._put(replace(self._status, role=role, epoch=epoch, fenced_by=None))
         if m.connected:
-            self._do(Broadcast(announcement(self.identity)))
+            self._broadcast(mono)
         return self._end()
 
     def heard(self, m: Moment, data: Mapping[str, Any], mono: float) -> Step:
@@ -195,7 +219,19 @@ class AnnounceBook(StepBuilder):
         other = heard(data)
         if other is not None and other.run_id != self.identity.run_id:
             self._heard(other, mono)
+        elif other is not None:  # our own, back from OBS: the lease is renewed
+            sent = self._sent.get(data.get("n", -1))
+            echo = self._status.echo_sent
+            if sent is not None and (echo is None or sent > echo):
+                self._put(replace(self._status, echo_sent=sent))
         return self._end()
+
+    def _broadcast(self, mono: float) -> None:
+        """Announce, numbered (`n`): its echo renews the lease (see `lease_fresh`)."""
+        self._n += 1
+        self._sent[self._n] = mono
+        self._sent.pop(self._n - 64, None)  # an echo comes within a round trip, or never
+        self._do(Broadcast({**announcement(self.identity), "n": self._n}))
 
     def _listening(self, mono: float) -> None:
         if self._status.heard_since is None:
@@ -211,7 +247,7 @@ class AnnounceBook(StepBuilder):
         if new:
             self._put(replace(self._status, others=(*others, other)))
             self._report(other)
-            self._do(Broadcast(announcement(self.identity)))  # the newcomer learns of us at once
+            self._broadcast(mono)  # the newcomer learns of us at once
         elif other not in others:  # it changed (a resumed run, another mode, role or epoch)
             changed = tuple(other if o.run_id == other.run_id else o for o in others)
             self._put(replace(self._status, others=changed))
@@ -250,7 +286,7 @@ class AnnounceBook(StepBuilder):
             fenced = Fenced(self._now, other.epoch, other.run_id, other.host, other.pid, us.epoch)
             self._emit(fenced)
             self._do(StandDown(other.epoch, other.run_id))
-            self._do(Broadcast(announcement(self.identity)))  # say at once we stand by
+            self._broadcast(mono)  # say at once we stand by
 
     def _forget(self, run_id: str) -> None:
         del self._last_heard[run_id]

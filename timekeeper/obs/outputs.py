@@ -23,6 +23,7 @@ from timekeeper.core.programme import ObsAction
 from timekeeper.errors import ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.fenced_port import FencedOff
 from timekeeper.obs.machine_messages import (
     ActionTimer,
     CancelActionTimer,
@@ -152,8 +153,6 @@ class OutputActions:
         """One request to OBS; its outcome is fed back to the rules. Never raises."""
         port = self._ctx.port
         assert port is not None
-        if isinstance(command, SendAction) and self._ctx.status.watch_reason is not None:
-            return  # stood down (fenced) after the step that asked for it: nothing is sent
         reply: OutputReply
         try:
             if isinstance(command, ReadOutput):
@@ -162,6 +161,8 @@ class OutputActions:
             else:
                 await _ACTION_CALLS[command.action](port)
                 reply = Done()
+        except FencedOff:
+            return  # stood down (fencing) before it left: nothing was sent, the job is over
         except ObsRequestError as exc:
             reply = Failed("refused", str(exc), exc.code)
         except ObsTimeoutError as exc:

@@ -212,6 +212,10 @@ class ObsStatus:
     # Real seconds (monotonic) since this run hears OBS's announcements without a break:
     # a driver's silence counts from here at most. None while not connected.
     heard_since: float | None = None
+    # Monotonic instant at which the latest of our announcements that OBS has echoed back
+    # (and this run has read, with everything OBS sent before it) was sent: the driver's
+    # lease (see announce_rules.lease_fresh). None while not connected.
+    echo_sent: float | None = None
 
     @property
     def connected(self) -> bool:

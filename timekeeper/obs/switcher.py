@@ -20,6 +20,7 @@ from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.event_base import ObsEvent
+from timekeeper.obs.fenced_port import FencedOff
 from timekeeper.obs.machine_messages import (
     Accepted,
     Broken,
@@ -231,8 +232,6 @@ class SceneSwitcher:
         """Send one switch request, then feed OBS's answer back. Never raises."""
         port = self._ctx.port
         assert port is not None
-        if self._ctx.status.watch_reason is not None:  # stood down after the step: not sent
-            return
         reply: SwitchReply
         try:
             warnings = await port.switch(
@@ -241,6 +240,8 @@ class SceneSwitcher:
                 duration_ms=command.duration_ms,
                 from_preview=self._from_preview(command.scene),
             )
+        except FencedOff:
+            return  # stood down (fencing) before it left: nothing was sent, the job is over
         except ObsRequestError as exc:
             reply = Refused(exc.comment or str(exc), exc.code)
         except ObsConnectionError:

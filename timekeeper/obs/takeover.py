@@ -29,6 +29,7 @@ from timekeeper.core.outputs import Intent, Output
 from timekeeper.errors import ObsError
 from timekeeper.obs.announce import Announcer, Mono, Sleep
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.fenced_port import FencedOff, FencedPort
 from timekeeper.obs.machine_messages import StandDown
 from timekeeper.obs.outputs import OutputActions
 from timekeeper.obs.status import Role, RunIdentity
@@ -37,6 +38,8 @@ from timekeeper.obs.takeover_rules import DueScene, ObsActual, TakeoverPlan, rec
 from timekeeper.obs.texts import TextSources
 
 __all__ = ["DueScene", "Fencing", "ObsActual", "TakeoverPlan", "reconcile"]
+
+LEASE_WAIT = 1.0  # real seconds a stale driver waits for its echo before it sends anyway
 
 
 class Fencing:
@@ -60,6 +63,8 @@ class Fencing:
         self._texts = texts
         if identity is not None and identity.role is not Role.WATCH:
             ctx.status = replace(ctx.status, role=identity.role, epoch=identity.epoch)
+        if ctx.port is not None:  # the parts' requests that change OBS pass `clear` first
+            ctx.port = FencedPort(ctx.port, self.clear)
         self.announcer = (
             Announcer(
                 ctx,
@@ -95,6 +100,20 @@ class Fencing:
         known. Whatever was unfinished is cancelled."""
         self._become(Role.STANDBY, epoch)
         self._halt("standing by")
+
+    async def clear(self, request: str) -> None:
+        """Before a request that changes OBS (see `fenced_port`): a pair's driver whose lease
+        is stale (a freeze) first reads what OBS said meanwhile, up to LEASE_WAIT seconds;
+        a standby, or a driver fenced meanwhile, is refused (FencedOff)."""
+        announcer = self.announcer
+        if (
+            self.role is Role.DRIVER
+            and announcer is not None
+            and not await announcer.lease(LEASE_WAIT)
+        ):
+            log.warning("OBS did not echo this run's announcement: sending %s anyway", request)
+        if self.role is not Role.DRIVER:
+            raise FencedOff(request, self.role.value)
 
     def quiet_for(self) -> float | None:
         """Real seconds the other driver has been quiet on this OBS (None: not connected, or
