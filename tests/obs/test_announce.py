@@ -130,7 +130,7 @@ async def test_a_dry_run_only_watches_and_the_panel_says_so(
     watcher = RunIdentity("run-dry", "laptop", 99, "Data Work Symposium", RunMode.DRY.obs_word)
     stage, stage_rec, _ = await announcing(make_controller, fake.url, STAGE)
     dry, dry_rec, _ = await announcing(make_controller, fake.url, watcher, mode=RunMode.DRY)
-    heard_by_stage = await stage_rec.wait_for("other_timekeeper_watching")
+    heard_by_stage = await stage_rec.wait_for("other_timekeeper_noted")
     await dry_rec.wait_for("other_timekeeper")
     assert not heard_by_stage.alarm and stage_rec.of("other_timekeeper") == []  # no pop-up
     assert "⚠ another timekeeper (laptop, 99) watches this OBS (dry run)" in panel(stage)

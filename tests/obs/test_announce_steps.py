@@ -16,7 +16,7 @@ from timekeeper.obs.announce import (
     Fenced,
     OtherTimekeeper,
     OtherTimekeeperGone,
-    OtherTimekeeperWatching,
+    OtherTimekeeperNoted,
     announcement,
     driver_quiet_for,
     heard,
@@ -184,7 +184,7 @@ def test_a_standby_heard_is_no_alarm_until_it_takes_over() -> None:
     standby = replace(THEM, epoch=1, role=Role.STANDBY)
     first = b.take(b.book.heard(b.m(), announcement(standby), b.mono))
     [note] = [c.event for c in first if isinstance(c, Emit)]
-    assert isinstance(note, OtherTimekeeperWatching) and not note.alarm
+    assert isinstance(note, OtherTimekeeperNoted) and not note.alarm
     assert "stands by on this OBS (epoch 1)" in note.message
     assert b.take(b.book.heard(b.m(), announcement(standby), b.mono)) == []
     took_over = b.take(
@@ -215,3 +215,20 @@ def test_a_pair_driver_may_change_obs_only_while_obs_echoes_it_recently() -> Non
     b.take(b.book.lost(b.m()))
     assert not lease_fresh(b.status, 105.51)  # cut off from OBS: no lease
     assert lease_fresh(replace(b.status, epoch=0), 999.0)  # a run outside a pair: no fence
+
+
+def test_a_standby_hearing_its_driver_is_no_alarm_but_a_driver_hearing_a_driver_is() -> None:
+    standby = Book(replace(US, epoch=1, role=Role.STANDBY))
+    [note] = [
+        c.event
+        for c in standby.take(standby.book.heard(standby.m(), announcement(THEM), 1.0))
+        if isinstance(c, Emit)
+    ]
+    assert isinstance(note, OtherTimekeeperNoted) and not note.alarm
+    driver = Book(US)
+    [alarm] = [
+        c.event
+        for c in driver.take(driver.book.heard(driver.m(), announcement(THEM), 1.0))
+        if isinstance(c, Emit)
+    ]
+    assert type(alarm) is OtherTimekeeper and alarm.alarm

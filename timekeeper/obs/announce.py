@@ -11,7 +11,8 @@ with `eventData` {"kind": KIND, "run_id", "host", "pid", "title", "mode",
 announcement from another run id is another timekeeper: it goes into
 `ObsStatus.others` (the panel warns "another timekeeper (host, pid) drives this
 OBS") and is reported once as `OtherTimekeeper` (an alarm), or as
-`OtherTimekeeperWatching` (no alarm) when it only watches or stands by; one
+`OtherTimekeeperNoted` (no alarm) when it only watches or stands by, or when
+this run is a standby that hears its driver; one
 not heard for `GONE_AFTER` real seconds is reported `OtherTimekeeperGone` and
 dropped. Our own announcements come back too and are
 ignored. A broadcast changes nothing in OBS, so dry runs and standbys announce
@@ -50,7 +51,7 @@ from timekeeper.obs.announce_rules import (
     Fenced,
     OtherTimekeeper,
     OtherTimekeeperGone,
-    OtherTimekeeperWatching,
+    OtherTimekeeperNoted,
     announcement,
     driver_quiet_for,
     heard,
@@ -72,7 +73,7 @@ __all__ = [
     "Mono",
     "OtherTimekeeper",
     "OtherTimekeeperGone",
-    "OtherTimekeeperWatching",
+    "OtherTimekeeperNoted",
     "Sleep",
     "announcement",
     "driver_quiet_for",

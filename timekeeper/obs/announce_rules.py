@@ -115,11 +115,12 @@ class OtherTimekeeper(ObsEvent):
 
 
 @dataclass(frozen=True)
-class OtherTimekeeperWatching(OtherTimekeeper):
-    """Another timekeeper that does not drive (a standby, a dry run) was heard: no alarm; if it
-    starts to drive (a takeover), `OtherTimekeeper` is reported then."""
+class OtherTimekeeperNoted(OtherTimekeeper):
+    """Another timekeeper heard where two do not fight: it does not drive (a standby, a dry
+    run), or this run is a standby hearing its driver. No alarm; if the other starts to
+    drive (a takeover), `OtherTimekeeper` is reported then (unless this run stands by)."""
 
-    kind: ClassVar[str] = "other_timekeeper_watching"
+    kind: ClassVar[str] = "other_timekeeper_noted"
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,10 @@ class AnnounceBook(StepBuilder):
                 self._report(other)  # a standby took over: now it drives
 
     def _report(self, other: RunIdentity) -> None:
-        """`OtherTimekeeper` (an alarm: one show, one driver) if it drives, else the note."""
-        made = OtherTimekeeper if other.drives else OtherTimekeeperWatching
+        """`OtherTimekeeper` (an alarm: one show, one driver) if it drives and this run is not
+        its standby; else the note."""
+        alarm = other.drives and self.identity.role is not Role.STANDBY
+        made = OtherTimekeeper if alarm else OtherTimekeeperNoted
         self._emit(
             made(
                 at=self._now,
