@@ -212,8 +212,15 @@ def test_a_pair_driver_may_change_obs_only_while_obs_echoes_it_recently() -> Non
     [renew] = [c for c in b.book.renew(b.m(), 105.5).commands if isinstance(c, Broadcast)]
     b.take(b.book.heard(b.m(), dict(renew.data), 105.51))
     assert lease_fresh(b.status, 105.51)
+    # drive under a new epoch: no request until OBS has relayed (echoed) that epoch
+    drive = b.book.become(b.m(), Role.DRIVER, 2, 105.6)
+    b.status = drive.status
+    assert not lease_fresh(b.status, 105.6)
+    [told] = [c for c in drive.commands if isinstance(c, Broadcast)]
+    b.take(b.book.heard(b.m(), dict(told.data), 105.61))
+    assert lease_fresh(b.status, 105.61)
     b.take(b.book.lost(b.m()))
-    assert not lease_fresh(b.status, 105.51)  # cut off from OBS: no lease
+    assert not lease_fresh(b.status, 105.61)  # cut off from OBS: no lease
     assert lease_fresh(replace(b.status, epoch=0), 999.0)  # a run outside a pair: no fence
 
 

@@ -205,11 +205,15 @@ class AnnounceBook(StepBuilder):
         return self._end()
 
     def become(self, m: Moment, role: Role, epoch: int, mono: float) -> Step:
-        """The run is told its role and epoch (drive / stand by): announce it at once."""
+        """The run is told its role and epoch (drive / stand by): announce it at once. The
+        lease starts again with this announcement's echo: a new driver's first request
+        leaves after OBS has relayed its epoch to every client (and the run has read what
+        OBS relayed before it, another new driver's announcement included)."""
         self._begin(m)
         if self.identity.role is not Role.WATCH:  # a dry run never drives
             self.identity = replace(self.identity, role=role, epoch=epoch)
-        self._put(replace(self._status, role=role, epoch=epoch, fenced_by=None))
+        status = replace(self._status, role=role, epoch=epoch, fenced_by=None, echo_sent=None)
+        self._put(status)
         if m.connected:
             self._broadcast(mono)
         return self._end()
