@@ -13,7 +13,7 @@ from typing import Any
 from tests.obs.fake import FakeObs
 from timekeeper.core.outputs import Intent, Output
 from timekeeper.core.programme import ObsAction
-from timekeeper.obs.controller import ObsController, RunIdentity, SwitchOutcome
+from timekeeper.obs.controller import ObsController, RunIdentity, SwitchOutcome, SwitchPolicy
 from timekeeper.obs.status import Role
 from timekeeper.obs.takeover import DueScene
 
@@ -62,6 +62,7 @@ async def test_only_the_higher_epoch_switches_and_the_old_driver_reports_fenced(
     new, new_rec = await pair_member(make_controller, fake, STANDBY)
     first = await old.switch_scene("Intro", boundary_at=T0, key="intro")
     assert first.outcome is SwitchOutcome.CONFIRMED
+    await new_rec.wait_for("other_timekeeper_noted")  # the driver answered the newcomer
     assert new.status.driver_heard is not None and new.status.driver_heard.epoch == 1
 
     new.fencing.drive(2)  # the takeover: announced at once
@@ -82,7 +83,8 @@ async def test_only_the_higher_epoch_switches_and_the_old_driver_reports_fenced(
 async def test_a_stand_down_cancels_the_switch_being_retried(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
-    old, old_rec = await pair_member(make_controller, fake, PRIMARY)
+    slow_retry = SwitchPolicy(confirm_timeout=0.3, retries=2, retry_interval=60)  # never first
+    old, old_rec = await pair_member(make_controller, fake, PRIMARY, switch_policy=slow_retry)
     old.fencing.drive(1)
     new, _ = await pair_member(make_controller, fake, STANDBY)
     fake.fail_next("SetCurrentProgramScene", 500, "busy", times=10)
