@@ -21,7 +21,7 @@ from timekeeper.obs.announce import (
     driver_quiet_for,
     heard,
 )
-from timekeeper.obs.announce_rules import LEASE, lease_fresh
+from timekeeper.obs.announce_rules import LEASE, LISTEN, lease_fresh
 from timekeeper.obs.machine_messages import Broadcast, Command, Emit, Moment, StandDown, Step
 from timekeeper.obs.status import ObsState, ObsStatus, Role, RunIdentity
 
@@ -203,7 +203,8 @@ def test_a_pair_driver_may_change_obs_only_while_obs_echoes_it_recently() -> Non
     assert lease_fresh(b.status, 100.0) is False  # a pair's driver: no echo yet
     [sent] = [c for c in b.book.tick(b.m(), 100.25).commands if isinstance(c, Broadcast)]
     b.take(b.book.heard(b.m(), dict(sent.data), 100.26))  # our own, back from OBS
-    assert lease_fresh(b.status, 100.26) and lease_fresh(b.status, 100.25 + LEASE)
+    assert not lease_fresh(b.status, 100.26)  # connected at 100.0: it listens LISTEN first
+    assert lease_fresh(b.status, 100.0 + LISTEN) and lease_fresh(b.status, 100.25 + LEASE)
     assert not lease_fresh(b.status, 100.25 + LEASE + 0.01)
     # frozen for 5 s: the echo of the announcement sent just before is read only now
     [late] = [c for c in b.book.tick(b.m(), 100.5).commands if isinstance(c, Broadcast)]

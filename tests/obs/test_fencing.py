@@ -7,13 +7,21 @@ periodic one is a ManualTimer nobody fires); only OBS's event traffic is waited 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from tests.obs.fake import FakeObs
 from timekeeper.core.outputs import Intent, Output
 from timekeeper.core.programme import ObsAction
-from timekeeper.obs.controller import ObsController, RunIdentity, SwitchOutcome, SwitchPolicy
+from timekeeper.obs.announce_rules import LISTEN
+from timekeeper.obs.controller import (
+    ObsController,
+    RetryPolicy,
+    RunIdentity,
+    SwitchOutcome,
+    SwitchPolicy,
+)
 from timekeeper.obs.status import Role
 from timekeeper.obs.takeover import DueScene
 
@@ -40,13 +48,14 @@ STREAM_ON = Intent(Output.STREAM, True, ObsAction.START_STREAMING, "opening", "O
 async def pair_member(
     make: ControllerFactory, fake: FakeObs, identity: RunIdentity, **kw: Any
 ) -> tuple[ObsController, Recorder]:
-    timer = ManualTimer()
+    timer, mono = ManualTimer(), ManualMono()
     ctl, rec = make(
-        fake.url, announce=identity, announce_sleep=timer.sleep, announce_mono=ManualMono(), **kw
+        fake.url, announce=identity, announce_sleep=timer.sleep, announce_mono=mono, **kw
     )
     await ctl.start()
     assert await ctl.wait_connected(3)
     await timer.wait_pending()
+    mono.advance(LISTEN)  # it has listened to OBS since it connected (see lease_fresh)
     return ctl, rec
 
 
@@ -141,3 +150,49 @@ async def test_takeover_switches_a_boundary_that_fell_in_the_gap_once(
     assert plan.switch == due and plan.requests == 1
     await rec.wait_for("scene_switch_confirmed", scene="Keynote")
     assert changes(fake) == ["SetCurrentProgramScene"]  # the stream is not started again
+
+
+async def never() -> bool:
+    return False
+
+
+async def test_a_primary_whose_obs_link_comes_back_after_a_takeover_hears_first_and_sends_nothing(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """The primary lost OBS (its link, not OBS), the standby took over, the link came back:
+    the primary wants its scene back on program, but it listens before it talks (LISTEN),
+    hears epoch 2 and stands down. Real announcement periods (0.25 s) here."""
+    offline = RetryPolicy(initial=60, factor=1, maximum=60, jitter=0)  # back only when told
+    old, old_rec = make_controller(fake.url, announce=PRIMARY, retry=offline, probe=never)
+    new, new_rec = make_controller(fake.url, announce=STANDBY)
+    for ctl in (old, new):
+        await ctl.start()
+        assert await ctl.wait_connected(3)
+    old.fencing.drive(1)
+    assert (await old.switch_scene("Intro", boundary_at=T0, key="intro")).ok
+    await new_rec.wait_for("other_timekeeper_noted")
+    fake.drop()
+    await new_rec.wait_for("obs_connected", count=2)
+    assert not old.status.connected
+    await new.fencing.take_over(2, DueScene("Keynote", "keynote:scene", T0), {}, ())
+    await new_rec.wait_for("scene_switch_confirmed", scene="Keynote")
+    switches = fake.count("SetCurrentProgramScene")
+
+    old.reconnect_now()  # the primary's link to OBS is back: it wants Intro on program
+    await old_rec.wait_for("obs_connected", count=2)
+    fenced = await old_rec.wait_for("fenced")
+    assert fenced.epoch == 2
+    connected = old.status.heard_since
+    assert connected is not None
+    await until(lambda: (old.status.echo_sent or 0) >= connected + LISTEN)  # its wait is over
+    await asyncio.sleep(0)  # the held request's task, woken by that echo, has run
+    assert fake.count("SetCurrentProgramScene") == switches and fake.program == "Keynote"
+    assert old_rec.of("scene_switch_requested")[-1].scene == "Intro"  # only the first one
+    assert len(old_rec.of("scene_switch_requested")) == 1
+
+
+async def until(condition: Any, timeout: float = 5.0) -> None:
+    """Wait for an effect of OBS's event traffic (not for time to pass)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)

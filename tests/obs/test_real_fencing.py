@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from timekeeper.core.clock import SystemClock
+from timekeeper.obs.announce_rules import LISTEN
 from timekeeper.obs.controller import ObsController, RunIdentity, SwitchOutcome, SwitchPolicy
 from timekeeper.obs.status import Role
 from timekeeper.obs.takeover import DueScene
@@ -35,7 +36,7 @@ def program_scene(obs: HeadlessObs) -> str:
 async def member(
     make: ControllerFactory, obs: HeadlessObs, identity: RunIdentity, **kw: Any
 ) -> tuple[ObsController, Recorder]:
-    timer = ManualTimer()
+    timer, mono = ManualTimer(), ManualMono()
     ctl, rec = make(
         obs.url,
         obs.password,
@@ -43,12 +44,13 @@ async def member(
         switch_policy=REAL_SWITCH,
         announce=identity,
         announce_sleep=timer.sleep,
-        announce_mono=ManualMono(),
+        announce_mono=mono,
         **kw,
     )
     await ctl.start()
     assert await ctl.wait_connected(10)
     await timer.wait_pending()
+    mono.advance(LISTEN)  # it has listened to OBS since it connected (see lease_fresh)
     return ctl, rec
 
 

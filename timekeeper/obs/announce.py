@@ -149,6 +149,7 @@ class Announcer:
                 while not lease_fresh(self._ctx.status, self._mono()):
                     self._echoed.clear()
                     await self._echoed.wait()  # resumes when on_custom_event hears our echo
+                    # (still listening after a connect: the period's next echo wakes it again)
         except TimeoutError:
             return False
         return True

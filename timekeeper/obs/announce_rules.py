@@ -32,6 +32,9 @@ WATCH_INTERVAL = 1.0  # a standby's or a watcher's: only the panels and the alar
 # recently (three periods): after a freeze (SIGSTOP, a stalled machine) it first reads
 # everything OBS said meanwhile, a higher epoch's announcement included.
 LEASE = 0.75
+# ... and only once it has listened to OBS for two driver periods since it (re)connected:
+# a primary whose link to OBS comes back after a takeover hears the new driver first.
+LISTEN = 0.5
 
 
 def announcement(identity: RunIdentity) -> dict[str, Any]:
@@ -87,9 +90,12 @@ def lease_fresh(status: ObsStatus, mono: float) -> bool:
     """May this run send a request that changes OBS now, as far as fencing goes? A run
     outside a pair (epoch 0) always may; a pair's driver only while its lease is fresh:
     an announcement it sent at most LEASE seconds ago has come back from OBS, so every
-    announcement OBS relayed before it (a newer driver's) has been read."""
+    announcement OBS relayed before it (a newer driver's) has been read, and it has heard
+    OBS for LISTEN seconds since it connected (a newer driver announces within that)."""
     if status.epoch < 1:
         return True
+    if status.heard_since is None or mono - status.heard_since < LISTEN:
+        return False
     return status.echo_sent is not None and mono - status.echo_sent <= LEASE
 
 
