@@ -10,7 +10,10 @@ connects, watches and announces but never changes OBS (the parts read
 driver of a higher epoch on OBS (equal: the smaller run id) stands down at once
 (`announce_rules.AnnounceBook` decides; `_stand_down` here cancels the unfinished
 switch, the armed boundary and the pending output actions; the shells send no
-request after it) and reports `Fenced`.
+request after it) and reports `Fenced`. Every request that changes OBS passes
+`clear` (through `fenced_port.FencedPort`): refused unless the run drives, and a
+pair's driver first needs a fresh lease (`announce_rules.lease_fresh`: its own
+recent announcement echoed, and LISTEN seconds heard since it connected).
 
 `take_over` is the standby's first act as a driver: read OBS's program scene and
 outputs, `takeover_rules.reconcile` them with the due slot and the log's done
