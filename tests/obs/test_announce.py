@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.obs.fake import FakeObs
 from timekeeper.core.modes import RunMode
 from timekeeper.obs.announce import GONE_AFTER, KIND, heard
 from timekeeper.obs.controller import ObsController, RunIdentity
+from timekeeper.obs.status import Role
 from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory, Recorder
-from .timer import ManualTimer
+from .timer import ManualMono, ManualTimer
 
 STAGE = RunIdentity("run-stage", "stage-pc", 4242, "Data Work Symposium", "live")
 BOOTH = RunIdentity("run-booth", "booth-laptop", 777, "Data Work Symposium", "dress_rehearsal")
@@ -26,6 +29,7 @@ async def announcing(
     make: ControllerFactory, url: str, identity: RunIdentity, **kw: Any
 ) -> tuple[ObsController, Recorder, ManualTimer]:
     timer = ManualTimer()
+    kw.setdefault("announce_mono", ManualMono())
     ctl, rec = make(url, announce=identity, announce_sleep=timer.sleep, **kw)
     await ctl.start()
     assert await ctl.wait_connected(3)
@@ -79,7 +83,7 @@ async def test_announcements_repeat_on_the_timer_and_are_reported_once(
         await booth_timer.fire()
         await stage_timer.fire()
     assert fake.count("BroadcastCustomEvent") == sent + 8  # one per period each
-    assert booth_timer.asked[0] == 3.0  # every few seconds by default
+    assert booth_timer.asked[0] == 0.25  # a driver: four times a second (issue 24)
     assert len(stage_rec.of("other_timekeeper")) == 1  # the panel warns; the log says it once
     assert stage.status.others == (BOOTH,)
     data = next(d for t, d in fake.requests if t == "BroadcastCustomEvent")["eventData"]
@@ -89,13 +93,18 @@ async def test_announcements_repeat_on_the_timer_and_are_reported_once(
 async def test_one_not_heard_for_a_while_is_gone_and_the_warning_clears(
     make_controller: ControllerFactory, fake: FakeObs
 ) -> None:
-    stage, stage_rec, stage_timer = await announcing(make_controller, fake.url, STAGE)
+    mono = ManualMono()
+    stage, stage_rec, stage_timer = await announcing(
+        make_controller, fake.url, STAGE, announce_mono=mono
+    )
     booth, _, _ = await announcing(make_controller, fake.url, BOOTH)
     await stage_rec.wait_for("other_timekeeper")
     await booth.stop()
-    for _ in range(GONE_AFTER):
+    for _ in range(int(GONE_AFTER * 4)):  # GONE_AFTER seconds of quarter-second periods
+        mono.advance(0.25)
         await stage_timer.fire()
-    assert stage.status.others == (BOOTH,)  # a few quiet periods are not yet silence
+    assert stage.status.others == (BOOTH,)  # seconds of quiet are not yet silence
+    mono.advance(0.25)
     await stage_timer.fire()
     gone = await stage_rec.wait_for("other_timekeeper_gone")
     assert (gone.host, gone.pid) == ("booth-laptop", 777)
@@ -121,8 +130,9 @@ async def test_a_dry_run_only_watches_and_the_panel_says_so(
     watcher = RunIdentity("run-dry", "laptop", 99, "Data Work Symposium", RunMode.DRY.obs_word)
     stage, stage_rec, _ = await announcing(make_controller, fake.url, STAGE)
     dry, dry_rec, _ = await announcing(make_controller, fake.url, watcher, mode=RunMode.DRY)
-    await stage_rec.wait_for("other_timekeeper")
+    heard_by_stage = await stage_rec.wait_for("other_timekeeper_noted")
     await dry_rec.wait_for("other_timekeeper")
+    assert not heard_by_stage.alarm and stage_rec.of("other_timekeeper") == []  # no pop-up
     assert "⚠ another timekeeper (laptop, 99) watches this OBS (dry run)" in panel(stage)
     assert "⚠ another timekeeper (stage-pc, 4242) drives this OBS" in panel(dry)
 
@@ -135,3 +145,22 @@ async def test_after_a_reconnect_the_run_announces_at_once(
     fake.drop()
     await rec.wait_for("obs_connected", count=2)
     await until(lambda: fake.count("BroadcastCustomEvent") == 2)
+
+
+async def test_a_driver_announces_on_a_fixed_cadence_of_a_quarter_second(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """A late wake-up or a send's round trip shortens the next wait: a standby hears the
+    driver every 0.25 s on average, not every 0.25 s plus the round trip."""
+    mono = ManualMono()
+    stage, _, timer = await announcing(make_controller, fake.url, STAGE, announce_mono=mono)
+    assert timer.asked == [0.25]
+    mono.advance(0.253)  # woke (or sent) 3 ms late
+    await timer.fire()
+    assert timer.asked[-1] == pytest.approx(0.247)
+    mono.advance(0.247 + 2.0)  # a stalled loop: from now on, no burst to catch up
+    await timer.fire()
+    assert timer.asked[-1] == pytest.approx(0.25)
+    standby = RunIdentity("run-sb", "booth", 7, "Data Work Symposium", "live", 1, Role.STANDBY)
+    _, _, slow = await announcing(make_controller, fake.url, standby)
+    assert slow.asked == [1.0]  # a standby announces once a second

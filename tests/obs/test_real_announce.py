@@ -14,7 +14,7 @@ from timekeeper.ui.obspanel import describe_obs
 
 from .conftest import ControllerFactory, Recorder
 from .headless import HeadlessObs
-from .timer import ManualTimer
+from .timer import ManualMono, ManualTimer
 
 pytestmark = pytest.mark.obs
 STAGE = RunIdentity("run-stage", "stage-pc", 4242, "E2E show", "live")
@@ -22,11 +22,16 @@ BOOTH = RunIdentity("run-booth", "booth-laptop", 777, "E2E show", "live")
 
 
 async def announcing(
-    make: ControllerFactory, obs: HeadlessObs, identity: RunIdentity
+    make: ControllerFactory, obs: HeadlessObs, identity: RunIdentity, mono: ManualMono
 ) -> tuple[ObsController, Recorder, ManualTimer]:
     timer = ManualTimer()
     ctl, rec = make(
-        obs.url, obs.password, request_timeout=3, announce=identity, announce_sleep=timer.sleep
+        obs.url,
+        obs.password,
+        request_timeout=3,
+        announce=identity,
+        announce_sleep=timer.sleep,
+        announce_mono=mono,
     )
     await ctl.start()
     assert await ctl.wait_connected(10)
@@ -37,12 +42,13 @@ async def announcing(
 async def test_two_controllers_on_one_real_obs_each_see_the_other(
     real_obs: HeadlessObs, make_controller: ControllerFactory
 ) -> None:
-    stage, stage_rec, stage_timer = await announcing(make_controller, real_obs, STAGE)
+    mono = ManualMono()
+    stage, stage_rec, stage_timer = await announcing(make_controller, real_obs, STAGE, mono)
     for _ in range(2):
         await stage_timer.fire()  # alone: its own announcements come back, and are no one else
     # another obs-websocket client's custom event is not a timekeeper
     real_obs.request("BroadcastCustomEvent", {"eventData": {"kind": "stream.deck", "pid": 1}})
-    booth, booth_rec, booth_timer = await announcing(make_controller, real_obs, BOOTH)
+    booth, booth_rec, booth_timer = await announcing(make_controller, real_obs, BOOTH, mono)
     seen_by_stage = await stage_rec.wait_for("other_timekeeper")
     seen_by_booth = await booth_rec.wait_for("other_timekeeper")
     assert (seen_by_stage.host, seen_by_stage.pid) == ("booth-laptop", 777)
@@ -52,9 +58,9 @@ async def test_two_controllers_on_one_real_obs_each_see_the_other(
     assert "⚠ another timekeeper (booth-laptop, 777) drives this OBS" in stage_panel
     assert booth.status.others == (STAGE,)
 
-    await booth.stop()  # the second timekeeper quits: after a few quiet periods, the warning goes
-    for _ in range(GONE_AFTER + 1):
-        await stage_timer.fire()
+    await booth.stop()  # the second timekeeper quits: after seconds of quiet, the warning goes
+    mono.advance(GONE_AFTER + 0.25)
+    await stage_timer.fire()
     gone = await stage_rec.wait_for("other_timekeeper_gone")
     assert (gone.host, gone.pid) == ("booth-laptop", 777)
     assert stage.status.others == ()

@@ -1,4 +1,5 @@
-"""A timer the test fires by hand: the `sleep` injected into periodic OBS work (announcements)."""
+"""A timer the test fires by hand (the `sleep` injected into periodic OBS work, the
+announcements) and a monotonic clock it moves by hand (`ManualMono`)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,17 @@ class ManualTimer:
     async def wait_pending(self, timeout: float = 5.0) -> None:
         if self._waiting is None or self._waiting.done():
             await asyncio.wait_for(self._asked.wait(), timeout)
+
+
+class ManualMono:
+    """A monotonic clock (real seconds) that moves only when the test says: `mono.advance(s)`."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        self.now += seconds
+        return self.now

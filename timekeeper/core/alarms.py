@@ -50,6 +50,7 @@ ALARMS: tuple[Alarm, ...] = (
     Alarm("text_failed", merges=True, subject="source", recovered_by="text_set"),
     Alarm("rehearsal_on_live_output", pops_up=True),
     Alarm("other_timekeeper", pops_up=True),  # one show, one driver: another run drives OBS
+    Alarm("fenced", pops_up=True),  # a driver of a higher epoch took OBS: this run stopped
     Alarm("clock_alarm"),  # the machine's clock not synchronised, or off by more than 100 ms
 )  # fmt: skip
 

@@ -11,7 +11,11 @@
   shell `switcher`, precise release in `release`), output actions (`output_rules`;
   shell `outputs`), the studio-mode preview (`preview_rules`; shell `preview`), OBS's
   scene list (`scenewatch`) and the announcements (`announce_rules`; shell
-  `announce`). The connection (`connection`, `probe`) and the throttled texts
+  `announce`). A standby pair's side (issue 24) is `takeover` (`controller.fencing`:
+  drive under an epoch, stand by, stand down, take over), its pure reconciliation
+  `takeover_rules`, and `fenced_port`, through which every request that changes OBS
+  passes (refused while standing by; a pair's driver waits for a fresh lease). The
+  connection (`connection`, `probe`) and the throttled texts
   (`texts`) are asyncio parts; all share `context` (status, events, background
   tasks). See docs/architecture-obs.md.
 - `status`: `ObsStatus` snapshots, states and modes, policies as data.

@@ -16,7 +16,7 @@ snapshot (`controller.status`). Instants come from the injected clock; waits
 This module only composes the parts (one job each) over the shared
 `context.ObsContext`: `connection` (connect, backoff, heartbeat, re-sync),
 `switcher` (the asyncio shell of the sans-I/O `switching` machine), `outputs`,
-`texts`, `preview`, `scenewatch` and `announce`. It routes OBS's events to them
+`texts`, `preview`, `scenewatch`, `announce`, `takeover` (`fencing`). It routes OBS's events to them
 and keeps the public API; the data it reports lives in `status`.
 """
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -35,7 +36,7 @@ from timekeeper.core.programme import ObsAction, Programme, Transition
 from timekeeper.errors import ObsError
 from timekeeper.obs import events as ev
 from timekeeper.obs import port as p
-from timekeeper.obs.announce import ANNOUNCE_INTERVAL, Announcer, Sleep
+from timekeeper.obs.announce import Mono, Sleep
 from timekeeper.obs.connection import STABLE_CONNECTION, ConnectionSupervisor
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.names import PreflightReport, Unreachable, check_names
@@ -55,6 +56,7 @@ from timekeeper.obs.status import (
     SwitchRecord,
 )
 from timekeeper.obs.switcher import SceneCue, SceneSwitcher
+from timekeeper.obs.takeover import Fencing
 from timekeeper.obs.texts import TextSources
 
 __all__ = [
@@ -105,8 +107,9 @@ class ObsController:
         timer: Timer | None = None,
         scene_uses: Mapping[str, Sequence[str]] | None = None,
         announce: RunIdentity | None = None,
-        announce_interval: float = ANNOUNCE_INTERVAL,
+        announce_interval: float | None = None,  # None: by the role (announce_rules)
         announce_sleep: Sleep = asyncio.sleep,
+        announce_mono: Mono = time.monotonic,
     ) -> None:
         """`probe` (default: a TCP connect to the port's URL) and `timer` (default: the event
         loop's) pace the reconnection; see `probe`. `scene_uses` (scene -> the ids of the
@@ -147,11 +150,10 @@ class ObsController:
             probe_policy=probe_policy or probe_policy_for(mode),
             timer=timer or LoopTimer(),
         )
-        self._announcer = (
-            Announcer(ctx, announce, interval=announce_interval, sleep=announce_sleep)
-            if announce is not None
-            else None
-        )
+        self.fencing = Fencing(
+            ctx, announce, switcher=self._switcher, outputs=self._outputs, texts=self._texts,
+            interval=announce_interval, sleep=announce_sleep, mono=announce_mono,
+        )  # fmt: skip
         self._unsubscribe: Callable[[], None] | None = None
         self._driver: asyncio.Task[None] | None = None
 
@@ -209,8 +211,7 @@ class ObsController:
             async with asyncio.TaskGroup() as group:
                 self._ctx.group = group
                 self._connection.start()
-                if self._announcer is not None:
-                    self._announcer.start()
+                self.fencing.start()
         finally:
             self._ctx.group = None
 
@@ -362,8 +363,7 @@ class ObsController:
         self._switcher.resync()
         self._outputs.resync()
         self._texts.resync()
-        if self._announcer is not None:
-            self._announcer.announce_now()
+        self.fencing.connected()
 
     def _on_port_event(self, event: PortEvent) -> None:
         try:
@@ -390,9 +390,9 @@ class ObsController:
             case p.ExitStarted():
                 self._ctx.emit(ev.ObsExiting(at=self._ctx.now()))
             case p.CustomEvent(data=data):
-                if self._announcer is not None:
-                    self._announcer.on_custom_event(data)
+                self.fencing.on_custom_event(data)
             case p.Disconnected(code=code, reason=reason, by_client=by_client):
+                self.fencing.connection_lost()
                 if not by_client:
                     self._connection.connection_lost(
                         reason, int(code) if code is not None else None

@@ -196,12 +196,16 @@ class SceneSwitchSkipped(ObsEvent):
     kind: ClassVar[str] = "scene_switch_skipped"
     scene: str
     key: str
-    reason: str  # dry_run | auto_switch_off | not_configured
+    reason: str  # dry_run | standby | auto_switch_off | not_configured
     boundary_at: datetime
 
     @property
     def message(self) -> str:
-        why = {"dry_run": "dry run", "auto_switch_off": "automatic switching is off"}
+        why = {
+            "dry_run": "dry run",
+            "auto_switch_off": "automatic switching is off",
+            "standby": "standby: another timekeeper drives",
+        }
         return f"would switch to {self.scene} ({why.get(self.reason, 'OBS not configured')})"
 
 

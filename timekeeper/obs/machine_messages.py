@@ -125,6 +125,14 @@ class Broadcast:
 
 
 @dataclass(frozen=True)
+class StandDown:
+    """A driver of a higher `epoch` (run `by`) is heard: stop changing OBS at once."""
+
+    epoch: int
+    by: str
+
+
+@dataclass(frozen=True)
 class SetStudioMode:
     """Turn OBS's studio mode on; feed the outcome to `studio_mode_set`."""
 
@@ -198,6 +206,7 @@ Command = (
     | Emit
     | Resolve
     | Broadcast
+    | StandDown
     | SetStudioMode
     | SetPreview
     | ReadOutput

@@ -86,8 +86,10 @@ class OutputBook(StepBuilder):
                 ev.ActionSkipped(at=m.now, action=action.value, key=key, reason="already_done")
             )
             self._do(ResolveAction(key, ActionRecord(action, key, "already_done")))
-        elif m.status.mode is not RunMode.LIVE or not configured:
+        elif m.status.mode is not RunMode.LIVE or m.status.watch_reason or not configured:
             reason = m.status.mode.obs_word if configured else "not_configured"
+            if configured and m.status.watch_reason == "standby":
+                reason = "standby"
             if key not in self._reported:
                 self._reported.add(key)
                 self._emit(ev.ActionSkipped(at=m.now, action=action.value, key=key, reason=reason))

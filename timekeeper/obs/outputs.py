@@ -23,6 +23,7 @@ from timekeeper.core.programme import ObsAction
 from timekeeper.errors import ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
+from timekeeper.obs.fenced_port import FencedOff
 from timekeeper.obs.machine_messages import (
     ActionTimer,
     CancelActionTimer,
@@ -160,6 +161,8 @@ class OutputActions:
             else:
                 await _ACTION_CALLS[command.action](port)
                 reply = Done()
+        except FencedOff:
+            return  # stood down (fencing) before it left: nothing was sent, the job is over
         except ObsRequestError as exc:
             reply = Failed("refused", str(exc), exc.code)
         except ObsTimeoutError as exc:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from timekeeper.core.modes import RunMode
 from timekeeper.obs import events as ev
 from timekeeper.obs.machine_messages import Moment, SetPreview, SetStudioMode, Step
 from timekeeper.obs.status import ObsStatus
@@ -26,7 +25,7 @@ class PreviewBook(StepBuilder):
     def connected(self, m: Moment, studio: bool | None) -> Step:
         """After a connect: turn studio mode on if the programme wants it and OBS has it off."""
         self._begin(m)
-        if self.studio and studio is False and m.status.mode is not RunMode.DRY:
+        if self.studio and studio is False and m.status.watch_reason is None:
             self._do(SetStudioMode())
         return self._end()
 
@@ -42,7 +41,7 @@ class PreviewBook(StepBuilder):
         """Put `scene` on preview (see ObsController.preview_scene)."""
         self._begin(m)
         if self._status.studio_mode:
-            if self._status.mode is RunMode.DRY:
+            if self._status.watch_reason is not None:  # a dry run, a standby
                 self._emit(ev.ScenePreviewSet(at=m.now, scene=scene, sent=False))
             else:
                 self._do(SetPreview(scene))

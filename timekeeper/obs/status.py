@@ -3,8 +3,9 @@
 Owns the plain, frozen data shared by the controller's parts and shown by the
 dashboard: `ObsState`, `SwitchOutcome`, the `RetryPolicy` and
 `SwitchPolicy` (policies as data), the `SwitchRecord`/`ActionRecord` results,
-`MissingScene`, the `RunIdentity` a run announces itself with and the
-`ObsStatus` snapshot. No behaviour beyond small derived properties: it must
+`MissingScene`, the `RunIdentity` a run announces itself with (its `Role` and
+epoch, which fence two drivers of one OBS), the `HeardDriver` a standby
+watches and the `ObsStatus` snapshot. No behaviour beyond small derived properties: it must
 not talk to OBS, read the clock or hold mutable state.
 """
 
@@ -106,25 +107,64 @@ class ActionRecord:
     note: str | None = None
 
 
+class Role(StrEnum):
+    """What a run does to OBS, as it announces it (issue 24's standby)."""
+
+    DRIVER = "driver"  # switches scenes and starts/stops outputs
+    STANDBY = "standby"  # follows a driver, ready to take over; never changes OBS
+    WATCH = "watch"  # a dry run or a follower: never drives
+
+
 @dataclass(frozen=True)
 class RunIdentity:
-    """A `timekeeper run` as it announces itself to OBS (see `announce`): who, where, what."""
+    """A `timekeeper run` as it announces itself to OBS (see `announce`): who, where, what.
+
+    `epoch` fences drivers: 0 is a run outside a standby pair (or an announcement of an
+    older timekeeper, which has none); a pair's first driver drives epoch 1, each
+    takeover or handover the previous + 1 (see `outranks`)."""
 
     run_id: str
     host: str
     pid: int
     title: str  # the programme's event title
     mode: str  # a RunMode's obs_word
+    epoch: int = 0
+    role: Role = Role.DRIVER
 
     @property
     def drives(self) -> bool:
-        """A dry run only watches; a live show or a dress rehearsal drives OBS."""
-        return self.mode != RunMode.DRY.obs_word
+        """A dry run, a standby or a watcher only watches; a driving live show or dress
+        rehearsal drives OBS."""
+        return self.role is Role.DRIVER and self.mode != RunMode.DRY.obs_word
+
+    def outranks(self, other: RunIdentity) -> bool:
+        """The fencing order: the higher epoch wins; of equal epochs, the smaller run id."""
+        return (self.epoch, other.run_id) > (other.epoch, self.run_id)
 
     def describe(self) -> str:
         """The words of the panel: "another timekeeper (stage-pc, 4242) drives this OBS"."""
-        verb = "drives this OBS" if self.drives else "watches this OBS (dry run)"
-        return f"another timekeeper ({self.host}, {self.pid}) {verb}"
+        if self.mode == RunMode.DRY.obs_word:
+            verb = "watches this OBS (dry run)"
+        elif self.role is Role.STANDBY:
+            verb = "stands by on this OBS"
+        elif self.role is Role.WATCH:
+            verb = "watches this OBS"
+        else:
+            verb = "drives this OBS"
+        epoch = f" (epoch {self.epoch})" if self.epoch else ""
+        return f"another timekeeper ({self.host}, {self.pid}) {verb}{epoch}"
+
+
+@dataclass(frozen=True)
+class HeardDriver:
+    """The last announcement of a driver heard on this OBS: what a standby watches."""
+
+    run_id: str
+    host: str
+    pid: int
+    epoch: int
+    at: datetime  # the injected clock's instant it was heard (for the dashboard)
+    mono: float  # real seconds (the announcer's monotonic clock) it was heard: for delays
 
 
 @dataclass(frozen=True)
@@ -165,7 +205,27 @@ class ObsStatus:
     scenes: tuple[str, ...] | None = None  # OBS's scene list, kept live (None: never read)
     missing_scenes: tuple[MissingScene, ...] = ()  # programme scenes not in `scenes`
     others: tuple[RunIdentity, ...] = ()  # other timekeepers heard on this OBS, first heard first
+    role: Role = Role.DRIVER  # standby: never changes OBS (see `watch_reason`)
+    epoch: int = 0  # the epoch this run drives (or last drove) under; 0: no standby pair
+    fenced_by: RunIdentity | None = None  # the driver of a higher epoch that stopped this run
+    driver_heard: HeardDriver | None = None  # the other driver last heard on this OBS
+    # Real seconds (monotonic) since this run hears OBS's announcements without a break:
+    # a driver's silence counts from here at most. None while not connected.
+    heard_since: float | None = None
+    # Monotonic instant at which the latest of our announcements that OBS has echoed back
+    # (and this run has read, with everything OBS sent before it) was sent: the driver's
+    # lease (see announce_rules.lease_fresh). None while not connected.
+    echo_sent: float | None = None
 
     @property
     def connected(self) -> bool:
         return self.state is ObsState.CONNECTED
+
+    @property
+    def watch_reason(self) -> str | None:
+        """Why nothing that changes OBS is sent (a dry run, a standby), or None: it drives."""
+        if self.mode is RunMode.DRY:
+            return "dry_run"
+        if self.role is not Role.DRIVER:
+            return "standby"
+        return None

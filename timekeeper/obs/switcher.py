@@ -20,6 +20,7 @@ from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.event_base import ObsEvent
+from timekeeper.obs.fenced_port import FencedOff
 from timekeeper.obs.machine_messages import (
     Accepted,
     Broken,
@@ -137,6 +138,10 @@ class SceneSwitcher:
         """Cancel the unfinished switch (the controller stops)."""
         self._run(self.machine.stop(self._moment()))
 
+    def stand_down(self, why: str) -> None:
+        """A driver of a higher epoch took over: cancel the unfinished switch and armed cue."""
+        self._run(self.machine.stand_down(self._moment(), why))
+
     def set_auto_switch(self, enabled: bool) -> None:
         """Automatic switching on/off (see ObsController.set_auto_switch)."""
         self._run(self.machine.set_auto_switch(self._moment(), enabled))
@@ -235,6 +240,8 @@ class SceneSwitcher:
                 duration_ms=command.duration_ms,
                 from_preview=self._from_preview(command.scene),
             )
+        except FencedOff:
+            return  # stood down (fencing) before it left: nothing was sent, the job is over
         except ObsRequestError as exc:
             reply = Refused(exc.comment or str(exc), exc.code)
         except ObsConnectionError:

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
 from timekeeper.obs.machine_messages import (
@@ -128,8 +127,8 @@ class SwitchMachine(SwitchBook):
         scene, key, transition = instead
         job = self._new_job(scene, key, m.now, transition, "operator")
         self._put(replace(self._status, override=False))
-        if not self._configured or m.status.mode is RunMode.DRY:
-            self._skip(job, "dry_run" if self._configured else "not_configured")
+        if not self._configured or m.status.watch_reason is not None:
+            self._skip(job, m.status.watch_reason or "not_configured")
         else:
             self._send(job, check_program=True)
         return self._end(job.id)
@@ -163,6 +162,16 @@ class SwitchMachine(SwitchBook):
         job = self._desired
         if job is not None and job.phase is not Phase.DONE:
             self._finish(job, SwitchOutcome.CANCELLED, "the controller stopped")
+        return self._end()
+
+    def stand_down(self, m: Moment, why: str) -> Step:
+        """A driver of a higher epoch took over (fencing): cancel whatever is unfinished."""
+        self._begin(m)
+        self._cancel_override_check()
+        self._drop_armed(SwitchOutcome.CANCELLED, why)
+        job = self._desired
+        if job is not None and job.phase is not Phase.DONE:
+            self._finish(job, SwitchOutcome.CANCELLED, why)
         return self._end()
 
     def set_auto_switch(self, m: Moment, enabled: bool) -> Step:
@@ -263,8 +272,8 @@ class SwitchMachine(SwitchBook):
     def _skip_reason(self) -> str | None:
         if not self._configured:
             return "not_configured"
-        if self._status.mode is RunMode.DRY:
-            return "dry_run"
+        if self._status.watch_reason is not None:  # a dry run, a standby
+            return self._status.watch_reason
         if not self._status.auto_switch:
             return "auto_switch_off"
         return None
@@ -277,7 +286,7 @@ class SwitchMachine(SwitchBook):
     @property
     def _hands_off(self) -> bool:
         """Timekeeper is not driving the scenes (dry run, automatic switching off)."""
-        return self._status.mode is RunMode.DRY or not self._status.auto_switch
+        return self._status.watch_reason is not None or not self._status.auto_switch
 
     def _new_job(
         self,

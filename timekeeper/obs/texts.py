@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from timekeeper.core.modes import RunMode
 from timekeeper.errors import ObsError, ObsRequestError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext
@@ -62,7 +61,7 @@ class TextSources:
             if text is None or text == t.sent.get(source) or port is None or not port.connected:
                 return
             t.last[source] = asyncio.get_running_loop().time()
-            if ctx.status.mode is RunMode.DRY:
+            if ctx.status.watch_reason is not None:  # a dry run, a standby
                 t.sent[source] = text
                 ctx.emit(ev.TextSet(at=ctx.now(), source=source, text=text, sent=False))
                 return
