@@ -45,13 +45,16 @@ def test_the_assembly_builds_each_service_once_and_hands_out_those(
     try:
         assert built == {"ObsService": 1, "ProgrammeWatch": 1, "ClockCheck": 1, "SpeakerService": 1}
         names = [s.name for s in runtime.services]
-        assert sorted(names) == sorted(["speaker_server", "clock", "obs", "programme_watch", "osc"])
+        assert sorted(names) == sorted(
+            ["speaker_server", "clock", "as_run_log_retry", "obs", "programme_watch", "osc"]
+        )
         assert len({id(s) for s in runtime.services}) == len(runtime.services)
         # the handles the front ends use are the services that run, not second copies
         running = {id(s) for s in runtime.services}
         assert id(runtime.obs) in running and id(runtime.watch) in running
         status = runtime.read_obs_status()
-        assert status is not None and status is runtime.services[2].controller.status  # type: ignore[attr-defined]
+        obs = next(s for s in runtime.services if s.name == "obs")
+        assert status is not None and status is obs.controller.status  # type: ignore[attr-defined]
     finally:
         runtime.close()
 

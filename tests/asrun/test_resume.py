@@ -279,6 +279,29 @@ def test_a_rehearsal_continues_its_pretend_clock(tmp_path: Path) -> None:
     assert second.session.state == advance(reference.session.state, at("16:35"))[0]
 
 
+def test_a_rehearsal_clock_does_not_fall_behind_when_records_were_written_late(
+    tmp_path: Path,
+) -> None:
+    """A boundary's record carries the boundary's instant but is written when the machine gets
+    to it: on a loaded machine, 0.5 real s later. Each restart must still go on at the pretend
+    time the clock would read had it never stopped (the soak: 50 restarts at ×30 drifted
+    2.8 show s), not at the record's instant plus the real time since it was written."""
+    prog = _prog(tmp_path)
+    first = Rig(prog, at("15:25"), speed=20, simulated=True, mode="dress", rehearsal=True)
+    play(first, "16:33")
+    lines = first.path.read_text().splitlines()
+    last = json.loads(lines[-1])
+    written = datetime.fromisoformat(last["real_at"]) + timedelta(seconds=0.5)
+    last["real_at"] = written.isoformat()
+    lines[-1] = json.dumps(last)
+    first.path.write_text("\n".join(lines) + "\n")
+    first.wait_real(6)
+    first.crash()
+    second = Rig(prog, at("15:25"), speed=20, simulated=True, mode="dress", rehearsal=True,
+                 real=first.real)  # fmt: skip
+    assert second.clock.now() == at("16:35")  # 16:33 + 6 real s × 20, never 10 show s less
+
+
 def test_a_mismatch_between_log_and_replay_is_reported(tmp_path: Path) -> None:
     prog = _prog(tmp_path)
     first = Rig(prog, at("15:25"))

@@ -21,6 +21,7 @@ from typing import Protocol
 from timekeeper.app import diagnostics
 from timekeeper.app.clockcheck import ClockCheck
 from timekeeper.app.diagnostics import Diagnostics
+from timekeeper.app.log_retry import LogRetry
 from timekeeper.app.obs_records import ObsRecords
 from timekeeper.app.obs_service import ObsService
 from timekeeper.app.output_guard import refuse_live_outputs
@@ -239,6 +240,7 @@ def build_runtime(options: RunOptions) -> Runtime:
     services = (
         speaker_service(options),
         clock_service(session, run, notices),
+        LogRetry(run.log),
         obs,
         watch,
         rooms_service(options),
