@@ -124,3 +124,22 @@ def test_a_new_arm_replaces_the_one_waiting_with_its_later_instant() -> None:
     assert ReleaseAt(step.job or 0, later) in step.commands
     assert one(list(step.commands), Resolve).record.outcome is SwitchOutcome.SUPERSEDED
     assert release(obs, 1000, first) == [] and sends(obs) == []
+
+
+def test_a_key_used_again_for_another_scene_or_instant_is_a_new_switch() -> None:
+    """Callers may reuse a key (a benchmark's warm-ups): only the same boundary is one."""
+    obs = Obs()
+    for ms, scene in ((0, "Keynote"), (100, "Break"), (200, "Keynote")):
+        m = obs.at(ms)
+        at = obs.now
+        obs.take(obs.machine.boundary(m, scene, boundary_at=at, key="again", transition=None))
+    assert sends(obs) == ["Keynote", "Break", "Keynote"]
+
+
+def test_an_armed_switch_whose_key_comes_with_another_scene_never_goes() -> None:
+    obs = Obs()
+    armed = arm(obs, 0)  # Keynote at AT
+    superseded = boundary(obs, 1000, "Break")  # same key, another scene: a revised boundary
+    dropped = [c for c in superseded.commands if isinstance(c, Resolve) and c.job == armed.job]
+    assert dropped and dropped[0].record.outcome is SwitchOutcome.SUPERSEDED
+    assert release(obs, 1001, armed) == [] and sends(obs) == ["Break"]

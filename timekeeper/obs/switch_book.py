@@ -9,6 +9,7 @@ nothing on its own: `switching` says when each outcome happens.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from timekeeper.obs.machine_messages import CancelTimer, Resolve, StartTimer, TimerSlot
 from timekeeper.obs.status import SwitchOutcome, SwitchPolicy
@@ -35,11 +36,24 @@ class SwitchBook(StepBuilder):
         if cue is not None:
             self._do(Resolve(cue.id, cue.dropped(outcome, why)))
 
-    def _known(self, key: str) -> SwitchJob | None:
-        """The desired job if it already carries boundary `key` (an armed one released), its
-        record resolved again when it is done (a second caller's future gets it too)."""
+    def _take_armed(self, key: str, scene: str, at: datetime) -> int | None:
+        """The armed cue's id if it is this boundary (it goes now, as that job); one with the
+        same key but another scene or instant is superseded (it must not go later)."""
+        cue = self._armed
+        if cue is None or cue.key != key:
+            return None
+        self._armed = None
+        if (cue.scene, cue.at) == (scene, at):
+            return cue.id
+        self._do(Resolve(cue.id, cue.dropped(SwitchOutcome.SUPERSEDED, f"superseded by {scene}")))
+        return None
+
+    def _known(self, key: str, scene: str, at: datetime) -> SwitchJob | None:
+        """The desired job if it is already this boundary (an armed one released: same key,
+        scene and instant), its record resolved again when it is done (a second caller's
+        future gets it too). A key alone is not enough: callers may reuse one."""
         job = self._desired
-        if job is None or job.key != key:
+        if job is None or (job.key, job.scene, job.boundary_at) != (key, scene, at):
             return None
         if job.phase is Phase.DONE:
             self._do(Resolve(job.id, job.record))

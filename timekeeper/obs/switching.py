@@ -83,10 +83,9 @@ class SwitchMachine(SwitchBook):
         A boundary armed ahead (`arm`, same `key`) is switched once: still held (late), it
         goes now as this boundary; already released, this input only reports its record."""
         self._begin(m)
-        cue, old = self._armed, self._known(key)
-        if cue is not None and cue.key == key:
-            self._armed, job_id, boundary_at = None, cue.id, cue.at
-        elif old is not None:
+        if job_id is None:
+            job_id = self._take_armed(key, scene, boundary_at)
+        if job_id is None and (old := self._known(key, scene, boundary_at)) is not None:
             return self._end(old.id)
         job = self._new_job(scene, key, boundary_at, transition, "boundary", job_id)
         self._put(replace(self._status, override=False))
@@ -109,7 +108,7 @@ class SwitchMachine(SwitchBook):
         """The next boundary, known ahead: `ReleaseAt` its instant, then it goes as `boundary`.
         A boundary already released (the desired job has its key) is not armed again."""
         self._begin(m)
-        old = self._known(key)
+        old = self._known(key, scene, boundary_at)
         if old is not None:
             return self._end(old.id)
         self._drop_armed(SwitchOutcome.SUPERSEDED, f"superseded by {scene}")
