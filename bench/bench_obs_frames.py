@@ -19,19 +19,24 @@ first frame on the clock; it must come out within ±3 ms
 For each boundary: the first frame whose time is at or after the boundary,
 and whether it shows the new scene ("first"), else how many frames late it
 came. With `--phase lead` (the default) each boundary is placed `--lead` ms
-before one of OBS's frame ticks (estimated from sixteen warm-up confirmations), so the
-first frame after it is unambiguous and OBS has that long to apply a request
-sent on time; `--phase random` places boundaries at a random phase (a tick that
-falls within the first milliseconds after a boundary cannot show the new
-scene, whatever timekeeper does).
+before one of OBS's frame ticks, so the first frame after it is unambiguous and
+OBS has that long to apply a request sent on time. The ticks are read from the
+previous anchored recording (a first, unreported run 0 records the warm-ups
+alone): the confirmations' arrival times, used before, come late by up to 8 ms
+under load, which put boundaries 2 ms before a tick instead of 10. `--phase
+random` places boundaries at a random phase (a tick that falls within the
+first milliseconds after a boundary cannot show the new scene, whatever
+timekeeper does).
 
     python bench/bench_obs_frames.py [--runs 3] [--boundaries 10] [--fps 30] [--load 2]
-                                     [--phase lead|random] [--release director|armed|instant]
+        [--phase lead|random] [--release director|session|armed|instant]
 
 `--release director` (the default) runs the show's own path: a programme whose
 slots start at the boundaries (one scene each), a `ShowSession` on the system
 clock running its scheduler, and the `ObsDirector` on the controller — the
-director arms each boundary's switch ahead, as `timekeeper run` does. `--release
+director arms each boundary's switch ahead, as `timekeeper run` does; `--release
+session` is the same path arming nothing (the switch leaves when the session has
+ticked, as before the director armed switches). `--release
 armed` hands each switch to `ObsController.arm_switch` 150 ms ahead itself and
 the driver releases it at the instant (`timekeeper.obs.release`); `--release
 instant` wakes with `sleep_until` at the boundary, then calls `switch_scene`, as
@@ -54,7 +59,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,19 +67,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_obs_switch import instrument_writes  # noqa: E402
+from bench.frames_show import (  # noqa: E402
+    DIRECTOR_AHEAD,
+    RELEASED,
+    epoch,
+    millis,
+    run_director,
+    timed_release,
+)
 from bench.frames_video import Frames, decode, paint_scenes  # noqa: E402
 from tests.obs.headless import DEFAULT_SCENES, HeadlessObs, obs_missing_reason  # noqa: E402
-from timekeeper.core.clock import Clock, SystemClock  # noqa: E402
-from timekeeper.core.modes import RunMode  # noqa: E402
-from timekeeper.core.programme import Event, ObsSettings, Programme, Slot  # noqa: E402
+from timekeeper.core.clock import SystemClock  # noqa: E402
 from timekeeper.obs.client import ObsClient  # noqa: E402
 from timekeeper.obs.controller import ObsController, SwitchPolicy  # noqa: E402
-from timekeeper.obs.events import ObsEvent, SceneSwitchConfirmed  # noqa: E402
+from timekeeper.obs.events import ObsEvent  # noqa: E402
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED  # noqa: E402
 from timekeeper.obs.port import PortEvent, RecordStateChanged  # noqa: E402
-from timekeeper.obs.release import release_at  # noqa: E402
-from timekeeper.show.director import ObsDirector  # noqa: E402
-from timekeeper.show.session import ShowSession  # noqa: E402
 from timekeeper.show.timing import sleep_until  # noqa: E402
 
 ANCHOR_MS = 3.0
@@ -92,62 +100,17 @@ class Switch:
     request_ms: float  # the controller's request delay after the boundary
 
 
-def epoch(at: datetime | None) -> float:
-    return at.timestamp() if at is not None else float("nan")
-
-
-RELEASED: list[float] = []  # how late each armed switch's release woke, ms (the summary)
-
-
-async def timed_release(clock: Clock, instant: datetime) -> float:
-    """`release_at`, noting how late it returned (a late request: the wake-up, or after it?)."""
-    late = await release_at(clock, instant)
-    RELEASED.append(late * 1000)
-    return late
-
-
-def millis(delta: timedelta | None) -> float:
-    return delta.total_seconds() * 1000 if delta is not None else float("nan")
-
-
-def programme_for(boundaries: list[float], scenes: list[str]) -> Programme:
-    """One slot per boundary, starting at it, on its scene; the last lasts half a second."""
-    starts = [datetime.fromtimestamp(t, tz=UTC) for t in boundaries]
-    ends = [*starts[1:], starts[-1] + timedelta(seconds=0.5)]
-    slots = tuple(
-        Slot(id=f"b{i}", title=f"Boundary {i}", start=start, duration=end - start, scene=scene)
-        for i, (start, end, scene) in enumerate(zip(starts, ends, scenes, strict=True))
-    )
-    event = Event(title="bench_obs_frames", date=starts[0].date(), timezone="UTC")
-    return Programme(event=event, slots=slots, obs=ObsSettings(configured=True))
-
-
-async def run_director(
-    controller: ObsController, confirmed: list[ObsEvent], boundaries: list[float], scenes: list[str]
-) -> list[tuple[float, float]]:
-    """The show's own path: the session's scheduler and the director, which arms each switch.
-    Returns (confirmed epoch, request delay ms) per boundary."""
-    session = ShowSession(programme_for(boundaries, scenes), SystemClock(), RunMode.LIVE)
-    director = ObsDirector(session, controller)
-    await director.start()  # the controller is already running: this starts the arming
-    await session.run()  # until the last slot ends
-    by_instant = {
-        e.boundary_at.timestamp(): e for e in confirmed if isinstance(e, SceneSwitchConfirmed)
-    }
-    out = []
-    for t in boundaries:
-        event = by_instant.get(datetime.fromtimestamp(t, tz=UTC).timestamp())
-        if event is None:
-            out.append((float("nan"), float("nan")))
-        else:
-            out.append((epoch(event.at), millis(event.request_delay)))
-    return out
-
-
 async def one_run(
-    args: argparse.Namespace, obs: HeadlessObs, run: int, rng: random.Random
-) -> list[str]:
-    """Record one run of boundaries; return its report lines (and print them)."""
+    args: argparse.Namespace,
+    obs: HeadlessObs,
+    run: int,
+    rng: random.Random,
+    count: int,
+    tick_at: float | None,
+) -> tuple[list[str], float | None]:
+    """Record one run of `count` boundaries; return its report lines (and print them) and
+    an instant of one of OBS's frame ticks read from the anchored recording (or None).
+    `tick_at` (from an earlier recording) places the boundaries, else the warm-ups do."""
     clock = SystemClock()
     client = ObsClient(obs.url, obs.password)
     seen: list[ObsEvent] = []
@@ -198,30 +161,32 @@ async def one_run(
         request_ms = millis(warm.request_delay)
         warm_ups.append(Switch(epoch(warm.boundary_at), wire, arrivals[-1], index, request_ms))
         await asyncio.sleep(0.1 + rng.uniform(0, frame))
-    ref = arrivals[0]
-    tick = ref + min((a - ref + frame / 2) % frame - frame / 2 for a in arrivals)
+    ref = arrivals[0]  # arrivals come late under load: a recording's ticks are better
+    tick = tick_at or ref + min((a - ref + frame / 2) % frame - frame / 2 for a in arrivals)
     current = 1 + (WARM_UPS - 1) % (len(obs.scenes) - 1)
 
     switches: list[Switch] = []
     n = len(obs.scenes)
     t = clock.now().timestamp() + 0.6
     plan: list[tuple[float, int]] = []  # (boundary, scene index)
-    for _ in range(args.boundaries):
+    for _ in range(count):
         t += args.spacing / 1000 + rng.uniform(0, frame)
         if args.phase == "lead":  # `lead` ms before a tick of OBS's frame clock (estimated)
             t = tick + ((t - tick) // frame + 1) * frame - args.lead / 1000
         current = (current + 1 + rng.randrange(n - 1)) % n
         plan.append((t, current))
-    if args.release == "director":
+    if args.release in ("director", "session") and plan:
         times = [b for b, _ in plan]
         seen.clear()
-        results = await run_director(controller, seen, times, [obs.scenes[c] for _, c in plan])
+        ahead = 0.0 if args.release == "session" else DIRECTOR_AHEAD
+        scenes = [obs.scenes[c] for _, c in plan]
+        results = await run_director(controller, seen, times, scenes, ahead)
         perf_at = [b - offset for b in times]
         for (b, index), p, (confirmed, request_ms) in zip(plan, perf_at, results, strict=True):
             sent = next((w for w in writes if w >= p - WIRE_SLACK), None)  # at the instant
             wire = sent + offset if sent is not None else float("nan")
             switches.append(Switch(b, wire, confirmed, index, request_ms))
-    for i, (t, current) in enumerate(plan if args.release != "director" else []):
+    for i, (t, current) in enumerate(plan if args.release in ("armed", "instant") else []):
         boundary = datetime.fromtimestamp(t, tz=clock.now().tzinfo)
         scene = obs.scenes[current]
         if args.release == "armed":  # handed over ahead; the driver releases it on time
@@ -254,7 +219,7 @@ async def one_run(
 
 def report(
     run: int, frames: Frames, switches: list[Switch], warm_ups: list[Switch], start: float
-) -> list[str]:
+) -> tuple[list[str], float | None]:
     # Anchor the first frame on the clock: each switch's first new frame lies between its
     # request (on the wire) and OBS's confirming event (sent on the frame that shows it).
     windows = []
@@ -299,7 +264,7 @@ def report(
         )
     lines.append("" if anchored else "  NOT ANCHORED within ±3 ms: the verdicts are unreliable")
     print("\n".join(lines), flush=True)
-    return lines
+    return lines, t0 if anchored else None  # the first frame was rendered on a tick
 
 
 def summarise(lines: list[str]) -> tuple[int, int, list[float], list[int]]:
@@ -323,8 +288,13 @@ async def run_all(args: argparse.Namespace, obs: HeadlessObs) -> int:
     wires: list[float] = []
     lags: list[int] = []
     unanchored = 0
+    tick_at = None
+    if args.phase == "lead":  # a recording of warm-ups alone puts OBS's frame ticks on the clock
+        print("run 0 calibrates the frame ticks:")
+        _, tick_at = await one_run(args, obs, 0, rng, 0, None)
     for run in range(1, args.runs + 1):
-        lines = await one_run(args, obs, run, rng)
+        lines, tick = await one_run(args, obs, run, rng, args.boundaries, tick_at)
+        tick_at = tick or tick_at
         unanchored += any("NOT ANCHORED" in ln for ln in lines)
         f, n, w, lag = summarise(lines)
         first, total, wires, lags = first + f, total + n, wires + w, lags + lag
@@ -355,10 +325,11 @@ def main() -> int:
     parser.add_argument("--lead", type=float, default=10.0, help="ms from boundary to frame tick")
     parser.add_argument(
         "--release",
-        choices=("director", "armed", "instant"),
+        choices=("director", "session", "armed", "instant"),
         default="director",
-        help="director: the session and ObsDirector (arming ahead); armed: "
-        "ObsController.arm_switch ahead; instant: sleep_until, then switch_scene",
+        help="director: the session and ObsDirector (arming ahead); session: the same, "
+        "arming nothing; armed: ObsController.arm_switch ahead; instant: sleep_until, "
+        "then switch_scene",
     )
     parser.add_argument("--load", type=int, default=0, help="stress-ng --cpu N meanwhile")
     parser.add_argument("--seed", type=int, default=8)
