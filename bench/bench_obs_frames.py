@@ -88,6 +88,7 @@ from timekeeper.show.timing import sleep_until  # noqa: E402
 ANCHOR_MS = 3.0
 WARM_UPS = 16  # switches that estimate OBS's frame clock (and anchor the recording) before a run
 ARM_AHEAD = 0.15  # seconds before a boundary its switch is armed (--release armed)
+OBS_TIME = 5.0  # ms before its frame tick a request is surely in time (OBS needs ~1 ms)
 WIRE_SLACK = 0.002  # the clock's and perf_counter's readings of one instant may differ this much
 
 
@@ -267,13 +268,15 @@ def report(
     return lines, t0 if anchored else None  # the first frame was rendered on a tick
 
 
-def summarise(lines: list[str]) -> tuple[int, int, list[float], list[int]]:
-    """Boundaries on their first frame, boundaries, wire delays (ms), frame lags (frames)."""
+def summarise(lines: list[str]) -> tuple[int, int, list[float], list[int], int]:
+    """Boundaries on their first frame, boundaries, wire delays (ms), frame lags (frames),
+    and the misses OBS had time for (the request on the wire `OBS_TIME` ms before the tick)."""
     rows = [ln.split() for ln in lines if ln[:3].strip().isdigit()]
     first = sum(1 for r in rows if r[5] == "yes")
     wires = [float(r[2]) for r in rows]
     lags = [0 if r[5] == "yes" else int(r[6]) for r in rows if r[5] in ("yes", "NO,")]
-    return first, len(rows), wires, lags
+    obs_late = sum(1 for r in rows if r[5] == "NO," and float(r[4]) - float(r[2]) >= OBS_TIME)
+    return first, len(rows), wires, lags, obs_late
 
 
 def p99(values: list[float] | list[int]) -> float:
@@ -287,7 +290,7 @@ async def run_all(args: argparse.Namespace, obs: HeadlessObs) -> int:
     first = total = 0
     wires: list[float] = []
     lags: list[int] = []
-    unanchored = 0
+    unanchored = obs_late = 0
     tick_at = None
     if args.phase == "lead":  # a recording of warm-ups alone puts OBS's frame ticks on the clock
         print("run 0 calibrates the frame ticks:")
@@ -296,15 +299,18 @@ async def run_all(args: argparse.Namespace, obs: HeadlessObs) -> int:
         lines, tick = await one_run(args, obs, run, rng, args.boundaries, tick_at)
         tick_at = tick or tick_at
         unanchored += any("NOT ANCHORED" in ln for ln in lines)
-        f, n, w, lag = summarise(lines)
+        f, n, w, lag, late = summarise(lines)
         first, total, wires, lags = first + f, total + n, wires + w, lags + lag
+        obs_late += late
     load = f"stress-ng --cpu {args.load}" if args.load else "quiet"
     print(
         f"{load}, {args.fps} fps, phase {args.phase}, release {args.release}: "
         f"{first} of {total} boundaries on their first frame; frame lag p50/p99/max "
         f"{statistics.median(lags):g}/{p99(lags):g}/{max(lags)}; request on the wire "
         f"median {statistics.median(wires):.2f} ms, p99 {p99(wires):.2f} ms, max "
-        f"{max(wires):.2f} ms after the boundary; {unanchored} run(s) not anchored"
+        f"{max(wires):.2f} ms after the boundary; {unanchored} run(s) not anchored; of "
+        f"the {total - first} misses, {obs_late} had the request on the wire {OBS_TIME:g} ms "
+        "or more before the frame tick (OBS late), the rest less (timekeeper late)"
     )
     if RELEASED:
         print(
