@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -244,5 +245,22 @@ async def test_a_lost_connection_disarms_and_the_reconnect_arms_again(fake: Fake
         assert armed is not None and armed.scene == "Intro"
         await r.boundary("15:30", confirmed=1)
         assert r.scenes() == ["Intro"]
+    finally:
+        await r.director.stop()
+
+
+async def test_a_live_edit_re_arms_the_next_boundary_with_its_new_scene(fake: FakeObs) -> None:
+    r = await rig(fake, start="15:29:58")
+    try:
+        await r.boundary("15:30", confirmed=1)
+        await r.look("15:34:58")
+        armed = r.controller.armed
+        assert armed is not None and armed.scene == "Keynote"
+        slots = tuple(replace(s, scene="Panel") if s.id == "keynote" else s for s in SEED.slots)
+        r.session.revise(replace(SEED, slots=slots))  # the file saved with a new scene
+        again = r.controller.armed
+        assert again is not None and (again.scene, again.at) == ("Panel", at("15:35"))
+        await r.boundary("15:35", confirmed=2)
+        assert r.scenes() == ["Intro", "Panel"]
     finally:
         await r.director.stop()
