@@ -19,19 +19,28 @@ first frame on the clock; it must come out within ±3 ms
 For each boundary: the first frame whose time is at or after the boundary,
 and whether it shows the new scene ("first"), else how many frames late it
 came. With `--phase lead` (the default) each boundary is placed `--lead` ms
-before one of OBS's frame ticks (estimated from eight warm-up confirmations), so the
-first frame after it is unambiguous and OBS has that long to apply a request
-sent on time; `--phase random` places boundaries at a random phase (a tick that
-falls within the first milliseconds after a boundary cannot show the new
-scene, whatever timekeeper does).
+before one of OBS's frame ticks, so the first frame after it is unambiguous and
+OBS has that long to apply a request sent on time. The ticks are read from the
+previous anchored recording (a first, unreported run 0 records the warm-ups
+alone): the confirmations' arrival times, used before, come late by up to 8 ms
+under load, which put boundaries 2 ms before a tick instead of 10. `--phase
+random` places boundaries at a random phase (a tick that falls within the
+first milliseconds after a boundary cannot show the new scene, whatever
+timekeeper does).
 
     python bench/bench_obs_frames.py [--runs 3] [--boundaries 10] [--fps 30] [--load 2]
-                                     [--phase lead|random] [--release armed|instant]
+        [--phase lead|random] [--release director|session|armed|instant]
 
-`--release armed` (the default) hands each switch to `ObsController.arm_switch`
-150 ms ahead and the driver releases it at the instant (`timekeeper.obs.release`);
-`--release instant` wakes with `sleep_until` at the boundary, then calls
-`switch_scene`, as the show's scheduler does today.
+`--release director` (the default) runs the show's own path: a programme whose
+slots start at the boundaries (one scene each), a `ShowSession` on the system
+clock running its scheduler, and the `ObsDirector` on the controller — the
+director arms each boundary's switch ahead, as `timekeeper run` does; `--release
+session` is the same path arming nothing (the switch leaves when the session has
+ticked, as before the director armed switches). `--release
+armed` hands each switch to `ObsController.arm_switch` 150 ms ahead itself and
+the driver releases it at the instant (`timekeeper.obs.release`); `--release
+instant` wakes with `sleep_until` at the boundary, then calls `switch_scene`, as
+the show's scheduler did before the director armed switches.
 
 `--load N` runs `stress-ng --cpu N` for the whole measurement (both cores busy
 on a 2-core machine). Exit status 0 only if every anchored boundary was on
@@ -58,72 +67,29 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_obs_switch import instrument_writes  # noqa: E402
+from bench.frames_show import (  # noqa: E402
+    DIRECTOR_AHEAD,
+    RELEASED,
+    epoch,
+    millis,
+    run_director,
+    timed_release,
+)
+from bench.frames_video import Frames, decode, paint_scenes  # noqa: E402
 from tests.obs.headless import DEFAULT_SCENES, HeadlessObs, obs_missing_reason  # noqa: E402
 from timekeeper.core.clock import SystemClock  # noqa: E402
 from timekeeper.obs.client import ObsClient  # noqa: E402
-from timekeeper.obs.controller import ObsController, SwitchPolicy, SwitchRecord  # noqa: E402
+from timekeeper.obs.controller import ObsController, SwitchPolicy  # noqa: E402
+from timekeeper.obs.events import ObsEvent  # noqa: E402
 from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED  # noqa: E402
 from timekeeper.obs.port import PortEvent, RecordStateChanged  # noqa: E402
 from timekeeper.show.timing import sleep_until  # noqa: E402
 
-# One solid colour per scene: OBS's colour source takes ABGR, the decoded frames give RGB.
-COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (255, 255, 0), (255, 0, 255)]
 ANCHOR_MS = 3.0
-WARM_UPS = 8  # switches that estimate OBS's frame clock before a run
+WARM_UPS = 16  # switches that estimate OBS's frame clock (and anchor the recording) before a run
 ARM_AHEAD = 0.15  # seconds before a boundary its switch is armed (--release armed)
-
-
-def abgr(rgb: tuple[int, int, int]) -> int:
-    r, g, b = rgb
-    return 0xFF000000 | (b << 16) | (g << 8) | r
-
-
-def paint_scenes(obs: HeadlessObs) -> None:
-    """A full-canvas colour source on top of each scene."""
-    w, h = obs.size
-    with obs.session() as s:
-        for scene, rgb in zip(obs.scenes, COLOURS, strict=False):
-            settings = {"color": abgr(rgb), "width": w, "height": h}
-            s.request(
-                "CreateInput",
-                {
-                    "sceneName": scene,
-                    "inputName": f"colour {scene}",
-                    "inputKind": "color_source_v3",
-                    "inputSettings": settings,
-                },
-            )
-
-
-@dataclass
-class Frames:
-    times: list[float]  # seconds from the recording's first frame
-    scenes: list[int]  # index of the scene whose colour it shows (-1: none)
-
-
-def decode(path: Path, n_scenes: int) -> Frames:
-    """Every frame's timestamp (ffprobe) and colour (ffmpeg, scaled to 4×4 pixels)."""
-    probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "frame=pts_time", "-of", "csv=p=0", str(path)],
-        check=True, capture_output=True, text=True,
-    ).stdout.split()  # fmt: skip
-    times = [float(t.strip(",")) for t in probe if t.strip(",")]
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-fps_mode", "passthrough",
-         "-vf", "scale=4:4", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
-    size = 4 * 4 * 3
-    scenes = []
-    for i in range(len(raw) // size):
-        px = raw[i * size : (i + 1) * size]
-        mean = [sum(px[c::3]) / 16 for c in range(3)]
-        dist = [sum((m - c) ** 2 for m, c in zip(mean, col, strict=True)) for col in COLOURS]
-        best = min(range(n_scenes), key=lambda j: dist[j])
-        scenes.append(best if dist[best] < 60**2 * 3 else -1)
-    first = times[0]
-    return Frames([t - first for t in times[: len(scenes)]], scenes)
+OBS_TIME = 5.0  # ms before its frame tick a request is surely in time (OBS needs ~1 ms)
+WIRE_SLACK = 0.002  # the clock's and perf_counter's readings of one instant may differ this much
 
 
 @dataclass
@@ -132,24 +98,30 @@ class Switch:
     wire: float  # the request written to the socket, epoch seconds
     confirmed: float  # OBS's confirming event, epoch seconds
     scene: int
-    record: SwitchRecord
-
-
-def epoch(at: datetime | None) -> float:
-    return at.timestamp() if at is not None else float("nan")
+    request_ms: float  # the controller's request delay after the boundary
 
 
 async def one_run(
-    args: argparse.Namespace, obs: HeadlessObs, run: int, rng: random.Random
-) -> list[str]:
-    """Record one run of boundaries; return its report lines (and print them)."""
+    args: argparse.Namespace,
+    obs: HeadlessObs,
+    run: int,
+    rng: random.Random,
+    count: int,
+    tick_at: float | None,
+) -> tuple[list[str], float | None]:
+    """Record one run of `count` boundaries; return its report lines (and print them) and
+    an instant of one of OBS's frame ticks read from the anchored recording (or None).
+    `tick_at` (from an earlier recording) places the boundaries, else the warm-ups do."""
     clock = SystemClock()
     client = ObsClient(obs.url, obs.password)
+    seen: list[ObsEvent] = []
     controller = ObsController(
         client,
         clock=clock,
+        on_event=seen.append,
         switch_policy=SwitchPolicy(confirm_timeout=2.0, retries=0),
         heartbeat_interval=3600,  # no background requests between the measured ones
+        release=timed_release,
     )
     await controller.start()
     if not await controller.wait_connected(10):
@@ -187,21 +159,36 @@ async def one_run(
         sent = next((w for w in writes if w >= called), None)
         wire = sent + offset if sent is not None else float("nan")
         arrivals.append(epoch(warm.confirmed_at))
-        warm_ups.append(Switch(epoch(warm.boundary_at), wire, arrivals[-1], index, warm))
+        request_ms = millis(warm.request_delay)
+        warm_ups.append(Switch(epoch(warm.boundary_at), wire, arrivals[-1], index, request_ms))
         await asyncio.sleep(0.1 + rng.uniform(0, frame))
-    ref = arrivals[0]
-    tick = ref + min((a - ref + frame / 2) % frame - frame / 2 for a in arrivals)
+    ref = arrivals[0]  # arrivals come late under load: a recording's ticks are better
+    tick = tick_at or ref + min((a - ref + frame / 2) % frame - frame / 2 for a in arrivals)
     current = 1 + (WARM_UPS - 1) % (len(obs.scenes) - 1)
 
     switches: list[Switch] = []
     n = len(obs.scenes)
     t = clock.now().timestamp() + 0.6
-    for i in range(args.boundaries):
+    plan: list[tuple[float, int]] = []  # (boundary, scene index)
+    for _ in range(count):
         t += args.spacing / 1000 + rng.uniform(0, frame)
         if args.phase == "lead":  # `lead` ms before a tick of OBS's frame clock (estimated)
             t = tick + ((t - tick) // frame + 1) * frame - args.lead / 1000
-        boundary = datetime.fromtimestamp(t, tz=clock.now().tzinfo)
         current = (current + 1 + rng.randrange(n - 1)) % n
+        plan.append((t, current))
+    if args.release in ("director", "session") and plan:
+        times = [b for b, _ in plan]
+        seen.clear()
+        ahead = 0.0 if args.release == "session" else DIRECTOR_AHEAD
+        scenes = [obs.scenes[c] for _, c in plan]
+        results = await run_director(controller, seen, times, scenes, ahead)
+        perf_at = [b - offset for b in times]
+        for (b, index), p, (confirmed, request_ms) in zip(plan, perf_at, results, strict=True):
+            sent = next((w for w in writes if w >= p - WIRE_SLACK), None)  # at the instant
+            wire = sent + offset if sent is not None else float("nan")
+            switches.append(Switch(b, wire, confirmed, index, request_ms))
+    for i, (t, current) in enumerate(plan if args.release in ("armed", "instant") else []):
+        boundary = datetime.fromtimestamp(t, tz=clock.now().tzinfo)
         scene = obs.scenes[current]
         if args.release == "armed":  # handed over ahead; the driver releases it on time
             await asyncio.sleep(max(0.0, t - ARM_AHEAD - clock.now().timestamp()))
@@ -214,7 +201,8 @@ async def one_run(
         record = await asyncio.wait_for(future, 5)
         sent = next((w for w in writes if w >= called), None)
         wire = sent + offset if sent is not None else float("nan")
-        switches.append(Switch(t, wire, epoch(record.confirmed_at), current, record))
+        request_ms = millis(record.request_delay)
+        switches.append(Switch(t, wire, epoch(record.confirmed_at), current, request_ms))
 
     await asyncio.sleep(0.5)
     await client.stop_record()
@@ -232,7 +220,7 @@ async def one_run(
 
 def report(
     run: int, frames: Frames, switches: list[Switch], warm_ups: list[Switch], start: float
-) -> list[str]:
+) -> tuple[list[str], float | None]:
     # Anchor the first frame on the clock: each switch's first new frame lies between its
     # request (on the wire) and OBS's confirming event (sent on the frame that shows it).
     windows = []
@@ -260,8 +248,7 @@ def report(
     lines.append(f"{head}   (ms after the boundary)")
     for i, s in enumerate(switches):
         k0 = next((k for k, ft in enumerate(frames.times) if t0 + ft >= s.boundary), None)
-        req = s.record.request_delay
-        req_ms = req.total_seconds() * 1000 if req is not None else float("nan")
+        req_ms = s.request_ms
         if k0 is None:
             verdict = "no frame after it"
             tick = float("nan")
@@ -278,33 +265,59 @@ def report(
         )
     lines.append("" if anchored else "  NOT ANCHORED within ±3 ms: the verdicts are unreliable")
     print("\n".join(lines), flush=True)
-    return lines
+    return lines, t0 if anchored else None  # the first frame was rendered on a tick
 
 
-def summarise(lines: list[str]) -> tuple[int, int, list[float]]:
+def summarise(lines: list[str]) -> tuple[int, int, list[float], list[int], int]:
+    """Boundaries on their first frame, boundaries, wire delays (ms), frame lags (frames),
+    and the misses OBS had time for (the request on the wire `OBS_TIME` ms before the tick)."""
     rows = [ln.split() for ln in lines if ln[:3].strip().isdigit()]
     first = sum(1 for r in rows if r[5] == "yes")
     wires = [float(r[2]) for r in rows]
-    return first, len(rows), wires
+    lags = [0 if r[5] == "yes" else int(r[6]) for r in rows if r[5] in ("yes", "NO,")]
+    obs_late = sum(1 for r in rows if r[5] == "NO," and float(r[4]) - float(r[2]) >= OBS_TIME)
+    return first, len(rows), wires, lags, obs_late
+
+
+def p99(values: list[float] | list[int]) -> float:
+    """The 99th percentile (nearest rank: of 30 values, the largest)."""
+    ranked = sorted(values)
+    return ranked[min(len(ranked) - 1, max(0, -(-99 * len(ranked) // 100) - 1))]
 
 
 async def run_all(args: argparse.Namespace, obs: HeadlessObs) -> int:
     rng = random.Random(args.seed)
     first = total = 0
     wires: list[float] = []
-    unanchored = 0
+    lags: list[int] = []
+    unanchored = obs_late = 0
+    tick_at = None
+    if args.phase == "lead":  # a recording of warm-ups alone puts OBS's frame ticks on the clock
+        print("run 0 calibrates the frame ticks:")
+        _, tick_at = await one_run(args, obs, 0, rng, 0, None)
     for run in range(1, args.runs + 1):
-        lines = await one_run(args, obs, run, rng)
+        lines, tick = await one_run(args, obs, run, rng, args.boundaries, tick_at)
+        tick_at = tick or tick_at
         unanchored += any("NOT ANCHORED" in ln for ln in lines)
-        f, n, w = summarise(lines)
-        first, total, wires = first + f, total + n, wires + w
+        f, n, w, lag, late = summarise(lines)
+        first, total, wires, lags = first + f, total + n, wires + w, lags + lag
+        obs_late += late
     load = f"stress-ng --cpu {args.load}" if args.load else "quiet"
     print(
         f"{load}, {args.fps} fps, phase {args.phase}, release {args.release}: "
-        f"{first} of {total} boundaries on their "
-        f"first frame; request on the wire median {statistics.median(wires):.2f} ms, "
-        f"max {max(wires):.2f} ms after the boundary; {unanchored} run(s) not anchored"
+        f"{first} of {total} boundaries on their first frame; frame lag p50/p99/max "
+        f"{statistics.median(lags):g}/{p99(lags):g}/{max(lags)}; request on the wire "
+        f"median {statistics.median(wires):.2f} ms, p99 {p99(wires):.2f} ms, max "
+        f"{max(wires):.2f} ms after the boundary; {unanchored} run(s) not anchored; of "
+        f"the {total - first} misses, {obs_late} had the request on the wire {OBS_TIME:g} ms "
+        "or more before the frame tick (OBS late), the rest less (timekeeper late)"
     )
+    if RELEASED:
+        print(
+            f"{len(RELEASED)} armed releases woke late by median "
+            f"{statistics.median(RELEASED):.2f} ms, p99 {p99(RELEASED):.2f}, "
+            f"max {max(RELEASED):.2f} ms"
+        )
     return 0 if first == total and not unanchored else 1
 
 
@@ -318,9 +331,11 @@ def main() -> int:
     parser.add_argument("--lead", type=float, default=10.0, help="ms from boundary to frame tick")
     parser.add_argument(
         "--release",
-        choices=("armed", "instant"),
-        default="armed",
-        help="armed: ObsController.arm_switch ahead; instant: sleep_until, then switch_scene",
+        choices=("director", "session", "armed", "instant"),
+        default="director",
+        help="director: the session and ObsDirector (arming ahead); session: the same, "
+        "arming nothing; armed: ObsController.arm_switch ahead; instant: sleep_until, "
+        "then switch_scene",
     )
     parser.add_argument("--load", type=int, default=0, help="stress-ng --cpu N meanwhile")
     parser.add_argument("--seed", type=int, default=8)

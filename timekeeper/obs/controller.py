@@ -44,6 +44,7 @@ from timekeeper.obs.outputs import OUTPUT_STARTED, OUTPUT_STOPPED, OutputActions
 from timekeeper.obs.port import ObsPort, PortEvent
 from timekeeper.obs.preview import StudioPreview
 from timekeeper.obs.probe import LoopTimer, Probe, ProbePolicy, Timer, probe_policy_for, tcp_probe
+from timekeeper.obs.release import release_at
 from timekeeper.obs.scenewatch import SceneWatch
 from timekeeper.obs.status import (
     ActionRecord,
@@ -55,7 +56,7 @@ from timekeeper.obs.status import (
     SwitchPolicy,
     SwitchRecord,
 )
-from timekeeper.obs.switcher import SceneCue, SceneSwitcher
+from timekeeper.obs.switcher import ArmedCue, Release, SceneCue, SceneSwitcher
 from timekeeper.obs.takeover import Fencing
 from timekeeper.obs.texts import TextSources
 
@@ -64,6 +65,7 @@ __all__ = [
     "OUTPUT_STOPPED",
     "STABLE_CONNECTION",
     "ActionRecord",
+    "ArmedCue",
     "ObsController",
     "ObsState",
     "ObsStatus",
@@ -110,10 +112,12 @@ class ObsController:
         announce_interval: float | None = None,  # None: by the role (announce_rules)
         announce_sleep: Sleep = asyncio.sleep,
         announce_mono: Mono = time.monotonic,
+        release: Release = release_at,
     ) -> None:
         """`probe` (default: a TCP connect to the port's URL) and `timer` (default: the event
         loop's) pace the reconnection; see `probe`. `scene_uses` (scene -> the ids of the
-        slots naming it) are the scenes watched for renames and removals."""
+        slots naming it) are the scenes watched for renames and removals. `release` waits for
+        an armed switch's instant (tests inject one they fire)."""
         self._port = port
         status = ObsStatus(
             state=ObsState.NOT_CONFIGURED if port is None else ObsState.DISCONNECTED,
@@ -134,6 +138,7 @@ class ObsController:
             override_settle=override_settle,
             from_preview=self._preview.from_preview,
             after_boundary=self._guard.keep_alarm,
+            release=release,
         )
         self._outputs = OutputActions(ctx, policy=policy, done_keys=done_keys)
         self._texts = TextSources(ctx, interval=text_interval)
@@ -173,29 +178,14 @@ class ObsController:
         return self._outputs.done_keys
 
     @property
-    def retry(self) -> RetryPolicy:
-        return self._connection.retry
-
-    @retry.setter
-    def retry(self, policy: RetryPolicy) -> None:
-        self._connection.retry = policy
-
-    @property
-    def switch_policy(self) -> SwitchPolicy:
-        return self._switcher.switch_policy
-
-    @switch_policy.setter
-    def switch_policy(self, policy: SwitchPolicy) -> None:
-        self._switcher.switch_policy = self._outputs.policy = policy
-
-    @property
     def override_settle(self) -> float:
         """Seconds a foreign program scene must last to count as a hand switch."""
         return self._switcher.override_settle
 
-    @override_settle.setter
-    def override_settle(self, seconds: float) -> None:
-        self._switcher.override_settle = seconds
+    @property
+    def armed(self) -> ArmedCue | None:
+        """The boundary switch armed and waiting for its instant (`arm_switch`), if any."""
+        return self._switcher.armed
 
     async def start(self) -> None:
         """Begin connecting in the background; returns at once. Never raises."""
@@ -295,10 +285,16 @@ class ObsController:
     ) -> asyncio.Future[SwitchRecord]:
         """`switch_scene` for a boundary still ahead (call it tens of ms early or more): held,
         then sent at `boundary_at` on the dot even on a busy machine (see `release`). A
-        later `arm_switch` supersedes one still waiting; `stop()` cancels it."""
+        later `arm_switch` supersedes one still waiting; `disarm_switch`, `stop()` and a lost
+        connection cancel it. The boundary's own `switch_scene` (same `key`) then switches
+        nothing more: it sends the armed switch if it is late, else only reports it."""
         return self._switcher.arm_switch(
             scene, boundary_at=boundary_at, key=key, transition=transition
         )
+
+    def disarm_switch(self, why: str) -> None:
+        """The armed boundary no longer holds (moved on by hand, held, ended): never send it."""
+        self._switcher.disarm(why)
 
     def resend_live_scene(
         self, instead: SceneCue | None = None

@@ -1,19 +1,20 @@
 """How a switch job's outcomes are recorded and reported: requested, confirmed, failed, offline.
 
 Owns the bookkeeping the switching machine shares between its rules: the
-desired job, the status fields and events each outcome brings, and the job's
-timer (confirmation or retry). It decides nothing on its own: `switching`
-says when each outcome happens.
+desired job, the boundary armed ahead, the status fields and events each
+outcome brings, and the job's timer (confirmation or retry). It decides
+nothing on its own: `switching` says when each outcome happens.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from timekeeper.obs.machine_messages import CancelTimer, Resolve, StartTimer, TimerSlot
 from timekeeper.obs.status import SwitchOutcome, SwitchPolicy
 from timekeeper.obs.step_builder import StepBuilder
-from timekeeper.obs.switch_job import Phase, SwitchJob
+from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
 
 
 class SwitchBook(StepBuilder):
@@ -23,6 +24,40 @@ class SwitchBook(StepBuilder):
         super().__init__()
         self.policy = policy
         self._desired: SwitchJob | None = None
+        self._armed: ArmedCue | None = None  # a boundary known ahead, waiting for its instant
+
+    @property
+    def armed(self) -> ArmedCue | None:
+        """The boundary armed and waiting for its instant, if any."""
+        return self._armed
+
+    def _drop_armed(self, outcome: SwitchOutcome, why: str) -> None:
+        cue, self._armed = self._armed, None
+        if cue is not None:
+            self._do(Resolve(cue.id, cue.dropped(outcome, why)))
+
+    def _take_armed(self, key: str, scene: str, at: datetime) -> int | None:
+        """The armed cue's id if it is this boundary (it goes now, as that job); one with the
+        same key but another scene or instant is superseded (it must not go later)."""
+        cue = self._armed
+        if cue is None or cue.key != key:
+            return None
+        self._armed = None
+        if (cue.scene, cue.at) == (scene, at):
+            return cue.id
+        self._do(Resolve(cue.id, cue.dropped(SwitchOutcome.SUPERSEDED, f"superseded by {scene}")))
+        return None
+
+    def _known(self, key: str, scene: str, at: datetime) -> SwitchJob | None:
+        """The desired job if it is already this boundary (an armed one released: same key,
+        scene and instant), its record resolved again when it is done (a second caller's
+        future gets it too). A key alone is not enough: callers may reuse one."""
+        job = self._desired
+        if job is None or (job.key, job.scene, job.boundary_at) != (key, scene, at):
+            return None
+        if job.phase is Phase.DONE:
+            self._do(Resolve(job.id, job.record))
+        return job
 
     def _announce(self, job: SwitchJob) -> None:
         """Record and report that the request went out (after the send, not before: speed)."""

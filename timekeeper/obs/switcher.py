@@ -13,9 +13,10 @@ preview is asked of `from_preview` when the request leaves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from timekeeper.core.clock import Clock
 from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
@@ -42,9 +43,13 @@ from timekeeper.obs.machine_messages import (
 )
 from timekeeper.obs.release import release_at
 from timekeeper.obs.status import SwitchPolicy, SwitchRecord
+from timekeeper.obs.switch_job import ArmedCue
 from timekeeper.obs.switching import SwitchMachine
 
-__all__ = ["SceneCue", "SceneSwitcher"]
+__all__ = ["ArmedCue", "Release", "SceneCue", "SceneSwitcher"]
+
+RECHECK = 0.5  # real seconds between readings of a clock that has not reached an instant
+Release = Callable[[Clock, datetime], Awaitable[float]]  # returns at the instant (`release_at`)
 
 
 class SceneSwitcher:
@@ -58,8 +63,10 @@ class SceneSwitcher:
         override_settle: float,
         from_preview: Callable[[str], bool],
         after_boundary: Callable[[], None] = lambda: None,
+        release: Release = release_at,
     ) -> None:
-        """`after_boundary` runs after each boundary's input (the rehearsal guard's alarm)."""
+        """`after_boundary` runs after each boundary's input (the rehearsal guard's alarm);
+        `release` waits for an armed boundary's instant (tests inject one they fire)."""
         self._ctx = ctx
         self._after_boundary = after_boundary
         self.machine = SwitchMachine(
@@ -68,6 +75,8 @@ class SceneSwitcher:
         self._from_preview = from_preview
         self._timers: dict[TimerSlot, asyncio.TimerHandle] = {}
         self._futures: dict[int, asyncio.Future[SwitchRecord]] = {}
+        self._release = release
+        self._waiting: dict[int, asyncio.Task[None]] = {}  # armed id -> its release task
 
     @property
     def switch_policy(self) -> SwitchPolicy:
@@ -119,6 +128,14 @@ class SceneSwitcher:
         future = self._run(step)
         assert future is not None
         return future
+
+    def disarm(self, why: str) -> None:
+        """The armed boundary no longer holds: it is never sent (its future says cancelled)."""
+        self._run(self.machine.disarm(self._moment(), why))
+
+    @property
+    def armed(self) -> ArmedCue | None:
+        return self.machine.armed
 
     def resend_live_scene(
         self, instead: SceneCue | None = None
@@ -180,8 +197,10 @@ class SceneSwitcher:
                     inline.append(command)
                 case SendSwitch():
                     self._ctx.spawn(self._switch(command))
-                case ReleaseAt():
-                    self._ctx.spawn(self._release(command))  # resumes in `_release`
+                case ReleaseAt(job=job):
+                    task = self._ctx.spawn(self._released(command))  # resumes in `_released`
+                    if task is not None:
+                        self._waiting[job] = task
                 case ReadProgram(job=job):
                     self._ctx.spawn(self._read_program(job))
                 case StartTimer(slot=slot, seconds=seconds, token=token):
@@ -194,6 +213,9 @@ class SceneSwitcher:
                 case Emit(event=event):
                     events.append(event)
                 case Resolve(job=job, record=record):
+                    waiting = self._waiting.pop(job, None)
+                    if waiting is not None:  # dropped before its instant: no wake-up for it
+                        waiting.cancel()
                     done = self._futures.pop(job, None)
                     if done is not None and not done.done():
                         done.set_result(record)
@@ -210,9 +232,16 @@ class SceneSwitcher:
         self._timers.pop(slot, None)
         self._run(self.machine.timer_fired(self._moment(), slot, token))
 
-    async def _release(self, command: ReleaseAt) -> None:
-        """Wait for an armed boundary's instant, then send its request without a loop hop."""
-        await release_at(self._ctx.clock, command.at)
+    async def _released(self, command: ReleaseAt) -> None:
+        """Wait for an armed boundary's instant, then send its request without a loop hop.
+        Released before the clock reads the instant (it was set back: NTP, a test's manual
+        clock), it waits again."""
+        clock = self._ctx.clock
+        await self._release(clock, command.at)
+        while (ahead := clock.real_seconds_until(command.at)) > 0:
+            await asyncio.sleep(min(ahead, RECHECK))
+            await self._release(clock, command.at)
+        self._waiting.pop(command.job, None)
         sends: list[SendSwitch] = []
         self._run(self.machine.released(self._moment(), command.job), inline=sends)
         self._after_boundary()

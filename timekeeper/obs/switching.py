@@ -19,7 +19,7 @@ the port and the event loop; this module must not import either.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from timekeeper.core.programme import Transition
 from timekeeper.obs import events as ev
@@ -33,7 +33,6 @@ from timekeeper.obs.machine_messages import (
     ReadProgram,
     Refused,
     ReleaseAt,
-    Resolve,
     SceneCue,
     SendSwitch,
     StartTimer,
@@ -45,6 +44,8 @@ from timekeeper.obs.port import CODE_RESOURCE_NOT_FOUND
 from timekeeper.obs.status import SwitchOutcome, SwitchPolicy, SwitchRecord
 from timekeeper.obs.switch_book import SwitchBook
 from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
+
+STALE_RELEASE = timedelta(seconds=1)  # an armed switch released later than this is not sent
 
 
 class SwitchMachine(SwitchBook):
@@ -58,7 +59,6 @@ class SwitchMachine(SwitchBook):
         self._override_pending = False
         self._inflight: dict[tuple[int, int], SwitchJob] = {}  # (id, attempt) of each SendSwitch
         self._ids = 0
-        self._armed: ArmedCue | None = None  # a boundary known ahead, waiting for its instant
 
     @property
     def phase(self) -> Phase | None:
@@ -77,8 +77,15 @@ class SwitchMachine(SwitchBook):
         transition: Transition | None,
         job_id: int | None = None,
     ) -> Step:
-        """The live slot wants `scene` from `boundary_at` on (see ObsController.switch_scene)."""
+        """The live slot wants `scene` from `boundary_at` on (see ObsController.switch_scene).
+
+        A boundary armed ahead (`arm`, same `key`) is switched once: still held (late), it
+        goes now as this boundary; already released, this input only reports its record."""
         self._begin(m)
+        if job_id is None:
+            job_id = self._take_armed(key, scene, boundary_at)
+        if job_id is None and (old := self._known(key, scene, boundary_at)) is not None:
+            return self._end(old.id)
         job = self._new_job(scene, key, boundary_at, transition, "boundary", job_id)
         self._put(replace(self._status, override=False))
         reason = self._skip_reason()
@@ -97,18 +104,30 @@ class SwitchMachine(SwitchBook):
         key: str,
         transition: Transition | None,
     ) -> Step:
-        """The next boundary, known ahead: `ReleaseAt` its instant, then it goes as `boundary`."""
+        """The next boundary, known ahead: `ReleaseAt` its instant, then it goes as `boundary`.
+        A boundary already released (the desired job has its key) is not armed again."""
         self._begin(m)
+        old = self._known(key, scene, boundary_at)
+        if old is not None:
+            return self._end(old.id)
         self._drop_armed(SwitchOutcome.SUPERSEDED, f"superseded by {scene}")
         self._ids += 1
         self._armed = ArmedCue(self._ids, scene, key, boundary_at, transition)
         self._do(ReleaseAt(self._ids, boundary_at))
         return self._end(self._ids)
 
+    def disarm(self, m: Moment, why: str) -> Step:
+        """The armed boundary no longer holds (moved on by hand, held, ended): never send it."""
+        self._begin(m)
+        self._drop_armed(SwitchOutcome.CANCELLED, why)
+        return self._end()
+
     def released(self, m: Moment, token: int) -> Step:
-        """The instant of the armed boundary `token` has come (see `arm`)."""
+        """The instant of the armed boundary `token` has come (see `arm`). Released long
+        after it (the process was frozen), it stays armed: the show may have moved past it,
+        and the boundary's own `boundary` input (same key) sends it if it still holds."""
         cue = self._armed
-        if cue is None or cue.id != token:
+        if cue is None or cue.id != token or m.now - cue.at > STALE_RELEASE:
             self._begin(m)
             return self._end()
         self._armed = None
@@ -147,8 +166,10 @@ class SwitchMachine(SwitchBook):
         return self._end()
 
     def connection_lost(self, m: Moment) -> Step:
-        """The link dropped: an unfinished switch waits for the reconnect."""
+        """The link dropped: an unfinished switch waits for the reconnect; an armed one is
+        dropped (the director arms it again once connected, or the boundary sends it)."""
         self._begin(m)
+        self._drop_armed(SwitchOutcome.CANCELLED, "OBS disconnected")
         job = self._desired
         if job is not None and job.phase in (Phase.SENDING, Phase.CONFIRMING, Phase.RETRY_WAIT):
             self._offline(job)
@@ -367,11 +388,6 @@ class SwitchMachine(SwitchBook):
         self._failed(job, f"OBS did not confirm within {timeout:g} s", None, retry=True)
 
     # ================================================================== plumbing
-
-    def _drop_armed(self, outcome: SwitchOutcome, why: str) -> None:
-        cue, self._armed = self._armed, None
-        if cue is not None:
-            self._do(Resolve(cue.id, cue.dropped(outcome, why)))
 
     def _current(self, token: tuple[int, int]) -> SwitchJob | None:
         """The desired job, if `token` (job id, attempt) is still its: the one staleness check."""

@@ -9,21 +9,27 @@ only place those meet, and says each output change in the event log. It also
 keeps the programme's OBS text sources up to date (at most once a second,
 only when the text changes: the controller throttles) and, in studio mode,
 puts the next slot's scene on preview as soon as the previous one goes live.
+
+A boundary the show will make by itself (a planned or hard start, an auto
+slot's deadline) is armed ahead when it comes near (`ARM_AHEAD`): the
+controller sends its switch at the instant itself, not after the session has
+woken and told everyone. Each change of the show re-arms or disarms it; the
+boundary's own event then switches nothing twice (the controller knows the key).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from timekeeper.core.countdown import countdown_text
-from timekeeper.core.cues import RunAction, aimed, cues_for, output_cues
+from timekeeper.core.cues import RunAction, SwitchScene, aimed, cues_for, output_cues
 from timekeeper.core.engine import ActionKind, ShowEvent
 from timekeeper.core.modes import RunMode
-from timekeeper.core.outputs import Intents, Output, intent_at
+from timekeeper.core.outputs import Intents, Output, changes, intent_at
 from timekeeper.core.programme import Programme
 from timekeeper.core.status import Status
 from timekeeper.obs import events as obs_events
@@ -35,6 +41,8 @@ Record = dict[str, object]
 TEXT_INTERVAL = 1.0  # real seconds between text refreshes
 ACTION_GRACE = 5.0  # real seconds a stopping run waits for OBS actions already asked for
 SYNC_WAIT = 5.0  # real seconds a resumed run waits for OBS before re-sending the live scene
+ARM_AHEAD = 3.0  # real seconds before a boundary its switch is armed
+ARM_CHECK = 0.25  # real seconds between looks for a boundary come near (or a reconnect)
 
 
 def obs_record(event: obs_events.ObsEvent) -> Record:
@@ -52,8 +60,16 @@ class ObsDirector:
         session: ShowSession,
         controller: ObsController,
         on_record: Callable[[Record], None] | None = None,
+        *,
+        arm_ahead: float = ARM_AHEAD,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`arm_ahead` (real seconds) says how near a boundary is armed; `sleep` paces the
+        look for it (tests inject one they fire)."""
         self.session = session
+        self.arm_ahead = arm_ahead
+        self._sleep = sleep
+        self._arm_task: asyncio.Task[None] | None = None
         self.controller = controller
         self.on_record = on_record  # the run's records (as-run log, event log)
         self._texts_task: asyncio.Task[None] | None = None
@@ -89,6 +105,48 @@ class ObsDirector:
                 self.controller.run_action(cue.action, cue.key)
         if any(e.kind in ("slot_started", "slot_ended") for e in events):
             self._preview_next()
+        self.arm_next()  # the show changed: its next boundary may have moved or gone
+
+    def arm_next(self) -> None:
+        """Arm the next boundary's switch when it is near; arm it again if it moved (an
+        extension, a revision); disarm it if it no longer comes by itself then."""
+        want, have = self._boundary_to_arm(), self.controller.armed
+        if want is None:
+            if have is not None:
+                self.controller.disarm_switch("the show no longer reaches it by itself then")
+            return
+        cue = (want.scene, want.key, want.boundary_at, want.transition)
+        if have is None or (have.scene, have.key, have.at, have.transition) != cue:
+            self.controller.arm_switch(
+                want.scene, boundary_at=want.boundary_at, key=want.key, transition=want.transition
+            )
+
+    def _boundary_to_arm(self) -> SwitchScene | None:
+        """The switch of the boundary ahead, if it may leave before the session hears of it:
+        OBS connected and switched by timekeeper (not a dry run, automatic switching on),
+        the boundary near, not ending the show, and stopping no output (a stop goes before
+        the switch, so the stream never shows the next scene)."""
+        status, session = self.controller.status, self.session
+        if self.controller.mode is RunMode.DRY or not status.connected or not status.auto_switch:
+            return None
+        ahead = session.boundary_ahead(timedelta(seconds=self.arm_ahead * session.clock.speed))
+        if ahead is None or any(e.kind == "show_ended" for e in ahead.events):
+            return None
+        after = intent_at(session.programme, ahead.state)
+        if any(not intent.running for intent in changes(self._intent, after)):
+            return None
+        switches = cues_for(session.programme, ahead.events)
+        return switches[-1] if switches else None
+
+    async def _keep_armed(self) -> None:
+        """Look for a boundary come near every ARM_CHECK (a change of the show re-arms at
+        once, in on_show_events); after a reconnect this arms again what the drop disarmed."""
+        while True:
+            try:
+                self.arm_next()
+            except Exception as exc:  # arming is a head start: the boundary switches anyway
+                self.session.failed("arming the next scene switch", exc)
+            await self._sleep(ARM_CHECK)
 
     def follow_outputs(self, at: datetime | None, cause: Cause | None) -> list[RunAction]:
         """The output actions that bring OBS to the live position's intent (each once);
@@ -183,6 +241,8 @@ class ObsDirector:
         await self.controller.start()
         self.resume_actions()
         self._sync_task = asyncio.create_task(self._sync_when_connected(), name="obs-sync")
+        if self.controller.mode is not RunMode.DRY and self.controller.status.url is not None:
+            self._arm_task = asyncio.create_task(self._keep_armed(), name="obs-arm")
         if _names_texts(self.session.programme):  # else no status to compute every second
             self._texts_task = asyncio.create_task(self._keep_texts(), name="obs-texts")
 
@@ -195,7 +255,7 @@ class ObsDirector:
             self.sync_live_scene()
 
     async def stop(self) -> None:
-        for task in (self._sync_task, self._texts_task):
+        for task in (self._sync_task, self._texts_task, self._arm_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from timekeeper.core.clock import Clock
 from timekeeper.core.diff import ProgrammeDiff, running_diff
@@ -28,12 +29,14 @@ from timekeeper.core.engine import (
     follow_plan,
     new_show,
     next_instant,
+    planned_move,
 )
 from timekeeper.core.modes import RunMode, SpeakerMessage
 from timekeeper.core.programme import Programme
 from timekeeper.core.proposal import Proposal, moved, propose
 from timekeeper.core.revise import revise
 from timekeeper.core.status import Status, evaluate
+from timekeeper.core.transitions import next_automatic
 from timekeeper.errors import TransitionError
 from timekeeper.show.timing import sleep_until
 
@@ -43,6 +46,16 @@ FailureHook = Callable[[str, BaseException], None]
 RETRY_AFTER_FAILURE = 0.5  # real seconds before the scheduler tries again after an error
 IDLE_WAKE = 1.0  # real seconds between wake-ups when nothing is scheduled
 PRECISE_WINDOW = 0.05  # real seconds before a boundary when the scheduler stops napping
+LOOK_AHEAD = 8  # automatic transitions (auto turns, gaps) looked through for the next boundary
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A slot start the show will make by itself at `at`: the state and events it will bring."""
+
+    at: datetime
+    state: ShowState
+    events: list[ShowEvent]
 
 
 class NoProposal(TransitionError):
@@ -108,6 +121,26 @@ class ShowSession:
             state, events = follow_plan(state, min(self._catch_up, now))
         state, more = advance(state, now)
         return state, events + more
+
+    def boundary_ahead(self, within: timedelta) -> Boundary | None:
+        """The next slot start the show makes by itself within `within` of now — a planned
+        start, an auto slot's deadline (as extended), a hard start — with what it will bring;
+        nothing is applied. None if none comes that soon by itself: a manual slot, a hold,
+        the end, or (autopilot) a planned move by hand coming first."""
+        now = self.clock.now()
+        state, _ = self.due(now)
+        for _ in range(LOOK_AHEAD):
+            auto = next_automatic(state)
+            if auto is None or auto[0] > now + within:
+                return None
+            at = max(auto[0], state.as_of)
+            move = planned_move(state) if self.autopilot else None
+            if move is not None and move[0] <= at:
+                return None
+            state, events = advance(state, at)
+            if any(e.kind == "slot_started" for e in events):
+                return Boundary(at, state, events)
+        return None
 
     def tick(self) -> list[ShowEvent]:
         """Apply what is due by now; publish and return the events."""
