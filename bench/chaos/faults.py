@@ -76,7 +76,7 @@ class Context:
     valid_text: str
     doc: dict[str, object]
     show_at: Callable[[datetime], datetime]
-    live_scene: Callable[[datetime], str | None]  # the scene OBS should show at a real instant
+    live_scene: Callable[[datetime], str | None]  # the scene OBS should show then (None: any)
     rng: random.Random
 
 
@@ -88,6 +88,31 @@ def _wait(test: Callable[[], datetime | None], limit: float = RECOVERY_LIMIT) ->
             return found
         time.sleep(0.05)
     return None
+
+
+def _beat_after(ctx: Context, after: datetime) -> Callable[[], datetime | None]:
+    """The first follower sample holding a heartbeat of the room that arrived after `after`
+    (with a status fresh on screen): the run is alive and publishing. A status comes only
+    with a change of the show, which at ×30 can be a long slot away (the soak)."""
+
+    def test() -> datetime | None:
+        for s in list(ctx.follower.samples):
+            if s.real >= after and s.fresh and s.beat_real is not None and s.beat_real > after:
+                return s.beat_real
+        return None
+
+    return test
+
+
+def _alive_after(ctx: Context, after: datetime) -> Callable[[], datetime | None]:
+    """A status sent, or a heartbeat arrived, after `after`: whichever came first."""
+    status, beat = _status_after(ctx, after), _beat_after(ctx, after)
+
+    def test() -> datetime | None:
+        seen = [t for t in (status(), beat()) if t is not None]
+        return min(seen) if seen else None
+
+    return test
 
 
 def _status_after(ctx: Context, after: datetime) -> Callable[[], datetime | None]:
@@ -143,7 +168,7 @@ def stop(ctx: Context, ranges: Ranges) -> FaultResult:
     time.sleep(d)
     ctx.show.signal(signal.SIGCONT)
     t1 = CLOCK.now()
-    status, ended = _status_after(ctx, t1), _line_after(ctx, {"show_ended"}, t1)
+    status, ended = _alive_after(ctx, t1), _line_after(ctx, {"show_ended"}, t1)
     # back when it publishes again, or when it ends the show at once: a freeze that outlasted
     # the show leaves nothing to publish, and a run that ends its show is not lost
     back = _wait(lambda: status() or ended())
@@ -167,7 +192,7 @@ def obs_down(ctx: Context, ranges: Ranges) -> FaultResult:
         now = CLOCK.now()
         want = ctx.live_scene(now)
         scene = _program_scene(ctx)
-        return now if scene is not None and scene == want else None
+        return now if scene is not None and want in (None, scene) else None
 
     back = _wait(on_live_scene)
     return FaultResult("obs", t0, ctx.show_at(t0), (ready - t0).total_seconds(),
@@ -204,7 +229,7 @@ def invalid(ctx: Context, ranges: Ranges) -> FaultResult:
     time.sleep(d)
     ctx.programme.write_text(ctx.valid_text, encoding="utf-8")
     t1 = CLOCK.now()
-    back = _wait(_status_after(ctx, t1)) if ctx.show.current.alive() else None
+    back = _wait(_alive_after(ctx, t1)) if ctx.show.current.alive() else None
     note = "" if seen else "the typo was never reported (no programme_invalid line)"
     return FaultResult("invalid", t0, ctx.show_at(t0), (t1 - t0).total_seconds(),
                        _secs(t1, back), note or _exit_note(ctx, len(ctx.show.runs)))  # fmt: skip

@@ -31,7 +31,15 @@ from tests.rooms.broker import Broker
 from timekeeper.core.clock import SystemClock
 
 from .faults import KINDS, Context, FaultResult, Ranges, inject, longest
-from .judge import Boundary, RunEvidence, ShowClock, Verdict, boundaries_from, judge
+from .judge import (
+    Boundary,
+    RunEvidence,
+    ShowClock,
+    Verdict,
+    boundaries_from,
+    gaps_from,
+    judge,
+)
 from .observers import FollowerObserver, ObsObserver
 from .programme import FIRST_SCENE, Extension, Generated, write_programme
 from .stack import ROOM, ROOT, TOKEN, VENUE, Show, start_broker, start_obs
@@ -250,7 +258,11 @@ def _schedule(rng: random.Random, kinds: Sequence[str], count: int, start: datet
 
 
 def faulted_run(
-    stage: Stage, folder: Path, options: Options, boundaries: Sequence[Boundary]
+    stage: Stage,
+    folder: Path,
+    options: Options,
+    boundaries: Sequence[Boundary],
+    gaps: Sequence[tuple[datetime, datetime]] = (),
 ) -> tuple[RunEvidence, list[FaultResult], list[str], list[str]]:
     """The faulted run; (evidence, faults, failures outside the judge's rules, notes)."""
     profile = options.profile
@@ -269,6 +281,8 @@ def faulted_run(
 
         def live_scene(real: datetime) -> str | None:
             now = clock.show_at(real)
+            if any(a <= now < z for a, z in gaps):
+                return None  # no slot live: any scene is right
             live = [b.scene for b in boundaries if b.at <= now]
             return live[-1] if live else FIRST_SCENE
 
@@ -409,7 +423,9 @@ def run_chaos(options: Options) -> Outcome:
                             skip_segments=_extended(generated))  # fmt: skip
         ref_verdict.problems = [f"reference: {p}" for p in ref_verdict.problems]
         ref_verdict.noted.clear()
-        faulted, results, more, info = faulted_run(stage, faulted_dir, options, boundaries)
+        faulted, results, more, info = faulted_run(
+            stage, faulted_dir, options, boundaries, gaps_from(reference.records)
+        )
         notes += more
         dump_evidence(root / "show" / "reference-evidence.json", reference)
         dump_evidence(root / "show" / "runs-evidence.json", faulted)

@@ -274,6 +274,25 @@ def boundaries_from(reference: Sequence[Record], scenes: Mapping[str, str]) -> l
     ]
 
 
+def gaps_from(reference: Sequence[Record]) -> list[tuple[datetime, datetime]]:
+    """The show instants with no slot live (a slot ended, the next starts later: a night
+    between two days): the programme names no scene for them, so any scene OBS shows is
+    right, and a restarted OBS left on its own first scene is not switched."""
+    gaps: list[tuple[datetime, datetime]] = []
+    ended: datetime | None = None
+    for r in reference:
+        if r.get("record") != "event" or "at" not in r:
+            continue
+        at = datetime.fromisoformat(str(r["at"]))
+        if r.get("event") == "slot_ended":
+            ended = at
+        elif r.get("event") == "slot_started":
+            if ended is not None and at > ended:
+                gaps.append((ended, at))
+            ended = None
+    return gaps
+
+
 #: How long before an outage a switch may have been asked for and still never reached OBS's
 #: program: OBS renders a switch on its next frame (33 ms at 30 fps), so a boundary 14 ms
 #: before OBS was killed can never show (seen: seed 2, the Q&A). Three frames.
@@ -324,6 +343,10 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
     confirmed: set[int] = set()
     left: dict[int, bool] = {}  # a confirmed boundary's scene since left (OBS showed another)
     for seen in faulted.obs:
+        if seen.kind == "lost":  # OBS killed: a restarted one shows its own first scene, and
+            for i in left:  # putting the live scene back on it is a re-sync, not a repeat
+                left[i] = True
+            continue
         if seen.kind not in ("scene", "connected"):
             continue
         for i in left:

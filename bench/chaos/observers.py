@@ -18,7 +18,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from websockets.exceptions import WebSocketException
@@ -121,6 +121,7 @@ class FollowerSample:
     deadline: datetime | None
     shown_now: datetime | None
     status_real: datetime | None = None  # when the room sent the status shown (its sent_at)
+    beat_real: datetime | None = None  # when the room's last heartbeat arrived (0.5 s apart)
 
 
 class FollowerObserver:
@@ -173,8 +174,11 @@ class FollowerObserver:
 def _sample(follower: RoomFollower, fresh: bool) -> FollowerSample:
     real = CLOCK.now()
     snap, anchor = follower.snapshot, follower.anchor
+    beat = None
+    if follower.last_beat is not None:
+        beat = real - timedelta(seconds=follower.monotonic() - follower.last_beat)
     if snap is None or anchor is None:
-        return FollowerSample(real, False, "", None, None)
+        return FollowerSample(real, False, "", None, None, beat_real=beat)
     shown_now = anchor.show_at(real)
     if snap.mode == "live" and snap.live is not None:
         if snap.turn is not None:
@@ -182,5 +186,7 @@ def _sample(follower: RoomFollower, fresh: bool) -> FollowerSample:
             times = snap.turn.countdown
         else:
             segment, times = snap.live.id, snap.live.countdown
-        return FollowerSample(real, fresh, segment, times.deadline, shown_now, anchor.local_ref)
-    return FollowerSample(real, fresh, snap.mode, None, shown_now, anchor.local_ref)
+        return FollowerSample(
+            real, fresh, segment, times.deadline, shown_now, anchor.local_ref, beat
+        )
+    return FollowerSample(real, fresh, snap.mode, None, shown_now, anchor.local_ref, beat)

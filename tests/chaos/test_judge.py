@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.chaos.judge import Blackout, RunEvidence, ShowClock, Verdict, judge
+from bench.chaos.judge import Blackout, RunEvidence, ShowClock, Verdict, gaps_from, judge
 from bench.chaos.observers import FollowerSample, ObsSeen
 
 SHOW0 = datetime(2031, 6, 2, 9, 0, tzinfo=UTC)
@@ -287,6 +287,29 @@ def test_the_change_event_after_obs_answered_with_the_new_scene_is_not_a_repeat(
     obs.append(ObsSeen(real(25, 0.6), "scene", scene="Panel"))
     obs.sort(key=lambda s: s.real)
     assert verdict(evidence(obs=obs, blackouts=[outage])).boundaries_twice == 1
+
+
+def test_a_resync_the_observer_saw_land_as_it_reconnected_is_not_a_repeat() -> None:
+    # the soak: Panel switched at its boundary, then OBS killed and restarted on its first
+    # scene; timekeeper puts Panel back a moment before the observer reconnects, so the
+    # observer's first read already says Panel and the change event follows
+    obs = obs_seen()
+    obs += [ObsSeen(real(15), "lost"), ObsSeen(real(16, 0.30), "connected", scene="Panel"),
+            ObsSeen(real(16, 0.33), "scene", scene="Panel")]  # fmt: skip
+    obs.sort(key=lambda s: s.real)
+    outage = Blackout(real(15), real(16), "obs")
+    v = verdict(evidence(obs=obs, blackouts=[outage]))
+    assert v.ok, v.problems
+    obs.append(ObsSeen(real(16, 0.6), "scene", scene="Panel"))  # one more is one too many
+    obs.sort(key=lambda s: s.real)
+    assert verdict(evidence(obs=obs, blackouts=[outage])).boundaries_twice == 1
+
+
+def test_gaps_are_the_instants_with_no_slot_live() -> None:
+    recs = [{"record": "event", "event": e, "slot": "x", "at": show(m).isoformat()}
+            for e, m in (("slot_started", 1), ("slot_ended", 11), ("slot_started", 11),
+                         ("slot_ended", 20), ("slot_started", 30), ("slot_ended", 40))]  # fmt: skip
+    assert gaps_from(recs) == [(show(20), show(30))]
 
 
 def test_a_gap_between_slots_is_between_not_the_last_slot() -> None:
