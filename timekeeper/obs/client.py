@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import simpleobsws
@@ -280,35 +280,64 @@ class ObsClient(ObsRequests):
             raise ObsConnectionError(f"not connected to OBS at {self._url}")
         return ws
 
-    async def _await_call(self, ws: Any, what: str, call: asyncio.Future[Any]) -> Any:
-        """Wait for a simpleobsws call, but give up at once if the connection dies."""
+    async def _await_call(
+        self, ws: Any, what: str, call: Callable[[], Coroutine[Any, Any, Any]]
+    ) -> Any:
+        """Run a simpleobsws call in this very task, bounded by the request timeout, and give
+        up at once if the connection dies.
+
+        In this task, not a task of its own: the request is written to the socket in the
+        loop step that asks for it (a task would start one loop step later, and on a loaded
+        machine a boundary's armed switch left 7-23 ms after its instant: bench_obs_frames).
+        The receive task's end cancels this task; that cancel is told apart from any other
+        by `lost`, and taken back (`uncancel`) so it never leaks to the caller.
+        """
+        recv = ws.recv_task  # simpleobsws sets it to None once the connection is closed
+        if recv is None or recv.done():
+            raise ObsConnectionError(f"connection to OBS lost before {what}")
+        task = asyncio.current_task()
+        assert task is not None
+        lost = taken = False
+        waiting = True
+
+        def on_lost(_: object) -> None:  # may run after the call ended (it was scheduled)
+            nonlocal lost
+            if waiting:
+                lost = True
+                task.cancel()
+
+        recv.add_done_callback(on_lost)
         try:
-            done, _ = await asyncio.wait(
-                {call, ws.recv_task},
-                timeout=self.request_timeout,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
+            async with asyncio.timeout(self.request_timeout):
+                return await call()
+        except asyncio.CancelledError:
+            if lost:
+                taken = True
+                if task.uncancel() == 0:  # only the lost connection cancelled it
+                    raise ObsConnectionError(f"connection to OBS lost during {what}") from None
+            raise
+        except TimeoutError:
+            raise ObsTimeoutError(
+                f"OBS did not answer {what} within {self.request_timeout:g} s"
+            ) from None
+        except simpleobsws.NotIdentifiedError as exc:
+            raise ObsConnectionError(f"not connected to OBS at {self._url}") from exc
+        except simpleobsws.MessageTimeout as exc:
+            raise ObsTimeoutError(f"OBS did not answer {what} in time") from exc
+        except websockets.exceptions.ConnectionClosed as exc:
+            raise ObsConnectionError(f"connection to OBS lost during {what}") from exc
         finally:
-            if not call.done():
-                call.cancel()
-        if call in done:
-            try:
-                return call.result()
-            except simpleobsws.NotIdentifiedError as exc:
-                raise ObsConnectionError(f"not connected to OBS at {self._url}") from exc
-            except simpleobsws.MessageTimeout as exc:
-                raise ObsTimeoutError(f"OBS did not answer {what} in time") from exc
-            except websockets.exceptions.ConnectionClosed as exc:
-                raise ObsConnectionError(f"connection to OBS lost during {what}") from exc
-        if ws.recv_task.done():
-            raise ObsConnectionError(f"connection to OBS lost during {what}")
-        raise ObsTimeoutError(f"OBS did not answer {what} within {self.request_timeout:g} s")
+            waiting = False
+            recv.remove_done_callback(on_lost)
+            if lost and not taken and task.cancelling():
+                task.uncancel()  # the cancel was swallowed on its way (wait_for, Python 3.11)
 
     async def _call(self, request_type: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         ws = self._require()
         request = simpleobsws.Request(request_type, data)
-        call = asyncio.ensure_future(ws.call(request, timeout=self.request_timeout + 1))
-        response = await self._await_call(ws, request_type, call)
+        response = await self._await_call(
+            ws, request_type, lambda: ws.call(request, timeout=self.request_timeout + 1)
+        )
         check(request_type, response)
         body = response.responseData
         return body if isinstance(body, dict) else {}
@@ -318,14 +347,15 @@ class ObsClient(ObsRequests):
     ) -> list[Any]:
         """A serial (in-order, realtime) batch in one message; returns the raw responses."""
         ws = self._require()
-        call = asyncio.ensure_future(
-            ws.call_batch(
+
+        def call() -> Coroutine[Any, Any, Any]:
+            return ws.call_batch(  # type: ignore[no-any-return]
                 [simpleobsws.Request(t, d) for t, d in requests],
                 timeout=self.request_timeout + 1,
                 halt_on_failure=halt,
                 execution_type=simpleobsws.RequestBatchExecutionType.SerialRealtime,
             )
-        )
+
         what = "+".join(t for t, _ in requests)
         return list(await self._await_call(ws, what, call))
 
