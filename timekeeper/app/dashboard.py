@@ -18,7 +18,7 @@ from timekeeper.app.run import Runtime
 from timekeeper.show.changes import ChangeCheck
 from timekeeper.show.revisions import accept, accept_proposal, undo_proposal
 from timekeeper.ui.app import TimekeeperApp
-from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
+from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker, with_pair
 from timekeeper.ui.undo import ProposalDesk
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,11 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
     line); None reads "OBS: not configured". The services are found once, not every frame."""
     check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
     broker_line: Callable[[], tuple[str, bool]] | None = None
-    if any(s.name == "rooms" for s in runtime.services):  # the MQTT client only for a room
-        from timekeeper.rooms.service import RoomService, describe_link  # deferred: aiomqtt
+    pair = runtime.pair
+    if pair is not None:  # the MQTT client only for a room (its broker is the pair's)
+        from timekeeper.rooms.service import describe_link  # deferred: aiomqtt
 
-        broker = next(s for s in runtime.services if isinstance(s, RoomService))
-        broker_line = lambda: describe_link(broker.state)  # noqa: E731
+        broker_line = lambda: describe_link(pair.broker_state())  # noqa: E731
 
     def view() -> ObsView | None:
         status = runtime.read_obs_status()
@@ -42,6 +42,8 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
         if status is not None:
             report = check.report if check is not None else None
             shown = describe_obs(status, runtime.programme.tz, report)
+        if pair is not None:
+            shown = with_pair(shown, pair.line())
         if broker_line is not None:
             return with_broker(shown, *broker_line())
         return shown

@@ -325,6 +325,9 @@ class TimekeeperApp(App[None]):
 
     def on_operator_screen_send_message(self, message: OperatorScreen.SendMessage) -> None:
         sent = message.message
+        if self.session.read_only is not None:  # a standby: the driver's operator does it
+            self.notify(self.session.read_only, title="Not now", severity="warning")
+            return
         self.undo.offer_message(self.session.message, self.session.state)
         self.session.set_message(sent.text, sent.flash, KEYBOARD)
         done = "Speaker message sent" if sent.text else "Speaker message cleared"
