@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 TICK = 0.05  # real seconds between two looks at the pair (a takeover decided within one)
 FOLLOW_EVERY = 0.2  # real seconds between two replays of the copy into the session
 HANDOVER_WITHIN = 5.0  # a planned handover the standby did not take: drive on
+LAG_SAID = 1000  # ms: a copy behind this long changes the pair line (a record's flicker not)
 Sleep = Callable[[float], Awaitable[None]]
 Resume = Callable[[Path], RunStart]  # the copy resumed for driving (asrun.start_run)
 
@@ -203,11 +204,10 @@ class PairService:
             self._say(now)
 
     def _observe(self, now: float) -> None:
-        machine = self.machine
-        fencing = self.obs.controller.fencing if self.obs is not None else None
-        quiet = fencing.quiet_for() if fencing is not None else None
+        machine, controller = self.machine, self.obs.controller if self.obs else None
+        quiet = controller.fencing.quiet_for() if controller is not None else None
         machine.obs_link(quiet is not None, now)
-        status = self.obs.controller.status if self.obs is not None else None
+        status = controller.status if controller is not None else None
         heard = status.driver_heard if status is not None else None
         if heard is not None and quiet is not None:
             at = now - quiet
@@ -254,7 +254,8 @@ class PairService:
 
     def _say(self, now: float) -> None:
         view = self.machine.view(now)
-        said = (view.we_drive, view.driver, view.verdict, view.standby, view.lag_records)
+        behind = view.lag_ms is not None and view.lag_ms >= LAG_SAID  # (not each record's)
+        said = (view.we_drive, view.driver, view.verdict, view.standby, behind)
         if said == self._said:
             return
         self._said = said
