@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from timekeeper.app.clockcheck import ClockCheck
 from timekeeper.app.run import Runtime
@@ -20,6 +21,9 @@ from timekeeper.show.revisions import accept, accept_proposal, undo_proposal
 from timekeeper.ui.app import TimekeeperApp
 from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker, with_pair
 from timekeeper.ui.undo import ProposalDesk
+
+if TYPE_CHECKING:
+    from timekeeper.app.pair import PairService  # (aiomqtt: only a room's run loads it)
 
 log = logging.getLogger(__name__)
 DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
@@ -49,6 +53,23 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
         return shown
 
     return view
+
+
+class _PairKey:
+    """The o key: an armed standby takes over, a driver hands over (both asked first)."""
+
+    def __init__(self, pair: PairService) -> None:
+        self.pair = pair
+
+    def question(self) -> tuple[str, str]:
+        if self.pair.driving:
+            return "Hand the show over to the standby?", self.pair.line()
+        return "Take the show over from the driver?", self.pair.line()
+
+    def press(self) -> str:
+        if self.pair.driving:
+            return self.pair.hand_over("keyboard")
+        return self.pair.take_over("keyboard")
 
 
 def _keyboard_obs(runtime: Runtime) -> Callable[[str], str]:
@@ -85,6 +106,7 @@ async def run_dashboard(runtime: Runtime) -> int:
         reread=None if watch is None else watch.reread,
         accept_change=accept_change,
         proposals=keyboard_desk(runtime),
+        pair_key=_PairKey(runtime.pair) if runtime.pair is not None else None,
     )
     runtime.notices.subscribe(app.notice)  # the log pane, its alarms, and edits offered
     runtime.announce_log()

@@ -121,6 +121,10 @@ class PairService:
             session.read_only = "this run stands by: the driver's operator runs the show"
 
     @property
+    def driving(self) -> bool:
+        return self.machine.driving is not None
+
+    @property
     def peer(self) -> Peer:
         epoch, ident = (
             self.machine.driving.epoch if self.machine.driving else 0,
@@ -171,15 +175,7 @@ class PairService:
     def hand_over(self, source: str) -> str:
         """The driver operator's key: the planned handover to the standby heard."""
         presence = self._presence
-        why = None
-        if self.machine.driving is None:
-            why = "this run does not drive: nothing to hand over"
-        elif presence is None:
-            why = "no standby is heard on the broker: nothing to hand over to"
-        elif not presence.obs:
-            why = f"the standby {presence.run_id} does not reach OBS: it could not drive"
-        elif self._handing is not None:
-            why = "a handover is under way"
+        why = pair_steps.handover_refusal(self.driving, presence, self._handing is not None)
         if why is not None:
             self.notices.tell(PairRefused(action="hand over", message=why))
             raise TransitionError(why)
@@ -271,11 +267,7 @@ class PairService:
 
     def broker_state(self) -> LinkState:
         """The broker link this run uses now: the room's while it drives, else the copy's."""
-        if self.standby is not None:
-            return self.standby.link.state
-        if self.driver is not None and not self.room.state.connected:
-            return self.driver.link.state
-        return self.room.state
+        return self.standby.link.state if self.standby is not None else self.room.state
 
     def line(self) -> str:
         """The pair line now (the dashboard's)."""

@@ -6,7 +6,8 @@ this machine's own log of the show would be, so `timekeeper run programme.yaml` 
 by hand too), `followed` (the copy replayed into a show state, by the crash-recovery path:
 `asrun.resume`, read only), `CopyWatch` and `wanted` (the copy's new records that change
 the show as the standby shows it), `takeover_inputs` (the due scene, the output intents
-and the done keys that `obs.takeover.Fencing.take_over` reconciles with OBS), `set_aside`.
+and the done keys that `obs.takeover.Fencing.take_over` reconciles with OBS), when a
+handover is refused (`handover_refusal`), `set_aside`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from timekeeper.core.engine import ShowState
 from timekeeper.core.outputs import Intent, Output, intent_at
 from timekeeper.core.programme import Programme
 from timekeeper.obs.takeover_rules import DueScene
+from timekeeper.rooms.replica_wire import Presence
 
 # the records after which the standby replays its copy again (the rest its own clock does)
 CHANGES = frozenset({"operator", "message", "back", "show_ended"})
@@ -118,6 +120,17 @@ def takeover_inputs(
             transition = slot.transition or programme.obs.transition
             due = DueScene(slot.scene, key, record.actual_start, transition)
     return due, intent_at(programme, state), frozenset({*done, *confirmed})
+
+
+def handover_refusal(driving: bool, standby: Presence | None, under_way: bool) -> str | None:
+    """Why the driver's operator cannot hand over now (None: it can)."""
+    if not driving:
+        return "this run does not drive: nothing to hand over"
+    if standby is None:
+        return "no standby is heard on the broker: nothing to hand over to"
+    if not standby.obs:
+        return f"the standby {standby.run_id} does not reach OBS: it could not drive"
+    return "a handover is under way" if under_way else None
 
 
 def set_aside(path: Path, epoch: int) -> Path:
