@@ -1,7 +1,7 @@
 """The standby pair as operators run it (issue 24): two `timekeeper run` processes, a real
 mosquitto and a real headless OBS.
 
-- the primary SIGKILLed 0.3 s before a boundary: the standby drives within the takeover
+- the primary SIGKILLed 0.2 s before a boundary: the standby drives within the takeover
   delay plus a margin, the boundary's scene is on program once, the recording started
   once, and the standby's log continues the primary's sequence (the primary's log is its
   prefix, byte for byte);
@@ -27,7 +27,7 @@ import pytest
 from tests.rooms.broker import Broker, free_port, mosquitto_missing_reason
 
 from .conftest import ObsUnderTest
-from .programmes import PASSWORD_ENV, SlotSpec, write_programme
+from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme
 from .runner import Line, Run, environment, read_jsonl, run_argv
 
 pytestmark = pytest.mark.obs
@@ -53,7 +53,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 def pair_runs(
     tmp_path: Path, obs: ObsUnderTest, broker: Broker, slots: list[SlotSpec], lead: float
-) -> tuple[Run, Run, Path, Path, object]:
+) -> tuple[Run, Run, Path, Path, ProgrammeFile]:
     programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=lead)
     env = environment({PASSWORD_ENV: obs.password})
     log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
@@ -91,8 +91,8 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
     try:
         standby.wait_for(following, timeout=20, what="the standby following, no lag")
         primary.wait_for("scene_switch_confirmed", timeout=20)
-        keynote = programme.slots[1].start  # type: ignore[attr-defined]
-        left = programme.seconds_until(keynote) - 0.3  # type: ignore[attr-defined]
+        keynote = programme.slots[1].start
+        left = programme.seconds_until(keynote) - 0.2
         assert left > 0, "the pair took too long to start: the boundary has passed"
         time.sleep(left)
         primary.kill()
