@@ -242,3 +242,41 @@ def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
     finally:
         primary.close()
         standby.close()
+
+
+def test_an_armed_standby_asks_and_its_operators_call_takes_over(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [SlotSpec("Opening", 6, "Intro"), SlotSpec("Keynote", 6, "Keynote")]
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=2.0)
+    env = environment({PASSWORD_ENV: obs.password, "TIMEKEEPER_CONTROL_TOKEN": TOKEN})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    mqtt, port_b = ("--mqtt", broker.url, *ROOM), free_port()
+    primary = Run(run_argv(programme.path, log_a, *mqtt), env)
+    standby = Run(
+        run_argv(programme.path, log_b, *mqtt, "--standby", "armed", "--control", "--port",
+                 str(port_b)),
+        env,
+    )  # fmt: skip
+    try:
+        standby.wait_for(following, timeout=20, what="the standby following")
+        primary.kill()
+        _, asked = standby.wait_for(
+            lambda ln: ln.get("event") == "pair" and ln["verdict"] == "ask", timeout=10
+        )
+        assert "press the key" in asked["message"]
+        time.sleep(1.0)
+        assert standby.of("taken_over") == []  # armed: never by itself
+        status, said = post(port_b, "take-over", {"confirm": True})
+        assert status == 200, (status, said)
+        _, taken = standby.wait_for("taken_over", timeout=10)
+        assert taken["epoch"] == 2
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=20,
+        )
+    finally:
+        primary.close()
+        standby.close()
