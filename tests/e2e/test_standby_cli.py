@@ -280,3 +280,32 @@ def test_an_armed_standby_asks_and_its_operators_call_takes_over(
     finally:
         primary.close()
         standby.close()
+
+
+def test_a_primary_that_cannot_reach_obs_hands_the_show_to_a_standby_that_can(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [SlotSpec("Opening", 6, "Intro"), SlotSpec("Keynote", 8, "Keynote")]
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=2.0)
+    env = environment({PASSWORD_ENV: obs.password})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    mqtt = ("--mqtt", broker.url, *ROOM)
+    nowhere = ("--obs-url", f"ws://127.0.0.1:{free_port()}")  # the primary's OBS is gone
+    primary = Run(run_argv(programme.path, log_a, *mqtt, *nowhere), env)
+    standby = Run(run_argv(programme.path, log_b, *mqtt, "--standby"), env)
+    try:
+        _, asked = primary.wait_for("handover", timeout=20)
+        assert asked["reason"] == "lost_obs"
+        _, taken = standby.wait_for("taken_over", timeout=10)
+        assert taken["epoch"] == 2 and "lost_obs" in taken["reason"]
+        primary.wait_for("standing_by", timeout=10)
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=20,
+        )
+        assert obs.program_scene() == "Keynote"
+    finally:
+        primary.close()
+        standby.close()
