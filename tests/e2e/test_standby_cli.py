@@ -5,6 +5,7 @@ mosquitto and a real headless OBS.
   delay plus a margin, the boundary's scene is on program once, the recording started
   once, and the standby's log continues the primary's sequence (the primary's log is its
   prefix, byte for byte);
+- the killed primary restarted with the same command: it hears epoch 2 and stands by;
 - the primary SIGSTOPped for 5 s: the standby takes over, and the primary, continued,
   stands by and switches nothing;
 - no `--standby` and no room: nothing of the pair runs, no broker is needed (the other e2e
@@ -66,6 +67,10 @@ def pair_runs(
     return primary, standby, log_a, log_b, programme
 
 
+def primary_env(obs: ObsUnderTest) -> dict[str, str]:
+    return environment({PASSWORD_ENV: obs.password})
+
+
 def following(line: Line) -> bool:
     return (
         line.get("event") == "pair"
@@ -84,7 +89,7 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
 ) -> None:
     slots = [
         SlotSpec("Opening", 9, "Intro", on_start=["start_recording"]),
-        SlotSpec("Keynote", 6, "Keynote"),
+        SlotSpec("Keynote", 12, "Keynote"),
         SlotSpec("Closing", 2, "Closing", on_end=["stop_recording"]),
     ]
     primary, standby, log_a, log_b, programme = pair_runs(tmp_path, obs, broker, slots, 3.0)
@@ -97,6 +102,7 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
         time.sleep(left)
         primary.kill()
         killed = time.monotonic()
+        before = log_a.read_bytes()  # the primary's log as it died
         _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 10)
         took = time.monotonic() - killed
         assert taken["epoch"] == 2
@@ -106,11 +112,22 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
             timeout=10,
         )
         assert obs.program_scene() == "Keynote"
+        # the primary restarted with the same command resumes its log at epoch 1, hears
+        # epoch 2 and stands by before it changes anything; its log is set aside whole
+        again = Run(primary.argv, primary_env(obs))
+        try:
+            _, stood = again.wait_for("standing_by", timeout=20)
+            assert stood["epoch"] == 2 and stood["set_aside"]
+            sent = [c for c in again.of("scene_switch_confirmed") if not c.get("already")]
+            assert sent == [] and again.of("action_done") == []  # ("already": nothing sent)
+            assert Path(stood["set_aside"]).exists()
+        finally:
+            again.close()
         standby.finish(timeout=30)  # the show ends on the new driver
         assert obs.record_starts() == 1  # the primary's, never again
         assert not obs.recording_settled()
-        a, b = log_a.read_bytes(), log_b.read_bytes()
-        kept = a[: a.rfind(b"\n") + 1]
+        b = log_b.read_bytes()
+        kept = before[: before.rfind(b"\n") + 1]
         assert b.startswith(kept), "the standby's log does not continue the primary's"
         numbers = seqs(log_b)
         assert numbers == list(range(len(numbers)))
