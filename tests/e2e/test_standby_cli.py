@@ -5,6 +5,7 @@ mosquitto and a real headless OBS.
   delay plus a margin, the boundary's scene is on program once, the recording started
   once, and the standby's log continues the primary's sequence (the primary's log is its
   prefix, byte for byte);
+- the room's status is then published by the new driver (speaker screens follow it);
 - the killed primary restarted with the same command: it hears epoch 2 and stands by;
 - the primary SIGSTOPped for 5 s: the standby takes over, and the primary, continued,
   stands by and switches nothing;
@@ -14,6 +15,7 @@ mosquitto and a real headless OBS.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -21,11 +23,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.rooms.broker import Broker, free_port, mosquitto_missing_reason
+from tests.rooms.broker import Broker, Listener, free_port, mosquitto_missing_reason
+from timekeeper.core.clock import SystemClock
 
 from .conftest import ObsUnderTest
 from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme
@@ -67,6 +72,18 @@ def pair_runs(
     return primary, standby, log_a, log_b, programme
 
 
+async def room_after(broker: Broker, instant: datetime) -> tuple[dict[str, Any], bytes]:
+    """The room's status published after `instant` (by whom drives now), and its `online`."""
+
+    def fresh(payload: bytes) -> bool:
+        return datetime.fromisoformat(json.loads(payload)["sent_at"]) > instant
+
+    async with Listener(broker.port) as room:
+        _, status, _ = await room.wait_for("/status", fresh, timeout=10)
+        _, online, _ = await room.wait_for("/online", timeout=10)
+    return json.loads(status), online
+
+
 def primary_env(obs: ObsUnderTest) -> dict[str, str]:
     return environment({PASSWORD_ENV: obs.password})
 
@@ -101,7 +118,7 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
         assert left > 0, "the pair took too long to start: the boundary has passed"
         time.sleep(left)
         primary.kill()
-        killed = time.monotonic()
+        killed, died = time.monotonic(), SystemClock().now()
         before = log_a.read_bytes()  # the primary's log as it died
         _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 10)
         took = time.monotonic() - killed
@@ -112,6 +129,9 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
             timeout=10,
         )
         assert obs.program_scene() == "Keynote"
+        # the room is published from the new driver: speaker screens follow it by themselves
+        status, online = asyncio.run(room_after(broker, died))
+        assert status["live"] is not None and online == b"true"
         # the primary restarted with the same command resumes its log at epoch 1, hears
         # epoch 2 and stands by before it changes anything; its log is set aside whole
         again = Run(primary.argv, primary_env(obs))
