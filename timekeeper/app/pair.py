@@ -311,7 +311,11 @@ class PairService:
             await standby.stop()  # the last records written; the copy's lock released
             seq = standby.last
         path = self.parts.log_path
-        run = self._resume(path)
+        try:
+            run = self._resume(path)
+        except (TimekeeperError, OSError):
+            self._start_copy()  # not resumable: go on following (the loop says why)
+            raise
         self.run = self.owned = run
         self.records.asrun = run
         self.session.follow(run.state, run.message, run.clock.now())
@@ -333,14 +337,11 @@ class PairService:
             did = "; ".join([*done_words, *plan.kept]) or "nothing to change"
         assert self._runtime is not None
         await self.room.start(self._runtime)
-        self.notices.tell(
-            TakenOver(epoch=epoch, reason=reason, seq=seq, found=found,
-                      message=f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}")
-        )  # fmt: skip
+        said = f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}"
+        self.notices.tell(TakenOver(epoch=epoch, reason=reason, seq=seq, found=found, message=said))
 
     async def _stand_down(self, verdict: Verdict) -> None:
-        winner = verdict.winner
-        epoch = verdict.epoch or 0
+        winner, epoch = verdict.winner, verdict.epoch or 0
         if self.obs is not None and self.obs.controller.fencing.role is Role.DRIVER:
             self.obs.controller.fencing.stand_by(epoch)  # first: nothing more on OBS
         self.session.read_only = verdict.reason
