@@ -169,22 +169,31 @@ def test_a_frozen_primary_stands_by_when_it_runs_again_and_switches_nothing(
     obs: ObsUnderTest, broker: Broker, tmp_path: Path
 ) -> None:
     slots = [
-        SlotSpec("Opening", 5, "Intro"),
-        SlotSpec("Keynote", 10, "Keynote"),
+        SlotSpec("Opening", 9, "Intro"),
+        SlotSpec("Keynote", 8, "Keynote"),
         SlotSpec("Closing", 3, "Closing"),
     ]
-    primary, standby, _, log_b, _ = pair_runs(tmp_path, obs, broker, slots, 2.0)
+    primary, standby, _, log_b, programme = pair_runs(tmp_path, obs, broker, slots, 3.0)
     try:
         standby.wait_for(following, timeout=20, what="the standby following, no lag")
+        primary.wait_for("scene_switch_confirmed", timeout=20)
+        left = programme.seconds_until(programme.slots[1].start) - 2.0
+        assert left > 0, "the pair took too long to start: the boundary is too near"
+        time.sleep(left)  # frozen 2 s before the boundary, for 5 s: it passes in the freeze
         os.kill(primary.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
         try:
             _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 5)
             assert taken["epoch"] == 2
-            time.sleep(5)
+            time.sleep(max(0.0, stopped + 5 - time.monotonic()))
         finally:
             os.kill(primary.pid, signal.SIGCONT)
         mark = len(primary.lines)
         primary.wait_for("standing_by", timeout=10, after=mark)
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=10,
+        )
         standby.wait_for(
             lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Closing",
             timeout=30,
