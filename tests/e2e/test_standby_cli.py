@@ -235,7 +235,7 @@ def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
 ) -> None:
     slots = [
         SlotSpec("Opening", 8, "Intro", on_start=["start_recording"]),
-        SlotSpec("Keynote", 4, "Keynote"),
+        SlotSpec("Keynote", 6, "Keynote"),
         SlotSpec("Closing", 2, "Closing", on_end=["stop_recording"]),
     ]
     programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=3.0)
@@ -267,6 +267,7 @@ def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
         _, stood = primary.wait_for("standing_by", timeout=10)
         assert stood["epoch"] == 2
         mark = len(primary.lines)
+        primary.wait_for(following, timeout=10, after=mark)  # the new driver's standby now
         standby.wait_for(
             lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
             timeout=20,
