@@ -72,6 +72,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--mqtt", metavar="URL", help="the venue's broker, mqtt://HOST[:PORT]")
     run.add_argument("--venue", metavar="NAME", help="venue name on the broker (with --mqtt)")
     run.add_argument(
+        "--standby",
+        nargs="?",
+        const="auto",
+        choices=("auto", "armed"),
+        help="follow the room's driver and take over when it is gone (auto, the default) or "
+        "on the operator's key (armed); needs --room and a broker (docs/standby.md)",
+    )
+    run.add_argument(
+        "--takeover-delay",
+        metavar="SECONDS",
+        type=cliargs.takeover_delay,
+        default=None,
+        help="with --standby: how long the driver must be quiet on OBS and the broker "
+        "(default 1.0)",
+    )
+    run.add_argument(
         "--dry-run",
         action="store_true",
         help="rehearsal: never send anything that changes OBS; only show what would be sent",

@@ -32,6 +32,24 @@ def port(text: str) -> int:
     return value
 
 
+TAKEOVER_DELAY_MIN = 0.3  # the driver announces every 0.25 s: less would be false alarms
+TAKEOVER_DELAY_MAX = 60.0
+
+
+def takeover_delay(text: str) -> float:
+    """The standby's takeover delay in seconds (0.3 to 60)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, e.g. 1.0") from None
+    if not math.isfinite(value) or not TAKEOVER_DELAY_MIN <= value <= TAKEOVER_DELAY_MAX:
+        raise argparse.ArgumentTypeError(
+            f"the takeover delay must be {TAKEOVER_DELAY_MIN:g} to {TAKEOVER_DELAY_MAX:g} "
+            f"seconds (the driver announces itself every 0.25 s), got {text}"
+        )
+    return value
+
+
 def osc_port(text: str) -> int:
     """A UDP port for OSC input, 1 to 65535."""
     value = port(text)

@@ -21,6 +21,7 @@ from timekeeper.cliargs import SPEED_MAX, SPEED_MIN
 from timekeeper.core.clock import Clock, SimulatedClock, SystemClock
 from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
+from timekeeper.core.standby import TAKEOVER_DELAY
 from timekeeper.errors import ProgrammeError, UsageError
 from timekeeper.rooms.model import DEFAULT_PASSWORD_ENV, DEFAULT_USERNAME_ENV
 from timekeeper.rooms.options import RoomOptions
@@ -52,6 +53,8 @@ class RunOptions:
     osc_bind: str = "127.0.0.1"
     accept_changes: bool = False  # headless: every valid edit of the programme file is accepted
     room: RoomOptions | None = None  # --room/--mqtt/--venue: one room of a venue (rooms/)
+    standby: str | None = None  # --standby: "auto" | "armed" (None: this run drives)
+    takeover_delay: float = TAKEOVER_DELAY  # --takeover-delay: the standby's
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -73,6 +76,8 @@ class RunOptions:
             osc_bind=str(getattr(args, "osc_bind", "127.0.0.1")),
             accept_changes=bool(getattr(args, "accept_changes", False)),
             room=RoomOptions.from_args(args),
+            standby=getattr(args, "standby", None),
+            takeover_delay=_delay(getattr(args, "takeover_delay", None)),
         )
 
     def check(self) -> None:
@@ -82,6 +87,33 @@ class RunOptions:
                 "--accept-changes is for --headless runs; the dashboard shows each change "
                 "and asks (y accepts)"
             )
+        if self.standby is None:
+            if self.takeover_delay != TAKEOVER_DELAY:
+                raise UsageError("--takeover-delay is for a --standby run")
+            return
+        if self.dry_run:  # why: see docs/standby.md, "A dry run is never a standby"
+            raise UsageError(
+                "--standby cannot be a --dry-run: a standby exists to drive OBS when the driver "
+                "is gone, and a dry run never does; rehearse the pair with --at/--speed"
+            )
+        if self.room is None:
+            raise UsageError(
+                "--standby needs a room and its broker: --room NAME --mqtt mqtt://HOST[:PORT] "
+                "(or a venue file and --room): the standby follows the driver through it"
+            )
+        if self.fresh:
+            raise UsageError(
+                "--standby cannot start --fresh: its log is the driver's, copied as it is"
+            )
+
+    @property
+    def armed(self) -> bool:
+        """A standby that takes over only on its operator's key."""
+        return self.standby == "armed"
+
+
+def _delay(value: float | None) -> float:
+    return TAKEOVER_DELAY if value is None else float(value)
 
 
 def load(path: Path) -> Programme:
@@ -184,4 +216,6 @@ def resolve_room(options: RunOptions) -> RunOptions:
         password_env=mqtt.password_env if mqtt else DEFAULT_PASSWORD_ENV,
         ca_file=str(Path(venue.source).parent / mqtt.ca_file) if mqtt and mqtt.ca_file else None,
     )
+    if options.standby is not None and resolved.mqtt is None:
+        raise UsageError(f"--standby needs a broker: {options.programme} names none (mqtt.url)")
     return replace(options, programme=chosen.programme, room=resolved)
