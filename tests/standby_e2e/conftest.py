@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.broker_proxy import BrokerProxy
-from tests.obs.headless import obs_missing_reason
+from tests.obs.headless import HeadlessObs, HeadlessObsError, obs_missing_reason
 from tests.rooms.broker import Broker, mosquitto_missing_reason
+
+from .pair import SCENES
 
 
 def need(reason: str | None) -> None:
@@ -47,7 +49,16 @@ def proxy(broker: Broker) -> Iterator[BrokerProxy]:
         p.stop()
 
 
-@pytest.fixture
-def real_parts() -> None:
-    need(mosquitto_missing_reason())
+@pytest.fixture(scope="session")
+def standby_obs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeadlessObs]:
+    """One real headless OBS for the session; each pair resets it (`pair.pair`)."""
     need(obs_missing_reason())
+    obs = HeadlessObs(Path(tmp_path_factory.mktemp("standby-obs")), scenes=SCENES, fps=30)
+    try:
+        obs.start()
+    except HeadlessObsError as exc:
+        pytest.fail(f"could not start OBS headless: {exc}")
+    try:
+        yield obs
+    finally:
+        obs.stop()

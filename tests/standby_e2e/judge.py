@@ -183,3 +183,62 @@ def continuity(primary: Sequence[Record], standby: Sequence[Record]) -> Continui
     again = tuple(sorted(k for k, n in done.items() if n > 1))
     continued = len([s for s in seqs if s > (int(primary[copied - 1]["seq"]) if copied else 0)])
     return Continuity(gaps, repeats, forks, copied, unreplicated, continued, again)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One show with a takeover in it, judged whole."""
+
+    takeover: Takeover
+    verdicts: tuple[BoundaryVerdict, ...]
+    record: Counter[str]
+    continuity: Continuity
+
+    @property
+    def missed(self) -> list[str]:
+        return [v.boundary.slot for v in self.verdicts if v.missed]
+
+    @property
+    def twice(self) -> list[str]:
+        return [v.boundary.slot for v in self.verdicts if v.twice]
+
+    @property
+    def repeated(self) -> int:
+        """Actions done twice: once-only keys in the logs, scene switches, recordings started."""
+        starts = max(0, self.record[STARTED] - 1)
+        return len(self.continuity.actions_repeated) + len(self.twice) + starts
+
+    def problems(self) -> list[str]:
+        """What went wrong, in words (empty: nothing)."""
+        out = []
+        if self.takeover.first_new is None:
+            out.append("no takeover seen on OBS")
+        if self.missed:
+            out.append(f"boundaries missed: {self.missed}")
+        if self.twice:
+            out.append(f"boundaries switched twice: {self.twice}")
+        if self.record[STARTED] != 1 or self.record[STOPPED] > 1:
+            out.append(
+                f"the recording started {self.record[STARTED]}x, stopped {self.record[STOPPED]}x"
+            )
+        c = self.continuity
+        for name in ("gaps", "repeats", "forks", "actions_repeated"):
+            if getattr(c, name):
+                out.append(f"the standby's log: {name} {getattr(c, name)}")
+        return out
+
+
+STARTED = "OBS_WEBSOCKET_OUTPUT_STARTED"
+STOPPED = "OBS_WEBSOCKET_OUTPUT_STOPPED"
+
+
+def outcome(
+    seen: Sequence[Seen], planned: Sequence[Boundary], end: datetime, start_scene: str,
+    primary_log: Sequence[Record], standby_log: Sequence[Record], old_run: str, after: int = 0,
+) -> Outcome:  # fmt: skip
+    return Outcome(
+        takeover(seen, old_run, after),
+        tuple(boundaries(seen, planned, end, start_scene)),
+        outputs(seen),
+        continuity(primary_log, standby_log),
+    )

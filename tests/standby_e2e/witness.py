@@ -35,7 +35,7 @@ GENERAL_SCENES_OUTPUTS = 1 | 4 | 64  # obs-websocket EventSubscription: General 
 class Seen:
     """One thing OBS said, at `mono` (time.monotonic of this process) and `real` (the clock).
 
-    kind: `announce` (run_id, epoch, role), `scene`, `output` (output, state),
+    kind: `announce` (run_id, epoch, role, pid), `scene`, `output` (output, state),
     `connected` (scene: what OBS reports on a new connection), `lost`."""
 
     mono: float
@@ -47,6 +47,7 @@ class Seen:
     run_id: str = ""
     epoch: int = 0
     role: str = ""
+    pid: int = 0
 
 
 class ObsWitness:
@@ -144,7 +145,8 @@ class ObsWitness:
             who = heard(data)
             if who is not None:
                 role = who.role.value
-                self._add(_seen("announce", run_id=who.run_id, epoch=who.epoch, role=role))
+                fields = {"run_id": who.run_id, "epoch": who.epoch, "role": role, "pid": who.pid}
+                self._add(_seen("announce", **fields))
 
 
 def _seen(kind: str, **fields: Any) -> Seen:
