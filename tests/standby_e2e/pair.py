@@ -17,9 +17,12 @@ bench/bench_standby.py.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,8 @@ ROOM = "Main hall"
 START_SCENE = "Holding"  # where OBS is put before each show (reset: the first); no slot uses it
 SCENES = (START_SCENE, "Intro", "Keynote", "Panel", "Q&A", "Reception", "Closing")
 SHOW_SCENES = SCENES[1:]
+TOKEN_ENV = "TIMEKEEPER_CONTROL_TOKEN"
+TOKEN = "standby-e2e-token-0123456789abcdefghijklmnopqrstuv"  # a local, throwaway token
 
 
 def show_slots(count: int, seconds: float, scenes: Sequence[str]) -> list[SlotSpec]:
@@ -93,7 +98,7 @@ class Pair:
         return [Boundary(s.id, s.scene or "", s.start) for s in self.programme.slots]
 
     def env(self) -> dict[str, str]:
-        return environment({PASSWORD_ENV: self.obs.password})
+        return environment({PASSWORD_ENV: self.obs.password, TOKEN_ENV: TOKEN})
 
     def start(self, name: str, *extra: str, through_proxy: bool = False) -> Machine:
         """A machine running the show (`extra`: `--standby`, ...), its log in its own folder."""
@@ -105,8 +110,8 @@ class Pair:
         self.machines.append(machine)
         return machine
 
-    def start_primary(self) -> Machine:
-        return self.start("primary", through_proxy=True)
+    def start_primary(self, *extra: str) -> Machine:
+        return self.start("primary", *extra, through_proxy=True)
 
     def start_standby(
         self, mode: str = "auto", delay: float = 1.0, name: str = "standby"
@@ -145,11 +150,20 @@ class Pair:
         )
         time.sleep(1.0)  # a bound on absence: a repeat after the end would show in it
 
-    def judge(self, primary: Machine, standby: Machine, old_run: str) -> Outcome:
-        end = self.programme.end
-        planned = self.boundaries
+    def judge(
+        self,
+        primary: Machine,
+        standby: Machine,
+        old_run: str,
+        primary_log: list[Line] | None = None,
+    ) -> Outcome:
+        """The show judged; `primary_log`: the primary's records as they were when it stopped
+        driving (default: its log now — for a killed primary, the same)."""
+        theirs = primary.log() if primary_log is None else primary_log
         seen = list(self.witness.seen)
-        return outcome(seen, planned, end, START_SCENE, primary.log(), standby.log(), old_run)
+        return outcome(
+            seen, self.boundaries, self.programme.end, START_SCENE, theirs, standby.log(), old_run
+        )
 
     def run_id(self, machine: Machine) -> str:
         """The run id a machine announces itself with on OBS."""
@@ -157,6 +171,21 @@ class Pair:
             if s.kind == "announce" and s.pid == machine.pid:
                 return s.run_id
         raise AssertionError(f"{machine.name} never announced itself on OBS")
+
+    def action(self, port: int, name: str, body: dict[str, object]) -> dict[str, object]:
+        """POST /api/actions/NAME to a machine's control API (`--control --port PORT`)."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/actions/{name}",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
+                     "X-Timekeeper-Client": "standby-e2e"},
+            method="POST",
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return dict(json.loads(answer.read()))
+        except urllib.error.HTTPError as exc:
+            return {"ok": False, "status": exc.code, "body": exc.read().decode(errors="replace")}
 
     def close(self) -> None:
         for machine in self.machines:

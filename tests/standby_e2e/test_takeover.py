@@ -94,6 +94,7 @@ def test_frozen_5_s_the_old_primary_stands_by_and_drives_nothing(
         sleep_until_before(p, 1, 0.5)  # frozen across slot 2's boundary: a switch overdue
         primary.signal(signal.SIGSTOP)
         stopped = time.monotonic()
+        as_frozen = primary.log()
         p.wait_announcing(standby, "driver", timeout=DELAY + 10)
         time.sleep(max(0.0, 5.0 - (time.monotonic() - stopped)))
         mark = p.witness.mark()
@@ -103,7 +104,7 @@ def test_frozen_5_s_the_old_primary_stands_by_and_drives_nothing(
             10, "the old primary standing by after SIGCONT", after=mark,
         )  # fmt: skip
         p.wait_ended()
-        result = p.judge(primary, standby, old_run)
+        result = p.judge(primary, standby, old_run, as_frozen)
         assert result.problems() == []
         after = p.witness.seen[mark:]
         drove = [
