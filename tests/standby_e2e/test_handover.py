@@ -50,8 +50,8 @@ def test_a_planned_handover_has_no_gap_and_no_repeat(
             lambda s: s.kind == "announce" and s.pid == primary.pid and s.role == "standby",
             10, "the old primary standing by", after=mark,
         )  # fmt: skip
+        assert primary.run.proc.poll() is None, "the old primary exited instead of standing by"
         p.wait_ended()
         result = p.judge(primary, standby, old_run, as_handed)
         assert result.problems() == []
         assert result.continuity.unreplicated == 0, "records of the primary the copy never got"
-        assert primary.run.proc.poll() is None, "the old primary exited instead of standing by"

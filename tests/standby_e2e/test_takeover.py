@@ -103,6 +103,7 @@ def test_frozen_5_s_the_old_primary_stands_by_and_drives_nothing(
             lambda s: s.kind == "announce" and s.pid == primary.pid and s.role == "standby",
             10, "the old primary standing by after SIGCONT", after=mark,
         )  # fmt: skip
+        assert primary.run.proc.poll() is None, "the old primary exited instead of standing by"
         p.wait_ended()
         result = p.judge(primary, standby, old_run, as_frozen)
         assert result.problems() == []
@@ -111,4 +112,3 @@ def test_frozen_5_s_the_old_primary_stands_by_and_drives_nothing(
             s for s in after if s.kind == "announce" and s.pid == primary.pid and s.role == "driver"
         ]
         assert all(s.epoch < 2 for s in drove)  # it never claimed the new epoch
-        assert primary.run.proc.poll() is None, "the old primary exited instead of standing by"
