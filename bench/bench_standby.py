@@ -27,6 +27,7 @@ is missing. It needs the standby in `timekeeper run` (`--standby`).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import shutil
@@ -58,10 +59,18 @@ class Kill:
     offset: float  # seconds after slot 2's start (negative: before it)
     outcome: Outcome | None
     error: str = ""
+    killed: float = 0.0  # time.monotonic() of the SIGKILL (the witness's clock too)
 
     @property
     def delay(self) -> float | None:
         return self.outcome.takeover.delay if self.outcome is not None else None
+
+    @property
+    def from_kill(self) -> float | None:
+        """Seconds from the SIGKILL to the new driver's first sign on OBS."""
+        if self.outcome is None or self.outcome.takeover.first_new is None:
+            return None
+        return self.outcome.takeover.first_new.mono - self.killed
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -106,21 +115,34 @@ def one_kill(
         if left < 0:
             return Kill(n, offset, None, f"the pair was ready {-left:.1f} s after the instant")
         time.sleep(left)
+        killed = time.monotonic()
         primary.run.kill()
         try:
             p.wait_announcing(standby, "driver", timeout=args.delay + 10)
             p.wait_ended()
         except AssertionError as exc:
-            return Kill(n, offset, p.judge(primary, standby, old_run), str(exc))
-        return Kill(n, offset, p.judge(primary, standby, old_run))
+            return Kill(n, offset, p.judge(primary, standby, old_run), str(exc), killed)
+        return Kill(n, offset, p.judge(primary, standby, old_run), killed=killed)
 
 
-def line(kill: Kill) -> str:
-    head = f"kill {kill.n:2d} at {kill.offset:+6.2f} s from slot 2's start:"
+def where(offset: float, slot: float) -> str:
+    """The instant in words: `1.30 s into slot 2`, `0.20 s before slot 3` (offsets count
+    from slot 2's start; slot k starts at (k - 2) * slot)."""
+    after = math.floor(offset / slot)  # the last boundary passed: slot after + 2 is live
+    ahead = (after + 1) * slot - offset
+    if ahead <= 0.5:
+        return f"{ahead:.2f} s before slot {after + 3}"
+    return f"{offset - after * slot:.2f} s into slot {after + 2}"
+
+
+def line(kill: Kill, slot: float) -> str:
+    head = f"kill {kill.n:2d}, {where(kill.offset, slot)}:"
     o = kill.outcome
     if o is None:
         return f"{head} {kill.error}"
     delay = f"{kill.delay:.3f} s" if kill.delay is not None else "—"
+    if kill.from_kill is not None:
+        delay += f" ({kill.from_kill:.3f} s after the kill)"
     c = o.continuity
     problems = o.problems() + ([kill.error] if kill.error else [])
     return (
@@ -146,6 +168,9 @@ def summary(kills: list[Kill], args: argparse.Namespace, seconds: float) -> int:
         print(f"takeover delay after the primary's last announcement on OBS: "
               f"p50 {statistics.median(delays):.3f} s, p99 {percentile(delays, 0.99):.3f} s, "
               f"max {max(delays):.3f} s (of {len(delays)})")  # fmt: skip
+        kills_to = [k.from_kill for k in kills if k.from_kill is not None]
+        print(f"from the SIGKILL: p50 {statistics.median(kills_to):.3f} s, "
+              f"p99 {percentile(kills_to, 0.99):.3f} s, max {max(kills_to):.3f} s")  # fmt: skip
     print(f"actions repeated {repeated} (target 0), boundaries missed {missed} (target 0), "
           f"kills with a problem {len(failed)}")  # fmt: skip
     ok = not failed and len(delays) == len(kills)
@@ -177,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         broker.start()
         for n, offset in enumerate(instants(args.seed, args.kills, args.slot), 1):
             kill = one_kill(n, offset, root / f"kill-{n:02d}", obs, broker, args)
-            print(line(kill), flush=True)
+            print(line(kill, args.slot), flush=True)
             kills.append(kill)
     finally:
         broker.stop()
