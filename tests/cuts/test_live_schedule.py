@@ -172,7 +172,8 @@ async def room(
         room=RoomOptions(room="Plenary", mqtt=broker.url, venue="DWS"),
     )
     runtime = build_runtime(options)
-    service = next(s for s in runtime.services if isinstance(s, RoomService))
+    assert runtime.pair is not None  # a room's service is its pair's
+    service = runtime.pair.room
     async with runtime.services_running():
         yield runtime, service
     runtime.close()

@@ -31,7 +31,6 @@ from tests.commands.test_dashboard_terminal import PACE, Terminal
 from timekeeper.app.assembly import build_runtime
 from timekeeper.app.run_options import RunOptions
 from timekeeper.rooms.options import RoomOptions
-from timekeeper.rooms.service import RoomService
 from timekeeper.tasks import stop_task
 
 from .broker import Broker, Listener
@@ -112,7 +111,8 @@ async def test_a_publishing_room_quits_within_2_s_200_times_in_a_row(
                 room=RoomOptions(room="Plenary", mqtt=broker.url, venue="DWS"),
             )
             runtime = build_runtime(options)
-            room = next(s for s in runtime.services if isinstance(s, RoomService))
+            assert runtime.pair is not None  # a room's service is its pair's
+            room = runtime.pair.room
             since = len(heard.messages)
             show = asyncio.get_running_loop().create_task(runtime.serve())
             await until(lambda room=room: room.state.connected)
@@ -148,7 +148,8 @@ async def test_a_room_quitting_while_its_broker_is_frozen_ends_and_its_will_says
     )
     async with Listener(broker.port, BASE + "online") as heard:
         runtime = build_runtime(options)
-        room = next(s for s in runtime.services if isinstance(s, RoomService))
+        assert runtime.pair is not None  # a room's service is its pair's
+        room = runtime.pair.room
         show = asyncio.get_running_loop().create_task(runtime.serve())
         await heard.wait_for(BASE + "online", lambda p: p == b"true", timeout=30)
         since = len(heard.messages)

@@ -40,7 +40,8 @@ async def room(
     runtime = build_runtime(options)
     notices: list[Notice] = []
     runtime.notices.subscribe(notices.append)
-    service = next(s for s in runtime.services if isinstance(s, RoomService))
+    assert runtime.pair is not None  # a room's service is its pair's
+    service = runtime.pair.room
     async with runtime.services_running():
         yield runtime, service, notices
     runtime.close()

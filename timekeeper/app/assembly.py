@@ -34,6 +34,7 @@ from timekeeper.core.clock import SystemClock
 from timekeeper.core.modes import RunMode
 from timekeeper.core.programme import Programme
 from timekeeper.errors import ProgrammeError, UsageError
+from timekeeper.obs.status import RunIdentity
 from timekeeper.show.notices import ClockChecked, NoticeStream
 from timekeeper.show.session import ShowSession
 from timekeeper.speaker.notices import SpeakerServerStarted
@@ -99,7 +100,11 @@ def clock_service(session: ShowSession, run: RunStart, notices: NoticeStream) ->
 
 
 def obs_service(
-    session: ShowSession, options: RunOptions, run: RunStart, records: ObsRecords
+    session: ShowSession,
+    options: RunOptions,
+    run: RunStart,
+    records: ObsRecords,
+    identity: RunIdentity | None = None,
 ) -> ObsService | None:
     """OBS, when the programme names it (else the panel says "not configured")."""
     service = ObsService(
@@ -108,18 +113,9 @@ def obs_service(
         done_keys=run.done_keys,
         on_record=records.record,
         allow_live_outputs=options.allow_live_outputs,
+        announce=identity,
     )
     return service if service.configured else None
-
-
-def rooms_service(options: RunOptions) -> Service | None:
-    """The venue's broker (rooms/service.py): only for a room with a broker (--mqtt or venue)."""
-    room = options.room
-    if room is None or room.mqtt is None:
-        return None
-    from timekeeper.rooms.service import RoomService  # deferred: aiomqtt, only for a room
-
-    return RoomService(room)
 
 
 def osc_service(options: RunOptions) -> Service | None:
@@ -193,6 +189,11 @@ def build_runtime(options: RunOptions) -> Runtime:
 
         check_control(options.port, os.environ)
     options = resolve_room(options)  # a venue file: its room's programme and broker
+    if options.standby is not None:  # no log of its own: the copy of the driver's
+        from timekeeper.app.pair_assembly import build_standby  # deferred: aiomqtt
+
+        names = _secret_variables(load(options.programme), options)
+        return build_standby(options, names, (speaker_service(options), osc_service(options)))
     programme, invalid = programme_or_kept(options)
     clock, mode, started_at = make_clock(options, programme)
     refuse_live_outputs(
@@ -234,14 +235,21 @@ def build_runtime(options: RunOptions) -> Runtime:
     if invalid is not None:  # the watch checks the file at start: its errors, as for an edit
         offered = programme
     records = ObsRecords(session, run, notices)
-    obs = obs_service(session, options, run, records)
+    pair, identity = None, None
+    if options.room is not None and options.room.mqtt is not None:  # a pair's first driver
+        from timekeeper.app.pair_assembly import driver_identity, driver_pair  # deferred: aiomqtt
+
+        identity = driver_identity(session, run)
+    obs = obs_service(session, options, run, records, identity)
+    if identity is not None:
+        pair = driver_pair(options, session, notices, records, obs, run, identity)
     watch = ProgrammeWatch(session, notices, options.programme, offered=offered is not None)
     services = (
         speaker_service(options),
         clock_service(session, run, notices),
         obs,
         watch,
-        rooms_service(options),
+        pair,  # (the room's service is the pair's: it publishes only while this run drives)
         osc_service(options),
     )
     return Runtime(
@@ -256,4 +264,5 @@ def build_runtime(options: RunOptions) -> Runtime:
         watch=watch,
         services=tuple(s for s in services if s is not None),
         offered=offered,
+        pair=pair,
     )

@@ -12,14 +12,18 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from timekeeper.app.clockcheck import ClockCheck
 from timekeeper.app.run import Runtime
 from timekeeper.show.changes import ChangeCheck
 from timekeeper.show.revisions import accept, accept_proposal, undo_proposal
 from timekeeper.ui.app import TimekeeperApp
-from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker
+from timekeeper.ui.obspanel import ObsView, describe_obs, with_broker, with_pair
 from timekeeper.ui.undo import ProposalDesk
+
+if TYPE_CHECKING:
+    from timekeeper.app.pair import PairService  # (aiomqtt: only a room's run loads it)
 
 log = logging.getLogger(__name__)
 DASHBOARD_CRASHED = 1  # exit status when the dashboard died (the run can be resumed)
@@ -30,11 +34,11 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
     line); None reads "OBS: not configured". The services are found once, not every frame."""
     check = next((s for s in runtime.services if isinstance(s, ClockCheck)), None)
     broker_line: Callable[[], tuple[str, bool]] | None = None
-    if any(s.name == "rooms" for s in runtime.services):  # the MQTT client only for a room
-        from timekeeper.rooms.service import RoomService, describe_link  # deferred: aiomqtt
+    pair = runtime.pair
+    if pair is not None:  # the MQTT client only for a room (its broker is the pair's)
+        from timekeeper.rooms.service import describe_link  # deferred: aiomqtt
 
-        broker = next(s for s in runtime.services if isinstance(s, RoomService))
-        broker_line = lambda: describe_link(broker.state)  # noqa: E731
+        broker_line = lambda: describe_link(pair.broker_state())  # noqa: E731
 
     def view() -> ObsView | None:
         status = runtime.read_obs_status()
@@ -42,11 +46,30 @@ def _panel(runtime: Runtime) -> Callable[[], ObsView | None]:
         if status is not None:
             report = check.report if check is not None else None
             shown = describe_obs(status, runtime.programme.tz, report)
+        if pair is not None:
+            shown = with_pair(shown, pair.line())
         if broker_line is not None:
             return with_broker(shown, *broker_line())
         return shown
 
     return view
+
+
+class _PairKey:
+    """The o key: an armed standby takes over, a driver hands over (both asked first)."""
+
+    def __init__(self, pair: PairService) -> None:
+        self.pair = pair
+
+    def question(self) -> tuple[str, str]:
+        if self.pair.driving:
+            return "Hand the show over to the standby?", self.pair.line()
+        return "Take the show over from the driver?", self.pair.line()
+
+    def press(self) -> str:
+        if self.pair.driving:
+            return self.pair.hand_over("keyboard")
+        return self.pair.take_over("keyboard")
 
 
 def _keyboard_obs(runtime: Runtime) -> Callable[[str], str]:
@@ -83,6 +106,7 @@ async def run_dashboard(runtime: Runtime) -> int:
         reread=None if watch is None else watch.reread,
         accept_change=accept_change,
         proposals=keyboard_desk(runtime),
+        pair_key=_PairKey(runtime.pair) if runtime.pair is not None else None,
     )
     runtime.notices.subscribe(app.notice)  # the log pane, its alarms, and edits offered
     runtime.announce_log()

@@ -24,6 +24,7 @@ from timekeeper.obs.announce import this_run
 from timekeeper.obs.controller import ObsController, ObsState, ObsStatus
 from timekeeper.obs.factory import build_controller
 from timekeeper.obs.names import scene_uses
+from timekeeper.obs.status import RunIdentity
 from timekeeper.show.director import ACTION_GRACE, ObsDirector, obs_record
 from timekeeper.show.session import ShowSession
 from timekeeper.tasks import run_within, stop_task
@@ -34,6 +35,11 @@ Record = dict[str, object]
 SETTLED = frozenset({ObsState.CONNECTED, ObsState.AUTH_FAILED})
 QUIT_STOP_WITHIN = 1.0  # seconds OBS gets to finish and close when the operator quits
 CLOSE_WITHIN = 0.2  # seconds to close the connection after that ran out
+
+
+def identity_of(session: ShowSession) -> RunIdentity:
+    """This run as OBS hears it, outside a standby pair (`replace` it for a pair's role)."""
+    return this_run(session.programme.event.title, session.run_mode.obs_word)
 
 
 def password_from_env(programme: Programme) -> str | None:
@@ -55,9 +61,11 @@ class ObsService:
         done_keys: Iterable[str],
         on_record: Callable[[Record], None],
         allow_live_outputs: bool = False,
+        announce: RunIdentity | None = None,
     ) -> None:
         """`allow_live_outputs`: the operator's --allow-live-outputs (a dress rehearsal then
-        switches scenes even while OBS streams or records)."""
+        switches scenes even while OBS streams or records). `announce`: who this run is on
+        OBS (a standby pair's role and epoch; default: a run outside a pair)."""
         self.session = session
         self._on_record = on_record
         self.controller: ObsController = build_controller(
@@ -70,7 +78,7 @@ class ObsService:
             done_keys=done_keys,
             allow_live_outputs=allow_live_outputs,
             scene_uses=scene_uses(session.programme),
-            announce=this_run(session.programme.event.title, session.run_mode.obs_word),
+            announce=announce or identity_of(session),
         )
         self.director = ObsDirector(session, self.controller, on_record=on_record)
         self._preflight: asyncio.Task[None] | None = None

@@ -54,6 +54,7 @@ STOP_GRACE = 0.2  # seconds a service that ran out of time has to end once cance
 SCHEDULER_STOP_WITHIN = 0.3
 
 if TYPE_CHECKING:
+    from timekeeper.app.pair import PairService
     from timekeeper.asrun import LogHealth, RunStart
     from timekeeper.obs.status import ObsStatus
 
@@ -97,6 +98,7 @@ class Runtime:
     # the programme file differs from the version resumed (an edit, or an invalid file: the
     # version resumed then): the watch checks the file as it starts and shows what it holds
     offered: Programme | None = None
+    pair: PairService | None = None  # a room run with a broker: drives or stands by (issue 24)
 
     @classmethod
     def of(
@@ -129,6 +131,8 @@ class Runtime:
         asked (`keyboard`, `api:<client>`, `osc`): done, logged, and what it did returned."""
         if self.obs is None:
             return "OBS is not configured for this programme"
+        if self.session.read_only is not None:
+            return f"not now: {self.session.read_only}"
         result = self.obs.command(name)
         now = self.session.clock.now().astimezone(self.programme.tz).isoformat()
         rec = {"event": "obs_command", "at": now, "command": name, "source": source}
@@ -165,6 +169,8 @@ class Runtime:
         """Close the as-run log (raises LogWriteError if records had to be rescued), then
         the diagnostics log."""
         try:
+            if self.pair is not None:
+                self.pair.close()  # the log a takeover opened
             if self.asrun is not None:
                 self.asrun.log.close()
         finally:

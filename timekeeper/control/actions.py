@@ -58,7 +58,10 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "resend": (),
     "auto-switch": ("on",),
     "accept-proposal": (),
+    "take-over": (),
+    "hand-over": (),
 }
+PAIR = ("take-over", "hand-over")  # the standby pair's (issue 24): allowed on a standby
 NAMES = tuple(PARAMS)
 
 
@@ -118,7 +121,12 @@ class Controls:
             takes = ", ".join(sorted(allowed))
             raise Refused(400, f"{name} takes no parameter {unknown[0]!r} (it takes: {takes})")
         confirmed = bool(_flag(params, "confirm", False))
-        if name == "message":
+        read_only = self.runtime.session.read_only
+        if read_only is not None and name not in PAIR:
+            raise Refused(409, read_only)
+        if name in PAIR:
+            done = self._pair(name, confirmed, source)
+        elif name == "message":
             done = self._message(params, source)
         elif name in ("resend", "auto-switch"):
             done = self._obs(name, params, confirmed, source)
@@ -207,6 +215,20 @@ class Controls:
         except TransitionError as exc:
             raise Refused(409, str(exc)) from None
         return Done("accept-proposal", source, "; ".join(explain(accepted, session.programme)))
+
+    def _pair(self, name: str, confirmed: bool, source: str) -> Done:
+        """Take over (an armed standby) or hand over (the driver), confirmed like the keys."""
+        pair = self.runtime.pair
+        if pair is None:
+            raise Refused(409, "this run is in no standby pair (it needs a room and a broker)")
+        if not confirmed:
+            what = "Take the show over" if name == "take-over" else "Hand the show over"
+            raise Refused(428, f'{what}? {pair.line()}. Send "confirm": true to do it.')
+        try:
+            result = pair.take_over(source) if name == "take-over" else pair.hand_over(source)
+        except TransitionError as exc:
+            raise Refused(409, str(exc)) from None
+        return Done(name, source, result)
 
     # ------------------------------------------------------------ messages and OBS
 

@@ -7,7 +7,8 @@ from typing import Any
 from timekeeper import __version__
 from timekeeper.control.actions import KINDS, NAMES, PARAMS
 
-CONFIRMED = ("next", "back", "hold", "release", "jump", "resend", "auto-switch", "accept-proposal")
+CONFIRMED = ("next", "back", "hold", "release", "jump", "resend", "auto-switch", "accept-proposal",
+             "take-over", "hand-over")  # fmt: skip
 PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
     "minutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 1},
     "slot": {"type": "string", "description": "the slot's id in programme.yaml"},
@@ -33,6 +34,8 @@ DOES = {
     "resend": "Re-send the live slot's scene to OBS",
     "auto-switch": "Automatic scene switching on/off",
     "accept-proposal": "Accept the running-late proposal on offer (docs/running-late.md)",
+    "take-over": "An armed standby takes the show over once the driver is gone (docs/standby.md)",
+    "hand-over": "The driver hands the show to its standby, planned (docs/standby.md)",
 }
 
 

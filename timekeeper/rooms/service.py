@@ -130,8 +130,11 @@ class RoomService:
             )
         )
 
-    async def stop(self) -> None:
-        """Stop publishing, say `online=false`, disconnect: about a second at most."""
+    async def stop(self, goodbye: bool = True) -> None:
+        """Stop publishing, say `online=false`, disconnect: about a second at most.
+
+        `goodbye` False: a driver fenced by a newer one leaves without a word (the newer
+        one's retained `online` true must stand), and may start again later."""
         self._stopping = True
         self._dirty.set()  # the publisher wakes, sees it is stopping, and ends
         for task in self._tasks:
@@ -140,7 +143,9 @@ class RoomService:
         if self._runtime is not None:
             self._runtime.session.unsubscribe(self._on_events)
         if self._link is not None:
-            await self._link.close(last=[(self.topics.online, b"false")])
+            await self._link.close(last=[(self.topics.online, b"false")] if goodbye else [])
+            self._link = None
+        self._stopping = False  # (a standby that takes over starts it again)
 
     # ------------------------------------------------------------ what is published
 

@@ -29,6 +29,19 @@ class ObsHandle(Protocol):
         """Do `name`; says what it did."""
 
 
+class PairHandle(Protocol):
+    """A run's standby pair as keys and the control API use it (`app.pair.PairService`)."""
+
+    def take_over(self, source: str) -> str:
+        """The armed standby's key: says what it does, or raises TransitionError (why not)."""
+
+    def hand_over(self, source: str) -> str:
+        """The driver's planned handover: says what it does, or raises TransitionError."""
+
+    def line(self) -> str:
+        """The pair line: who drives, the epoch, the lag, the last word from the other."""
+
+
 class RunHandle(Protocol):
     """A running show: its programme and session, its log, OBS, and where it reports."""
 
@@ -45,6 +58,10 @@ class RunHandle(Protocol):
     @property
     def obs(self) -> ObsHandle | None:
         """None: OBS is not configured for this programme."""
+
+    @property
+    def pair(self) -> PairHandle | None:
+        """None: the run is in no standby pair (no room with a broker)."""
 
     def tell(self, notice: Notice) -> None:
         """Tell the front ends (a dashboard log line, a headless JSON line)."""

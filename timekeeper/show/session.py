@@ -49,6 +49,10 @@ class NoProposal(TransitionError):
     """There is no running-late proposal to accept or dismiss (the message says why)."""
 
 
+class ReadOnly(TransitionError):
+    """The show is followed, not driven, here (a standby): nothing may change it."""
+
+
 class ShowSession:
     """Show state + clock + subscribers; every change goes through here."""
 
@@ -76,6 +80,8 @@ class ShowSession:
         self._catch_up: datetime | None = clock.now() if catch_up else None
         self.state = state if state is not None else new_show(programme, clock.now())
         self.message: SpeakerMessage | None = None
+        # a standby follows the driver's log: why nothing here may change the show (None: it may)
+        self.read_only: str | None = None
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
         self.on_failure = on_failure
@@ -109,6 +115,17 @@ class ShowSession:
         state, more = advance(state, now)
         return state, events + more
 
+    def _writable(self) -> None:
+        if self.read_only is not None:
+            raise ReadOnly(self.read_only)
+
+    def follow(self, state: ShowState, message: SpeakerMessage | None, at: datetime) -> None:
+        """A standby: the show as the driver's log has it now replaces ours (`followed`)."""
+        self.state, self.programme, self.message = state, state.programme, message
+        self._consider()
+        self._publish([ShowEvent("followed", at)])
+        self._poke()
+
     def tick(self) -> list[ShowEvent]:
         """Apply what is due by now; publish and return the events."""
         self.state, events = self.due(self.clock.now())
@@ -122,6 +139,7 @@ class ShowSession:
 
         `source` says who took it (`keyboard`, `api:<client>`, `osc`): the as-run log
         and the report name it."""
+        self._writable()
         self.tick()  # what was due before the action happened before it
         now = max(self.clock.now(), self.state.as_of)
         self.state, events = apply(self.state, action, now)
@@ -149,6 +167,7 @@ class ShowSession:
         `journal(at)` is called once the revision is known to apply and before its
         events are published: the as-run log records it there, ahead of its effects.
         """
+        self._writable()
         self.tick()
         now = max(self.clock.now(), self.state.as_of)
         before = self.state
@@ -193,6 +212,7 @@ class ShowSession:
         """Run on the proposal on offer from now, as a revision (raises NoProposal).
 
         `journal(proposal)` gives what records it (see `revise`): the as-run log's record."""
+        self._writable()
         self.tick()  # the proposal for the show as it stands now
         proposal = self.proposal
         if proposal is None:
@@ -203,6 +223,7 @@ class ShowSession:
 
     def dismiss_proposal(self, source: str | None = None) -> Proposal:
         """Put the proposal on offer aside until the forecast moves (raises NoProposal)."""
+        self._writable()
         proposal = self.proposal
         if proposal is None:
             raise NoProposal("there is no proposal to dismiss")
@@ -212,6 +233,7 @@ class ShowSession:
 
     def set_message(self, text: str, flash: bool = False, source: str | None = None) -> ShowEvent:
         """Show (or, with empty text, clear) a message on the speaker screens."""
+        self._writable()
         self.message = SpeakerMessage(text.strip(), flash) if text.strip() else None
         event = ShowEvent(
             "message",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from functools import partial
+from typing import Protocol
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -43,6 +44,17 @@ MAX_FRAME = 1.0  # real seconds: the OBS panel (polled, not evented) is never st
 BOUNDARY_SLACK = 0.002  # real seconds after a displayed second begins, so it reads the new one
 KEYBOARD = "keyboard"  # the source the as-run log names for the dashboard's keys
 ObsStatusProvider = Callable[[], object]
+
+
+class PairKey(Protocol):
+    """The o key of a standby pair: what it asks (question, detail) and what it does."""
+
+    def question(self) -> tuple[str, str]: ...
+
+    def press(self) -> str:
+        """Take over or hand over; says what it does (raises TransitionError: why not)."""
+
+
 Runner = Callable[[], Awaitable[None]]
 
 
@@ -59,6 +71,7 @@ class TimekeeperApp(App[None]):
         reread: Callable[[], object] | None = None,
         accept_change: Callable[[ChangeCheck], object] | None = None,
         proposals: ProposalDesk | None = None,
+        pair_key: PairKey | None = None,
         refresh_hz: float = REFRESH_HZ,
         input_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -77,6 +90,7 @@ class TimekeeperApp(App[None]):
         self.session = session
         self.obs_status = obs_status
         self.obs_command = obs_command  # operator keys for OBS; returns what it did
+        self.pair_key = pair_key  # take over / hand over (a run in a standby pair)
         self._runner = runner or session.run
         self.reread = reread  # check the programme file now (p); the result comes to offer_change
         self.accept_change = accept_change
@@ -323,8 +337,27 @@ class TimekeeperApp(App[None]):
         self.notify(self.obs_command(message.command), title="OBS")
         self.refresh_status()
 
+    def on_operator_screen_pair(self, message: OperatorScreen.Pair) -> None:
+        key = self.pair_key
+        if key is None:
+            self.notify("This run is in no standby pair", title="Pair", severity="warning")
+            return
+
+        def answered(ok: bool | None) -> None:
+            if not ok or key is None:
+                return
+            try:
+                self.notify(key.press(), title="Standby pair")
+            except TransitionError as exc:
+                self.notify(str(exc), title="Not now", severity="warning")
+
+        self.push_screen(ConfirmDialog(*key.question()), answered)
+
     def on_operator_screen_send_message(self, message: OperatorScreen.SendMessage) -> None:
         sent = message.message
+        if self.session.read_only is not None:  # a standby: the driver's operator does it
+            self.notify(self.session.read_only, title="Not now", severity="warning")
+            return
         self.undo.offer_message(self.session.message, self.session.state)
         self.session.set_message(sent.text, sent.flash, KEYBOARD)
         done = "Speaker message sent" if sent.text else "Speaker message cleared"

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from timekeeper.core.modes import RunMode
 from timekeeper.obs.controller import ObsState, ObsStatus, SwitchRecord
+from timekeeper.obs.status import Role
 
 if TYPE_CHECKING:
     from timekeeper.core.timesync import ClockReport
@@ -41,6 +42,9 @@ def describe_obs(status: ObsStatus, tz: tzinfo = UTC, clock: ClockReport | None 
     """The panel for `status`; instants (the last known state's) in the event's `tz`; the
     machine's clock check `clock` and OBS's round trip on the last line."""
     lines = [_connection(status)]
+    role = _role(status)
+    if role is not None:
+        lines.append(role)
     if status.mode is RunMode.DRY:
         lines.append(("DRY RUN: nothing sent to OBS", WARN))
     elif status.mode is RunMode.DRESS:
@@ -70,6 +74,29 @@ def with_broker(view: ObsView | None, line: str, healthy: bool) -> ObsView:
     base = view.lines if view is not None else (("OBS: not configured", DIM),)
     missing = view.missing_scenes if view is not None else ()
     return ObsView((*base, (line, OK if healthy else BAD)), missing)
+
+
+def with_pair(view: ObsView | None, line: str | None) -> ObsView | None:
+    """The panel with the standby pair's line (who drives, epoch, lag) after the first."""
+    if line is None:
+        return view
+    base = view.lines if view is not None else (("OBS: not configured", DIM),)
+    missing = view.missing_scenes if view is not None else ()
+    style = WARN if line.startswith("STANDBY") else DIM
+    return ObsView((base[0], (line, style), *base[1:]), missing)
+
+
+def _role(status: ObsStatus) -> tuple[str, str] | None:
+    """A standby pair's role on this OBS (issue 24): none outside a pair (epoch 0, driving)."""
+    if status.role is Role.STANDBY:
+        fenced = status.fenced_by
+        if fenced is not None:
+            return (f"STANDBY — fenced by epoch {fenced.epoch} ({fenced.host})", BAD)
+        epoch = f" (driver's epoch {status.epoch})" if status.epoch else ""
+        return (f"STANDBY: never changes OBS{epoch}", WARN)
+    if status.role is Role.DRIVER and status.epoch:
+        return (f"DRIVING at epoch {status.epoch}", OK)
+    return None
 
 
 def _connection(status: ObsStatus) -> tuple[str, str]:

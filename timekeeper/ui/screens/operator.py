@@ -109,6 +109,14 @@ COMMANDS = (
         footer=False,
     ),
     Command(
+        "o",
+        "pair",
+        "Pair",
+        "Take over / hand over",
+        "Standby pair: take the show over (armed standby) or hand it to the standby (asks first)",
+        footer=False,
+    ),
+    Command(
         "q", "app.quit", "Quit", "Quit", "Quit timekeeper (asks first until the show has ended)"
     ),
 )
@@ -140,6 +148,9 @@ class OperatorScreen(Screen[None]):
         def __init__(self, accept: bool) -> None:
             super().__init__()
             self.accept = accept
+
+    class Pair(Message):
+        """The operator asked the standby pair to take over or to hand over (the o key)."""
 
     class ObsCommand(Message):
         """The operator asked OBS for something: "resend" the live scene, toggle "auto"."""
@@ -273,6 +284,9 @@ class OperatorScreen(Screen[None]):
             self.post_message(self.ObsCommand(command))
 
         self._ask(ask_obs(command), send)
+
+    def action_pair(self) -> None:
+        self.post_message(self.Pair())
 
     def action_reread(self) -> None:
         self.post_message(self.Reread())

@@ -1,0 +1,244 @@
+"""The standby pair as operators run it (issue 24): two `timekeeper run` processes, a real
+mosquitto and a real headless OBS.
+
+- the primary SIGKILLed 0.3 s before a boundary: the standby drives within the takeover
+  delay plus a margin, the boundary's scene is on program once, the recording started
+  once, and the standby's log continues the primary's sequence (the primary's log is its
+  prefix, byte for byte);
+- the primary SIGSTOPped for 5 s: the standby takes over, and the primary, continued,
+  stands by and switches nothing;
+- no `--standby` and no room: nothing of the pair runs, no broker is needed (the other e2e
+  tests run that way).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rooms.broker import Broker, free_port, mosquitto_missing_reason
+
+from .conftest import ObsUnderTest
+from .programmes import PASSWORD_ENV, SlotSpec, write_programme
+from .runner import Line, Run, environment, read_jsonl, run_argv
+
+pytestmark = pytest.mark.obs
+ROOM = ("--room", "Room B")
+DELAY = 1.0
+MARGIN = 2.0  # a loaded 2-core machine: the announcement period, the loop, OBS's round trip
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    reason = mosquitto_missing_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    b = Broker(tmp_path / "broker")
+    b.start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+def pair_runs(
+    tmp_path: Path, obs: ObsUnderTest, broker: Broker, slots: list[SlotSpec], lead: float
+) -> tuple[Run, Run, Path, Path, object]:
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=lead)
+    env = environment({PASSWORD_ENV: obs.password})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    mqtt = ("--mqtt", broker.url, *ROOM)
+    primary = Run(run_argv(programme.path, log_a, *mqtt), env)
+    primary.wait_for(lambda ln: ln.get("event") == "pair" and ln["role"] == "driver", timeout=20)
+    standby = Run(run_argv(programme.path, log_b, *mqtt, "--standby"), env)
+    return primary, standby, log_a, log_b, programme
+
+
+def following(line: Line) -> bool:
+    return (
+        line.get("event") == "pair"
+        and line["role"] == "standby"
+        and line["verdict"] == "follow"
+        and "alive on OBS and the broker" in line["message"]
+    )
+
+
+def seqs(path: Path) -> list[int]:
+    return [r["seq"] for r in read_jsonl(path) if "seq" in r]
+
+
+def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twice(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [
+        SlotSpec("Opening", 9, "Intro", on_start=["start_recording"]),
+        SlotSpec("Keynote", 6, "Keynote"),
+        SlotSpec("Closing", 2, "Closing", on_end=["stop_recording"]),
+    ]
+    primary, standby, log_a, log_b, programme = pair_runs(tmp_path, obs, broker, slots, 3.0)
+    try:
+        standby.wait_for(following, timeout=20, what="the standby following, no lag")
+        primary.wait_for("scene_switch_confirmed", timeout=20)
+        keynote = programme.slots[1].start  # type: ignore[attr-defined]
+        left = programme.seconds_until(keynote) - 0.3  # type: ignore[attr-defined]
+        assert left > 0, "the pair took too long to start: the boundary has passed"
+        time.sleep(left)
+        primary.kill()
+        killed = time.monotonic()
+        _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 10)
+        took = time.monotonic() - killed
+        assert taken["epoch"] == 2
+        assert took <= DELAY + MARGIN, f"took over {took:.2f} s after the kill"
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=10,
+        )
+        assert obs.program_scene() == "Keynote"
+        standby.finish(timeout=30)  # the show ends on the new driver
+        assert obs.record_starts() == 1  # the primary's, never again
+        assert not obs.recording_settled()
+        a, b = log_a.read_bytes(), log_b.read_bytes()
+        kept = a[: a.rfind(b"\n") + 1]
+        assert b.startswith(kept), "the standby's log does not continue the primary's"
+        numbers = seqs(log_b)
+        assert numbers == list(range(len(numbers)))
+        driving = [r for r in read_jsonl(log_b) if r.get("event") == "driving"]
+        assert [d["epoch"] for d in driving] == [1, 2]
+        switched = [
+            r
+            for r in read_jsonl(log_b)
+            if r.get("event") == "scene_switch_confirmed" and r["scene"] == "Keynote"
+        ]
+        assert len(switched) == 1
+        print(f"takeover {took:.2f} s after the SIGKILL")
+    finally:
+        primary.close()
+        standby.close()
+
+
+def test_a_frozen_primary_stands_by_when_it_runs_again_and_switches_nothing(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [
+        SlotSpec("Opening", 5, "Intro"),
+        SlotSpec("Keynote", 10, "Keynote"),
+        SlotSpec("Closing", 3, "Closing"),
+    ]
+    primary, standby, _, log_b, _ = pair_runs(tmp_path, obs, broker, slots, 2.0)
+    try:
+        standby.wait_for(following, timeout=20, what="the standby following, no lag")
+        os.kill(primary.pid, signal.SIGSTOP)
+        try:
+            _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 5)
+            assert taken["epoch"] == 2
+            time.sleep(5)
+        finally:
+            os.kill(primary.pid, signal.SIGCONT)
+        mark = len(primary.lines)
+        primary.wait_for("standing_by", timeout=10, after=mark)
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Closing",
+            timeout=30,
+        )
+        time.sleep(0.5)
+        after = primary.lines[mark:]
+        # (a `scene_switch_requested` record may come first: the request then waits for the
+        # lease, hears epoch 2, and is never sent; a switch sent would be confirmed)
+        sent = [ln for ln in after if ln.get("event") in ("scene_switch_confirmed", "action_done")]
+        assert sent == [], [(ln.get("event"), ln.get("message")) for ln in after]
+        assert obs.program_scene() == "Closing"
+        driving = [r for r in read_jsonl(log_b) if r.get("event") == "driving"]
+        assert [d["epoch"] for d in driving] == [1, 2]
+    finally:
+        primary.close()
+        standby.close()
+
+
+TOKEN = "test-token-0123456789-abcdefghijklmnop"
+
+
+def post(port: int, action: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+    """POST /api/actions/<action> to a run's control API (authorised)."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/actions/{action}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [
+        SlotSpec("Opening", 8, "Intro", on_start=["start_recording"]),
+        SlotSpec("Keynote", 4, "Keynote"),
+        SlotSpec("Closing", 2, "Closing", on_end=["stop_recording"]),
+    ]
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=3.0)
+    env = environment({PASSWORD_ENV: obs.password, "TIMEKEEPER_CONTROL_TOKEN": TOKEN})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    port_a, port_b = free_port(), free_port()
+    mqtt = ("--mqtt", broker.url, *ROOM)
+    control = ("--control", "--port")  # (the last --port wins over run_argv's 0)
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    primary = Run(run_argv(programme.path, log_a, *mqtt, *control, str(port_a)), env)
+    standby = Run(
+        run_argv(programme.path, log_b, *mqtt, "--standby", "armed", *control, str(port_b)), env
+    )
+    try:
+        standby.wait_for(following, timeout=20, what="the standby following")
+        primary.wait_for("scene_switch_confirmed", timeout=20)
+        status, said = post(port_b, "take-over", {"confirm": True})
+        assert status == 409 and "alive" in str(said), (status, said)  # armed, driver alive
+        status, said = post(port_b, "next", {"confirm": True})
+        assert status == 409 and "stands by" in str(said), (status, said)  # read-only
+        status, said = post(port_a, "hand-over", {})
+        assert status == 428, (status, said)  # confirmed like any disruptive action
+        status, said = post(port_a, "hand-over", {"confirm": True})
+        assert status == 200, (status, said)
+        _, asked = primary.wait_for("handover", timeout=10)
+        _, taken = standby.wait_for("taken_over", timeout=10)
+        assert taken["epoch"] == 2 and "planned" in taken["reason"]
+        _, stood = primary.wait_for("standing_by", timeout=10)
+        assert stood["epoch"] == 2
+        mark = len(primary.lines)
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=20,
+        )
+        standby.finish(timeout=30)
+        after = primary.lines[mark:]
+        sent = [ln for ln in after if ln.get("event") in ("scene_switch_confirmed", "action_done")]
+        assert sent == [], sent
+        assert obs.record_starts() == 1
+        [kept] = [p for p in log_a.parent.glob("live*.jsonl") if "fenced-epoch-2" in p.name]
+        upto = asked["seq"]  # the old driver's log, set aside whole: the new one continues it
+
+        def lines(path: Path) -> list[bytes]:
+            return [ln for ln in path.read_bytes().splitlines() if json.loads(ln)["seq"] <= upto]
+
+        assert lines(log_b) == lines(kept)
+        numbers = seqs(log_b)
+        assert numbers == list(range(len(numbers)))
+    finally:
+        primary.close()
+        standby.close()

@@ -1,0 +1,392 @@
+"""The standby pair in a run (issue 24): a room's run drives or stands by, and moves between them.
+
+`PairService` is the runtime service of every run in a room with a broker. It owns the
+run's side of the pair: while it **drives** (a room run without `--standby`, or after a
+takeover), the room's publishing (`rooms.service.RoomService`: status, online, beat) and
+the replication of its as-run log (`rooms.replica.DriverReplica`); while it **stands by**
+(`--standby`, or once fenced), the copy of the driver's log (`rooms.replica_standby`),
+replayed into the read-only session as it grows (`ShowSession.follow`, by the crash
+recovery path), with the OBS controller standing by. The rules are `core.standby`'s
+`StandbyMachine`, fed what the broker and OBS say, on an injected monotonic clock and sleep.
+
+The transitions, each in one method:
+- `_take_over(epoch)`: the copy is released and resumed by `asrun.start_run` (as after a
+  crash: done keys, nothing twice), the `driving` record written at the epoch, the session
+  made writable on the resumed state, OBS read and reconciled (`Fencing.take_over`), and
+  the room and the replica published from this machine.
+- `_stand_down(verdict)`: a higher epoch drives (on OBS or the retained `driver` value):
+  OBS is left at once, the session made read-only, the room's publishing stopped without
+  a goodbye (the new driver's `online` stays), and this run's own log closed and set aside
+  whole (`NAME.fenced-epoch-N-1.jsonl`); the copy of the new driver's log begins where the
+  log was, from its first record. Why not go on in the old log: records this run wrote
+  after the new driver's copy ends (a freeze's last writes) would differ at the same seq.
+- `hand_over()`: the planned handover (docs/standby.md). One loop (`_watch`) observes,
+  decides and acts; keys and the control API only ask it: two transitions never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from timekeeper.app import pair_steps
+from timekeeper.app.obs_records import ObsRecords
+from timekeeper.app.pair_notices import (
+    HandoverAsked,
+    PairChanged,
+    PairFailed,
+    PairRefused,
+    StoodBy,
+    TakenOver,
+    pair_line,
+)
+from timekeeper.asrun import RunStart, read_log
+from timekeeper.core.clock import Clock, SystemClock
+from timekeeper.core.standby import Handover, Kind, Peer, StandbyMachine, Verdict, driving_record
+from timekeeper.errors import TimekeeperError, TransitionError
+from timekeeper.obs.status import Role, RunIdentity
+from timekeeper.rooms.link import LinkState
+from timekeeper.rooms.replica import DriverReplica
+from timekeeper.rooms.replica_standby import StandbyReplica
+from timekeeper.rooms.replica_wire import Presence, handover_payload, hear
+from timekeeper.rooms.service import RoomService
+from timekeeper.show.notices import NoticeStream
+from timekeeper.show.session import ShowSession
+from timekeeper.tasks import stop_task
+
+if TYPE_CHECKING:
+    from timekeeper.app.obs_service import ObsService
+    from timekeeper.show.handle import RunHandle
+
+TICK = 0.05  # real seconds between two looks at the pair (a takeover decided within one)
+FOLLOW_EVERY = 0.2  # real seconds between two replays of the copy into the session
+HANDOVER_WITHIN = 5.0  # a planned handover the standby did not take: drive on
+LAG_SAID = 1000  # ms: a copy behind this long changes the pair line (a record's flicker not)
+Sleep = Callable[[float], Awaitable[None]]
+Resume = Callable[[Path], RunStart]  # the copy resumed for driving (asrun.start_run)
+
+
+@dataclass(frozen=True)
+class PairParts:
+    """What the assembly hands the pair: the room, who this run is, where its log is."""
+
+    room: RoomService
+    identity: RunIdentity
+    log_path: Path  # this run's log (a driver) or the copy (a standby): the same place
+    armed: bool = False
+    delay: float = 1.0
+    autopilot: bool = False  # a headless run: once it drives, nobody is at the keys
+
+
+class PairService:
+    """Drive or stand by, and the transitions between them (see the module docstring)."""
+
+    name = "standby"
+
+    def __init__(
+        self,
+        parts: PairParts,
+        session: ShowSession,
+        notices: NoticeStream,
+        records: ObsRecords,
+        obs: ObsService | None,
+        *,
+        run: RunStart | None,
+        resume: Resume,
+        real_clock: Clock | None = None,
+        mono: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        """`run`: this run's log when it drives from the start (None: a standby)."""
+        self.parts, self.session, self.notices, self.room = parts, session, notices, parts.room
+        self.records, self.obs, self.run, self._resume = records, obs, run, resume
+        self.real_clock, self.mono, self.sleep = real_clock or SystemClock(), mono, sleep
+        self.machine = StandbyMachine(parts.identity.run_id, armed=parts.armed, delay=parts.delay)
+        self.driver: DriverReplica | None = None
+        self.standby: StandbyReplica | None = None
+        self.owned: RunStart | None = None  # a log this service opened (a takeover): it closes
+        self._runtime: RunHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._key: str | None = None  # "take_over" | "hand_over", asked by a key or the API
+        self._handing: float | None = None  # when our planned handover went out
+        self._heard: tuple[str, float] | None = None  # the OBS driver fed last (run id, when)
+        self._presence: Presence | None = None
+        self._copy = pair_steps.CopyWatch(parts.log_path, FOLLOW_EVERY)
+        self._said: tuple[object, ...] | None = None
+        if run is None:
+            session.read_only = "this run stands by: the driver's operator runs the show"
+
+    @property
+    def driving(self) -> bool:
+        return self.machine.driving is not None
+
+    @property
+    def peer(self) -> Peer:
+        epoch, ident = (
+            self.machine.driving.epoch if self.machine.driving else 0,
+            self.parts.identity,
+        )
+        return Peer(epoch, ident.run_id, ident.host, ident.pid)
+
+    # ------------------------------------------------------------ the service
+
+    async def start(self, runtime: RunHandle) -> None:
+        self._runtime = runtime
+        now = self.mono()
+        if self.run is not None:
+            self._drive_from(self.run, self.parts.identity.epoch or 1, now)
+            await self.room.start(runtime)
+        else:
+            self._start_copy()
+            self._follow_copy()
+        self._task = asyncio.get_running_loop().create_task(self._watch(), name="standby-pair")
+
+    async def stop(self) -> None:
+        await stop_task(self._task, 0.5, "the standby pair")
+        if self.driver is not None:
+            await self.driver.stop()
+        if self.standby is not None:
+            await self.standby.stop()
+        if self.run is not None:
+            await self.room.stop()
+
+    def close(self) -> None:
+        """The log this service opened at a takeover (the run closes its own)."""
+        if self.owned is not None:
+            self.owned.log.close()
+
+    # ------------------------------------------------------------ asked by keys and the API
+
+    def take_over(self, source: str) -> str:
+        """The standby operator's key: taken over (in the loop, at once) or refused, why."""
+        if self.machine.driving is not None:
+            raise TransitionError("this run drives already")
+        verdict = self.machine.take_over_key(self.mono())
+        if verdict.kind is not Kind.TAKE_OVER:
+            self.notices.tell(PairRefused(action="take over", message=verdict.reason))
+            raise TransitionError(verdict.reason)
+        self._key = "take_over"
+        return f"taking over at epoch {verdict.epoch} ({source})"
+
+    def hand_over(self, source: str) -> str:
+        """The driver operator's key: the planned handover to the standby heard."""
+        presence = self._presence
+        why = pair_steps.handover_refusal(self.driving, presence, self._handing is not None)
+        if why is not None:
+            self.notices.tell(PairRefused(action="hand over", message=why))
+            raise TransitionError(why)
+        assert presence is not None
+        self._key = "hand_over"
+        return f"handing over to {presence.run_id} on {presence.host} ({source})"
+
+    # ------------------------------------------------------------ the loop
+
+    async def _watch(self) -> None:
+        """Observe, decide, act, say; a transition failing is said and the loop goes on."""
+        while True:
+            await self.sleep(TICK)
+            now = self.mono()
+            try:
+                self._observe(now)
+                await self._act(self.machine.decide(now), now)
+                if self.standby is not None:
+                    self._follow_copy()
+            except (TimekeeperError, OSError) as exc:
+                self.notices.tell(PairFailed(error=str(exc)))
+            self._say(now)
+
+    def _observe(self, now: float) -> None:
+        machine, controller = self.machine, self.obs.controller if self.obs else None
+        quiet = controller.fencing.quiet_for() if controller is not None else None
+        machine.obs_link(quiet is not None, now)
+        status = controller.status if controller is not None else None
+        heard = status.driver_heard if status is not None else None
+        if heard is not None and quiet is not None:
+            at = now - quiet
+            if self._heard is None or self._heard != (heard.run_id, round(at, 3)):
+                self._heard = (heard.run_id, round(at, 3))
+                peer = Peer(heard.epoch, heard.run_id, heard.host, heard.pid)
+                machine.announcement(peer, "driver", at)
+        if status is not None and status.fenced_by is not None and machine.driving is not None:
+            by = status.fenced_by
+            machine.announcement(Peer(by.epoch, by.run_id, by.host, by.pid), "driver", now)
+        if self.driver is not None:
+            machine.broker_link(self.driver.link.state.connected, now)
+            if self.driver.superseded is not None:
+                machine.driver_topic(self.driver.superseded, now)
+            if self.driver.standby is not self._presence:
+                self._presence = p = self.driver.standby
+                if p is not None:
+                    machine.standby_presence(p.run_id, p.obs, p.seq, now)
+            if self.driver.head is not None:
+                machine.head(self.driver.head, now)
+        if self.standby is not None:
+            machine.broker_link(self.standby.link.state.connected, now)
+            machine.copy(self.standby.last, now, ended=self.standby.copy.ended)
+            if self.standby.head is not None:
+                machine.head(self.standby.head, now)
+
+    async def _act(self, verdict: Verdict, now: float) -> None:
+        key, self._key = self._key, None
+        if verdict.kind is Kind.TAKE_OVER and verdict.epoch is not None:
+            await self._take_over(verdict.epoch, verdict.reason)
+        elif verdict.kind is Kind.STAND_DOWN:
+            await self._stand_down(verdict)
+        elif verdict.kind is Kind.HAND_OVER:
+            await self._ask_handover("lost_obs", verdict.reason)
+            self.machine.handed_over(now)
+        elif key == "hand_over" and verdict.kind is Kind.DRIVE:
+            await self._ask_handover("planned", "planned by the operator")
+        elif self._handing is not None and now - self._handing > HANDOVER_WITHIN:
+            self._handing = None  # the standby did not take it: drive on
+            self.session.read_only = None
+            if self.obs is not None and self.machine.driving is not None:
+                self.obs.controller.fencing.drive(self.machine.driving.epoch)
+            self.notices.tell(PairRefused(action="hand over", message="not taken: driving on"))
+
+    def _say(self, now: float) -> None:
+        view = self.machine.view(now)
+        behind = view.lag_ms is not None and view.lag_ms >= LAG_SAID  # (not each record's)
+        said = (view.we_drive, view.driver, view.verdict, view.standby, behind)
+        if said == self._said:
+            return
+        self._said = said
+        self.notices.tell(
+            PairChanged(
+                role="driver" if view.we_drive else "standby",
+                epoch=view.epoch,
+                verdict=view.verdict.kind.value,
+                lag_records=view.lag_records,
+                message=pair_line(view, self.parts.identity.host),
+            )
+        )
+
+    def broker_state(self) -> LinkState:
+        """The broker link this run uses now: the room's while it drives, else the copy's."""
+        return self.standby.link.state if self.standby is not None else self.room.state
+
+    def line(self) -> str:
+        """The pair line now (the dashboard's)."""
+        return pair_line(self.machine.view(self.mono()), self.parts.identity.host)
+
+    # ------------------------------------------------------------ following
+
+    def _follow_copy(self) -> None:
+        """Replay the copy into the session when its new lines change the show."""
+        if not self._copy.changed(self.mono()):
+            return
+        session = self.session
+        result = pair_steps.followed(self.parts.log_path, session.programme, session.clock,
+                                     self.real_clock)  # fmt: skip
+        if result is not None:
+            session.clock = result.clock  # a rehearsal's pretend clock, as the log has it
+            session.follow(result.state, result.message, session.clock.now())
+
+    # ------------------------------------------------------------ transitions
+
+    def _drive_from(self, run: RunStart, epoch: int, now: float) -> None:
+        ident = self.parts.identity
+        self.machine.drive(epoch, now, ident.host, ident.pid)
+        run.log.append(driving_record(self.peer))
+        room = self.room
+        driver = DriverReplica(room.settings, room.topics, run.path, self.peer,
+                               real_clock=self.real_clock, sleep=self.sleep)  # fmt: skip
+        driver.attach(run.log)
+        driver.start()
+        self.driver = driver
+
+    async def _take_over(self, epoch: int, reason: str) -> None:
+        standby, self.standby = self.standby, None
+        seq = None
+        if standby is not None:
+            await standby.stop()  # the last records written; the copy's lock released
+            seq = standby.last
+        path = self.parts.log_path
+        run = self._resume(path)
+        self.run = self.owned = run
+        self.records.asrun = run
+        self.session.follow(run.state, run.message, run.clock.now())
+        self.session.clock = run.clock
+        self.session.subscribe(run.log.record_events)
+        self.session.read_only = None
+        self.session.autopilot = self.parts.autopilot
+        self._drive_from(run, epoch, self.mono())
+        found, did = "OBS not configured", ""
+        if self.obs is not None:
+            records = read_log(path).records
+            due, intents, done = pair_steps.takeover_inputs(run.state, records, run.done_keys)
+            fencing = self.obs.controller.fencing
+            actual = await fencing.read_obs()
+            found = pair_steps.describe_found(actual.program, actual.streaming, actual.recording)
+            plan = await fencing.take_over(epoch, due, intents, done)
+            done_words = [f"switch to {plan.switch.scene}"] if plan.switch else []
+            done_words += [s.action.value for s in (*plan.stops, *plan.starts) if s.request]
+            did = "; ".join([*done_words, *plan.kept]) or "nothing to change"
+        assert self._runtime is not None
+        await self.room.start(self._runtime)
+        self.notices.tell(
+            TakenOver(epoch=epoch, reason=reason, seq=seq, found=found,
+                      message=f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}")
+        )  # fmt: skip
+
+    async def _stand_down(self, verdict: Verdict) -> None:
+        winner = verdict.winner
+        epoch = verdict.epoch or 0
+        if self.obs is not None and self.obs.controller.fencing.role is Role.DRIVER:
+            self.obs.controller.fencing.stand_by(epoch)  # first: nothing more on OBS
+        self.session.read_only = verdict.reason
+        run, self.run = self.run, None
+        self._handing = None
+        self.machine.stand_down(self.mono())
+        if self.driver is not None:
+            await self.driver.stop()
+            self.driver = None
+        await self.room.stop(goodbye=False)
+        aside = None
+        if run is not None:
+            self.session.unsubscribe(run.log.record_events)
+            self.records.asrun = None
+            run.log.close()
+            aside = pair_steps.set_aside(run.path, epoch)
+        self._start_copy()
+        self.notices.tell(
+            StoodBy(epoch=epoch, by=winner.run_id if winner else None,
+                    set_aside=str(aside) if aside else None,
+                    message=f"STANDBY — {verdict.reason}"
+                    + (f"; this run's log is kept as {aside.name}" if aside else ""))
+        )  # fmt: skip
+
+    def _start_copy(self) -> None:
+        room, ident, obs = self.room, self.parts.identity, self.obs
+        standby = StandbyReplica(
+            room.settings, room.topics, self.parts.log_path, run_id=ident.run_id,
+            armed=self.parts.armed, on_word=self._word, real_clock=self.real_clock,
+            reaches_obs=lambda: obs is not None and obs.status().connected, sleep=self.sleep,
+        )  # fmt: skip
+        standby.start()
+        self.standby = standby
+        self._copy = pair_steps.CopyWatch(self.parts.log_path, FOLLOW_EVERY)
+
+    def _word(self, leaf: str, payload: bytes) -> None:
+        """What the standby hears of the driver, fed to the rules at its arrival."""
+        log = self.standby.log if self.standby is not None else None
+        hear(self.machine, leaf, payload, self.mono(), log)
+
+    async def _ask_handover(self, reason: str, why: str) -> None:
+        driving = self.machine.driving
+        if self.driver is None or driving is None or self.run is None:
+            return
+        self.session.read_only = "handing the show over to the standby"
+        seq = self.driver.head if self.driver.head is not None else 0
+        if self.obs is not None:
+            self.obs.controller.fencing.stand_by(driving.epoch)  # nothing more on OBS
+        request = Handover(self.parts.identity.run_id, driving.epoch, seq, reason)
+        payload = handover_payload(request, self.real_clock.now())
+        await self.driver.link.publish(self.room.topics.handover, payload, qos=1)
+        self._handing = self.mono()
+        message = f"handover ({why}): up to record {seq}"
+        self.notices.tell(HandoverAsked(reason=reason, seq=seq, message=message))
