@@ -141,14 +141,14 @@ def line(kill: Kill, slot: float) -> str:
     if o is None:
         return f"{head} {kill.error}"
     delay = f"{kill.delay:.3f} s" if kill.delay is not None else "—"
-    if kill.from_kill is not None:
-        delay += f" ({kill.from_kill:.3f} s after the kill)"
+    after_kill = f"{kill.from_kill:.3f} s" if kill.from_kill is not None else "—"
     c = o.continuity
     problems = o.problems() + ([kill.error] if kill.error else [])
     return (
-        f"{head} taken over at epoch {o.takeover.epoch} after {delay}; repeated {o.repeated}, "
-        f"missed {len(o.missed)}; copy {c.copied} + {c.continued} records "
-        f"({c.unreplicated} never sent){'; ' + '; '.join(problems) if problems else ''}"
+        f"{head} epoch {o.takeover.epoch} drove {delay} after the primary's last announcement "
+        f"({after_kill} after the kill); repeated {o.repeated}, missed {len(o.missed)}; "
+        f"copy {c.copied} + {c.continued} records ({c.unreplicated} never sent)"
+        + ("; " + "; ".join(problems) if problems else "")
     )
 
 
