@@ -4,9 +4,11 @@ Used by the multi-process tests beside it and by bench/bench_standby.py. The evi
 is what the witness saw on OBS (`witness.Seen`) and the records of the primary's log
 and of the standby's (its copy, continued once it drove); the verdicts:
 
-- `takeover`: the primary's last driving announcement on OBS, the first sign of the new
-  driver (its first driving announcement at a higher epoch, or the first scene switch
-  after the primary fell silent, whichever OBS relayed first), and the delay between.
+- `takeover`: the primary's last driving announcement on OBS, the new driver's first
+  driving announcement, and the delay between. (Its first announcement is its first sign:
+  a new driver's lease starts with OBS's echo of it, so nothing it switches comes
+  earlier; a switch after the primary's last announcement may be the primary's own,
+  made just before it died.)
 - `boundaries`: each slot start's scene switched on program once — in its window, from
   just before its planned instant until the next one's (plus a second); *missed* when
   never switched (and OBS was not already on it), *twice* when switched more than once.
@@ -36,7 +38,7 @@ AFTER = timedelta(seconds=1.0)  # ... and its confirmation a little after the ne
 @dataclass(frozen=True)
 class Takeover:
     last_old: Seen | None  # the primary's last driving announcement OBS relayed
-    first_new: Seen | None  # the new driver's first sign on OBS
+    first_new: Seen | None  # the new driver's first driving announcement OBS relayed
 
     @property
     def delay(self) -> float | None:
@@ -62,14 +64,8 @@ def takeover(seen: Sequence[Seen], old_run: str, after: int = 0) -> Takeover:
     for i, s in enumerate(seen[: new_index if new_index is not None else len(seen)]):
         if s.kind == "announce" and s.run_id == old_run and s.role == "driver":
             last_old_index = i
-    if last_old_index is None:
-        return Takeover(None, seen[new_index] if new_index is not None else None)
     first = seen[new_index] if new_index is not None else None
-    for s in seen[last_old_index + 1 : new_index]:
-        if s.kind == "scene":  # the new driver switched before OBS relayed its announcement
-            first = s
-            break
-    return Takeover(seen[last_old_index], first)
+    return Takeover(seen[last_old_index] if last_old_index is not None else None, first)
 
 
 def epochs_driving(seen: Sequence[Seen], run_id: str, after: int = 0) -> list[int]:
