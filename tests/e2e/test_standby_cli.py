@@ -1,10 +1,11 @@
 """The standby pair as operators run it (issue 24): two `timekeeper run` processes, a real
 mosquitto and a real headless OBS.
 
-- the primary SIGKILLed 0.3 s before a boundary: the standby drives within the takeover
+- the primary SIGKILLed 0.2 s before a boundary: the standby drives within the takeover
   delay plus a margin, the boundary's scene is on program once, the recording started
   once, and the standby's log continues the primary's sequence (the primary's log is its
   prefix, byte for byte);
+- the killed primary restarted with the same command: it hears epoch 2 and stands by;
 - the primary SIGSTOPped for 5 s: the standby takes over, and the primary, continued,
   stands by and switches nothing;
 - no `--standby` and no room: nothing of the pair runs, no broker is needed (the other e2e
@@ -27,7 +28,7 @@ import pytest
 from tests.rooms.broker import Broker, free_port, mosquitto_missing_reason
 
 from .conftest import ObsUnderTest
-from .programmes import PASSWORD_ENV, SlotSpec, write_programme
+from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme
 from .runner import Line, Run, environment, read_jsonl, run_argv
 
 pytestmark = pytest.mark.obs
@@ -53,7 +54,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 def pair_runs(
     tmp_path: Path, obs: ObsUnderTest, broker: Broker, slots: list[SlotSpec], lead: float
-) -> tuple[Run, Run, Path, Path, object]:
+) -> tuple[Run, Run, Path, Path, ProgrammeFile]:
     programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=lead)
     env = environment({PASSWORD_ENV: obs.password})
     log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
@@ -64,6 +65,10 @@ def pair_runs(
     primary.wait_for(lambda ln: ln.get("event") == "pair" and ln["role"] == "driver", timeout=20)
     standby = Run(run_argv(programme.path, log_b, *mqtt, "--standby"), env)
     return primary, standby, log_a, log_b, programme
+
+
+def primary_env(obs: ObsUnderTest) -> dict[str, str]:
+    return environment({PASSWORD_ENV: obs.password})
 
 
 def following(line: Line) -> bool:
@@ -84,19 +89,20 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
 ) -> None:
     slots = [
         SlotSpec("Opening", 9, "Intro", on_start=["start_recording"]),
-        SlotSpec("Keynote", 6, "Keynote"),
+        SlotSpec("Keynote", 12, "Keynote"),
         SlotSpec("Closing", 2, "Closing", on_end=["stop_recording"]),
     ]
     primary, standby, log_a, log_b, programme = pair_runs(tmp_path, obs, broker, slots, 3.0)
     try:
         standby.wait_for(following, timeout=20, what="the standby following, no lag")
         primary.wait_for("scene_switch_confirmed", timeout=20)
-        keynote = programme.slots[1].start  # type: ignore[attr-defined]
-        left = programme.seconds_until(keynote) - 0.3  # type: ignore[attr-defined]
+        keynote = programme.slots[1].start
+        left = programme.seconds_until(keynote) - 0.2
         assert left > 0, "the pair took too long to start: the boundary has passed"
         time.sleep(left)
         primary.kill()
         killed = time.monotonic()
+        before = log_a.read_bytes()  # the primary's log as it died
         _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 10)
         took = time.monotonic() - killed
         assert taken["epoch"] == 2
@@ -106,11 +112,22 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
             timeout=10,
         )
         assert obs.program_scene() == "Keynote"
+        # the primary restarted with the same command resumes its log at epoch 1, hears
+        # epoch 2 and stands by before it changes anything; its log is set aside whole
+        again = Run(primary.argv, primary_env(obs))
+        try:
+            _, stood = again.wait_for("standing_by", timeout=20)
+            assert stood["epoch"] == 2 and stood["set_aside"]
+            sent = [c for c in again.of("scene_switch_confirmed") if not c.get("already")]
+            assert sent == [] and again.of("action_done") == []  # ("already": nothing sent)
+            assert Path(stood["set_aside"]).exists()
+        finally:
+            again.close()
         standby.finish(timeout=30)  # the show ends on the new driver
         assert obs.record_starts() == 1  # the primary's, never again
         assert not obs.recording_settled()
-        a, b = log_a.read_bytes(), log_b.read_bytes()
-        kept = a[: a.rfind(b"\n") + 1]
+        b = log_b.read_bytes()
+        kept = before[: before.rfind(b"\n") + 1]
         assert b.startswith(kept), "the standby's log does not continue the primary's"
         numbers = seqs(log_b)
         assert numbers == list(range(len(numbers)))
@@ -239,6 +256,73 @@ def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
         assert lines(log_b) == lines(kept)
         numbers = seqs(log_b)
         assert numbers == list(range(len(numbers)))
+    finally:
+        primary.close()
+        standby.close()
+
+
+def test_an_armed_standby_asks_and_its_operators_call_takes_over(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [SlotSpec("Opening", 6, "Intro"), SlotSpec("Keynote", 6, "Keynote")]
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=2.0)
+    env = environment({PASSWORD_ENV: obs.password, "TIMEKEEPER_CONTROL_TOKEN": TOKEN})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    mqtt, port_b = ("--mqtt", broker.url, *ROOM), free_port()
+    primary = Run(run_argv(programme.path, log_a, *mqtt), env)
+    standby = Run(
+        run_argv(programme.path, log_b, *mqtt, "--standby", "armed", "--control", "--port",
+                 str(port_b)),
+        env,
+    )  # fmt: skip
+    try:
+        standby.wait_for(following, timeout=20, what="the standby following")
+        primary.kill()
+        _, asked = standby.wait_for(
+            lambda ln: ln.get("event") == "pair" and ln["verdict"] == "ask", timeout=10
+        )
+        assert "press the key" in asked["message"]
+        time.sleep(1.0)
+        assert standby.of("taken_over") == []  # armed: never by itself
+        status, said = post(port_b, "take-over", {"confirm": True})
+        assert status == 200, (status, said)
+        _, taken = standby.wait_for("taken_over", timeout=10)
+        assert taken["epoch"] == 2
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=20,
+        )
+    finally:
+        primary.close()
+        standby.close()
+
+
+def test_a_primary_that_cannot_reach_obs_hands_the_show_to_a_standby_that_can(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    slots = [SlotSpec("Opening", 6, "Intro"), SlotSpec("Keynote", 8, "Keynote")]
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=2.0)
+    env = environment({PASSWORD_ENV: obs.password})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    mqtt = ("--mqtt", broker.url, *ROOM)
+    nowhere = ("--obs-url", f"ws://127.0.0.1:{free_port()}")  # the primary's OBS is gone
+    primary = Run(run_argv(programme.path, log_a, *mqtt, *nowhere), env)
+    standby = Run(run_argv(programme.path, log_b, *mqtt, "--standby"), env)
+    try:
+        _, asked = primary.wait_for("handover", timeout=20)
+        assert asked["reason"] == "lost_obs"
+        _, taken = standby.wait_for("taken_over", timeout=10)
+        assert taken["epoch"] == 2 and "lost_obs" in taken["reason"]
+        primary.wait_for("standing_by", timeout=10)
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=20,
+        )
+        assert obs.program_scene() == "Keynote"
     finally:
         primary.close()
         standby.close()

@@ -14,6 +14,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from timekeeper.app.pair_notices import (
+    Copying,
+    HandoverAsked,
+    PairChanged,
+    PairFailed,
+    PairRefused,
+    StoodBy,
+    TakenOver,
+)
 from timekeeper.control.notices import (
     OscListening,
     RemoteAction,
@@ -136,6 +145,22 @@ ROWS: list[tuple[Notice, dict[str, Any]]] = [
      before("room_command", command="hold", sender="sm", result="held")),
     (SpeakerServerStarted(url="http://127.0.0.1:8765/", control=None),
      before("speaker_server", url="http://127.0.0.1:8765/", control=None)),
+    # the standby pair's (issue 24): new kinds, their lines as first written
+    (PairChanged(role="standby", epoch=1, verdict="follow", lag_records=0, message="STANDBY"),
+     before("pair", role="standby", epoch=1, verdict="follow", lag_records=0,
+            message="STANDBY")),
+    (Copying(path="runs/x.jsonl", armed=False, message="copying"),
+     before("standby_copy", path="runs/x.jsonl", armed=False, message="copying")),
+    (TakenOver(epoch=2, reason="quiet", seq=41, found="program Intro", message="TAKEN OVER"),
+     before("taken_over", epoch=2, reason="quiet", seq=41, found="program Intro",
+            message="TAKEN OVER")),
+    (StoodBy(epoch=2, by="run-b", set_aside=None, message="STANDBY"),
+     before("standing_by", epoch=2, by="run-b", set_aside=None, message="STANDBY")),
+    (HandoverAsked(reason="planned", seq=41, message="handover"),
+     before("handover", reason="planned", seq=41, message="handover")),
+    (PairRefused(action="take over", message="alive"),
+     before("pair_refused", action="take over", message="alive")),
+    (PairFailed(error="disk full"), before("pair_failed", error="disk full")),
 ]  # fmt: skip
 
 

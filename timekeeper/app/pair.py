@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from timekeeper.app import pair_steps
 from timekeeper.app.obs_records import ObsRecords
 from timekeeper.app.pair_notices import (
+    Copying,
     HandoverAsked,
     PairChanged,
     PairFailed,
@@ -143,6 +144,10 @@ class PairService:
         else:
             self._start_copy()
             self._follow_copy()
+            how = "on its operator's key" if self.parts.armed else "by itself"
+            path = str(self.parts.log_path)
+            message = f"STANDBY: copying the driver's log to {path}; takes over {how}"
+            self.notices.tell(Copying(path=path, armed=self.parts.armed, message=message))
         self._task = asyncio.get_running_loop().create_task(self._watch(), name="standby-pair")
 
     async def stop(self) -> None:

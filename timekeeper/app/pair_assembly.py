@@ -40,7 +40,8 @@ def driver_identity(session: ShowSession, run: RunStart) -> RunIdentity:
         epoch = last_epoch(read_log(run.path).records)
     except (OSError, ValueError):
         epoch = 0
-    return replace(identity_of(session), role=Role.DRIVER, epoch=max(epoch, 1))
+    role = Role.WATCH if session.run_mode is RunMode.DRY else Role.DRIVER  # a dry run never drives
+    return replace(identity_of(session), role=role, epoch=max(epoch, 1))
 
 
 def room_of(options: RunOptions) -> RoomService | None:

@@ -27,7 +27,7 @@ def pair_line(view: PairView, we: str) -> str:
     parts = [who]
     if view.we_drive:
         parts.append(f"standby {view.standby}" if view.standby else "no standby heard")
-    if view.lag_records is not None:
+    if view.lag_records is not None and (view.standby or not view.we_drive):
         parts.append(f"lag {view.lag_records} records, {view.lag_ms or 0} ms")
     if view.heard_ago is not None:
         parts.append(f"last word {view.heard_ago:.1f} s ago on {view.heard_on}")
@@ -45,6 +45,16 @@ class PairChanged(Notice):
     epoch: int
     verdict: str  # core.standby.Kind's value
     lag_records: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Copying(Notice):
+    """A standby begins: where the copy of the driver's log is written (its own log's place)."""
+
+    kind: ClassVar[str] = "standby_copy"
+    path: str
+    armed: bool
     message: str
 
 
