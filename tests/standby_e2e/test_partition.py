@@ -50,4 +50,4 @@ def test_a_primary_cut_from_the_broker_only_is_not_taken_over(
         result = p.judge(primary, standby, p.run_id(primary))
         assert result.missed == [] and result.twice == []
         assert result.takeover.first_new is None
-        p.wait_copy(primary, standby, timeout=10)  # and holds the end of the show
+        # (the copy's end of the show: test_follow.py)
