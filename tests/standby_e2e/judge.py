@@ -12,6 +12,7 @@ and of the standby's (its copy, continued once it drove); the verdicts:
 - `boundaries`: each slot start's scene switched on program once — in its window, from
   just before its planned instant until the next one's (plus a second); *missed* when
   never switched (and OBS was not already on it), *twice* when switched more than once.
+- `strays`: scene changes no boundary accounts for (a past slot's scene switched again).
 - `outputs`: how often OBS reported the recording (or stream) starting and stopping.
 - `continuity`: the standby's log numbers its records 0..N (the header 0) with no gap and no repeat,
   holds the primary's records byte for byte up to where it continues, and repeats no
@@ -130,6 +131,23 @@ def boundaries(
     return out
 
 
+def strays(seen: Sequence[Seen], planned: Sequence[Boundary], end: datetime) -> list[Seen]:
+    """Scene changes no boundary accounts for: not to the scene live then (in its window), such
+    as an old primary back from a freeze switching a slot that is past."""
+    out = []
+    for s in seen:
+        if s.kind != "scene" or not planned or s.real < planned[0].at - BEFORE:
+            continue
+        accounted = False
+        for i, b in enumerate(planned):
+            until = (planned[i + 1].at if i + 1 < len(planned) else end) + AFTER
+            if b.scene == s.scene and b.at - BEFORE <= s.real < until:
+                accounted = True
+        if not accounted:
+            out.append(s)
+    return out
+
+
 def outputs(seen: Sequence[Seen], output: str = "record") -> Counter[str]:
     """How often OBS reported `output` in each state (OBS_WEBSOCKET_OUTPUT_STARTED, ...)."""
     return Counter(s.state for s in seen if s.kind == "output" and s.output == output)
@@ -189,6 +207,7 @@ class Outcome:
     verdicts: tuple[BoundaryVerdict, ...]
     record: Counter[str]
     continuity: Continuity
+    strays: tuple[Seen, ...] = ()
 
     @property
     def missed(self) -> list[str]:
@@ -200,9 +219,11 @@ class Outcome:
 
     @property
     def repeated(self) -> int:
-        """Actions done twice: once-only keys in the logs, scene switches, recordings started."""
+        """Actions done twice: once-only keys in the logs, scene switches (twice, or a past
+        slot's switched again: a stray), recordings started."""
         starts = max(0, self.record[STARTED] - 1)
-        return len(self.continuity.actions_repeated) + len(self.twice) + starts
+        switches = len(self.twice) + len(self.strays)
+        return len(self.continuity.actions_repeated) + switches + starts
 
     def problems(self) -> list[str]:
         """What went wrong, in words (empty: nothing)."""
@@ -213,6 +234,8 @@ class Outcome:
             out.append(f"boundaries missed: {self.missed}")
         if self.twice:
             out.append(f"boundaries switched twice: {self.twice}")
+        if self.strays:
+            out.append(f"stray switches: {[(s.scene, s.real.isoformat()) for s in self.strays]}")
         if self.record[STARTED] != 1 or self.record[STOPPED] > 1:
             out.append(
                 f"the recording started {self.record[STARTED]}x, stopped {self.record[STOPPED]}x"
@@ -237,4 +260,5 @@ def outcome(
         tuple(boundaries(seen, planned, end, start_scene)),
         outputs(seen),
         continuity(primary_log, standby_log),
+        tuple(strays(seen, planned, end)),
     )

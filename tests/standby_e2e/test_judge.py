@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from .judge import Boundary, boundaries, continuity, epochs_driving, outputs, takeover
+from .judge import (
+    Boundary,
+    boundaries,
+    continuity,
+    epochs_driving,
+    outputs,
+    strays,
+    takeover,
+)
 from .witness import Seen
 
 T0 = datetime(2031, 6, 2, 9, 0, tzinfo=UTC)
@@ -62,6 +70,23 @@ def test_a_boundary_switched_once_twice_or_never() -> None:
         (2, False, True),
         (0, True, False),
     ]
+
+
+def test_a_past_slots_scene_switched_again_is_a_stray() -> None:
+    planned = [
+        Boundary("s1", "Intro", T0 + timedelta(seconds=1)),
+        Boundary("s2", "Talk", T0 + timedelta(seconds=4)),
+        Boundary("s3", "Panel", T0 + timedelta(seconds=7)),
+    ]
+    seen = [
+        at(1.0, "scene", scene="Intro"),
+        at(4.0, "scene", scene="Talk"),
+        at(7.0, "scene", scene="Panel"),
+        at(8.5, "scene", scene="Talk"),  # an old primary back from a freeze, slot 2 overdue
+    ]
+    (stray,) = strays(seen, planned, T0 + timedelta(seconds=10))
+    assert (stray.scene, stray.mono) == ("Talk", 8.5)
+    assert strays(seen[:3], planned, T0 + timedelta(seconds=10)) == []
 
 
 def test_a_boundary_whose_scene_was_already_on_program_is_not_missed() -> None:
