@@ -5,6 +5,7 @@ mosquitto and a real headless OBS.
   delay plus a margin, the boundary's scene is on program once, the recording started
   once, and the standby's log continues the primary's sequence (the primary's log is its
   prefix, byte for byte);
+- the room's status is then published by the new driver (speaker screens follow it);
 - the killed primary restarted with the same command: it hears epoch 2 and stands by;
 - the primary SIGSTOPped for 5 s: the standby takes over, and the primary, continued,
   stands by and switches nothing;
@@ -14,6 +15,7 @@ mosquitto and a real headless OBS.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -21,11 +23,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.rooms.broker import Broker, free_port, mosquitto_missing_reason
+from tests.rooms.broker import Broker, Listener, free_port, mosquitto_missing_reason
+from timekeeper.core.clock import SystemClock
 
 from .conftest import ObsUnderTest
 from .programmes import PASSWORD_ENV, ProgrammeFile, SlotSpec, write_programme
@@ -67,6 +72,18 @@ def pair_runs(
     return primary, standby, log_a, log_b, programme
 
 
+async def room_after(broker: Broker, instant: datetime) -> tuple[dict[str, Any], bytes]:
+    """The room's status published after `instant` (by whom drives now), and its `online`."""
+
+    def fresh(payload: bytes) -> bool:
+        return datetime.fromisoformat(json.loads(payload)["sent_at"]) > instant
+
+    async with Listener(broker.port) as room:
+        _, status, _ = await room.wait_for("/status", fresh, timeout=10)
+        _, online, _ = await room.wait_for("/online", timeout=10)
+    return json.loads(status), online
+
+
 def primary_env(obs: ObsUnderTest) -> dict[str, str]:
     return environment({PASSWORD_ENV: obs.password})
 
@@ -101,7 +118,7 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
         assert left > 0, "the pair took too long to start: the boundary has passed"
         time.sleep(left)
         primary.kill()
-        killed = time.monotonic()
+        killed, died = time.monotonic(), SystemClock().now()
         before = log_a.read_bytes()  # the primary's log as it died
         _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 10)
         took = time.monotonic() - killed
@@ -112,6 +129,9 @@ def test_a_killed_primary_is_taken_over_within_the_delay_and_nothing_is_done_twi
             timeout=10,
         )
         assert obs.program_scene() == "Keynote"
+        # the room is published from the new driver: speaker screens follow it by themselves
+        status, online = asyncio.run(room_after(broker, died))
+        assert status["live"] is not None and online == b"true"
         # the primary restarted with the same command resumes its log at epoch 1, hears
         # epoch 2 and stands by before it changes anything; its log is set aside whole
         again = Run(primary.argv, primary_env(obs))
@@ -149,22 +169,31 @@ def test_a_frozen_primary_stands_by_when_it_runs_again_and_switches_nothing(
     obs: ObsUnderTest, broker: Broker, tmp_path: Path
 ) -> None:
     slots = [
-        SlotSpec("Opening", 5, "Intro"),
-        SlotSpec("Keynote", 10, "Keynote"),
+        SlotSpec("Opening", 9, "Intro"),
+        SlotSpec("Keynote", 8, "Keynote"),
         SlotSpec("Closing", 3, "Closing"),
     ]
-    primary, standby, _, log_b, _ = pair_runs(tmp_path, obs, broker, slots, 2.0)
+    primary, standby, _, log_b, programme = pair_runs(tmp_path, obs, broker, slots, 3.0)
     try:
         standby.wait_for(following, timeout=20, what="the standby following, no lag")
+        primary.wait_for("scene_switch_confirmed", timeout=20)
+        left = programme.seconds_until(programme.slots[1].start) - 2.0
+        assert left > 0, "the pair took too long to start: the boundary is too near"
+        time.sleep(left)  # frozen 2 s before the boundary, for 5 s: it passes in the freeze
         os.kill(primary.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
         try:
             _, taken = standby.wait_for("taken_over", timeout=DELAY + MARGIN + 5)
             assert taken["epoch"] == 2
-            time.sleep(5)
+            time.sleep(max(0.0, stopped + 5 - time.monotonic()))
         finally:
             os.kill(primary.pid, signal.SIGCONT)
         mark = len(primary.lines)
         primary.wait_for("standing_by", timeout=10, after=mark)
+        standby.wait_for(
+            lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
+            timeout=10,
+        )
         standby.wait_for(
             lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Closing",
             timeout=30,
@@ -206,7 +235,7 @@ def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
 ) -> None:
     slots = [
         SlotSpec("Opening", 8, "Intro", on_start=["start_recording"]),
-        SlotSpec("Keynote", 4, "Keynote"),
+        SlotSpec("Keynote", 6, "Keynote"),
         SlotSpec("Closing", 2, "Closing", on_end=["stop_recording"]),
     ]
     programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=3.0)
@@ -238,6 +267,7 @@ def test_a_planned_handover_moves_the_show_with_no_gap_and_nothing_twice(
         _, stood = primary.wait_for("standing_by", timeout=10)
         assert stood["epoch"] == 2
         mark = len(primary.lines)
+        primary.wait_for(following, timeout=10, after=mark)  # the new driver's standby now
         standby.wait_for(
             lambda ln: ln.get("event") == "scene_switch_confirmed" and ln["scene"] == "Keynote",
             timeout=20,

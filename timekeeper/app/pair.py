@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 TICK = 0.05  # real seconds between two looks at the pair (a takeover decided within one)
 FOLLOW_EVERY = 0.2  # real seconds between two replays of the copy into the session
 HANDOVER_WITHIN = 5.0  # a planned handover the standby did not take: drive on
+RETRY_AFTER = 1.0  # real seconds before a transition that failed is tried again
 LAG_SAID = 1000  # ms: a copy behind this long changes the pair line (a record's flicker not)
 Sleep = Callable[[float], Awaitable[None]]
 Resume = Callable[[Path], RunStart]  # the copy resumed for driving (asrun.start_run)
@@ -118,6 +119,7 @@ class PairService:
         self._presence: Presence | None = None
         self._copy = pair_steps.CopyWatch(parts.log_path, FOLLOW_EVERY)
         self._said: tuple[object, ...] | None = None
+        self._calm = 0.0  # no transition before (after one failed)
         if run is None:
             session.read_only = "this run stands by: the driver's operator runs the show"
 
@@ -127,10 +129,7 @@ class PairService:
 
     @property
     def peer(self) -> Peer:
-        epoch, ident = (
-            self.machine.driving.epoch if self.machine.driving else 0,
-            self.parts.identity,
-        )
+        ident, epoch = self.parts.identity, getattr(self.machine.driving, "epoch", 0)
         return Peer(epoch, ident.run_id, ident.host, ident.pid)
 
     # ------------------------------------------------------------ the service
@@ -202,6 +201,7 @@ class PairService:
                     self._follow_copy()
             except (TimekeeperError, OSError) as exc:
                 self.notices.tell(PairFailed(error=str(exc)))
+                self._calm = now + RETRY_AFTER  # a failed transition is not tried at every tick
             self._say(now)
 
     def _observe(self, now: float) -> None:
@@ -237,6 +237,8 @@ class PairService:
 
     async def _act(self, verdict: Verdict, now: float) -> None:
         key, self._key = self._key, None
+        if now < self._calm:
+            return
         if verdict.kind is Kind.TAKE_OVER and verdict.epoch is not None:
             await self._take_over(verdict.epoch, verdict.reason)
         elif verdict.kind is Kind.STAND_DOWN:
@@ -311,7 +313,11 @@ class PairService:
             await standby.stop()  # the last records written; the copy's lock released
             seq = standby.last
         path = self.parts.log_path
-        run = self._resume(path)
+        try:
+            run = self._resume(path)
+        except (TimekeeperError, OSError):
+            self._start_copy()  # not resumable: go on following (the loop says why)
+            raise
         self.run = self.owned = run
         self.records.asrun = run
         self.session.follow(run.state, run.message, run.clock.now())
@@ -333,14 +339,11 @@ class PairService:
             did = "; ".join([*done_words, *plan.kept]) or "nothing to change"
         assert self._runtime is not None
         await self.room.start(self._runtime)
-        self.notices.tell(
-            TakenOver(epoch=epoch, reason=reason, seq=seq, found=found,
-                      message=f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}")
-        )  # fmt: skip
+        said = f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}"
+        self.notices.tell(TakenOver(epoch=epoch, reason=reason, seq=seq, found=found, message=said))
 
     async def _stand_down(self, verdict: Verdict) -> None:
-        winner = verdict.winner
-        epoch = verdict.epoch or 0
+        winner, epoch = verdict.winner, verdict.epoch or 0
         if self.obs is not None and self.obs.controller.fencing.role is Role.DRIVER:
             self.obs.controller.fencing.stand_by(epoch)  # first: nothing more on OBS
         self.session.read_only = verdict.reason
