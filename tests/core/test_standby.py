@@ -166,6 +166,19 @@ def test_equal_epochs_the_smaller_run_id_wins() -> None:
     assert large.decide(0.1).kind is Kind.STAND_DOWN
 
 
+def test_a_restarted_driver_is_not_fenced_by_its_own_earlier_run() -> None:
+    """Killed and restarted with the same command, a room run resumes its log at epoch 1 and
+    finds its earlier run's retained `driver` value (epoch 1, another run id): that is
+    itself, not a rival (bench_chaos: every restarted room run stood down to itself). A run
+    it does not know at the same epoch still wins by the smaller run id."""
+    m = StandbyMachine("run-z", own=frozenset({"run-a"}))
+    m.drive(1, 0.0)
+    m.driver_topic(Peer(1, "run-a"), 0.1)
+    assert m.decide(0.2).kind is Kind.DRIVE
+    m.driver_topic(Peer(1, "run-b"), 0.3)
+    assert m.decide(0.3).kind is Kind.STAND_DOWN
+
+
 def test_a_new_driver_that_dies_is_taken_over_despite_the_old_ones_echo() -> None:
     """Announcements of a lower epoch (an old primary not yet stood down) are no liveness."""
     m = standby()

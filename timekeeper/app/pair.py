@@ -20,8 +20,7 @@ The transitions, each in one method:
   whole (`NAME.fenced-epoch-N-1.jsonl`); the copy of the new driver's log begins where the
   log was, from its first record. Why not go on in the old log: records this run wrote
   after the new driver's copy ends (a freeze's last writes) would differ at the same seq.
-- `hand_over()`: the planned handover (docs/standby.md). One loop (`_watch`) observes,
-  decides and acts; keys and the control API only ask it: two transitions never overlap.
+- `hand_over()`: the planned handover. One loop (`_watch`) observes, decides, acts.
 """
 
 from __future__ import annotations
@@ -82,6 +81,7 @@ class PairParts:
     armed: bool = False
     delay: float = 1.0
     autopilot: bool = False  # a headless run: once it drives, nobody is at the keys
+    own: frozenset[str] = frozenset()  # the run ids that drove this log before (restarts)
 
 
 class PairService:
@@ -107,7 +107,9 @@ class PairService:
         self.parts, self.session, self.notices, self.room = parts, session, notices, parts.room
         self.records, self.obs, self.run, self._resume = records, obs, run, resume
         self.real_clock, self.mono, self.sleep = real_clock or SystemClock(), mono, sleep
-        self.machine = StandbyMachine(parts.identity.run_id, armed=parts.armed, delay=parts.delay)
+        self.machine = StandbyMachine(
+            parts.identity.run_id, parts.armed, parts.delay, own=parts.own
+        )
         self.driver: DriverReplica | None = None
         self.standby: StandbyReplica | None = None
         self.owned: RunStart | None = None  # a log this service opened (a takeover): it closes

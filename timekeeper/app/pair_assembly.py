@@ -44,6 +44,18 @@ def driver_identity(session: ShowSession, run: RunStart) -> RunIdentity:
     return replace(identity_of(session), role=role, epoch=max(epoch, 1))
 
 
+def _drivers(run: RunStart) -> frozenset[str]:
+    """The run ids that drove this log: a restart's own earlier runs, whose retained `driver`
+    value on the broker is no rival (a killed room run restarted stood down to itself)."""
+    try:
+        records = read_log(run.path).records
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(
+        str(r["run_id"]) for r in records if r.get("event") == "driving" and "run_id" in r
+    )
+
+
 def room_of(options: RunOptions) -> RoomService | None:
     room = options.room
     if room is None or room.mqtt is None:
@@ -64,7 +76,7 @@ def driver_pair(
     room = room_of(options)
     if room is None:
         return None
-    parts = PairParts(room, identity, run.path, autopilot=options.headless)
+    parts = PairParts(room, identity, run.path, autopilot=options.headless, own=_drivers(run))
     return PairService(parts, session, notices, records, obs, run=run,
                        resume=_resumer(options, session.programme, notices))  # fmt: skip
 

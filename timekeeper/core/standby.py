@@ -108,6 +108,7 @@ class StandbyMachine:
     delay: float = TAKEOVER_DELAY
     driving: Peer | None = None
     known: Peer | None = None  # the highest driver heard (the `driver` topic, OBS)
+    own: frozenset[str] = frozenset()  # this log's earlier drivers: this run before a restart
     _broker_up: float | None = None  # since when our own broker link is up
     _obs_up: float | None = None  # since when our own OBS link is up
     _obs_down: float | None = None  # since when it is down (after being up, or from the start)
@@ -164,8 +165,10 @@ class StandbyMachine:
             self._announced = now  # the driver (or a newer one) is alive on OBS
 
     def driver_topic(self, peer: Peer, now: float) -> None:
-        """The retained `driver` value: who drives, at which epoch."""
-        if peer.run_id != self.run_id:
+        """The retained `driver` value: who drives, at which epoch. Left by this very log's
+        earlier run (killed, restarted with the same command), it is this run, not a rival."""
+        mine = self.driving is not None and peer.epoch <= self.driving.epoch
+        if peer.run_id != self.run_id and not (mine and peer.run_id in self.own):
             self._driver_heard(peer)
 
     def _driver_heard(self, peer: Peer) -> None:
