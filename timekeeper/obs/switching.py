@@ -7,13 +7,11 @@ names the scene; refused or unconfirmed switches retried by the
 `SwitchPolicy`), automatic switching on/off, and the detection of a scene put
 on program by hand (not fought until the next boundary).
 
-Every input is a method that takes a `Moment` (the instant, the status
-snapshot, whether the link is up) and returns a `Step`: the new status and the
-commands for the driver (`SendSwitch`, `ReadProgram`, `StartTimer`,
-`CancelTimer`, `Emit`, `Resolve`). Replies and timers come back tagged with the
-job id and attempt they were issued for, so one check (`_current`) drops every
-stale one. The driver (`switcher.SceneSwitcher`) executes the commands through
-the port and the event loop; this module must not import either.
+Every input takes a `Moment` (the instant, the status, whether the link is up) and
+returns a `Step`: the new status and the commands for the driver (`SendSwitch`,
+`ReadProgram`, `StartTimer`, `CancelTimer`, `Emit`, `Resolve`). Replies and timers
+come back tagged with the job and attempt they were for, so one check (`_current`)
+drops every stale one. The driver (`switcher.SceneSwitcher`) runs the commands.
 """
 
 from __future__ import annotations
