@@ -143,3 +143,16 @@ def test_an_armed_switch_whose_key_comes_with_another_scene_never_goes() -> None
     dropped = [c for c in superseded.commands if isinstance(c, Resolve) and c.job == armed.job]
     assert dropped and dropped[0].record.outcome is SwitchOutcome.SUPERSEDED
     assert release(obs, 1001, armed) == [] and sends(obs) == ["Break"]
+
+
+def test_a_boundary_only_reported_then_driven_is_sent() -> None:
+    """A standby (or automatic switching off) only reports a boundary ("would switch");
+    when it then drives (a takeover reconciles the same boundary: same key, scene and
+    instant) the switch must go out, not be taken for done."""
+    obs = Obs()
+    obs.take(obs.machine.set_auto_switch(obs.at(0), False))
+    boundary(obs, 1000)
+    assert sends(obs) == [] and "scene_switch_skipped" in obs.kinds()
+    obs.take(obs.machine.set_auto_switch(obs.at(1500), True))
+    boundary(obs, 1600)
+    assert sends(obs) == ["Keynote"]

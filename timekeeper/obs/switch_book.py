@@ -16,6 +16,8 @@ from timekeeper.obs.status import SwitchOutcome, SwitchPolicy
 from timekeeper.obs.step_builder import StepBuilder
 from timekeeper.obs.switch_job import ArmedCue, Phase, SwitchJob
 
+UNSENT = frozenset({SwitchOutcome.SKIPPED, SwitchOutcome.CANCELLED, SwitchOutcome.SUPERSEDED})
+
 
 class SwitchBook(StepBuilder):
     """The desired job and the outcomes of every job (the base of `SwitchMachine`)."""
@@ -55,6 +57,8 @@ class SwitchBook(StepBuilder):
         job = self._desired
         if job is None or (job.key, job.scene, job.boundary_at) != (key, scene, at):
             return None
+        if job.phase is Phase.DONE and job.record.outcome in UNSENT:
+            return None  # only reported (a standby, a dry run) or called off: not done
         if job.phase is Phase.DONE:
             self._do(Resolve(job.id, job.record))
         return job
