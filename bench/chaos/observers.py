@@ -28,7 +28,7 @@ from websockets.typing import Subprotocol
 from tests.obs.headless import auth_string
 from timekeeper.core.clock import SystemClock
 from timekeeper.rooms.follower import RoomFollower
-from timekeeper.rooms.link import Backoff
+from timekeeper.rooms.link import Backoff, LinkState
 from timekeeper.rooms.settings import BrokerSettings
 from timekeeper.rooms.topics import RoomTopics
 
@@ -150,18 +150,28 @@ class FollowerObserver:
         follower = RoomFollower(
             self.settings, self.topics, CLOCK, backoff=Backoff(initial=0.05, maximum=0.2)
         )
+        # the statuses taken when the link (re)connected, counted at that very instant (the
+        # link says so before it hands over any message): sampled every 50 ms instead, a
+        # status that came within the sample's window counted as old, and the follower looked
+        # stale until the next change of the show (a long slot away at ×30: the soak)
+        at_connect = [0]
+        on_state = follower.link.on_state
+
+        def connected_now(state: LinkState) -> None:
+            if state.connected:
+                at_connect[0] = follower.received
+            if on_state is not None:
+                on_state(state)
+
+        follower.link.on_state = connected_now
         task = asyncio.get_running_loop().create_task(follower.run())
-        received_at_connect = 0
-        was_connected = False
         try:
             while not self._stop.is_set():
-                if follower.connected and not was_connected:
-                    received_at_connect = follower.received
-                was_connected = self.connected = follower.connected
+                self.connected = follower.connected
                 fresh = (
                     follower.connected
                     and follower.online is True
-                    and follower.received > received_at_connect
+                    and follower.received > at_connect[0]
                 )
                 self.samples.append(_sample(follower, fresh))
                 await asyncio.sleep(self.every)
