@@ -28,6 +28,7 @@ from timekeeper.core.engine import ActionKind
 from timekeeper.core.standby import Peer, driving_record, last_epoch
 from timekeeper.rooms.link import Backoff
 from timekeeper.rooms.replica import DriverReplica
+from timekeeper.rooms.replica_copy import CopyFile
 from timekeeper.rooms.replica_standby import StandbyReplica
 from timekeeper.rooms.replica_wire import LagWatch, read_driver
 from timekeeper.rooms.settings import BrokerSettings
@@ -289,3 +290,45 @@ async def test_a_restarted_standby_goes_on_and_a_copy_of_another_run_is_set_asid
         assert copy.read_bytes() == second.path.read_bytes()
         assert len(standby.set_aside) == 1
         assert standby.set_aside[0].read_bytes() == rig.path.read_bytes()
+
+
+async def test_a_driver_that_stops_sends_its_last_records_first(
+    broker: Broker, tmp_path: Path
+) -> None:
+    """The end of a run: the show ended, the log closed, the replica stopped at once. What
+    the log wrote last (its `close`) reaches the copy: `drain` waits for it (a
+    stopped driver cannot answer a replay)."""
+    rig = primary(tmp_path / "laptop-a" / "event")
+    copy = tmp_path / "laptop-b" / "runs" / "copy.jsonl"
+    async with standing_by(broker, copy) as standby:
+        async with driving(broker, rig) as driver:
+            await caught_up(standby, driver)
+            show_until_panel(rig)
+            rig.to("17:00")
+            rig.run.log.close()
+            assert await driver.drain(WITHIN)
+        assert driver.head is not None
+        await asyncio.wait_for(standby.wait_for(driver.head), WITHIN)
+        assert standby.copy.closed
+        assert copy.read_bytes() == rig.path.read_bytes()
+
+
+def test_a_copy_is_closed_only_while_the_driver_s_close_is_its_last_record(
+    tmp_path: Path,
+) -> None:
+    """A restarted driver writes on after its `close`: the copy is not over then."""
+    rig = primary(tmp_path / "laptop-a" / "event")
+    rig.to("15:31")
+    rig.run.log.close()
+    lines = rig.path.read_bytes().splitlines(keepends=True)
+    copy = CopyFile(tmp_path / "laptop-b" / "copy.jsonl")
+    copy.write(tuple(lines[:-1]))
+    copy.noted(tuple(lines[:-1]))
+    assert not copy.closed
+    copy.write(tuple(lines[-1:]))
+    copy.noted(tuple(lines[-1:]))
+    assert copy.closed
+    more = b'{"seq":%d,"event":"resumed"}\n' % len(lines)
+    copy.noted((more,))
+    assert not copy.closed
+    copy.close()

@@ -21,15 +21,6 @@ from .test_takeover import DELAY
 pytestmark = [pytest.mark.obs, pytest.mark.timeout(180)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standby-wire bug: a standby's session runs the plan on its own clock and the "
-    "headless run exits at the planned end (ShowSession.run ends at Mode.ENDED), before the "
-    "driver's last records reach the copy; and the driver stops its replica with the other "
-    "services at the end, so the records it writes while stopping (the last on_end action's "
-    "action_sent/action_done, record_stopped, close) are never published: the copy ends "
-    "at the last slot's scene switch (seq 21 of 28)",
-)
 def test_the_standby_follows_to_the_end_and_holds_the_whole_show(
     tmp_path: Path, standby_obs: HeadlessObs, broker: Broker
 ) -> None:

@@ -75,12 +75,6 @@ def test_killed_200_ms_before_a_boundary(
         kill_and_judge(p, primary, standby, old_run)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standby-wire bug: the standby's own session reaches the planned end 0.2 s later "
-    "and the headless run exits (ShowSession.run ends at Mode.ENDED) before the takeover "
-    "delay has passed: nobody stops the recording, OBS records on",
-)
 def test_killed_200_ms_before_the_end_the_standby_stops_the_recording(
     tmp_path: Path, standby_obs: HeadlessObs, broker: Broker
 ) -> None:

@@ -44,9 +44,10 @@ from timekeeper.app.pair_notices import (
     TakenOver,
     pair_line,
 )
-from timekeeper.asrun import RunStart, read_log
+from timekeeper.asrun import LogWriteError, RunStart, read_log
 from timekeeper.core.clock import Clock, SystemClock
 from timekeeper.core.standby import Handover, Kind, Peer, StandbyMachine, Verdict, driving_record
+from timekeeper.core.state import Mode
 from timekeeper.errors import TimekeeperError, TransitionError
 from timekeeper.obs.status import Role, RunIdentity
 from timekeeper.rooms.link import LinkState
@@ -66,6 +67,7 @@ TICK = 0.05  # real seconds between two looks at the pair (a takeover decided wi
 FOLLOW_EVERY = 0.2  # real seconds between two replays of the copy into the session
 HANDOVER_WITHIN = 5.0  # a planned handover the standby did not take: drive on
 RETRY_AFTER = 1.0  # real seconds before a transition that failed is tried again
+DRAIN_WITHIN = 1.0  # real seconds a stopping driver gives its last records to reach the broker
 LAG_SAID = 1000  # ms: a copy behind this long changes the pair line (a record's flicker not)
 Sleep = Callable[[float], Awaitable[None]]
 Resume = Callable[[Path], RunStart]  # the copy resumed for driving (asrun.start_run)
@@ -122,8 +124,10 @@ class PairService:
         self._copy = pair_steps.CopyWatch(parts.log_path, FOLLOW_EVERY)
         self._said: tuple[object, ...] | None = None
         self._calm = 0.0  # no transition before (after one failed)
+        self._close_error: LogWriteError | None = None
         if run is None:
             session.read_only = "this run stands by: the driver's operator runs the show"
+            session.following = True
 
     @property
     def driving(self) -> bool:
@@ -152,8 +156,17 @@ class PairService:
         self._task = asyncio.get_running_loop().create_task(self._watch(), name="standby-pair")
 
     async def stop(self) -> None:
+        """Stopped after every other service (`Runtime`): a driver closes its log here, so
+        its last records — the end's output actions, `close` — reach the standby's copy."""
         await stop_task(self._task, 0.5, "the standby pair")
         if self.driver is not None:
+            if self.run is not None:
+                try:
+                    self.run.log.close()
+                except LogWriteError as exc:  # raised again by `close`, where the run's would be
+                    self._close_error = exc
+            if self.session.ended:  # (a quit mid-show stops within its bound: the standby
+                await self.driver.drain(DRAIN_WITHIN)  # takes the show over all the same)
             await self.driver.stop()
         if self.standby is not None:
             await self.standby.stop()
@@ -161,9 +174,12 @@ class PairService:
             await self.room.stop()
 
     def close(self) -> None:
-        """The log this service opened at a takeover (the run closes its own)."""
+        """The log this service opened at a takeover (the run closes its own); a log this
+        service closed at `stop` that had to be rescued raises here (LogWriteError)."""
         if self.owned is not None:
             self.owned.log.close()
+        if self._close_error is not None:
+            raise self._close_error
 
     # ------------------------------------------------------------ asked by keys and the API
 
@@ -233,7 +249,8 @@ class PairService:
                 machine.head(self.driver.head, now)
         if self.standby is not None:
             machine.broker_link(self.standby.link.state.connected, now)
-            machine.copy(self.standby.last, now, ended=self.standby.copy.ended)
+            copy = self.standby.copy  # over once the driver closed its log after the end
+            machine.copy(self.standby.last, now, ended=copy.ended and copy.closed)
             if self.standby.head is not None:
                 machine.head(self.standby.head, now)
 
@@ -285,15 +302,22 @@ class PairService:
     # ------------------------------------------------------------ following
 
     def _follow_copy(self) -> None:
-        """Replay the copy into the session when its new lines change the show."""
+        """Replay the copy into the session when its new lines change the show; once the
+        driver has ended the show and closed its log, the session ends too."""
+        copy = self.standby.copy if self.standby is not None else None
         if not self._copy.changed(self.mono()):
+            if copy is not None and copy.ended and copy.closed and self.session.following:
+                self.session.stop_following()  # (after its last replay, which saw show_ended)
             return
         session = self.session
         result = pair_steps.followed(self.parts.log_path, session.programme, session.clock,
                                      self.real_clock)  # fmt: skip
-        if result is not None:
-            session.clock = result.clock  # a rehearsal's pretend clock, as the log has it
-            session.follow(result.state, result.message, session.clock.now())
+        if result is None:
+            return
+        if result.state.mode is Mode.ENDED and not (copy is not None and copy.ended):
+            return  # replayed past the end: the driver has not ended the show (yet)
+        session.clock = result.clock  # a rehearsal's pretend clock, as the log has it
+        session.follow(result.state, result.message, session.clock.now())
 
     # ------------------------------------------------------------ transitions
 
@@ -328,27 +352,35 @@ class PairService:
         self.session.read_only = None
         self.session.autopilot = self.parts.autopilot
         self._drive_from(run, epoch, self.mono())
-        found, did = "OBS not configured", ""
-        if self.obs is not None:
-            records = read_log(path).records
-            due, intents, done = pair_steps.takeover_inputs(run.state, records, run.done_keys)
-            fencing = self.obs.controller.fencing
-            actual = await fencing.read_obs()
-            found = pair_steps.describe_found(actual.program, actual.streaming, actual.recording)
-            plan = await fencing.take_over(epoch, due, intents, done)
-            done_words = [f"switch to {plan.switch.scene}"] if plan.switch else []
-            done_words += [s.action.value for s in (*plan.stops, *plan.starts) if s.request]
-            did = "; ".join([*done_words, *plan.kept]) or "nothing to change"
-        assert self._runtime is not None
-        await self.room.start(self._runtime)
+        try:
+            found, did = await self._reconcile(run, epoch)
+            assert self._runtime is not None
+            await self.room.start(self._runtime)
+        finally:
+            self.session.stop_following()  # it drives: the show ends here as it does anywhere
         said = f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}"
         self.notices.tell(TakenOver(epoch=epoch, reason=reason, seq=seq, found=found, message=said))
+
+    async def _reconcile(self, run: RunStart, epoch: int) -> tuple[str, str]:
+        """OBS read, then set to what the log shows not yet done: (what was found, done)."""
+        if self.obs is None:
+            return "OBS not configured", ""
+        records = read_log(self.parts.log_path).records
+        due, intents, done = pair_steps.takeover_inputs(run.state, records, run.done_keys)
+        fencing = self.obs.controller.fencing
+        actual = await fencing.read_obs()
+        found = pair_steps.describe_found(actual.program, actual.streaming, actual.recording)
+        plan = await fencing.take_over(epoch, due, intents, done)
+        done_words = [f"switch to {plan.switch.scene}"] if plan.switch else []
+        done_words += [s.action.value for s in (*plan.stops, *plan.starts) if s.request]
+        return found, "; ".join([*done_words, *plan.kept]) or "nothing to change"
 
     async def _stand_down(self, verdict: Verdict) -> None:
         winner, epoch = verdict.winner, verdict.epoch or 0
         if self.obs is not None and self.obs.controller.fencing.role is Role.DRIVER:
             self.obs.controller.fencing.stand_by(epoch)  # first: nothing more on OBS
         self.session.read_only = verdict.reason
+        self.session.following = True
         run, self.run = self.run, None
         self._handing = None
         self.machine.stand_down(self.mono())

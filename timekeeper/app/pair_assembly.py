@@ -97,6 +97,7 @@ def _resumer(options: RunOptions, programme: Programme, notices: NoticeStream) -
             autopilot=options.headless,
             room=room.room if room is not None else None,
             venue=room.venue if room is not None else None,
+            ended_too=True,  # the driver died after the end: its last outputs are still ours
         )
 
     return resume

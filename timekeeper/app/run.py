@@ -205,8 +205,11 @@ class Runtime:
                     started.append(service)
             yield
         finally:
-            await self._stop_services(started)
+            # the pair stops last: a driver closes its log there and sends the last records on
+            last: list[Service] = [s for s in started if s is self.pair]
+            await self._stop_services([s for s in started if s is not self.pair])
             self.obs_records.flush()
+            await self._stop_services(last)
 
     async def _stop_services(self, started: list[Service]) -> None:
         """Every service's stop at once, each in its own task, all within one bound: one that

@@ -144,6 +144,7 @@ def start_run(
     autopilot: bool = False,
     room: str | None = None,
     venue: str | None = None,
+    ended_too: bool = False,
 ) -> RunStart:
     """Lock and open the run's log, resuming this show's last run unless it ended or `fresh`.
 
@@ -157,7 +158,8 @@ def start_run(
     LogLocationError (unwritable place), LogInUseError, LogMismatchError (another
     programme version, a rehearsal's log for the live show, a finished `--log
     FILE`) or LogFormatError, all before the show starts. `autopilot`: the run is
-    headless (see `resume`).
+    headless (see `resume`). `ended_too`: resume the log even if its show ended (a standby
+    taking over from a driver that died after the end, before its last outputs were done).
     """
     show = ShowKey.of(_source(programme), mode, rehearsal, room)
     given = _given(log_path)
@@ -188,7 +190,7 @@ def start_run(
         lock = LogLock.acquire(last, real_clock.now(), show.owner)
         with _released_on_error(lock):
             contents = read_log(last)
-            if not contents.ended:
+            if not contents.ended or ended_too:
                 _check_kind(contents, mode, rehearsal)
                 run = _resume_run(
                     contents, programme, clock, real_clock, mode, rehearsal,

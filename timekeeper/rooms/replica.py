@@ -71,6 +71,7 @@ class DriverReplica:
         self.identity = identity
         self.real_clock = real_clock or SystemClock()
         self.monotonic = monotonic
+        self.sleep = sleep
         self.head: int | None = None  # the last seq written to the log
         self.published = 0  # records published (live and replayed)
         self.standby: Presence | None = None  # the standby's last presence
@@ -101,6 +102,18 @@ class DriverReplica:
     def start(self) -> None:
         self.link.start()
         self._task = asyncio.get_running_loop().create_task(self._publisher(), name="replica")
+
+    async def drain(self, within: float, every: float = 0.01) -> bool:
+        """Wait, at most `within` real seconds, until every line written so far is on the
+        broker (True), unless the broker is away (False at once: those lines stay unsent;
+        the standby's copy lacks them, and the standby asks the log for them if it drives)."""
+        deadline = self.monotonic() + within
+        while self._queue or self._replays:
+            if not self.link.state.connected or self.monotonic() >= deadline:
+                return False
+            self._wake.set()
+            await self.sleep(every)
+        return True
 
     async def stop(self) -> None:
         self._stopping = True

@@ -33,6 +33,7 @@ class CopyFile:
         self.header: bytes | None = None
         self.next_seq = 0
         self.ended = False
+        self.closed = False  # the last record is the driver's `close`: its run is over
         self.missing: set[str] = set()  # versions the copy names but does not hold yet
         self._io = threading.Lock()  # the file's I/O: a write may run in a worker thread
         self.generation = 0  # counts set-asides: a write begun before one is not noted after
@@ -58,6 +59,7 @@ class CopyFile:
         if seq == 0:
             self.header = line
         self.next_seq = max(self.next_seq, seq + 1)
+        self.closed = rec.get("record") == "close"  # (a restarted driver writes on after it)
         kind = rec.get("event")
         if kind == "show_ended":
             self.ended = True
@@ -103,6 +105,7 @@ class CopyFile:
             self.path.rename(aside)
             os.close(self._fd)
         self.header, self.next_seq, self.ended, self.missing = None, 0, False, set()
+        self.closed = False
         self.generation += 1
         self._fd = self._open()
         return aside

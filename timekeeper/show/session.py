@@ -95,6 +95,8 @@ class ShowSession:
         self.message: SpeakerMessage | None = None
         # a standby follows the driver's log: why nothing here may change the show (None: it may)
         self.read_only: str | None = None
+        # a standby: the show ends when the driver's log says so, not by this clock alone
+        self.following = False
         self._listeners: list[Listener] = []
         self._wake: asyncio.Event | None = None
         self.on_failure = on_failure
@@ -121,12 +123,16 @@ class ShowSession:
         """What a tick at `now` would make of the show, and its events: nothing is applied
         or published (a resumed run's notice says where the show is when it is shown)."""
         if self.autopilot:
-            return follow_plan(self.state, now)
-        state, events = self.state, list[ShowEvent]()
-        if self._catch_up is not None:
-            state, events = follow_plan(state, min(self._catch_up, now))
-        state, more = advance(state, now)
-        return state, events + more
+            state, events = follow_plan(self.state, now)
+        else:
+            state, events = self.state, list[ShowEvent]()
+            if self._catch_up is not None:
+                state, events = follow_plan(state, min(self._catch_up, now))
+            state, more = advance(state, now)
+            events += more
+        if self.following and state.mode is Mode.ENDED and self.state.mode is not Mode.ENDED:
+            return self.state, []  # a standby holds the last slot until the driver's log ends
+        return state, events
 
     def boundary_ahead(self, within: timedelta) -> Boundary | None:
         """The next slot start the show makes by itself within `within` of now — a planned
@@ -157,6 +163,11 @@ class ShowSession:
         self.state, self.programme, self.message = state, state.programme, message
         self._consider()
         self._publish([ShowEvent("followed", at)])
+        self._poke()
+
+    def stop_following(self) -> None:
+        """This run drives now, or the driver's log has ended: the show ends as any does."""
+        self.following = False
         self._poke()
 
     def tick(self) -> list[ShowEvent]:
@@ -287,11 +298,14 @@ class ShowSession:
         return self.state.mode is Mode.ENDED
 
     async def run(self) -> None:
-        """Tick at every instant the engine says something happens, until the show ends."""
+        """Tick at every instant the engine says something happens, until the show ends
+        (`following`: until it has ended and the driver's log too)."""
         self._wake = asyncio.Event()
         self.tick()
-        while not self.ended:
+        while not self.ended or self.following:
             due = next_instant(self.state)
+            if self.following and due is not None and due <= self.clock.now():
+                due = None  # the end, held (`due`): the copy's next records move the show
             wait = IDLE_WAKE if due is None else self.clock.real_seconds_until(due)
             if due is not None and wait <= PRECISE_WINDOW:
                 await sleep_until(self.clock, due)  # the last stretch, to the millisecond
