@@ -18,7 +18,7 @@ scene changes and output states) and the two logs; the judge (tests/standby_e2e/
 - the copy: the standby's log numbers its records with no gap or repeat and holds the
   primary's records byte for byte up to where it continues.
 
-    python bench/bench_standby.py [--seed 1] [--kills 20] [--delay 1.0] [--slot 3] [--keep DIR]
+    python bench/bench_standby.py [--seed 1] [--kills 20] [--delay 0.75] [--slot 3] [--keep DIR]
 
 Exits 1 on a repeat, a miss, a broken copy or a kill not taken over; 2 when a real part
 is missing. It needs the standby in `timekeeper run` (`--standby`).
@@ -77,7 +77,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=1, help="the instants' seed (default 1)")
     parser.add_argument("--kills", type=int, default=20, help="how many kills (default 20)")
-    parser.add_argument("--delay", type=float, default=1.0, help="--takeover-delay (default 1.0)")
+    parser.add_argument("--delay", type=float, default=0.75, help="--takeover-delay (default 0.75)")
     parser.add_argument("--slot", type=float, default=3.0, help="slot length, s (default 3)")
     parser.add_argument("--keep", type=Path, help="keep every file in this folder")
     return parser.parse_args(argv)

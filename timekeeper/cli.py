@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=cliargs.takeover_delay,
         default=None,
         help="with --standby: how long the driver must be quiet on OBS and the broker "
-        "(default 1.0)",
+        "(default 0.75: three announcements missed)",
     )
     run.add_argument(
         "--dry-run",

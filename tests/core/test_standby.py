@@ -8,6 +8,7 @@ the driver lost OBS; and the pair's view for the dashboards.
 from __future__ import annotations
 
 from timekeeper.core.standby import (
+    PRESENCE_FRESH,
     TAKEOVER_DELAY,
     Handover,
     Kind,
@@ -55,8 +56,8 @@ def test_the_delay_is_counted_from_the_last_announcement_even_after_the_last_wil
     m = standby()
     alive_until(m, 5.0)
     m.online(False, 5.1)  # a killed process: its last will arrives at once
-    assert m.decide(5.9).kind is Kind.FOLLOW  # OBS heard it 0.9 s ago
-    assert m.decide(6.0).kind is Kind.TAKE_OVER
+    assert m.decide(5.0 + TAKEOVER_DELAY - 0.1).kind is Kind.FOLLOW  # OBS heard it lately
+    assert m.decide(5.0 + TAKEOVER_DELAY).kind is Kind.TAKE_OVER
 
 
 def test_quiet_on_the_broker_only_is_alive_a_partition_is_no_takeover() -> None:
@@ -266,3 +267,17 @@ def test_the_pair_view_shows_who_drives_the_epoch_and_the_lag() -> None:
     view = follower.view(2.25)
     assert not view.we_drive and view.driver == PRIMARY and view.standby == "run-b"
     assert view.heard_on == "OBS" and view.verdict.kind is Kind.FOLLOW
+
+
+def test_the_driver_shows_a_standby_only_while_it_is_heard() -> None:
+    """A standby that died (or took the show and drives now) is no standby: the pair line
+    must not show it, nor its copy's lag, a minute later."""
+    m = StandbyMachine("run-a")
+    m.drive(1, 0.0, "laptop-a", 100)
+    m.standby_presence("run-b", True, 5, 1.0)
+    assert m.view(1.5).standby == "run-b"
+    assert m.view(1.0 + PRESENCE_FRESH + 0.1).standby is None  # no presence since: gone
+    m.standby_presence("run-b", True, 6, 10.0)
+    assert m.view(10.1).standby == "run-b"
+    m.standby_gone()  # its last will
+    assert m.view(10.2).standby is None

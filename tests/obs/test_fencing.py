@@ -196,3 +196,29 @@ async def until(condition: Any, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.005)
+
+
+async def test_a_boundary_that_comes_while_obs_is_read_is_switched_by_the_takeover(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """A takeover 20 ms before a boundary: OBS is read (a few round trips), the boundary
+    comes meanwhile, and the switch the run tries then is only noted (it stands by still).
+    What is due is asked once OBS has been read, in the step the run begins to drive: the
+    boundary's scene is switched, once (it was lost: the plan was made before the read)."""
+    fake.program = "Intro"
+    standby, rec = await pair_member(make_controller, fake, STANDBY)
+    due = [DueScene("Intro", "intro:scene", T0)]  # the show as it stood when resumed
+    read = standby.fencing.read_obs
+
+    async def boundary_while_reading() -> Any:
+        actual = await read()
+        noted = standby.switch_scene("Keynote", boundary_at=T0, key="keynote:scene")
+        assert (await noted).outcome is not SwitchOutcome.CONFIRMED  # standing by: noted only
+        due[0] = DueScene("Keynote", "keynote:scene", T0)  # the session's tick at the boundary
+        return actual
+
+    standby.fencing.read_obs = boundary_while_reading  # type: ignore[method-assign]
+    _, plan = await standby.fencing.take_over_as_of(2, lambda: (due[0], {}, ()))
+    assert plan.switch == due[0]
+    await rec.wait_for("scene_switch_confirmed", scene="Keynote")
+    assert changes(fake) == ["SetCurrentProgramScene"] and fake.program == "Keynote"

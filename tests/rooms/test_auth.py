@@ -141,7 +141,7 @@ async def test_a_room_with_its_credentials_publishes_and_the_stage_sees_it(
     async with stage_listener(secure_broker) as stage:
         room = Room(venue, "Plenary", "plenary", PASSWORDS["plenary"], "16:09:30")
         rooms.append(room)
-        for topic in ("online", "status", "health"):
+        for topic in ("online", "status", "health", "beat", "schedule"):  # all the docs' ACL
             await stage.wait_for(f"plenary/{topic}", timeout=60)
         status = json.loads((await stage.wait_for("plenary/status"))[1])
         assert status["room"]["name"] == "Plenary"

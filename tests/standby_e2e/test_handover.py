@@ -10,6 +10,7 @@ once, no once-only key done twice.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -43,7 +44,10 @@ def test_a_planned_handover_has_no_gap_and_no_repeat(
         answer = p.action(port, "hand-over", {"confirm": True})
         assert answer.get("ok"), answer
         new = p.wait_announcing(standby, "driver", timeout=10)
-        as_handed = primary.log()  # what the primary wrote up to the handover, and after it
+        _, asked = primary.run.wait_for("handover", timeout=10)
+        # the show as the primary handed it over: its records up to the seq it asked the
+        # standby to hold (what it writes after, hearing epoch 2, is its own: set aside)
+        as_handed = [r for r in primary.log() if int(r["seq"]) <= int(asked["seq"])]
         assert new.epoch == 2
         print(f"handover: the standby drove {new.mono - handed:.3f} s after the request")
         p.witness.wait(
@@ -55,3 +59,6 @@ def test_a_planned_handover_has_no_gap_and_no_repeat(
         result = p.judge(primary, standby, old_run, as_handed)
         assert result.problems() == []
         assert result.continuity.unreplicated == 0, "records of the primary the copy never got"
+        said = [json.loads(text) for text in list(primary.run.raw) if text.startswith("{")]
+        refused = [line for line in said if line.get("event") == "pair_refused"]
+        assert refused == [], "the primary took the handover for a failed one and drove on"

@@ -27,7 +27,7 @@ from .pair import SHOW_SCENES, Machine, Pair, pair, show_slots
 
 pytestmark = [pytest.mark.obs, pytest.mark.timeout(180)]
 CLOCK = SystemClock()
-DELAY = 1.0  # --takeover-delay: the default
+DELAY = 0.75  # --takeover-delay: the default
 MARGIN = 1.5  # on top of the delay, for a machine loaded by other engineers' tests
 SLOT = 4.0
 SLOTS = show_slots(5, SLOT, SHOW_SCENES)

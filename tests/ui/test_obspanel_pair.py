@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from timekeeper.obs.status import ObsState, ObsStatus, Role, RunIdentity
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from timekeeper.obs.status import (
+    ObsState,
+    ObsStatus,
+    Role,
+    RunIdentity,
+    SwitchOutcome,
+    SwitchRecord,
+)
 from timekeeper.ui.obspanel import describe_obs, with_pair
 
 
@@ -29,3 +39,18 @@ def test_a_driver_shows_its_epoch_and_a_fenced_one_who_fenced_it() -> None:
     winner = RunIdentity("run-b", "laptop-b", 7, "Show", "live", epoch=2)
     fenced = ObsStatus(ObsState.CONNECTED, role=Role.STANDBY, epoch=1, fenced_by=winner)
     assert "STANDBY — fenced by epoch 2 (laptop-b)" in texts(fenced)
+
+
+def test_a_scene_a_takeover_found_on_program_is_not_shown_as_a_slow_switch() -> None:
+    """A takeover 14 minutes into a talk finds its scene on program and sends nothing: the
+    panel said `✓ Keynote in 863539 ms` (the boundary's age), as if OBS had taken that long."""
+    at = datetime(2023, 11, 20, 14, 35, tzinfo=UTC)
+    later = timedelta(minutes=14)
+    found = SwitchRecord("Keynote", "keynote:scene", "boundary", at, confirmed_at=at + later,
+                         confirm_delay=later, outcome=SwitchOutcome.CONFIRMED,
+                         already=True)  # fmt: skip
+    shown = texts(ObsStatus(ObsState.CONNECTED, epoch=2, last_switch=found))
+    assert "✓ Keynote already on program" in shown
+    assert not any("840000 ms" in t for t in shown)
+    sent = replace(found, already=False, confirm_delay=timedelta(milliseconds=16))
+    assert "✓ Keynote in 16 ms" in texts(ObsStatus(ObsState.CONNECTED, last_switch=sent))

@@ -27,6 +27,9 @@ class Key:
             raise TransitionError("the driver is alive on OBS and the broker")
         return "taking over at epoch 2 (keyboard)"
 
+    def on_quit(self) -> str | None:
+        return "The standby run-b on laptop-b takes the show over 0.75 s after this run stops."
+
 
 def notes(app: TimekeeperApp) -> list[str]:
     return [note.message for note in app._notifications]
@@ -58,3 +61,17 @@ async def test_a_standbys_keys_are_refused_with_the_reason() -> None:
         assert notes(app)[-1] == "this run stands by: the driver's operator runs the show"
         await press(pilot, "o")
         assert "no standby pair" in notes(app)[-1]
+
+
+async def test_quitting_a_driver_with_a_standby_says_the_standby_takes_over() -> None:
+    """The quit dialog said the clock and OBS automation stop with this run: with a standby
+    heard, they do not — the standby takes the show over. The dialog says so."""
+    app = make_app("15:40:00")
+    app.pair_key = Key()
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, "15:40:00")
+        await press(pilot, "q")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "takes the show over" in app.screen.detail
+        assert "stop with it" not in app.screen.detail
+        await press(pilot, "n")

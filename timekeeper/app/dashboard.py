@@ -71,6 +71,18 @@ class _PairKey:
             return self.pair.hand_over("keyboard")
         return self.pair.take_over("keyboard")
 
+    def on_quit(self) -> str | None:
+        if not self.pair.driving:
+            return "This run stands by: the show goes on; the driver is left without a standby."
+        standby = self.pair.observer.presence
+        if standby is None:
+            return None
+        return (
+            f"The standby {standby.run_id} on {standby.host} takes the show over "
+            f"{self.pair.parts.delay:g} s after this run stops. To hand it over with no gap, "
+            "answer No and press o."
+        )
+
 
 def _keyboard_obs(runtime: Runtime) -> Callable[[str], str]:
     """The dashboard's OBS keys, logged with their source like every other action."""

@@ -20,7 +20,9 @@ The transitions, each in one method:
   whole (`NAME.fenced-epoch-N-1.jsonl`); the copy of the new driver's log begins where the
   log was, from its first record. Why not go on in the old log: records this run wrote
   after the new driver's copy ends (a freeze's last writes) would differ at the same seq.
-- `hand_over()`: the planned handover. One loop (`_watch`) observes, decides, acts.
+- `hand_over()`: the planned handover; if the standby does not take it (gone, or not
+  within 5 s), the driver drives on, OBS reconciled as at a takeover (`_drive_on`).
+One loop (`_watch`) observes (`app.pair_observe`), decides, acts, says.
 """
 
 from __future__ import annotations
@@ -37,14 +39,15 @@ from timekeeper.app.obs_records import ObsRecords
 from timekeeper.app.pair_notices import (
     Copying,
     HandoverAsked,
-    PairChanged,
     PairFailed,
     PairRefused,
     StoodBy,
     TakenOver,
+    pair_changed,
     pair_line,
 )
-from timekeeper.asrun import LogWriteError, RunStart, read_log
+from timekeeper.app.pair_observe import PairObserver
+from timekeeper.asrun import LogWriteError, RunStart
 from timekeeper.core.clock import Clock, SystemClock
 from timekeeper.core.standby import Handover, Kind, Peer, StandbyMachine, Verdict, driving_record
 from timekeeper.core.state import Mode
@@ -53,7 +56,7 @@ from timekeeper.obs.status import Role, RunIdentity
 from timekeeper.rooms.link import LinkState
 from timekeeper.rooms.replica import DriverReplica
 from timekeeper.rooms.replica_standby import StandbyReplica
-from timekeeper.rooms.replica_wire import Presence, handover_payload, hear
+from timekeeper.rooms.replica_wire import handover_payload, hear
 from timekeeper.rooms.service import RoomService
 from timekeeper.show.notices import NoticeStream
 from timekeeper.show.session import ShowSession
@@ -68,7 +71,6 @@ FOLLOW_EVERY = 0.2  # real seconds between two replays of the copy into the sess
 HANDOVER_WITHIN = 5.0  # a planned handover the standby did not take: drive on
 RETRY_AFTER = 1.0  # real seconds before a transition that failed is tried again
 DRAIN_WITHIN = 1.0  # real seconds a stopping driver gives its last records to reach the broker
-LAG_SAID = 1000  # ms: a copy behind this long changes the pair line (a record's flicker not)
 Sleep = Callable[[float], Awaitable[None]]
 Resume = Callable[[Path], RunStart]  # the copy resumed for driving (asrun.start_run)
 
@@ -119,10 +121,9 @@ class PairService:
         self._task: asyncio.Task[None] | None = None
         self._key: str | None = None  # "take_over" | "hand_over", asked by a key or the API
         self._handing: float | None = None  # when our planned handover went out
-        self._heard: tuple[str, float] | None = None  # the OBS driver fed last (run id, when)
-        self._presence: Presence | None = None
+        self.observer = PairObserver(self.machine)
         self._copy = pair_steps.CopyWatch(parts.log_path, FOLLOW_EVERY)
-        self._said: tuple[object, ...] | None = None
+        self._said: object = None  # what the last pair notice was about
         self._calm = 0.0  # no transition before (after one failed)
         self._close_error: LogWriteError | None = None
         if run is None:
@@ -196,7 +197,7 @@ class PairService:
 
     def hand_over(self, source: str) -> str:
         """The driver operator's key: the planned handover to the standby heard."""
-        presence = self._presence
+        presence = self.observer.presence
         why = pair_steps.handover_refusal(self.driving, presence, self._handing is not None)
         if why is not None:
             self.notices.tell(PairRefused(action="hand over", message=why))
@@ -213,7 +214,7 @@ class PairService:
             await self.sleep(TICK)
             now = self.mono()
             try:
-                self._observe(now)
+                self.observer.observe(now, self.obs, self.driver, self.standby)
                 await self._act(self.machine.decide(now), now)
                 if self.standby is not None:
                     self._follow_copy()
@@ -221,38 +222,6 @@ class PairService:
                 self.notices.tell(PairFailed(error=str(exc)))
                 self._calm = now + RETRY_AFTER  # a failed transition is not tried at every tick
             self._say(now)
-
-    def _observe(self, now: float) -> None:
-        machine, controller = self.machine, self.obs.controller if self.obs else None
-        quiet = controller.fencing.quiet_for() if controller is not None else None
-        machine.obs_link(quiet is not None, now)
-        status = controller.status if controller is not None else None
-        heard = status.driver_heard if status is not None else None
-        if heard is not None and quiet is not None:
-            at = now - quiet
-            if self._heard is None or self._heard != (heard.run_id, round(at, 3)):
-                self._heard = (heard.run_id, round(at, 3))
-                peer = Peer(heard.epoch, heard.run_id, heard.host, heard.pid)
-                machine.announcement(peer, "driver", at)
-        if status is not None and status.fenced_by is not None and machine.driving is not None:
-            by = status.fenced_by
-            machine.announcement(Peer(by.epoch, by.run_id, by.host, by.pid), "driver", now)
-        if self.driver is not None:
-            machine.broker_link(self.driver.link.state.connected, now)
-            if self.driver.superseded is not None:
-                machine.driver_topic(self.driver.superseded, now)
-            if self.driver.standby is not self._presence:
-                self._presence = p = self.driver.standby
-                if p is not None:
-                    machine.standby_presence(p.run_id, p.obs, p.seq, now)
-            if self.driver.head is not None:
-                machine.head(self.driver.head, now)
-        if self.standby is not None:
-            machine.broker_link(self.standby.link.state.connected, now)
-            copy = self.standby.copy  # over once the driver closed its log after the end
-            machine.copy(self.standby.last, now, ended=copy.ended and copy.closed)
-            if self.standby.head is not None:
-                machine.head(self.standby.head, now)
 
     async def _act(self, verdict: Verdict, now: float) -> None:
         key, self._key = self._key, None
@@ -267,29 +236,34 @@ class PairService:
             self.machine.handed_over(now)
         elif key == "hand_over" and verdict.kind is Kind.DRIVE:
             await self._ask_handover("planned", "planned by the operator")
-        elif self._handing is not None and now - self._handing > HANDOVER_WITHIN:
-            self._handing = None  # the standby did not take it: drive on
-            self.session.read_only = None
-            if self.obs is not None and self.machine.driving is not None:
-                self.obs.controller.fencing.drive(self.machine.driving.epoch)
-            self.notices.tell(PairRefused(action="hand over", message="not taken: driving on"))
+        elif self._handing is not None and (why := self._lapsed(now)) is not None:
+            await self._drive_on(why)
+
+    def _lapsed(self, now: float) -> str | None:
+        """Why our handover will not be taken (None: it may still be)."""
+        if self.observer.standby_gone(now, self.parts.delay):
+            return "the standby is gone"
+        assert self._handing is not None
+        late = now - self._handing > HANDOVER_WITHIN
+        return f"not taken within {HANDOVER_WITHIN:g} s" if late else None
+
+    async def _drive_on(self, why: str) -> None:
+        """The handover was not taken: drive on, OBS reconciled as at a takeover."""
+        self._handing = None
+        driving, known = self.machine.driving, self.machine.known
+        if driving is None or (known is not None and known.beats(self.peer)):
+            return  # the standby drives after all: the stand-down is this run's next step
+        self.session.read_only = None
+        if self.obs is not None:
+            fencing, path = self.obs.controller.fencing, self.parts.log_path
+            await pair_steps.reconcile(fencing, path, self.session, frozenset(), driving.epoch)
+        self.notices.tell(PairRefused(action="hand over", message=f"{why}: driving on"))
 
     def _say(self, now: float) -> None:
-        view = self.machine.view(now)
-        behind = view.lag_ms is not None and view.lag_ms >= LAG_SAID  # (not each record's)
-        said = (view.we_drive, view.driver, view.verdict, view.standby, behind)
-        if said == self._said:
-            return
-        self._said = said
-        self.notices.tell(
-            PairChanged(
-                role="driver" if view.we_drive else "standby",
-                epoch=view.epoch,
-                verdict=view.verdict.kind.value,
-                lag_records=view.lag_records,
-                message=pair_line(view, self.parts.identity.host),
-            )
-        )
+        view, host = self.machine.view(now), self.parts.identity.host
+        self._said, notice = pair_changed(view, host, self._said)
+        if notice is not None:
+            self.notices.tell(notice)
 
     def broker_state(self) -> LinkState:
         """The broker link this run uses now: the room's while it drives, else the copy's."""
@@ -353,27 +327,18 @@ class PairService:
         self.session.autopilot = self.parts.autopilot
         self._drive_from(run, epoch, self.mono())
         try:
-            found, did = await self._reconcile(run, epoch)
+            found, did = "OBS not configured", ""
+            if self.obs is not None:
+                fencing, path = self.obs.controller.fencing, self.parts.log_path
+                found, did = await pair_steps.reconcile(
+                    fencing, path, self.session, run.done_keys, epoch
+                )
             assert self._runtime is not None
             await self.room.start(self._runtime)
         finally:
             self.session.stop_following()  # it drives: the show ends here as it does anywhere
         said = f"TAKEN OVER at epoch {epoch}: OBS had {found}; {did}"
         self.notices.tell(TakenOver(epoch=epoch, reason=reason, seq=seq, found=found, message=said))
-
-    async def _reconcile(self, run: RunStart, epoch: int) -> tuple[str, str]:
-        """OBS read, then set to what the log shows not yet done: (what was found, done)."""
-        if self.obs is None:
-            return "OBS not configured", ""
-        records = read_log(self.parts.log_path).records
-        due, intents, done = pair_steps.takeover_inputs(run.state, records, run.done_keys)
-        fencing = self.obs.controller.fencing
-        actual = await fencing.read_obs()
-        found = pair_steps.describe_found(actual.program, actual.streaming, actual.recording)
-        plan = await fencing.take_over(epoch, due, intents, done)
-        done_words = [f"switch to {plan.switch.scene}"] if plan.switch else []
-        done_words += [s.action.value for s in (*plan.stops, *plan.starts) if s.request]
-        return found, "; ".join([*done_words, *plan.kept]) or "nothing to change"
 
     async def _stand_down(self, verdict: Verdict) -> None:
         winner, epoch = verdict.winner, verdict.epoch or 0

@@ -14,6 +14,25 @@ from typing import ClassVar
 from timekeeper.core.standby import PairView
 from timekeeper.show.notices import Notice
 
+LAG_SAID = 1000  # ms: a copy behind this long changes the pair notice (a record's flicker not)
+
+
+def pair_changed(view: PairView, we: str, said: object) -> tuple[object, PairChanged | None]:
+    """The pair notice when who drives, the verdict, the standby or a long lag changed since
+    `said` (what the last one was about): (what this one is about, the notice or None)."""
+    behind = view.lag_ms is not None and view.lag_ms >= LAG_SAID
+    about = (view.we_drive, view.driver, view.verdict, view.standby, behind)
+    if about == said:
+        return said, None
+    notice = PairChanged(
+        role="driver" if view.we_drive else "standby",
+        epoch=view.epoch,
+        verdict=view.verdict.kind.value,
+        lag_records=view.lag_records,
+        message=pair_line(view, we),
+    )
+    return about, notice
+
 
 def pair_line(view: PairView, we: str) -> str:
     """The pair in one line, the same on both machines' dashboards and headless streams."""

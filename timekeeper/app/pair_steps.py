@@ -6,7 +6,8 @@ this machine's own log of the show would be, so `timekeeper run programme.yaml` 
 by hand too), `followed` (the copy replayed into a show state, by the crash-recovery path:
 `asrun.resume`, read only), `CopyWatch` and `wanted` (the copy's new records that change
 the show as the standby shows it), `takeover_inputs` (the due scene, the output intents
-and the done keys that `obs.takeover.Fencing.take_over` reconciles with OBS), when a
+and the done keys that `obs.takeover.Fencing.take_over` reconciles with OBS) and
+`reconcile` (that, carried out, as the show stands once OBS has been read), when a
 handover is refused (`handover_refusal`), `set_aside`.
 """
 
@@ -19,12 +20,15 @@ from typing import Any
 
 from timekeeper.asrun import AsRunError, ResumeResult, read_log, resume
 from timekeeper.asrun.header import default_log_path
+from timekeeper.asrun.recover import done_keys_in
 from timekeeper.core.clock import Clock
 from timekeeper.core.engine import ShowState
 from timekeeper.core.outputs import Intent, Output, intent_at
 from timekeeper.core.programme import Programme
+from timekeeper.obs.takeover import Fencing
 from timekeeper.obs.takeover_rules import DueScene
 from timekeeper.rooms.replica_wire import Presence
+from timekeeper.show.session import ShowSession
 
 # the records after which the standby replays its copy again (the rest its own clock does)
 CHANGES = frozenset({"operator", "message", "back", "show_ended"})
@@ -120,6 +124,24 @@ def takeover_inputs(
             transition = slot.transition or programme.obs.transition
             due = DueScene(slot.scene, key, record.actual_start, transition)
     return due, intent_at(programme, state), frozenset({*done, *confirmed})
+
+
+async def reconcile(
+    fencing: Fencing, path: Path, session: ShowSession, done: frozenset[str], epoch: int
+) -> tuple[str, str]:
+    """A takeover (or a driver driving on): OBS read, then set to what the show is at that
+    moment and the log at `path` shows not yet done (`done`: keys settled besides), driving
+    under `epoch`. Returns what was found on OBS and what was done, in words."""
+
+    def inputs() -> tuple[DueScene | None, dict[Output, Intent], frozenset[str]]:
+        records = read_log(path).records  # (what the session wrote while OBS was read too)
+        return takeover_inputs(session.state, records, done | done_keys_in(records))
+
+    actual, plan = await fencing.take_over_as_of(epoch, inputs)
+    found = describe_found(actual.program, actual.streaming, actual.recording)
+    done_words = [f"switch to {plan.switch.scene}"] if plan.switch else []
+    done_words += [s.action.value for s in (*plan.stops, *plan.starts) if s.request]
+    return found, "; ".join([*done_words, *plan.kept]) or "nothing to change"
 
 
 def handover_refusal(driving: bool, standby: Presence | None, under_way: bool) -> str | None:

@@ -239,7 +239,7 @@ def resume(
         clock=clock,
         at=played.state.as_of,
         start=start,
-        done_keys=frozenset(_done_keys(records)),
+        done_keys=frozenset(done_keys_in(records)),
         message=_last_message(records),
         actions=len(actions),
         records=len(records),
@@ -309,7 +309,7 @@ def _caught_up(
 REHEARSED = frozenset({"dress_rehearsal", "dry_run"})  # an action a rehearsal only said it would do
 
 
-def _done_keys(records: Iterable[Mapping[str, Any]]) -> set[str]:
+def done_keys_in(records: Iterable[Mapping[str, Any]]) -> set[str]:
     """Once-only output actions already carried out: done, or in a rehearsal's log, said as
     "would …" (a rehearsal never sends them, so its resume must not say them again)."""
     keys = set()

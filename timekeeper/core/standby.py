@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-TAKEOVER_DELAY = 1.0  # seconds the driver must be quiet on both sides (contract default)
+# seconds the driver must be quiet on both sides: three announcements missed (one every 0.25 s),
+# so that a takeover (the delay + 20-90 ms of work) comes within 1 s of the last one heard
+TAKEOVER_DELAY = 0.75
 PRESENCE_FRESH = 1.5  # a standby presence (every 0.5 s) older than this is gone
 HANDOVER_WITHIN = 5.0  # seconds a handover request stays good
 KEY_WITHIN = 5.0  # seconds the operator's "take over" stays good (the shell drives at once)
@@ -184,6 +186,10 @@ class StandbyMachine:
         self._standby = (run_id, reaches_obs, now)
         self._heard(now, "broker")
         self.copy(seq, now)
+
+    def standby_gone(self) -> None:
+        """The standby's presence is gone (its last will, or it drives now): none is heard."""
+        self._standby = None
 
     def handover(self, request: Handover, now: float) -> None:
         if request.run_id != self.run_id and request.reason in HANDOVER_REASONS:
@@ -349,7 +355,8 @@ class StandbyMachine:
         if self._head is not None:
             lag = self._head - (self._copy if self._copy is not None else -1)
         behind = self._behind_since
-        standby = self._standby[0] if self._standby is not None else None
+        fresh = self._standby is not None and now - self._standby[2] <= PRESENCE_FRESH
+        standby = self._standby[0] if self._standby is not None and fresh else None
         if self.driving is None:
             standby = self.run_id
         epochs = [p.epoch for p in (self.driving, self.known) if p is not None]

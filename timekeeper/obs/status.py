@@ -93,6 +93,7 @@ class SwitchRecord:
     attempts: int = 0
     error: str | None = None
     transition: str | None = None
+    already: bool = False  # confirmed with nothing sent: OBS already showed the scene
 
     @property
     def ok(self) -> bool:

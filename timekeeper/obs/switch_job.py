@@ -96,6 +96,7 @@ class SwitchJob:
             outcome=SwitchOutcome.CONFIRMED,
             attempts=self.attempt,
             error=None,
+            already=already,
         )
         return ev.SceneSwitchConfirmed(
             at=at,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +42,8 @@ from timekeeper.obs.texts import TextSources
 
 __all__ = ["DueScene", "Fencing", "ObsActual", "TakeoverPlan", "reconcile"]
 
+# what a takeover reconciles OBS with: the due scene, the output intents, the done keys
+TakeoverInputs = tuple[DueScene | None, Mapping[Output, Intent], Collection[str]]
 LEASE_WAIT = 1.0  # real seconds a stale driver waits for its echo before it sends anyway
 
 
@@ -147,7 +149,17 @@ class Fencing:
         """Read OBS, reconcile (see `takeover_rules`), drive under `epoch`, then send only
         what the plan asks: stops, the switch, starts (each once, by its key). Returns the
         plan; the outcomes come as the usual events (switch confirmed, action done)."""
+        _, plan = await self.take_over_as_of(epoch, lambda: (due, intents, done_keys))
+        return plan
+
+    async def take_over_as_of(
+        self, epoch: int, inputs: Callable[[], TakeoverInputs]
+    ) -> tuple[ObsActual, TakeoverPlan]:
+        """`take_over`, with what is due asked of `inputs()` once OBS has been read, in the
+        same step as this run begins to drive: a boundary that comes while OBS is read (its
+        switch only noted, this run not yet driving) is the due one then, not lost."""
         actual = await self.read_obs()
+        due, intents, done_keys = inputs()
         plan = reconcile(actual, due, intents, done_keys)
         self.drive(epoch)
         for why in plan.kept:
@@ -162,7 +174,7 @@ class Fencing:
             )
         for step in plan.starts:
             self._outputs.run_action(step.action, step.key)
-        return plan
+        return actual, plan
 
     def start(self) -> None:
         """The periodic announcement in the background (none if the run does not announce)."""

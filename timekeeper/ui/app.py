@@ -54,6 +54,9 @@ class PairKey(Protocol):
     def press(self) -> str:
         """Take over or hand over; says what it does (raises TransitionError: why not)."""
 
+    def on_quit(self) -> str | None:
+        """What quitting this run means for the pair (None: the usual words are true)."""
+
 
 Runner = Callable[[], Awaitable[None]]
 
@@ -384,6 +387,8 @@ class TimekeeperApp(App[None]):
         if self.session.status().mode is Mode.BEFORE:
             question = "Quit timekeeper before the show has started?"
         detail = "The clock, the speaker screens and OBS automation stop with it."
+        if self.pair_key is not None:
+            detail = self.pair_key.on_quit() or detail
         self.push_screen(ConfirmDialog(question, detail), answered)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

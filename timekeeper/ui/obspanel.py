@@ -168,6 +168,8 @@ def _ms(delta: timedelta | None) -> str:
 
 
 def _switch(record: SwitchRecord) -> tuple[str, str]:
+    if record.ok and record.already:  # (its delay would be the boundary's age, not a switch's)
+        return (f"✓ {record.scene} already on program", OK)
     if record.ok:
         return (f"✓ {record.scene} in {_ms(record.confirm_delay)}", OK)
     outcome = record.outcome.value
