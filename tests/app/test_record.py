@@ -25,7 +25,7 @@ def _options(tmp_path: Path) -> RunOptions:
 def test_the_run_is_a_frozen_record(tmp_path: Path) -> None:
     runtime = assembly.build_runtime(_options(tmp_path))
     try:
-        for name, value in [("obs", None), ("services", ()), ("watch", None), ("asrun", None)]:
+        for name, value in [("obs", None), ("services", ()), ("watch", None), ("own_log", None)]:
             with pytest.raises(dataclasses.FrozenInstanceError):
                 setattr(runtime, name, value)
         assert not hasattr(runtime, "listeners") and not hasattr(runtime, "__dict__")

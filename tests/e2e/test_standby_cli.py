@@ -38,7 +38,7 @@ from .runner import Line, Run, environment, read_jsonl, run_argv
 
 pytestmark = pytest.mark.obs
 ROOM = ("--room", "Room B")
-DELAY = 1.0
+DELAY = 0.75  # the default --takeover-delay
 MARGIN = 2.0  # a loaded 2-core machine: the announcement period, the loop, OBS's round trip
 
 
@@ -356,3 +356,41 @@ def test_a_primary_that_cannot_reach_obs_hands_the_show_to_a_standby_that_can(
     finally:
         primary.close()
         standby.close()
+
+
+def test_after_a_takeover_an_edit_of_the_programme_is_accepted_and_logged(
+    obs: ObsUnderTest, broker: Broker, tmp_path: Path
+) -> None:
+    """Laptop B drives after a takeover; its operator edits the programme (a title): with
+    `--accept-changes` the run accepts it and the revision is in B's log — the log B drives
+    now, the copy resumed. (Before, a standby had no programme watch, and its revisions and
+    OBS commands were written nowhere: it had no log of its own.)"""
+    slots = [SlotSpec("Opening", 6, "Intro"), SlotSpec("The keynote", 40, "Keynote")]
+    programme = write_programme(tmp_path / "programme.yaml", obs.url, slots, lead=3.0)
+    env = environment({PASSWORD_ENV: obs.password})
+    log_a, log_b = tmp_path / "a" / "live.jsonl", tmp_path / "b" / "live.jsonl"
+    log_a.parent.mkdir()
+    log_b.parent.mkdir()
+    mqtt = ("--mqtt", broker.url, *ROOM, "--accept-changes")
+    primary = Run(run_argv(programme.path, log_a, *mqtt), env)
+    standby: Run | None = None
+    try:
+        primary.wait_for(lambda ln: ln.get("event") == "pair" and ln["role"] == "driver",
+                         timeout=20)  # fmt: skip
+        standby = Run(run_argv(programme.path, log_b, *mqtt, "--standby"), env)
+        standby.wait_for(following, timeout=20, what="the standby following, no lag")
+        primary.wait_for("slot_started", timeout=20)
+        primary.kill()
+        standby.wait_for("taken_over", timeout=DELAY + MARGIN + 10)
+        text = programme.path.read_text(encoding="utf-8")
+        moved = text.replace("title: The keynote", "title: The keynote, moved")
+        assert moved != text
+        programme.path.write_text(moved, encoding="utf-8")
+        _, changed = standby.wait_for("programme_changed", timeout=20)
+        assert changed["by"] == "accept-changes"
+        revisions = [r for r in read_jsonl(log_b) if r.get("record") == "revision"]
+        assert [r["by"] for r in revisions] == ["accept-changes"]
+    finally:
+        primary.close()
+        if standby is not None:
+            standby.close()

@@ -260,7 +260,7 @@ def build_runtime(options: RunOptions) -> Runtime:
         started_at,
         notices,
         records,
-        asrun=run,
+        own_log=run,
         diagnostics=logged,
         obs=obs,
         watch=watch,

@@ -31,7 +31,13 @@ class LogRetry:
 
     name = "as_run_log_retry"
 
-    def __init__(self, log: AsRunLog, every: float = RETRY_EVERY, sleep: Sleep = asyncio.sleep):
+    def __init__(
+        self,
+        log: AsRunLog | Callable[[], AsRunLog | None],
+        every: float = RETRY_EVERY,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        """`log`: the log, or where it is now (a standby's: none until it takes over)."""
         self.log, self.every, self._sleep = log, every, sleep
         self._task: asyncio.Task[None] | None = None
 
@@ -41,8 +47,9 @@ class LogRetry:
     async def _loop(self) -> None:
         while True:
             await self._sleep(self.every)
-            if not self.log.health.ok:
-                self.log.retry()  # a success tells the front end (the log's on_health)
+            log = self.log() if callable(self.log) else self.log
+            if log is not None and not log.health.ok:
+                log.retry()  # a success tells the front end (the log's on_health)
 
     async def stop(self) -> None:
         await stop_task(self._task, STOP_WITHIN, "the as-run log's retry")

@@ -5,22 +5,28 @@ start (a room run without `--standby`: epoch 1, or its log's last epoch on a res
 `PairService`; `build_standby` builds a whole `--standby` run: no log of its own (the copy of
 the driver's, where its own log would be), a read-only session on what the copy holds, OBS
 standing by, the speaker server serving the same show, and the pair that takes over. A
-standby has no programme watch (its programme versions come with the driver's log) and no
-clock check until it drives.
+standby checks its clock from the start (after a takeover its clock drives the show) and
+watches its programme file (an edit is refused while it stands by: its versions come with
+the driver's log; once it drives, an edit is offered as on any run); what they record, and
+the log's retry, go to the log its pair drives once it drives (never into the copy before).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from timekeeper.app import diagnostics
+from timekeeper.app.clockcheck import ClockCheck
 from timekeeper.app.diagnostics import Diagnostics
+from timekeeper.app.log_retry import LogRetry
 from timekeeper.app.obs_records import ObsRecords
 from timekeeper.app.obs_service import ObsService, identity_of
 from timekeeper.app.pair import PairParts, PairService, Resume
 from timekeeper.app.pair_steps import copy_path, followed
+from timekeeper.app.programme_watch import ProgrammeWatch
 from timekeeper.app.run import Runtime, Service, health_notice
 from timekeeper.app.run_options import RunOptions, load, make_clock
 from timekeeper.asrun import RunStart, read_log, start_run
@@ -30,7 +36,7 @@ from timekeeper.core.programme import Programme
 from timekeeper.core.standby import last_epoch
 from timekeeper.obs.status import Role, RunIdentity
 from timekeeper.rooms.service import RoomService
-from timekeeper.show.notices import NoticeStream
+from timekeeper.show.notices import ClockChecked, NoticeStream
 from timekeeper.show.session import ShowSession
 
 
@@ -139,16 +145,26 @@ def build_standby(
                       autopilot=options.headless)  # fmt: skip
     pair = PairService(parts, session, notices, records, obs_service, run=None,
                        resume=_resumer(options, programme, notices))  # fmt: skip
-    services = (more[0], obs_service, pair, *more[1:])
+    watch = ProgrammeWatch(session, notices, options.programme)  # (edits: once it drives)
+    retry = LogRetry(lambda: pair.run.log if pair.run is not None else None)
+
+    def clocked(rec: Mapping[str, object]) -> None:  # logged once it drives (the copy is theirs)
+        if pair.run is not None:
+            pair.run.log.append(dict(rec))
+        notices.tell(ClockChecked.of(rec))
+
+    clock_check = ClockCheck(session.clock, on_record=clocked)
+    services = (more[0], clock_check, retry, obs_service, watch, pair, *more[1:])
     return Runtime(
         session,
         options,
         started_at,
         notices,
         records,
-        asrun=None,
+        own_log=None,
         diagnostics=logged,
         obs=obs_service,
+        watch=watch,
         services=tuple(s for s in services if s is not None),
         pair=pair,
     )

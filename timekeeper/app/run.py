@@ -90,7 +90,7 @@ class Runtime:
     started_at: datetime  # the clock's first reading
     notices: NoticeStream  # what the run reports; front ends subscribe
     obs_records: ObsRecords  # OBS's records: the log, then the front ends (repeats merged)
-    asrun: RunStart | None = None  # the as-run log of this run (None: not logging)
+    own_log: RunStart | None = None  # the log this run opened (None: not logging; a standby)
     diagnostics: Diagnostics | None = None  # internal errors with tracebacks, beside the log
     obs: ObsHandle | None = None  # the OBS service (None: the programme names no OBS)
     watch: Reread | None = None  # the programme watch
@@ -121,6 +121,12 @@ class Runtime:
     def programme(self) -> Programme:
         """The version in effect: a revision replaces it."""
         return self.session.programme
+
+    @property
+    def asrun(self) -> RunStart | None:
+        """The log the show is written to now: in a standby pair, the one its pair drives
+        (after a takeover, the copy resumed; standing by, none), else the run's own."""
+        return self.pair.run if self.pair is not None else self.own_log
 
     def tell(self, notice: Notice) -> None:
         """Tell the front ends (a dashboard log line, a headless JSON line)."""
@@ -171,8 +177,8 @@ class Runtime:
         try:
             if self.pair is not None:
                 self.pair.close()  # the log a takeover opened
-            if self.asrun is not None:
-                self.asrun.log.close()
+            if self.own_log is not None:
+                self.own_log.log.close()
         finally:
             if self.diagnostics is not None:
                 self.diagnostics.close()
