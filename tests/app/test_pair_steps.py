@@ -12,7 +12,13 @@ import pytest
 
 from tests.factories import at, seed
 from timekeeper.app.pair_notices import pair_line
-from timekeeper.app.pair_steps import CopyWatch, handover_refusal, takeover_inputs, wanted
+from timekeeper.app.pair_steps import (
+    CopyWatch,
+    handover_refusal,
+    takeover_inputs,
+    unfit,
+    wanted,
+)
 from timekeeper.control.actions import Controls, Refused
 from timekeeper.core.clock import ManualClock
 from timekeeper.core.cues import cues_for
@@ -137,3 +143,18 @@ def test_following_replaces_the_show_and_tells_the_screens() -> None:
     live = session.status().live
     assert live is not None and live.slot.id == "keynote"
     assert seen == ["followed"]
+
+
+def test_a_standby_of_another_kind_than_its_driver_is_unfit_and_told_how_to_start() -> None:
+    def header(mode: str, rehearsal: bool) -> bytes:
+        return json.dumps(
+            {"record": "run", "seq": 0, "mode": mode, "rehearsal": rehearsal}
+        ).encode()
+
+    assert unfit(header("dress", True), "dress", True) is None
+    assert unfit(None, "dress", True) is None  # no header yet: nothing to judge
+    why = unfit(header("dry", True), "dress", True)
+    assert why is not None and "a dry rehearsal" in why and "a dress rehearsal" in why
+    assert "--dry-run" in why
+    live = unfit(header("dress", True), "live", False)
+    assert live is not None and "the live show" in live

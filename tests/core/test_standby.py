@@ -281,3 +281,17 @@ def test_the_driver_shows_a_standby_only_while_it_is_heard() -> None:
     assert m.view(10.1).standby == "run-b"
     m.standby_gone()  # its last will
     assert m.view(10.2).standby is None
+
+
+def test_a_standby_unfit_for_the_copy_s_show_never_takes_it_over_and_says_why() -> None:
+    """A dress-rehearsal standby of a dry-run driver would switch scenes the driver never
+    switched: the pair says why it will not, and neither the rule nor the key takes over."""
+    m = standby()
+    m.unfit = "the driver runs a dry rehearsal, this standby a dress rehearsal: it will not"
+    alive_until(m, 5.0)
+    m.online(False, 5.1)
+    verdict = m.decide(5.0 + TAKEOVER_DELAY + 1)
+    assert verdict.kind is Kind.FOLLOW and verdict.reason == m.unfit
+    assert m.take_over_key(7.0).kind is Kind.REFUSE
+    m.unfit = None
+    assert m.decide(7.0).kind is Kind.TAKE_OVER

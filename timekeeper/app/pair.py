@@ -86,6 +86,7 @@ class PairParts:
     delay: float = 1.0
     autopilot: bool = False  # a headless run: once it drives, nobody is at the keys
     own: frozenset[str] = frozenset()  # the run ids that drove this log before (restarts)
+    kind: tuple[str, bool] | None = None  # a standby's (mode, rehearsal): the copy's must match
 
 
 class PairService:
@@ -121,7 +122,7 @@ class PairService:
         self._task: asyncio.Task[None] | None = None
         self._key: str | None = None  # "take_over" | "hand_over", asked by a key or the API
         self._handing: float | None = None  # when our planned handover went out
-        self.observer = PairObserver(self.machine)
+        self.observer = PairObserver(self.machine, parts.kind)
         self._copy = pair_steps.CopyWatch(parts.log_path, FOLLOW_EVERY)
         self._said: object = None  # what the last pair notice was about
         self._calm = 0.0  # no transition before (after one failed)
@@ -243,8 +244,7 @@ class PairService:
         """Why our handover will not be taken (None: it may still be)."""
         if self.observer.standby_gone(now, self.parts.delay):
             return "the standby is gone"
-        assert self._handing is not None
-        late = now - self._handing > HANDOVER_WITHIN
+        late = self._handing is not None and now - self._handing > HANDOVER_WITHIN
         return f"not taken within {HANDOVER_WITHIN:g} s" if late else None
 
     async def _drive_on(self, why: str) -> None:
@@ -372,7 +372,8 @@ class PairService:
         standby = StandbyReplica(
             room.settings, room.topics, self.parts.log_path, run_id=ident.run_id,
             armed=self.parts.armed, on_word=self._word, real_clock=self.real_clock,
-            reaches_obs=lambda: obs is not None and obs.status().connected, sleep=self.sleep,
+            reaches_obs=lambda: self.machine.unfit is None and obs is not None
+            and obs.status().connected, sleep=self.sleep,
         )  # fmt: skip
         standby.start()
         self.standby = standby

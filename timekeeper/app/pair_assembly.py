@@ -142,6 +142,7 @@ def build_standby(
                      announce=identity)  # fmt: skip
     obs_service = obs if obs.configured else None
     parts = PairParts(room, identity, path, armed=options.armed, delay=options.takeover_delay,
+                      kind=(mode.value, rehearsal),
                       autopilot=options.headless)  # fmt: skip
     pair = PairService(parts, session, notices, records, obs_service, run=None,
                        resume=_resumer(options, programme, notices))  # fmt: skip

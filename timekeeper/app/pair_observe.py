@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from timekeeper.app.pair_steps import unfit
 from timekeeper.core.standby import PRESENCE_FRESH, Peer, StandbyMachine
 from timekeeper.rooms.replica import DriverReplica
 from timekeeper.rooms.replica_standby import StandbyReplica
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 class PairObserver:
     """Feeds `machine` what OBS, the broker and the copy say (see the module docstring)."""
 
-    def __init__(self, machine: StandbyMachine) -> None:
-        self.machine = machine
+    def __init__(self, machine: StandbyMachine, kind: tuple[str, bool] | None = None) -> None:
+        """`kind`: this run's (mode, rehearsal): a copy of another kind is never driven."""
+        self.machine, self.kind = machine, kind
         self.presence: Presence | None = None  # the standby's, as the driver last heard it
         self._presence_at = 0.0  # when it changed (mono): one comes every 0.5 s
         self._gone_at: float | None = None  # when it went (its last will, or it drives now)
@@ -54,6 +56,8 @@ class PairObserver:
             machine.broker_link(standby.link.state.connected, now)
             copy = standby.copy  # over once the driver closed its log after the end
             machine.copy(standby.last, now, ended=copy.ended and copy.closed)
+            if self.kind is not None:
+                machine.unfit = unfit(copy.header, *self.kind)
             if standby.head is not None:
                 machine.head(standby.head, now)
 

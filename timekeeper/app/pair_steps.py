@@ -144,6 +144,32 @@ async def reconcile(
     return found, "; ".join([*done_words, *plan.kept]) or "nothing to change"
 
 
+def unfit(header: bytes | None, mode: str, rehearsal: bool) -> str | None:
+    """Why a standby of this kind (`mode`, `rehearsal`) must not drive the show of the copy
+    whose first line is `header` (None: it may, or the header is not there yet). A dry run
+    taken over as a dress rehearsal would switch scenes its driver never switched; a live
+    standby would drive a rehearsal's log as the show, and a rehearsal the live show."""
+    try:
+        first = json.loads(header) if header else None
+    except ValueError:
+        return None
+    if not isinstance(first, dict) or "mode" not in first:
+        return None
+    theirs = (str(first["mode"]), bool(first.get("rehearsal")))
+    if theirs == (mode, rehearsal):
+        return None
+    return (
+        f"the driver runs {_kind(*theirs)}, this standby {_kind(mode, rehearsal)}: it will "
+        "not take over (start it as the driver was started: the same --dry-run, --at, --speed)"
+    )
+
+
+def _kind(mode: str, rehearsal: bool) -> str:
+    if mode == "live":
+        return "the live show" if not rehearsal else "a live rehearsal (--at)"
+    return f"a {mode} rehearsal" if mode in ("dry", "dress") else f"a {mode} run"
+
+
 def handover_refusal(driving: bool, standby: Presence | None, under_way: bool) -> str | None:
     """Why the driver's operator cannot hand over now (None: it can)."""
     if not driving:

@@ -111,6 +111,7 @@ class StandbyMachine:
     driving: Peer | None = None
     known: Peer | None = None  # the highest driver heard (the `driver` topic, OBS)
     own: frozenset[str] = frozenset()  # this log's earlier drivers: this run before a restart
+    unfit: str | None = None  # why this run must never drive the show it copies (its kind)
     _broker_up: float | None = None  # since when our own broker link is up
     _obs_up: float | None = None  # since when our own OBS link is up
     _obs_down: float | None = None  # since when it is down (after being up, or from the start)
@@ -282,6 +283,8 @@ class StandbyMachine:
             return Verdict(Kind.FOLLOW, "no copy of the log yet: nothing to take over")
         if self._ended:
             return Verdict(Kind.FOLLOW, "the show has ended: nothing to take over")
+        if self.unfit is not None:
+            return Verdict(Kind.FOLLOW, self.unfit)
         if self._obs_up is None:
             return Verdict(Kind.FOLLOW, "this machine does not reach OBS: it cannot drive")
         handed = self._handover_verdict(now, key)
