@@ -35,6 +35,10 @@ class ObsConnectionError(ObsError):
     """Nothing answers at the OBS URL, or the connection dropped."""
 
 
+class ObsRefusedError(ObsConnectionError):
+    """Nothing listens at OBS's port (the connection was refused): OBS is not running."""
+
+
 class ObsAuthError(ObsError):
     """OBS rejected the password (or none was given where one is required)."""
 

@@ -433,9 +433,29 @@ def run_chaos(options: Options) -> Outcome:
                         scenes=scenes)  # fmt: skip
         verdict.report_errors += len(problems := check_reports(faulted_dir))
         verdict.problems += problems
+        for start, end, scene in verdict.missed_windows:
+            verdict.problems += [f"    {line}" for line in _said_about_obs(
+                _processes(faulted_dir), start - timedelta(seconds=5), end, scene)]  # fmt: skip
     outcome = Outcome(verdict, ref_verdict, results, time.monotonic() - t0, notes, info)
     print_summary(out, outcome)
     return outcome
+
+
+def _said_about_obs(folder: Path, start: datetime, end: datetime, scene: str) -> list[str]:
+    """What the runs printed about OBS between two real instants (explaining a miss)."""
+    lines = []
+    for path in sorted(folder.glob("run-*.stdout.jsonl")):
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                event = json.loads(raw)
+                real = datetime.fromisoformat(str(event["real"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+            name = str(event.get("event", ""))
+            if start <= real <= end and (name.startswith(("obs_", "scene_")) or scene in raw):
+                said = str(event.get("message", ""))[:160]
+                lines.append(f"{path.stem} at real {real:%H:%M:%S.%f}: {name}: {said}")
+    return lines
 
 
 def _extended(generated: Generated) -> list[str]:

@@ -146,6 +146,8 @@ class Verdict:
     report_errors: int = 0
     problems: list[str] = field(default_factory=list)
     noted: Counter[str] = field(default_factory=Counter)
+    #: each missed boundary's window in real time (start, end, scene): to explain it
+    missed_windows: list[tuple[datetime, datetime, str]] = field(default_factory=list)
 
     @property
     def lost(self) -> int:
@@ -390,6 +392,21 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
             continue  # already on program: the boundary before it was superseded, never switched
         verdict.boundaries_missed += 1
         verdict.note(f"boundary missed: {boundaries[i].scene} at show {boundaries[i].at:%H:%M:%S}")
+        verdict.missed_windows.append((start, end, boundaries[i].scene))
+        for line in obs_seen_around(faulted.obs, clock, start - slack * 5, end + slack):
+            verdict.problems.append(f"    {line}")
+
+
+def obs_seen_around(obs: Sequence[ObsSeen], clock: ShowClock, start: datetime,
+                    end: datetime) -> list[str]:  # fmt: skip
+    """What OBS reported between two real instants, and last before them (explaining a
+    missed boundary)."""
+    before = [s for s in obs if s.real < start][-1:]
+    return [
+        f"OBS said {s.kind} {s.scene or s.output or s.state} at show "
+        f"{clock.show_at(s.real):%H:%M:%S} (real {s.real:%H:%M:%S.%f})"
+        for s in [*before, *(s for s in obs if start <= s.real <= end)]
+    ]
 
 
 # ------------------------------------------------------------------ follower

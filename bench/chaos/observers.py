@@ -39,7 +39,9 @@ SCENES_AND_OUTPUTS = 4 | 64  # obs-websocket EventSubscription: Scenes | Outputs
 @dataclass(frozen=True)
 class ObsSeen:
     """One thing OBS said: `kind` scene (a program scene change), connected (the scene
-    OBS reports on a new connection), output (a stream/record state), lost."""
+    OBS reports on a new connection), output (a stream/record state), lost; or trouble
+    (the observer's own connection failed other than by a refusal: `state` says how; not
+    evidence, only to explain a verdict)."""
 
     real: datetime
     kind: str
@@ -65,10 +67,19 @@ class ObsObserver:
         self._thread.join(5)
 
     def _loop(self) -> None:
+        said = ""
         while not self._stop.is_set():
-            with contextlib.suppress(OSError, TimeoutError, WebSocketException, ValueError):
+            try:
                 self._session()
-            if self.seen and self.seen[-1].kind != "lost":
+            except ConnectionRefusedError:
+                said = ""
+            except (OSError, TimeoutError, WebSocketException, ValueError) as exc:
+                trouble = f"{type(exc).__name__}: {exc}"[:120]
+                if trouble != said:  # once per kind of trouble, not every 50 ms
+                    self.seen.append(ObsSeen(CLOCK.now(), "trouble", state=trouble))
+                said = trouble
+            said_last = [x.kind for x in self.seen if x.kind != "trouble"][-1:]
+            if said_last and said_last[0] != "lost":
                 self.seen.append(ObsSeen(CLOCK.now(), "lost"))
             self._stop.wait(0.05)
 

@@ -175,6 +175,9 @@ def test_a_boundary_never_switched_is_missed() -> None:
     assert not v.ok
     assert v.boundaries_missed == 1
     assert any("Panel" in p for p in v.problems)
+    # and what OBS said around it is printed, to explain the miss without the run's files
+    assert any(p.strip().startswith("OBS said scene Intro") for p in v.problems), v.problems
+    assert [w[2] for w in v.missed_windows] == ["Panel"]
 
 
 def test_a_scene_confirmed_twice() -> None:

@@ -88,6 +88,17 @@ async def test_a_port_that_answers_all_along_waits_out_the_backoff_probing_slowl
     assert len(probes) <= 11  # once a second, not ten times
 
 
+async def test_a_port_opened_between_a_refusal_and_the_first_probe_ends_the_wait() -> None:
+    """The attempt was refused and OBS opened its port a moment later: that is OBS coming
+    back, not "a port that answers all along" (which would wait out the backoff)."""
+    timer, probes = FakeTimer(), list[float]()
+    end = await wait_for_retry(
+        10.0, probe=port_open_from(timer, 0.0, probes), timer=timer, wake=asyncio.Event(),
+        policy=POLICY, closed=True,
+    )  # fmt: skip
+    assert end is WaitEnd.REACHABLE and timer.now == 0.0
+
+
 async def test_a_port_that_never_answers_waits_out_the_backoff() -> None:
     timer, probes = FakeTimer(), list[float]()
     end = await wait_for_retry(
@@ -183,6 +194,48 @@ async def test_restarted_obs_is_reconnected_and_resynced_within_a_second_despite
     # and OBS is brought back to the live slot's scene
     await rec.wait_for("scene_switch_confirmed", scene="Keynote", reason="reconnect")
     assert fake.program == "Keynote"
+
+
+async def test_a_restarted_obs_not_ready_for_its_first_handshakes_is_retried_at_once(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """OBS opens its port before it can answer (seen on CI: a restarted OBS not back on
+    program for 2.8 s, a boundary missed). The failed handshakes on the port that just came
+    back are retried every quarter second, not after the 30 s backoff."""
+    ctl, rec = make_controller(fake.url, retry=SLOW_BACKOFF)
+    await ctl.start()
+    assert await ctl.wait_connected(3)
+    await fake.stop(clean=False)
+    await rec.wait_for("obs_disconnected")
+    await until(lambda: ctl.status.next_retry_at is not None)  # waiting out a 30 s backoff
+    fake.fail_next("GetVersion", 207, "OBS is not ready to perform the request", times=2)
+    await fake.start()
+    await rec.wait_for("obs_connected", count=2, timeout=10)
+    failed = [e for e in rec.of("obs_connect_failed") if "not ready" in e.error]
+    assert len(failed) == 2
+    assert all(e.retry_in <= ProbePolicy().starting_retry for e in failed)
+
+
+async def test_a_handshake_failing_for_long_after_obs_came_back_backs_off_again(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """Quick retries last `starting_for` seconds of the timer: a port that keeps answering
+    with something broken is not hammered for ever."""
+    timer = FakeTimer()
+    ctl, rec = make_controller(fake.url, retry=SLOW_BACKOFF, timer=timer)
+    await fake.stop(clean=False)
+    fake.fail_next("GetVersion", 500, "broken", times=10_000)
+    await ctl.start()
+    await until(lambda: len(rec.of("obs_connect_failed")) >= 1)
+    await fake.start()
+    policy = ProbePolicy()
+    quick = int(policy.starting_for / policy.starting_retry)
+    await until(lambda: len([e for e in rec.of("obs_connect_failed") if "broken" in e.error])
+                > quick + 1, timeout=10)  # fmt: skip
+    await ctl.stop()
+    delays = [e.retry_in for e in rec.of("obs_connect_failed") if "broken" in e.error]
+    assert delays[:quick] == [policy.starting_retry] * quick
+    assert delays[quick] >= SLOW_BACKOFF.initial
 
 
 async def test_while_disconnected_the_panel_shows_the_last_known_state_not_the_current(

@@ -37,6 +37,7 @@ import websockets.exceptions
 from timekeeper.errors import (
     ObsAuthError,
     ObsConnectionError,
+    ObsRefusedError,
     ObsTimeoutError,
 )
 from timekeeper.obs.port import (
@@ -146,7 +147,7 @@ class ObsClient(ObsRequests):
         try:
             await asyncio.wait_for(ws.connect(), self.connect_timeout)
         except ConnectionRefusedError as exc:
-            raise ObsConnectionError(refused_message(self._url)) from exc
+            raise ObsRefusedError(refused_message(self._url)) from exc
         except TimeoutError as exc:
             raise ObsTimeoutError(
                 f"no answer from {self._url} within {self.connect_timeout:g} s "

@@ -7,7 +7,8 @@ on connect, the heartbeat that notices a stalled OBS, and the connection fields
 of the status (`state`, `reconnect_attempt`, `next_retry_at`, `connected_since`,
 `last_known_at`, `obs_rtt`, ...). Between two attempts it waits by `probe.wait_for_retry`:
 a cheap TCP probe ends the backoff as soon as OBS's port starts answering, so a
-restarted OBS is reconnected and re-synced within a fraction of a second. The
+restarted OBS is reconnected and re-synced within a fraction of a second (retried
+every quarter second while it is still starting, whatever the backoff). The
 round-trip time of the heartbeat's request is kept as `obs_rtt`. What has to
 happen once connected or once the link is lost (scenes, actions, texts) it
 leaves to callbacks: it must not touch switch jobs, actions or texts itself.
@@ -22,11 +23,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from timekeeper.errors import ObsAuthError, ObsError, ObsTimeoutError
+from timekeeper.errors import ObsAuthError, ObsError, ObsRefusedError, ObsTimeoutError
 from timekeeper.obs import events as ev
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.port import ObsInfo
-from timekeeper.obs.probe import Probe, ProbePolicy, Timer, wait_for_retry
+from timekeeper.obs.probe import Probe, ProbePolicy, Timer, WaitEnd, wait_for_retry
 from timekeeper.obs.status import ObsState, RetryPolicy
 
 STABLE_CONNECTION = 10.0  # seconds a connection must last for the next reconnect to be immediate
@@ -100,7 +101,10 @@ class ConnectionSupervisor:
         port = ctx.port
         loop = asyncio.get_running_loop()
         attempt = 0
+        refused = False  # the last attempt found nothing listening
+        reopened_at: float | None = None  # when OBS's port last started answering again
         while not ctx.stopping:
+            refused = False
             self._lost.clear()
             if ctx.status.state is not ObsState.AUTH_FAILED:
                 ctx.status = replace(ctx.status, state=ObsState.CONNECTING, next_retry_at=None)
@@ -118,7 +122,8 @@ class ConnectionSupervisor:
                 if not isinstance(exc, ObsError):
                     log.exception("unexpected error connecting to OBS")
                 attempt += 1
-                delay = self.retry.delay(attempt, self._rng)
+                refused = isinstance(exc, ObsRefusedError)
+                delay = self._delay(attempt, refused, reopened_at)
                 ctx.status = replace(ctx.status, state=ObsState.DISCONNECTED, last_error=str(exc))
                 ctx.emit(
                     ev.ObsConnectFailed(
@@ -126,6 +131,7 @@ class ConnectionSupervisor:
                     )
                 )
             else:
+                reopened_at = None
                 began = loop.time()
                 await self._on_connected(info)
                 await self._lost.wait()
@@ -142,13 +148,32 @@ class ConnectionSupervisor:
                 next_retry_at=ctx.clock.now() + timedelta(seconds=delay * ctx.clock.speed),
             )
             self._wake.clear()
-            await wait_for_retry(
+            end = await wait_for_retry(
                 delay,
                 probe=self._probe,
                 timer=self._timer,
                 wake=self._wake,
                 policy=self.probe_policy,
+                closed=refused,
             )
+            if end is WaitEnd.REACHABLE:
+                reopened_at = self._timer.monotonic()
+
+    def _delay(self, attempt: int, refused: bool, reopened_at: float | None) -> float:
+        """The wait after a failed attempt: the backoff's, but short while OBS is starting.
+
+        A restarted OBS opens its port before it can always finish a handshake: an
+        attempt that fails on a port that started answering moments ago is retried every
+        `starting_retry` seconds for `starting_for` seconds, not after the backoff
+        (seconds, with the port answering all along and so no edge to end the wait).
+        """
+        delay = self.retry.delay(attempt, self._rng)
+        policy = self.probe_policy
+        if refused or reopened_at is None or self._probe is None:
+            return delay
+        if self._timer.monotonic() - reopened_at >= policy.starting_for:
+            return delay
+        return min(delay, policy.starting_retry)
 
     async def _on_connected(self, info: ObsInfo) -> None:
         """Read OBS's state, then bring it to what the programme wants."""

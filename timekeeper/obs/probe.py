@@ -1,7 +1,8 @@
 """The cheap reachability probe, and the wait between two connection attempts that it cuts short.
 
 Owns what lets timekeeper reconnect within a fraction of a second of OBS coming
-back whatever the backoff: between two full obs-websocket handshakes (the
+back whatever the backoff (and the pace of retries while a restarted OBS is still
+starting, `ProbePolicy.starting_retry`): between two full obs-websocket handshakes (the
 expensive part, paced by the `RetryPolicy`), a plain TCP connect to OBS's port
 every `ProbePolicy.interval`. When the port goes from not answering to
 answering (OBS restarted, the network came back), the wait ends and the
@@ -57,6 +58,10 @@ class ProbePolicy:
     interval: float = 0.1  # while the port does not answer: OBS back -> found within this
     open_interval: float = 1.0  # while it answers (the handshake failed): only to see a restart
     timeout: float = 0.25  # a probe that gets no answer in this long counts as "not answering"
+    # OBS just came back (its port started answering) but the handshake failed: it is still
+    # starting. Retry this often for this long before the backoff applies again.
+    starting_retry: float = 0.25
+    starting_for: float = 5.0
 
 
 # Nothing is sent in a dry run: OBS back -> shown within a second is soon enough.
@@ -104,16 +109,19 @@ async def wait_for_retry(
     timer: Timer,
     wake: asyncio.Event,
     policy: ProbePolicy,
+    closed: bool = False,
 ) -> WaitEnd:
     """Wait up to `delay` real seconds; end early when the port starts answering or on `wake`.
 
     "Starts answering" is an edge, not a state: a probe that answers after one
     that did not. The first probe is made at once, so a port closed when the
     wait begins (OBS killed) and open later (OBS restarted) ends it within one
-    `interval` (plus the probe's own time).
+    `interval` (plus the probe's own time). `closed`: the attempt before this wait
+    was refused, so the port counts as not answering from the start (OBS opening
+    its port between that refusal and the first probe is an edge too).
     """
     deadline = timer.monotonic() + delay
-    last: bool | None = None
+    last: bool | None = False if closed else None
     while True:
         if wake.is_set():
             return WaitEnd.WOKEN
