@@ -231,11 +231,14 @@ async def test_a_handshake_failing_for_long_after_obs_came_back_backs_off_again(
     policy = ProbePolicy()
     quick = int(policy.starting_for / policy.starting_retry)
     await until(lambda: len([e for e in rec.of("obs_connect_failed") if "broken" in e.error])
-                > quick + 1, timeout=10)  # fmt: skip
+                > quick + 2, timeout=10)  # fmt: skip
     await ctl.stop()
     delays = [e.retry_in for e in rec.of("obs_connect_failed") if "broken" in e.error]
-    assert delays[:quick] == [policy.starting_retry] * quick
-    assert delays[quick] >= SLOW_BACKOFF.initial
+    n = next(i for i, d in enumerate(delays) if d != policy.starting_retry)
+    # 5 s of quarter seconds from the instant the port answered (the fake timer's sums of
+    # 0.1 s probes may leave that instant a hair off a multiple of 0.25: one more is fine)
+    assert quick <= n <= quick + 1, delays
+    assert delays[n] >= SLOW_BACKOFF.initial
 
 
 async def test_while_disconnected_the_panel_shows_the_last_known_state_not_the_current(
