@@ -146,7 +146,8 @@ class Verdict:
     report_errors: int = 0
     problems: list[str] = field(default_factory=list)
     noted: Counter[str] = field(default_factory=Counter)
-    #: each missed boundary's window in real time (start, end, scene): to explain it
+    #: each missed (or twice confirmed) boundary's window in real time (start, end, scene):
+    #: to explain it
     missed_windows: list[tuple[datetime, datetime, str]] = field(default_factory=list)
 
     @property
@@ -374,6 +375,10 @@ def judge_scenes(boundaries: Sequence[Boundary], faulted: RunEvidence, verdict: 
             verdict.boundaries_twice += 1
             at = boundaries[fits[-1]].at
             verdict.note(f"scene {seen.scene} confirmed twice for the boundary at {at:%H:%M:%S}")
+            a, z, _, _ = windows[fits[-1]]
+            verdict.missed_windows.append((a, z, seen.scene))
+            for line in obs_seen_around(faulted.obs, clock, a - slack * 5, z + slack):
+                verdict.problems.append(f"    {line}")
         else:
             verdict.stray_switches += 1
             verdict.note(

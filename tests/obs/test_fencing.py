@@ -222,3 +222,41 @@ async def test_a_boundary_that_comes_while_obs_is_read_is_switched_by_the_takeov
     assert plan.switch == due[0]
     await rec.wait_for("scene_switch_confirmed", scene="Keynote")
     assert changes(fake) == ["SetCurrentProgramScene"] and fake.program == "Keynote"
+
+
+async def test_a_switch_superseded_while_it_waited_for_the_lease_is_never_sent(
+    make_controller: ControllerFactory, fake: FakeObs
+) -> None:
+    """OBS came back: a pair's driver listens (LISTEN) before it changes OBS, so the
+    reconnect's switch to the scene of the slot before waits for the lease. A boundary
+    comes meanwhile. Only the boundary's scene may leave: the older request, sent after
+    it, left OBS on the previous slot's scene for a whole slot (bench_chaos, seeds 1, 11
+    and 12: 'switch to Keynote requested', then 'switch to Q&A requested (reconnect)')."""
+    timer, mono = ManualTimer(), ManualMono()
+    ctl, rec = make_controller(
+        fake.url, announce=PRIMARY, announce_sleep=timer.sleep, announce_mono=mono
+    )
+    await ctl.start()
+    assert await ctl.wait_connected(3)
+    await timer.wait_pending()
+    mono.advance(LISTEN)
+    ctl.fencing.drive(1)
+    assert (await ctl.switch_scene("Intro", boundary_at=T0, key="intro")).ok
+    await fake.stop(clean=False)  # OBS killed
+    await rec.wait_for("obs_disconnected")
+    panel = ctl.switch_scene("Panel", boundary_at=T0, key="panel")  # while OBS is away
+    await rec.wait_for("scene_switch_failed", scene="Panel")
+    fake.program = "Holding"  # OBS restarts on its saved scene
+    before = len(fake.requests)
+    await fake.start()
+    await rec.wait_for("obs_connected", count=2)
+    # the reconnect's switch to Panel waits for the lease: OBS was only just heard again
+    await until(lambda: any(t == "GetCurrentProgramScene" for t, _ in fake.requests[before:]))
+    keynote = ctl.switch_scene("Keynote", boundary_at=T0, key="keynote")
+    mono.advance(LISTEN)
+    await timer.fire()  # the period's announcement comes back from OBS: the lease is fresh
+    assert (await asyncio.wait_for(keynote, 5)).ok
+    assert (await asyncio.wait_for(panel, 5)).outcome is SwitchOutcome.SUPERSEDED
+    await until(lambda: fake.program == "Keynote")
+    sent = [d.get("sceneName") for t, d in fake.requests[before:] if t == "SetCurrentProgramScene"]
+    assert sent == ["Keynote"]

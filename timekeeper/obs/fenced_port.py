@@ -113,6 +113,25 @@ class FencedPort:
             scene, transition=transition, duration_ms=duration_ms, from_preview=from_preview
         )
 
+    async def switch_if(
+        self,
+        still: Callable[[], bool],
+        scene: str,
+        *,
+        transition: str | None = None,
+        duration_ms: int | None = None,
+        from_preview: bool = False,
+    ) -> tuple[ObsRequestError, ...] | None:
+        """`switch`, unless `still()` is False once cleared (None: not sent). A switch that
+        waited for the lease may have been superseded meanwhile; the newer one may already
+        have left, and sending this one after it would leave OBS on the older scene."""
+        await self._clear("SetCurrentProgramScene")
+        if not still():
+            return None
+        return await self._port.switch(
+            scene, transition=transition, duration_ms=duration_ms, from_preview=from_preview
+        )
+
     async def set_current_preview_scene(self, scene: str) -> None:
         await self._clear("SetCurrentPreviewScene")
         await self._port.set_current_preview_scene(scene)

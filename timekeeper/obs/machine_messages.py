@@ -71,7 +71,12 @@ class Broken:
     """An unexpected error in the driver (logged there)."""
 
 
-SwitchReply = Accepted | Refused | Lost | NoAnswer | Broken
+@dataclass(frozen=True)
+class NotSent:
+    """Never sent: superseded while it waited for the driver's lease (see `SwitchBook.sending`)."""
+
+
+SwitchReply = Accepted | Refused | Lost | NoAnswer | Broken | NotSent
 
 
 # ---------------------------------------------------------------------- commands

@@ -63,6 +63,17 @@ class SwitchBook(StepBuilder):
             self._do(Resolve(job.id, job.record))
         return job
 
+    def sending(self, job_id: int, attempt: int) -> bool:
+        """May `SendSwitch` (job_id, attempt) still leave? Only while it is the desired job's
+        latest attempt: one that waited for the lease while a newer switch was asked for
+        must not, or it could reach OBS after the newer one (OBS would end on the older)."""
+        job = self._desired
+        return job is not None and (job.id, job.attempt, job.phase) == (
+            job_id,
+            attempt,
+            Phase.SENDING,
+        )
+
     def _announce(self, job: SwitchJob) -> None:
         """Record and report that the request went out (after the send, not before: speed)."""
         requested = job.requested(self._now)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 
 from timekeeper.core.clock import Clock
 from timekeeper.core.programme import Transition
 from timekeeper.errors import ObsConnectionError, ObsError, ObsRequestError, ObsTimeoutError
 from timekeeper.obs.context import ObsContext, log
 from timekeeper.obs.event_base import ObsEvent
-from timekeeper.obs.fenced_port import FencedOff
+from timekeeper.obs.fenced_port import FencedOff, FencedPort
 from timekeeper.obs.machine_messages import (
     Accepted,
     Broken,
@@ -30,6 +31,7 @@ from timekeeper.obs.machine_messages import (
     Lost,
     Moment,
     NoAnswer,
+    NotSent,
     ReadProgram,
     Refused,
     ReleaseAt,
@@ -262,13 +264,19 @@ class SceneSwitcher:
         port = self._ctx.port
         assert port is not None
         reply: SwitchReply
+        scene, transition, ms = command.scene, command.transition, command.duration_ms
+        preview = self._from_preview(scene)
+        sent: tuple[ObsRequestError, ...] | None
         try:
-            warnings = await port.switch(
-                command.scene,
-                transition=command.transition,
-                duration_ms=command.duration_ms,
-                from_preview=self._from_preview(command.scene),
-            )
+            if isinstance(port, FencedPort):  # it may wait for the lease: superseded meanwhile?
+                still = partial(self.machine.sending, command.job, command.attempt)
+                sent = await port.switch_if(
+                    still, scene, transition=transition, duration_ms=ms, from_preview=preview
+                )
+            else:
+                sent = await port.switch(
+                    scene, transition=transition, duration_ms=ms, from_preview=preview
+                )
         except FencedOff:
             return  # stood down (fencing) before it left: nothing was sent, the job is over
         except ObsRequestError as exc:
@@ -281,5 +289,5 @@ class SceneSwitcher:
             log.exception("switching to %s failed unexpectedly", command.scene)
             reply = Broken()
         else:
-            reply = Accepted(tuple(str(w) for w in warnings))
+            reply = NotSent() if sent is None else Accepted(tuple(str(w) for w in sent))
         self._run(self.machine.switch_replied(self._moment(), command.job, command.attempt, reply))

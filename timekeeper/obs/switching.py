@@ -28,6 +28,7 @@ from timekeeper.obs.machine_messages import (
     Lost,
     Moment,
     NoAnswer,
+    NotSent,
     ReadProgram,
     Refused,
     ReleaseAt,
@@ -244,7 +245,7 @@ class SwitchMachine(SwitchBook):
         """The reply to `SendSwitch`."""
         self._begin(m)
         job = self._inflight.pop((job_id, attempt), None)
-        if job is not None:
+        if job is not None and not isinstance(reply, NotSent):
             self._replied(job, attempt, reply)
         return self._end()
 
