@@ -280,7 +280,8 @@ def boundaries_from(reference: Sequence[Record], scenes: Mapping[str, str]) -> l
 def gaps_from(reference: Sequence[Record]) -> list[tuple[datetime, datetime]]:
     """The show instants with no slot live (a slot ended, the next starts later: a night
     between two days): the programme names no scene for them, so any scene OBS shows is
-    right, and a restarted OBS left on its own first scene is not switched."""
+    right, and a restarted OBS left on its own first scene is not switched. After the show
+    ended, too (an OBS back after the end has nothing to be switched to)."""
     gaps: list[tuple[datetime, datetime]] = []
     ended: datetime | None = None
     for r in reference:
@@ -293,6 +294,8 @@ def gaps_from(reference: Sequence[Record]) -> list[tuple[datetime, datetime]]:
             if ended is not None and at > ended:
                 gaps.append((ended, at))
             ended = None
+        elif r.get("event") == "show_ended":
+            gaps.append((at, at + timedelta(days=365)))
     return gaps
 
 
